@@ -1,0 +1,134 @@
+# kubectl-fed: build, generate, verify, test and run a local fleet.
+# `make help` lists the targets.
+
+SHELL := /usr/bin/env bash -o pipefail
+.DEFAULT_GOAL := help
+
+BIN := _output/bin
+LOCAL := _output/local
+MEMBERS ?= 2
+export KUBECTL_FED_BIN_DIR := $(abspath $(BIN))
+
+# Build information injected into the binaries (see pkg/version).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+GIT_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+GIT_TREE_STATE ?= $(shell test -z "$$(git status --porcelain 2>/dev/null)" && echo clean || echo dirty)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+VERSION_PKG := github.com/kubectl-fed/kubectl-fed/pkg/version
+LDFLAGS := -X $(VERSION_PKG).gitVersion=$(VERSION) -X $(VERSION_PKG).gitCommit=$(GIT_COMMIT) \
+	-X $(VERSION_PKG).gitTreeState=$(GIT_TREE_STATE) -X $(VERSION_PKG).buildDate=$(BUILD_DATE)
+
+# Pinned Kubernetes version of the test binaries; it must match test/tools/kube/go.mod.
+KUBE_VERSION := v1.37.2
+KUBE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
+	-X k8s.io/component-base/version.gitTreeState=clean
+
+KUBE_BINS := $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kubectl
+TOOLS := $(KUBE_BINS) $(BIN)/etcd $(BIN)/krew $(BIN)/validate-krew-manifest $(BIN)/controller-gen
+TOOL_MODULES := test/tools/kube test/tools/etcd test/tools/krew test/tools/codegen
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+##@ Build
+
+.PHONY: build
+build: ## Build kubectl-fed, syncer and webhook into _output/bin
+	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/kubectl-fed ./cmd/syncer ./cmd/webhook
+
+.PHONY: tools
+tools: $(TOOLS) ## Build the pinned test binaries (once; about 20 min on a fresh machine)
+
+# Each tools module is its own go.mod, so its dependencies stay out of the
+# main module; a binary is rebuilt only when its module's pins change.
+$(KUBE_BINS) &: test/tools/kube/go.mod test/tools/kube/go.sum
+	@echo ">> building kube-apiserver, kube-controller-manager and kubectl $(KUBE_VERSION) (about 15 min on a fresh machine, 1 min when cached)"
+	cd test/tools/kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o $(abspath $(BIN))/ \
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+	@touch $(KUBE_BINS)
+
+$(BIN)/etcd: test/tools/etcd/go.mod test/tools/etcd/go.sum
+	@echo ">> building etcd (about 3 min on a fresh machine)"
+	cd test/tools/etcd && go build -trimpath -ldflags "-s -w" -o $(abspath $@) go.etcd.io/etcd/server/v3
+
+$(BIN)/krew $(BIN)/validate-krew-manifest &: test/tools/krew/go.mod test/tools/krew/go.sum
+	@echo ">> building krew and validate-krew-manifest"
+	cd test/tools/krew && go build -trimpath -ldflags "-s -w" -o $(abspath $(BIN))/ \
+		sigs.k8s.io/krew/cmd/krew sigs.k8s.io/krew/cmd/validate-krew-manifest
+	@touch $(BIN)/krew $(BIN)/validate-krew-manifest
+
+$(BIN)/controller-gen: test/tools/codegen/go.mod test/tools/codegen/go.sum
+	@echo ">> building controller-gen"
+	cd test/tools/codegen && go build -trimpath -o $(abspath $@) sigs.k8s.io/controller-tools/cmd/controller-gen
+
+$(BIN)/fleet: FORCE
+	go build -o $@ ./test/cmd/fleet
+
+.PHONY: FORCE
+FORCE:
+
+##@ Code generation and checks
+
+GENERATED = $(shell find pkg/apis -name zz_generated.deepcopy.go) $(wildcard manifests/crds/*.yaml)
+
+.PHONY: generate
+generate: $(BIN)/controller-gen ## Regenerate deepcopy functions and CRDs
+	$(BIN)/controller-gen object paths=./pkg/apis/...
+	rm -f manifests/crds/*.yaml
+	$(BIN)/controller-gen crd paths=./pkg/apis/... output:crd:artifacts:config=manifests/crds
+
+.PHONY: verify
+verify: $(BIN)/controller-gen ## Fail if generated files are stale, gofmt/go vet complain, or go mod tidy would change anything
+	@before=$$(cat $(GENERATED) | sha256sum); $(MAKE) --no-print-directory generate >/dev/null; \
+	  after=$$(cat $(GENERATED) | sha256sum); \
+	  if [ "$$before" != "$$after" ]; then echo "generated files were stale; they are now regenerated: review and commit them (make generate)"; exit 1; fi
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go mod tidy -diff
+	@for m in $(TOOL_MODULES); do (cd $$m && go mod tidy -diff) || { echo "go mod tidy would change $$m"; exit 1; }; done
+
+##@ Test
+
+GO_TEST ?= go test
+TEST_FLAGS ?= -count=1 -timeout 40m
+
+.PHONY: test
+test: verify tools build ## Run every check, unit test and integration test (real clusters)
+	$(GO_TEST) $(TEST_FLAGS) ./...
+
+.PHONY: test-unit
+test-unit: ## Run the unit tests only (no clusters)
+	$(GO_TEST) $(TEST_FLAGS) ./pkg/... ./cmd/...
+
+.PHONY: bench
+bench: tools build ## Run the benchmarks and print their figures
+	$(GO_TEST) -run '^$$' -bench . -benchtime 1x -timeout 40m ./...
+
+##@ Local fleet
+
+.PHONY: local-up
+local-up: tools build $(BIN)/fleet ## Start host + MEMBERS members, the webhook and the syncer, join the members and enable the default types (idempotent)
+	$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS)
+
+.PHONY: local-down
+local-down: $(BIN)/fleet ## Stop the local fleet (idempotent)
+	$(BIN)/fleet down --dir $(LOCAL)
+
+.PHONY: clean
+clean: local-down ## Remove build outputs (keeps the Go caches)
+	rm -rf _output
+
+##@ kubectl fed krew distribution (owned by the CLI; see cmd/kubectl-fed/dist)
+
+DIST := _output/dist
+
+.PHONY: dist
+dist: ## Cross-build the kubectl fed krew archives into _output/dist and write their sha256 into plugins.yaml
+	go run ./cmd/kubectl-fed/dist -manifest plugins.yaml -out $(DIST) -license LICENSE -ldflags "-s -w $(LDFLAGS)"
+
+.PHONY: verify-krew
+verify-krew: $(BIN)/validate-krew-manifest ## Check plugins.yaml with krew-index's validator (test/cli also installs every platform)
+	@tmp=$$(mktemp -d) && cp plugins.yaml $$tmp/fed.yaml && \
+	  { $(BIN)/validate-krew-manifest -manifest $$tmp/fed.yaml -skip-install; rc=$$?; rm -rf $$tmp; exit $$rc; }

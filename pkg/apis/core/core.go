@@ -1,0 +1,92 @@
+// Package core holds the unversioned, well-known names of the
+// core.kubefed.io API group: labels, annotations, finalizers, default object
+// names and secret keys. The values are those of KubeFed v0.10 so that objects
+// written by KubeFed and by kubectl-fed are interchangeable.
+package core
+
+// GroupName is the API group of KubeFedCluster, KubeFedConfig,
+// FederatedTypeConfig and the propagated-version kinds.
+const GroupName = "core.kubefed.io"
+
+// Labels.
+const (
+	// ManagedByKubeFedLabelKey is the label the sync controller puts on every
+	// member-cluster object it manages. Member informers only watch objects
+	// that carry it with value ManagedByKubeFedLabelValue.
+	ManagedByKubeFedLabelKey = "kubefed.io/managed"
+
+	// ManagedByKubeFedLabelValue is the value of ManagedByKubeFedLabelKey on
+	// managed member objects.
+	ManagedByKubeFedLabelValue = "true"
+
+	// UnmanagedByKubeFedLabelValue is the value of ManagedByKubeFedLabelKey
+	// that marks a member object as explicitly unmanaged: the sync controller
+	// refuses to adopt it and reports ManagedLabelFalse.
+	UnmanagedByKubeFedLabelValue = "false"
+)
+
+// Annotations.
+const (
+	// OrphanManagedResourcesAnnotation, set to OrphanManagedResourcesValue on a
+	// federated object, makes its deletion leave the member objects in place
+	// (only their managed label is removed).
+	OrphanManagedResourcesAnnotation = "kubefed.io/orphan"
+
+	// OrphanManagedResourcesValue is the value of
+	// OrphanManagedResourcesAnnotation that enables orphaning.
+	OrphanManagedResourcesValue = "true"
+
+	// DeleteOptionAnnotation holds a JSON-encoded metav1.DeleteOptions on a
+	// federated object. Its gracePeriodSeconds, propagationPolicy and
+	// preconditions are applied to the deletes of the member objects.
+	DeleteOptionAnnotation = "kubefed.io/deleteoption"
+)
+
+// Finalizers.
+const (
+	// SyncControllerFinalizer is put on federated objects by the sync
+	// controller; it is removed once the member objects are gone (or orphaned).
+	SyncControllerFinalizer = "kubefed.io/sync-controller"
+
+	// FederatedTypeConfigFinalizer is put on FederatedTypeConfigs by the
+	// FederatedTypeConfig controller; it is removed once the type's
+	// controllers have stopped.
+	FederatedTypeConfigFinalizer = "core.kubefed.io/federated-type-config"
+)
+
+// Default names.
+const (
+	// DefaultKubeFedSystemNamespace is the default namespace of the control
+	// plane (the "KubeFed namespace").
+	DefaultKubeFedSystemNamespace = "kube-federation-system"
+
+	// KubeFedConfigName is the name of the single KubeFedConfig object in the
+	// KubeFed namespace.
+	KubeFedConfigName = "kubefed"
+
+	// NamespacesTypeConfigName is the name of the FederatedTypeConfig for
+	// core/v1 Namespaces. Namespaced federated types depend on it.
+	NamespacesTypeConfigName = "namespaces"
+)
+
+// Keys of the Secret a KubeFedCluster refers to.
+const (
+	// ClusterSecretTokenKey is the key of the bearer token used to reach the
+	// member cluster. It must be present and non-empty.
+	ClusterSecretTokenKey = "token"
+
+	// ClusterSecretCAKey is the key of the member cluster's CA certificate in
+	// service-account token secrets.
+	ClusterSecretCAKey = "ca.crt"
+)
+
+// PropagatedAnnotationsAnnotation is kept on member objects: it lists, comma
+// separated, the annotation keys the syncer propagated from the template, so
+// that a key removed from the template is removed from the member while
+// annotations that members' own controllers set are left alone.
+const PropagatedAnnotationsAnnotation = "kubefed.io/propagated-annotations"
+
+// LastAppliedConfigAnnotation is kubectl's client-side apply record. It
+// describes the federated object, not the member object, so it is never
+// propagated.
+const LastAppliedConfigAnnotation = "kubectl.kubernetes.io/last-applied-configuration"

@@ -1,0 +1,157 @@
+// Package validation checks the core.kubefed.io/v1beta1 kinds: every
+// function is pure and returns all problems at once as field errors with
+// the paths and message fragments of KubeFed's admission webhook.
+package validation
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apivalidation "k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+)
+
+// hostPairMessage is the error for an endpoint that is neither a URL nor a
+// host:port pair.
+const hostPairMessage = "host must be a URL or a host:port pair"
+
+// ValidateKubeFedCluster validates the spec of a KubeFedCluster (the status
+// is validated on its own subresource by ValidateKubeFedClusterStatus).
+func ValidateKubeFedCluster(c *v1beta1.KubeFedCluster) field.ErrorList {
+	return ValidateKubeFedClusterSpec(&c.Spec, field.NewPath("spec"))
+}
+
+// ValidateKubeFedClusterSpec validates how a member cluster is reached.
+func ValidateKubeFedClusterSpec(spec *v1beta1.KubeFedClusterSpec, path *field.Path) field.ErrorList {
+	errs := validateAPIEndpoint(spec.APIEndpoint, path.Child("apiEndpoint"))
+	secret := path.Child("secretRef", "name")
+	if spec.SecretRef.Name == "" {
+		errs = append(errs, field.Required(secret, ""))
+	} else {
+		errs = append(errs, dns1123Subdomain(spec.SecretRef.Name, secret)...)
+	}
+	errs = append(errs, validateDisabledTLSValidations(spec.DisabledTLSValidations, path.Child("disabledTLSValidations"))...)
+	if spec.ProxyURL != "" {
+		errs = append(errs, validateProxyURL(spec.ProxyURL, path.Child("proxyURL"))...)
+	}
+	return errs
+}
+
+// validateAPIEndpoint parses the endpoint the way client-go parses a host:
+// a URL with an http or https scheme, or a schemeless host[:port] with at
+// most a "/" path.
+func validateAPIEndpoint(endpoint string, path *field.Path) field.ErrorList {
+	if endpoint == "" {
+		return field.ErrorList{field.Required(path, "")}
+	}
+	raw := endpoint
+	schemeless := !strings.Contains(endpoint, "://")
+	if schemeless {
+		raw = "https://" + endpoint
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return field.ErrorList{field.Invalid(path, endpoint, err.Error())}
+	}
+	if !schemeless && u.Scheme != "http" && u.Scheme != "https" {
+		return field.ErrorList{field.NotSupported(path, u.Scheme, []string{"http", "https"})}
+	}
+	if u.Host == "" || (schemeless && u.Path != "" && u.Path != "/") || u.Hostname() == "" {
+		return field.ErrorList{field.Invalid(path, endpoint, hostPairMessage)}
+	}
+	if port := u.Port(); port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return field.ErrorList{field.Invalid(path, endpoint, "invalid port "+strconv.Quote(port))}
+		}
+		if msgs := apivalidation.IsValidPortNum(n); len(msgs) > 0 {
+			return field.ErrorList{field.Invalid(path, endpoint, msgs[0])}
+		}
+	}
+	return nil
+}
+
+// validateDisabledTLSValidations checks the values and that "*" is alone.
+func validateDisabledTLSValidations(list []v1beta1.TLSValidation, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	all := false
+	for i, v := range list {
+		switch v {
+		case v1beta1.TLSAll:
+			all = true
+		case v1beta1.TLSSubjectName, v1beta1.TLSValidityPeriod:
+		default:
+			errs = append(errs, field.NotSupported(path.Index(i), v,
+				[]v1beta1.TLSValidation{v1beta1.TLSAll, v1beta1.TLSSubjectName, v1beta1.TLSValidityPeriod}))
+		}
+	}
+	if all && len(list) > 1 {
+		errs = append(errs, field.Invalid(path, list, "when * is specified, it is expected to be the only option in list"))
+	}
+	return errs
+}
+
+// validateProxyURL checks that the proxy URL parses and has a supported
+// scheme.
+func validateProxyURL(proxy string, path *field.Path) field.ErrorList {
+	u, err := url.Parse(proxy)
+	if err != nil {
+		return field.ErrorList{field.Invalid(path, proxy, err.Error())}
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5":
+		return nil
+	}
+	return field.ErrorList{field.Invalid(path, proxy, "proxy URL scheme must be one of: [http, https, socks5]")}
+}
+
+// ValidateKubeFedClusterStatus validates the conditions a health probe
+// wrote.
+func ValidateKubeFedClusterStatus(status *v1beta1.KubeFedClusterStatus, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, c := range status.Conditions {
+		p := path.Child("conditions").Index(i)
+		switch c.Type {
+		case "":
+			errs = append(errs, field.Required(p.Child("type"), ""))
+		case v1beta1.ClusterReady, v1beta1.ClusterOffline, v1beta1.ClusterConfigMalformed:
+		default:
+			errs = append(errs, field.NotSupported(p.Child("type"), c.Type,
+				[]v1beta1.ClusterConditionType{v1beta1.ClusterReady, v1beta1.ClusterOffline, v1beta1.ClusterConfigMalformed}))
+		}
+		switch c.Status {
+		case "":
+			errs = append(errs, field.Required(p.Child("status"), ""))
+		case corev1.ConditionTrue, corev1.ConditionFalse, corev1.ConditionUnknown:
+		default:
+			errs = append(errs, field.NotSupported(p.Child("status"), c.Status,
+				[]corev1.ConditionStatus{corev1.ConditionTrue, corev1.ConditionFalse, corev1.ConditionUnknown}))
+		}
+		if c.LastProbeTime.IsZero() {
+			errs = append(errs, field.Required(p.Child("lastProbeTime"), ""))
+		}
+	}
+	return errs
+}
+
+// dns1123Subdomain reports a value that is not a DNS-1123 subdomain.
+func dns1123Subdomain(value string, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range apivalidation.IsDNS1123Subdomain(value) {
+		errs = append(errs, field.Invalid(path, value, msg))
+	}
+	return errs
+}
+
+// dns1035Label reports a value that is not a DNS-1035 label.
+func dns1035Label(value string, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range apivalidation.IsDNS1035Label(value) {
+		errs = append(errs, field.Invalid(path, value, msg))
+	}
+	return errs
+}

@@ -1,0 +1,89 @@
+// Package validation checks FederationPolicies and ClusterFederationPolicies:
+// selectors parse, cluster names and JSON pointers are valid, minClusters is
+// at most maxClusters and the enforcement is known. It is pure.
+package validation
+
+import (
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	apivalidation "k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
+)
+
+// ValidateFederationPolicy validates a namespaced policy.
+func ValidateFederationPolicy(p *v1alpha1.FederationPolicy) field.ErrorList {
+	return ValidateFederationPolicySpec(&p.Spec, field.NewPath("spec"))
+}
+
+// ValidateClusterFederationPolicy validates a cluster-wide policy.
+func ValidateClusterFederationPolicy(p *v1alpha1.ClusterFederationPolicy) field.ErrorList {
+	path := field.NewPath("spec")
+	errs := validateSelector(p.Spec.NamespaceSelector, path.Child("namespaceSelector"))
+	return append(errs, ValidateFederationPolicySpec(&p.Spec.FederationPolicySpec, path)...)
+}
+
+// ValidateFederationPolicySpec validates the rules shared by both kinds.
+func ValidateFederationPolicySpec(spec *v1alpha1.FederationPolicySpec, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if rs := spec.ResourceSelector; rs != nil {
+		p := path.Child("resourceSelector")
+		for i, kind := range rs.Kinds {
+			if kind == "" {
+				errs = append(errs, field.Required(p.Child("kinds").Index(i), ""))
+			}
+		}
+		errs = append(errs, validateSelector(rs.LabelSelector, p.Child("labelSelector"))...)
+	}
+	errs = append(errs, validateClusterSet(spec.AllowedClusters, path.Child("allowedClusters"))...)
+	errs = append(errs, validateClusterSet(spec.DeniedClusters, path.Child("deniedClusters"))...)
+	if spec.MinClusters != nil {
+		errs = append(errs, apimachineryvalidation.ValidateNonnegativeField(int64(*spec.MinClusters), path.Child("minClusters"))...)
+	}
+	if spec.MaxClusters != nil {
+		errs = append(errs, apimachineryvalidation.ValidateNonnegativeField(int64(*spec.MaxClusters), path.Child("maxClusters"))...)
+		if spec.MinClusters != nil && *spec.MinClusters > *spec.MaxClusters {
+			errs = append(errs, field.Invalid(path.Child("minClusters"), *spec.MinClusters, "must be less than or equal to maxClusters"))
+		}
+	}
+	for i, prefix := range spec.DeniedOverridePaths {
+		if msg := typesvalidation.JSONPointerError(prefix); msg != "" {
+			errs = append(errs, field.Invalid(path.Child("deniedOverridePaths").Index(i), prefix, msg))
+		}
+	}
+	if spec.DefaultPlacement != nil {
+		errs = append(errs, typesvalidation.ValidatePlacement(spec.DefaultPlacement, path.Child("defaultPlacement"))...)
+	}
+	switch spec.Enforcement {
+	case "", v1alpha1.EnforcementDeny, v1alpha1.EnforcementWarn, v1alpha1.EnforcementAudit:
+	default:
+		errs = append(errs, field.NotSupported(path.Child("enforcement"), spec.Enforcement,
+			[]v1alpha1.Enforcement{v1alpha1.EnforcementDeny, v1alpha1.EnforcementWarn, v1alpha1.EnforcementAudit}))
+	}
+	return errs
+}
+
+// validateClusterSet checks the names and the selector of a cluster set.
+func validateClusterSet(set *v1alpha1.ClusterSet, path *field.Path) field.ErrorList {
+	if set == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	for i, name := range set.Names {
+		for _, msg := range apivalidation.IsDNS1123Subdomain(name) {
+			errs = append(errs, field.Invalid(path.Child("names").Index(i), name, msg))
+		}
+	}
+	return append(errs, validateSelector(set.ClusterSelector, path.Child("clusterSelector"))...)
+}
+
+// validateSelector checks that a label selector, if set, parses.
+func validateSelector(sel *metav1.LabelSelector, path *field.Path) field.ErrorList {
+	if sel == nil {
+		return nil
+	}
+	return metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, path)
+}

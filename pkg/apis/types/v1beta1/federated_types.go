@@ -1,0 +1,258 @@
+package v1beta1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// FederatedSpec is the spec shared by every Federated<Kind>. It can be
+// decoded from an unstructured federated object with
+// runtime.DefaultUnstructuredConverter.
+type FederatedSpec struct {
+	// Template is the target object without name and namespace.
+	// +optional
+	Template *apiextensionsv1.JSON `json:"template,omitempty"`
+
+	// RetainReplicas keeps the member object's spec.replicas on update (for
+	// HPA). Only scalable types have the field.
+	// +optional
+	RetainReplicas bool `json:"retainReplicas,omitempty"`
+
+	// Placement selects the member clusters that get the object.
+	// +optional
+	Placement *Placement `json:"placement,omitempty"`
+
+	// Overrides are per-cluster JSON patches applied to the template.
+	// +optional
+	Overrides []Override `json:"overrides,omitempty"`
+}
+
+// Placement selects member clusters. Clusters, when present (even empty),
+// is used as is; otherwise ClusterSelector is matched against the labels of
+// the KubeFedClusters: a missing selector selects no cluster, an empty one
+// selects all.
+type Placement struct {
+	// Clusters names the selected clusters. An empty list selects no
+	// cluster and differs from a missing one, so only nil is omitted.
+	// +optional
+	Clusters []ClusterReference `json:"clusters,omitzero"`
+
+	// ClusterSelector selects clusters by their KubeFedCluster labels. It is
+	// ignored when Clusters is present.
+	// +optional
+	ClusterSelector *metav1.LabelSelector `json:"clusterSelector,omitempty"`
+}
+
+// ClusterReference names a member cluster.
+type ClusterReference struct {
+	// Name of the KubeFedCluster.
+	// +required
+	Name string `json:"name"`
+}
+
+// Override holds the patches for one cluster.
+type Override struct {
+	// ClusterName is the name of the KubeFedCluster the patches apply to.
+	// +optional
+	ClusterName string `json:"clusterName,omitempty"`
+
+	// ClusterOverrides are the JSON-patch operations, applied in order.
+	// +optional
+	ClusterOverrides []ClusterOverride `json:"clusterOverrides,omitempty"`
+}
+
+// OverrideOp is the JSON-patch operation of a ClusterOverride.
+type OverrideOp string
+
+const (
+	// OverrideOpDefault is the empty operation, which means replace.
+	OverrideOpDefault OverrideOp = ""
+	// OverrideOpAdd adds a value (RFC 6902 "add").
+	OverrideOpAdd OverrideOp = "add"
+	// OverrideOpRemove removes a value (RFC 6902 "remove").
+	OverrideOpRemove OverrideOp = "remove"
+	// OverrideOpReplace replaces a value (RFC 6902 "replace").
+	OverrideOpReplace OverrideOp = "replace"
+)
+
+// ClusterOverride is one RFC 6902 JSON-patch operation.
+type ClusterOverride struct {
+	// Op is add, remove or replace; empty means replace.
+	// +optional
+	Op OverrideOp `json:"op,omitempty"`
+
+	// Path is the JSON pointer of the patched value, e.g. /spec/replicas.
+	// +required
+	Path string `json:"path"`
+
+	// Value is the value to add or replace; any JSON value.
+	// +optional
+	Value *apiextensionsv1.JSON `json:"value,omitempty"`
+}
+
+// FederatedStatus is the status the sync controller writes on every
+// Federated<Kind>.
+type FederatedStatus struct {
+	// ObservedGeneration is the metadata.generation of the federated object
+	// the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions holds the Propagation condition.
+	// +optional
+	Conditions []Condition `json:"conditions,omitempty"`
+
+	// Clusters holds the propagation status per selected cluster. The order
+	// is not significant.
+	// +optional
+	Clusters []ClusterStatus `json:"clusters,omitempty"`
+}
+
+// ConditionType is the type of a condition of a federated object.
+type ConditionType string
+
+// PropagationConditionType is the type of the condition that reports
+// whether the object was propagated to every selected cluster.
+const PropagationConditionType ConditionType = "Propagation"
+
+// Condition is a condition of a federated object.
+type Condition struct {
+	// Type of the condition.
+	// +required
+	Type ConditionType `json:"type"`
+
+	// Status is True exactly when Reason is empty.
+	// +required
+	Status corev1.ConditionStatus `json:"status"`
+
+	// Reason is the aggregate reason; empty when propagation succeeded.
+	// +optional
+	Reason AggregateReason `json:"reason,omitempty"`
+
+	// LastUpdateTime is when the condition changed or changes were last
+	// propagated.
+	// +optional
+	LastUpdateTime *metav1.Time `json:"lastUpdateTime,omitempty"`
+
+	// LastTransitionTime is when the condition's status or reason last
+	// changed.
+	// +optional
+	LastTransitionTime *metav1.Time `json:"lastTransitionTime,omitempty"`
+}
+
+// AggregateReason is the reason of the Propagation condition.
+type AggregateReason string
+
+const (
+	// AggregateSuccess is the empty reason: every selected cluster is OK.
+	AggregateSuccess AggregateReason = ""
+	// ClusterRetrievalFailed means the KubeFedClusters could not be listed.
+	ClusterRetrievalFailed AggregateReason = "ClusterRetrievalFailed"
+	// ComputePlacementFailed means the placement could not be computed.
+	ComputePlacementFailed AggregateReason = "ComputePlacementFailed"
+	// NamespaceNotFederated means the object's namespace has no
+	// FederatedNamespace (cluster-scoped control plane, namespaced type), so
+	// the object is placed nowhere.
+	NamespaceNotFederated AggregateReason = "NamespaceNotFederated"
+	// CheckClusters means at least one cluster has a non-empty status (or,
+	// with raw status collection, no remote status yet).
+	CheckClusters AggregateReason = "CheckClusters"
+)
+
+// ClusterStatus is the propagation status in one cluster.
+type ClusterStatus struct {
+	// Name of the KubeFedCluster.
+	// +required
+	Name string `json:"name"`
+
+	// Status is empty when the member object is up to date.
+	// +optional
+	Status PropagationStatus `json:"status,omitempty"`
+
+	// Message says why the status is not OK, e.g. the member API server's
+	// error. It is not in KubeFed's API (an additive field).
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// RemoteStatus is the member object's .status, collected with the
+	// RawResourceStatusCollection gate and statusCollection Enabled.
+	// +optional
+	RemoteStatus *apiextensionsv1.JSON `json:"remoteStatus,omitempty"`
+}
+
+// PropagationStatus is the propagation status of a federated object in one
+// member cluster.
+type PropagationStatus string
+
+// Propagation statuses that are terminal or resolved by a later event.
+const (
+	// ClusterPropagationOK is the empty status: the member object is up to
+	// date.
+	ClusterPropagationOK PropagationStatus = ""
+	// WaitingForRemoval means the member object is being deleted.
+	WaitingForRemoval PropagationStatus = "WaitingForRemoval"
+	// ClusterNotReady means the selected cluster is not ready.
+	ClusterNotReady PropagationStatus = "ClusterNotReady"
+	// CachedRetrievalFailed means the member object could not be read from
+	// the cache.
+	CachedRetrievalFailed PropagationStatus = "CachedRetrievalFailed"
+	// ComputeResourceFailed means the desired member object could not be
+	// computed.
+	ComputeResourceFailed PropagationStatus = "ComputeResourceFailed"
+	// ApplyOverridesFailed means the cluster's overrides could not be
+	// applied.
+	ApplyOverridesFailed PropagationStatus = "ApplyOverridesFailed"
+	// AlreadyExists means adoption is disabled and the member object
+	// already exists.
+	AlreadyExists PropagationStatus = "AlreadyExists"
+	// FieldRetentionFailed means fields of the member object could not be
+	// retained.
+	FieldRetentionFailed PropagationStatus = "FieldRetentionFailed"
+	// VersionRetrievalFailed means the version of the member object could
+	// not be determined.
+	VersionRetrievalFailed PropagationStatus = "VersionRetrievalFailed"
+	// ManagedLabelFalse means the member object is labelled
+	// kubefed.io/managed=false and is left alone.
+	ManagedLabelFalse PropagationStatus = "ManagedLabelFalse"
+	// PolicyDenied means a federation policy with enforcement Deny forbids
+	// the cluster; the syncer leaves the member as it is (not in KubeFed).
+	PolicyDenied PropagationStatus = "PolicyDenied"
+)
+
+// Propagation statuses after which the reconcile fails and is retried with
+// backoff.
+const (
+	// CreationFailed means creating the member object failed.
+	CreationFailed PropagationStatus = "CreationFailed"
+	// UpdateFailed means updating the member object failed.
+	UpdateFailed PropagationStatus = "UpdateFailed"
+	// DeletionFailed means deleting the member object failed.
+	DeletionFailed PropagationStatus = "DeletionFailed"
+	// LabelRemovalFailed means removing the managed label failed.
+	LabelRemovalFailed PropagationStatus = "LabelRemovalFailed"
+	// RetrievalFailed means reading the member object failed.
+	RetrievalFailed PropagationStatus = "RetrievalFailed"
+	// ClientRetrievalFailed means no client for the cluster was available.
+	ClientRetrievalFailed PropagationStatus = "ClientRetrievalFailed"
+	// CreationTimedOut means creating the member object timed out.
+	CreationTimedOut PropagationStatus = "CreationTimedOut"
+	// UpdateTimedOut means updating the member object timed out.
+	UpdateTimedOut PropagationStatus = "UpdateTimedOut"
+	// DeletionTimedOut means deleting the member object timed out.
+	DeletionTimedOut PropagationStatus = "DeletionTimedOut"
+	// LabelRemovalTimedOut means removing the managed label timed out.
+	LabelRemovalTimedOut PropagationStatus = "LabelRemovalTimedOut"
+)
+
+// IsRecoverable reports whether the status makes the reconcile fail so that
+// it is retried with backoff.
+func (s PropagationStatus) IsRecoverable() bool {
+	switch s {
+	case CreationFailed, UpdateFailed, DeletionFailed, LabelRemovalFailed,
+		RetrievalFailed, ClientRetrievalFailed,
+		CreationTimedOut, UpdateTimedOut, DeletionTimedOut, LabelRemovalTimedOut:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,206 @@
+// Package validation checks Federated<Kind> objects of any federated type:
+// placement, overrides, the template's type and the FederatedNamespace name
+// rule. It is pure: the webhook, the CLI and the syncer share it.
+package validation
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/sets"
+	apivalidation "k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+)
+
+// ForbiddenOverridePaths are the JSON pointers (and everything below them)
+// that no override may touch: they identify the member object.
+var ForbiddenOverridePaths = []string{"/metadata/name", "/metadata/namespace", "/metadata/generateName", "/kind"}
+
+// FederatedNamespaceNameMessage is the error for a FederatedNamespace that is
+// not named after its namespace.
+const FederatedNamespaceNameMessage = "the name of a federated namespace must match the name of its containing namespace"
+
+// Object is the part of a Federated<Kind> that validation reads. It decodes
+// from the JSON of any federated object.
+type Object struct {
+	// Metadata is the federated object's metadata.
+	Metadata metav1.ObjectMeta `json:"metadata,omitempty"`
+	// Spec holds template, placement and overrides.
+	Spec v1beta1.FederatedSpec `json:"spec"`
+}
+
+// Decode decodes the JSON of a federated object.
+func Decode(raw []byte) (*Object, error) {
+	obj := &Object{}
+	if err := json.Unmarshal(raw, obj); err != nil {
+		return nil, fmt.Errorf("decoding federated object: %w", err)
+	}
+	return obj, nil
+}
+
+// ValidateFederatedObject validates a federated object. target is the
+// target type of its FederatedTypeConfig, or nil when none is known; then
+// the template's kind and apiVersion are not checked.
+func ValidateFederatedObject(obj *Object, target *corev1beta1.APIResource) field.ErrorList {
+	spec := field.NewPath("spec")
+	var errs field.ErrorList
+	if target != nil && target.Group == "" && target.PluralName == core.NamespacesTypeConfigName && obj.Metadata.Name != obj.Metadata.Namespace {
+		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), obj.Metadata.Name, FederatedNamespaceNameMessage))
+	}
+	if obj.Spec.Template != nil && target != nil {
+		errs = append(errs, validateTemplate(obj.Spec.Template.Raw, target, spec.Child("template"))...)
+	}
+	if obj.Spec.Placement != nil {
+		errs = append(errs, ValidatePlacement(obj.Spec.Placement, spec.Child("placement"))...)
+	}
+	return append(errs, ValidateOverrides(obj.Spec.Overrides, spec.Child("overrides"))...)
+}
+
+// validateTemplate checks that the template is an object whose kind and
+// apiVersion, when set, are the target's.
+func validateTemplate(raw []byte, target *corev1beta1.APIResource, path *field.Path) field.ErrorList {
+	var meta metav1.TypeMeta
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return field.ErrorList{field.Invalid(path, string(raw), "must be an object")}
+	}
+	var errs field.ErrorList
+	if meta.Kind != "" && meta.Kind != target.Kind {
+		errs = append(errs, field.Invalid(path.Child("kind"), meta.Kind,
+			fmt.Sprintf("must be %q, the kind of the FederatedTypeConfig's target type", target.Kind)))
+	}
+	if want := target.GroupVersion().String(); meta.APIVersion != "" && meta.APIVersion != want {
+		errs = append(errs, field.Invalid(path.Child("apiVersion"), meta.APIVersion,
+			fmt.Sprintf("must be %q, the group and version of the FederatedTypeConfig's target type", want)))
+	}
+	return errs
+}
+
+// ValidatePlacement checks that cluster names are valid and unique and that
+// the selector parses.
+func ValidatePlacement(p *v1beta1.Placement, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := sets.New[string]()
+	for i, c := range p.Clusters {
+		namePath := path.Child("clusters").Index(i).Child("name")
+		errs = append(errs, validateClusterName(c.Name, namePath)...)
+		if seen.Has(c.Name) {
+			errs = append(errs, field.Duplicate(namePath, c.Name))
+		}
+		seen.Insert(c.Name)
+	}
+	if p.ClusterSelector != nil {
+		errs = append(errs, metav1validation.ValidateLabelSelector(p.ClusterSelector,
+			metav1validation.LabelSelectorValidationOptions{}, path.Child("clusterSelector"))...)
+	}
+	return errs
+}
+
+// ValidateOverrides checks the per-cluster patches: one entry per cluster,
+// one operation per path and cluster, valid JSON pointers outside the
+// forbidden paths, a known op and a value for add and replace.
+func ValidateOverrides(overrides []v1beta1.Override, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	clusters := sets.New[string]()
+	for i, o := range overrides {
+		p := path.Index(i)
+		namePath := p.Child("clusterName")
+		errs = append(errs, validateClusterName(o.ClusterName, namePath)...)
+		if clusters.Has(o.ClusterName) {
+			errs = append(errs, field.Duplicate(namePath, o.ClusterName))
+		}
+		clusters.Insert(o.ClusterName)
+
+		paths := sets.New[string]()
+		for j, co := range o.ClusterOverrides {
+			cp := p.Child("clusterOverrides").Index(j)
+			errs = append(errs, validateClusterOverride(&co, cp)...)
+			if co.Path != "" && paths.Has(co.Path) {
+				errs = append(errs, field.Duplicate(cp.Child("path"), co.Path))
+			}
+			paths.Insert(co.Path)
+		}
+	}
+	return errs
+}
+
+// validateClusterOverride checks one JSON-patch operation.
+func validateClusterOverride(co *v1beta1.ClusterOverride, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	pathPath := path.Child("path")
+	switch {
+	case co.Path == "":
+		errs = append(errs, field.Required(pathPath, ""))
+	default:
+		if msg := JSONPointerError(co.Path); msg != "" {
+			errs = append(errs, field.Invalid(pathPath, co.Path, msg))
+		} else if forbidden := CoveringPrefix(co.Path, ForbiddenOverridePaths); forbidden != "" {
+			errs = append(errs, field.Forbidden(pathPath, fmt.Sprintf("overrides may not change %s", forbidden)))
+		}
+	}
+	switch co.Op {
+	case v1beta1.OverrideOpDefault, v1beta1.OverrideOpAdd, v1beta1.OverrideOpReplace:
+		if co.Value == nil {
+			errs = append(errs, field.Required(path.Child("value"), fmt.Sprintf("op %q needs a value", opName(co.Op))))
+		}
+	case v1beta1.OverrideOpRemove:
+	default:
+		errs = append(errs, field.NotSupported(path.Child("op"), co.Op,
+			[]v1beta1.OverrideOp{v1beta1.OverrideOpAdd, v1beta1.OverrideOpRemove, v1beta1.OverrideOpReplace}))
+	}
+	return errs
+}
+
+// opName returns the effective name of an op: empty means replace.
+func opName(op v1beta1.OverrideOp) v1beta1.OverrideOp {
+	if op == v1beta1.OverrideOpDefault {
+		return v1beta1.OverrideOpReplace
+	}
+	return op
+}
+
+// JSONPointerError returns why p is not an RFC 6901 JSON pointer to a
+// member of the document, or "" if it is one.
+func JSONPointerError(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		return `must be a JSON pointer starting with "/"`
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] == '~' && (i+1 == len(p) || (p[i+1] != '0' && p[i+1] != '1')) {
+			return `must be a JSON pointer: "~" must be followed by "0" or "1"`
+		}
+	}
+	return ""
+}
+
+// CoveringPrefix returns the first of prefixes that equals p or is a parent
+// of p in the JSON-pointer sense ("/spec" covers "/spec/replicas" but not
+// "/specs"), or "" if none does.
+func CoveringPrefix(p string, prefixes []string) string {
+	for _, prefix := range prefixes {
+		trimmed := strings.TrimSuffix(prefix, "/")
+		if p == prefix || p == trimmed || strings.HasPrefix(p, trimmed+"/") {
+			return prefix
+		}
+	}
+	return ""
+}
+
+// validateClusterName requires a KubeFedCluster name: a DNS-1123
+// subdomain.
+func validateClusterName(name string, path *field.Path) field.ErrorList {
+	if name == "" {
+		return field.ErrorList{field.Required(path, "")}
+	}
+	var errs field.ErrorList
+	for _, msg := range apivalidation.IsDNS1123Subdomain(name) {
+		errs = append(errs, field.Invalid(path, name, msg))
+	}
+	return errs
+}

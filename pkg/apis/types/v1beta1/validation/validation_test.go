@@ -1,0 +1,133 @@
+package validation
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+)
+
+var deployments = &v1beta1.APIResource{Group: "apps", Version: "v1", Kind: "Deployment", PluralName: "deployments", Scope: v1beta1.NamespaceScoped}
+
+var namespaces = &v1beta1.APIResource{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: v1beta1.ClusterScoped}
+
+const validDeployment = `{
+  "apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedDeployment",
+  "metadata": {"name": "web", "namespace": "shop"},
+  "spec": {
+    "template": {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": 3}},
+    "placement": {"clusters": [{"name": "cluster1"}, {"name": "cluster2"}]},
+    "overrides": [{"clusterName": "cluster2", "clusterOverrides": [
+      {"path": "/spec/replicas", "value": 5},
+      {"op": "add", "path": "/metadata/annotations", "value": {"foo": "bar"}},
+      {"op": "remove", "path": "/spec/template/spec/hostNetwork"}]}]
+  }
+}`
+
+func TestFederatedObject(t *testing.T) {
+	tests := []struct {
+		name      string
+		json      string
+		target    *v1beta1.APIResource
+		fragments []string
+	}{
+		{"valid", validDeployment, deployments, nil},
+		{"valid selector", `{"metadata":{"name":"a","namespace":"b"},"spec":{"placement":{"clusterSelector":{"matchExpressions":[{"key":"region","operator":"In","values":["eu"]}]}}}}`, deployments, nil},
+		{"valid unknown target", `{"metadata":{"name":"a"},"spec":{"template":{"kind":"Anything"}}}`, nil, nil},
+		{"bad cluster name", `{"spec":{"placement":{"clusters":[{"name":"Cluster_1"}]}}}`, deployments,
+			[]string{`spec.placement.clusters[0].name: Invalid value: "Cluster_1"`}},
+		{"empty cluster name", `{"spec":{"placement":{"clusters":[{"name":""}]}}}`, deployments,
+			[]string{"spec.placement.clusters[0].name: Required value"}},
+		{"duplicate cluster", `{"spec":{"placement":{"clusters":[{"name":"c1"},{"name":"c1"}]}}}`, deployments,
+			[]string{`spec.placement.clusters[1].name: Duplicate value: "c1"`}},
+		{"bad selector operator", `{"spec":{"placement":{"clusterSelector":{"matchExpressions":[{"key":"a","operator":"Near"}]}}}}`, deployments,
+			[]string{"spec.placement.clusterSelector.matchExpressions[0].operator: Invalid value"}},
+		{"bad selector label", `{"spec":{"placement":{"clusterSelector":{"matchLabels":{"a b":"c"}}}}}`, deployments,
+			[]string{"spec.placement.clusterSelector.matchLabels: Invalid value"}},
+		{"duplicate override cluster", `{"spec":{"overrides":[{"clusterName":"c1"},{"clusterName":"c1"}]}}`, deployments,
+			[]string{`spec.overrides[1].clusterName: Duplicate value: "c1"`}},
+		{"missing override cluster", `{"spec":{"overrides":[{"clusterOverrides":[]}]}}`, deployments,
+			[]string{"spec.overrides[0].clusterName: Required value"}},
+		{"duplicate path", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/spec/replicas","value":1},{"path":"/spec/replicas","value":2}]}]}}`, deployments,
+			[]string{`spec.overrides[0].clusterOverrides[1].path: Duplicate value: "/spec/replicas"`}},
+		{"forbidden name", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/name","value":"x"}]}]}}`, deployments,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change /metadata/name"}},
+		{"forbidden namespace", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/namespace","value":"x"}]}]}}`, deployments,
+			[]string{"Forbidden: overrides may not change /metadata/namespace"}},
+		{"forbidden generateName", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"remove","path":"/metadata/generateName"}]}]}}`, deployments,
+			[]string{"Forbidden: overrides may not change /metadata/generateName"}},
+		{"forbidden kind", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/kind","value":"Pod"}]}]}}`, deployments,
+			[]string{"Forbidden: overrides may not change /kind"}},
+		{"not forbidden sibling", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/namespaces","value":"x"},{"path":"/kinds","value":1}]}]}}`, deployments, nil},
+		{"relative path", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"spec/replicas","value":1}]}]}}`, deployments,
+			[]string{`spec.overrides[0].clusterOverrides[0].path: Invalid value: "spec/replicas": must be a JSON pointer starting with "/"`}},
+		{"bad escape", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/labels/a~2b","value":"x"}]}]}}`, deployments,
+			[]string{`"~" must be followed by "0" or "1"`}},
+		{"good escape", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/labels/a~1b~0","value":"x"}]}]}}`, deployments, nil},
+		{"empty path", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"","value":1}]}]}}`, deployments,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Required value"}},
+		{"bad op", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"move","path":"/a","value":1}]}]}}`, deployments,
+			[]string{`spec.overrides[0].clusterOverrides[0].op: Unsupported value: "move"`}},
+		{"add without value", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"add","path":"/a"}]}]}}`, deployments,
+			[]string{`spec.overrides[0].clusterOverrides[0].value: Required value: op "add" needs a value`}},
+		{"default op without value", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/a"}]}]}}`, deployments,
+			[]string{`value: Required value: op "replace" needs a value`}},
+		{"remove without value", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"remove","path":"/a"}]}]}}`, deployments, nil},
+		{"null value is a value", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/a","value":null}]}]}}`, deployments,
+			[]string{"value: Required value"}},
+		{"template kind", `{"spec":{"template":{"kind":"StatefulSet"}}}`, deployments,
+			[]string{`spec.template.kind: Invalid value: "StatefulSet": must be "Deployment"`}},
+		{"template apiVersion", `{"spec":{"template":{"apiVersion":"extensions/v1beta1"}}}`, deployments,
+			[]string{`spec.template.apiVersion: Invalid value: "extensions/v1beta1": must be "apps/v1"`}},
+		{"template not object", `{"spec":{"template":[1,2]}}`, deployments, []string{"spec.template: Invalid value"}},
+		{"namespace name", `{"metadata":{"name":"ns1","namespace":"ns2"},"spec":{}}`, namespaces,
+			[]string{"metadata.name: Invalid value: \"ns1\": " + FederatedNamespaceNameMessage}},
+		{"namespace name ok", `{"metadata":{"name":"ns1","namespace":"ns1"},"spec":{"template":{"apiVersion":"v1","kind":"Namespace"}}}`, namespaces, nil},
+		{"all problems at once", `{"spec":{"template":{"kind":"Pod"},"placement":{"clusters":[{"name":"c1"},{"name":"c1"}]},
+			"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/kind","value":"x"},{"op":"copy","path":"x"}]}]}}`, deployments,
+			[]string{"spec.template.kind", "spec.placement.clusters[1].name: Duplicate", "clusterOverrides[0].path: Forbidden",
+				"clusterOverrides[1].path: Invalid", "clusterOverrides[1].op: Unsupported"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj, err := Decode([]byte(tt.json))
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := ValidateFederatedObject(obj, tt.target)
+			if len(tt.fragments) == 0 {
+				if len(errs) > 0 {
+					t.Fatalf("unexpected: %v", errs.ToAggregate())
+				}
+				return
+			}
+			if len(errs) == 0 {
+				t.Fatalf("no errors, want %q", tt.fragments)
+			}
+			msg := errs.ToAggregate().Error()
+			for _, f := range tt.fragments {
+				if !strings.Contains(msg, f) {
+					t.Errorf("%q does not contain %q", msg, f)
+				}
+			}
+		})
+	}
+}
+
+func TestCoveringPrefix(t *testing.T) {
+	tests := []struct {
+		path, prefix string
+		covered      bool
+	}{
+		{"/spec", "/spec", true},
+		{"/spec/replicas", "/spec", true},
+		{"/spec/replicas", "/spec/", true},
+		{"/specs", "/spec", false},
+		{"/metadata", "/metadata/labels", false},
+	}
+	for _, tt := range tests {
+		if got := CoveringPrefix(tt.path, []string{tt.prefix}) != ""; got != tt.covered {
+			t.Errorf("CoveringPrefix(%q, %q) = %v", tt.path, tt.prefix, got)
+		}
+	}
+}

@@ -1,0 +1,148 @@
+// Package health turns probes of a member cluster's /healthz into the
+// KubeFedCluster conditions (reference §3.1), smoothed by the failure and
+// success thresholds. It is pure; the syncer does the probing.
+package health
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+)
+
+// Condition reasons and messages, as KubeFed writes them.
+const (
+	ReasonReady           = "ClusterReady"
+	ReasonNotReady        = "ClusterNotReady"
+	ReasonNotReachable    = "ClusterNotReachable"
+	ReasonReachable       = "ClusterReachable"
+	ReasonConfigMalformed = "ClusterConfigMalformed"
+
+	messageReady           = "/healthz responded with ok"
+	messageNotReady        = "/healthz responded without ok"
+	messageReachable       = "cluster is reachable"
+	messageConfigMalformed = "cluster's configuration may be malformed"
+)
+
+// Probe is the outcome of one health check.
+type Probe struct {
+	Time metav1.Time
+	// ConfigError is set when no client could be built for the cluster.
+	ConfigError error
+	// Err is set when /healthz could not be reached.
+	Err error
+	// Body is what /healthz answered.
+	Body string
+}
+
+// Conditions returns the conditions one probe means. Unlike KubeFed, every
+// outcome carries a Ready condition: an unreachable or malformed cluster is
+// Ready=False with the reason, besides Offline=True or ConfigMalformed=True.
+func Conditions(p Probe) []corev1beta1.ClusterCondition {
+	condition := func(t corev1beta1.ClusterConditionType, s corev1.ConditionStatus, reason, message string) corev1beta1.ClusterCondition {
+		return corev1beta1.ClusterCondition{Type: t, Status: s, Reason: reason, Message: message,
+			LastProbeTime: p.Time, LastTransitionTime: &p.Time}
+	}
+	switch {
+	case p.ConfigError != nil:
+		message := fmt.Sprintf("%s: %v", messageConfigMalformed, p.ConfigError)
+		return []corev1beta1.ClusterCondition{
+			condition(corev1beta1.ClusterReady, corev1.ConditionFalse, ReasonConfigMalformed, message),
+			condition(corev1beta1.ClusterConfigMalformed, corev1.ConditionTrue, ReasonConfigMalformed, message),
+		}
+	case p.Err != nil:
+		message := fmt.Sprintf("cluster is not reachable: %v", p.Err)
+		return []corev1beta1.ClusterCondition{
+			condition(corev1beta1.ClusterReady, corev1.ConditionFalse, ReasonNotReachable, message),
+			condition(corev1beta1.ClusterOffline, corev1.ConditionTrue, ReasonNotReachable, message),
+		}
+	case !strings.EqualFold(strings.TrimSpace(p.Body), "ok"):
+		return []corev1beta1.ClusterCondition{
+			condition(corev1beta1.ClusterReady, corev1.ConditionFalse, ReasonNotReady, messageNotReady),
+			condition(corev1beta1.ClusterOffline, corev1.ConditionFalse, ReasonReachable, messageReachable),
+		}
+	default:
+		return []corev1beta1.ClusterCondition{
+			condition(corev1beta1.ClusterReady, corev1.ConditionTrue, ReasonReady, messageReady),
+		}
+	}
+}
+
+// Thresholds are how many consecutive probes must disagree with the
+// published readiness before it flips.
+type Thresholds struct {
+	Failure int64 // probes saying not ready, to flip from ready
+	Success int64 // probes saying ready, to flip from not ready
+}
+
+// Memory is what the health checker keeps per cluster between probes.
+type Memory struct {
+	// Published are the conditions last published.
+	Published []corev1beta1.ClusterCondition
+	// Disagreeing counts the consecutive probes, since the last publish of a
+	// readiness change, whose readiness differs from the published one.
+	Disagreeing int64
+}
+
+// Smooth decides what to publish after a probe. The first probe is
+// published as is. Later, a probe that agrees with the published readiness
+// is published (keeping the transition times) and clears the count; one
+// that disagrees is published only once Failure (or Success) consecutive
+// probes have disagreed — until then the old conditions are republished
+// with the new probe time.
+//
+// This differs from KubeFed, whose count kept growing while readiness stayed
+// the same, so that after a long healthy period a single failed probe
+// flipped the cluster at once; here the threshold always means consecutive
+// probes.
+func Smooth(mem *Memory, probe []corev1beta1.ClusterCondition, t Thresholds) ([]corev1beta1.ClusterCondition, Memory) {
+	if mem == nil || len(mem.Published) == 0 {
+		return probe, Memory{Published: probe}
+	}
+	nowReady, wasReady := ready(probe), ready(mem.Published)
+	if nowReady == wasReady {
+		published := keepTransitions(probe, mem.Published)
+		return published, Memory{Published: published}
+	}
+	threshold := t.Failure
+	if nowReady {
+		threshold = t.Success
+	}
+	if disagreeing := mem.Disagreeing + 1; disagreeing < threshold {
+		published := withProbeTime(mem.Published, probe[0].LastProbeTime)
+		return published, Memory{Published: published, Disagreeing: disagreeing}
+	}
+	return probe, Memory{Published: probe}
+}
+
+func ready(conditions []corev1beta1.ClusterCondition) bool {
+	status := corev1beta1.KubeFedClusterStatus{Conditions: conditions}
+	return status.IsReady()
+}
+
+// keepTransitions gives each new condition the old transition time of the
+// condition of the same type when its status did not change.
+func keepTransitions(next, old []corev1beta1.ClusterCondition) []corev1beta1.ClusterCondition {
+	out := make([]corev1beta1.ClusterCondition, len(next))
+	for i, c := range next {
+		out[i] = c
+		for _, o := range old {
+			if o.Type == c.Type && o.Status == c.Status && o.LastTransitionTime != nil {
+				out[i].LastTransitionTime = o.LastTransitionTime
+			}
+		}
+	}
+	return out
+}
+
+func withProbeTime(conditions []corev1beta1.ClusterCondition, probed metav1.Time) []corev1beta1.ClusterCondition {
+	out := make([]corev1beta1.ClusterCondition, len(conditions))
+	for i, c := range conditions {
+		out[i] = c
+		out[i].LastProbeTime = probed
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package health
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+)
+
+func at(minute int) metav1.Time {
+	return metav1.NewTime(time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC))
+}
+
+func statusOf(conditions []corev1beta1.ClusterCondition, t corev1beta1.ClusterConditionType) (corev1.ConditionStatus, string) {
+	for _, c := range conditions {
+		if c.Type == t {
+			return c.Status, c.Reason
+		}
+	}
+	return "", ""
+}
+
+func TestConditions(t *testing.T) {
+	cases := []struct {
+		name  string
+		probe Probe
+		want  map[corev1beta1.ClusterConditionType]string // type -> status/reason
+	}{
+		{"ok", Probe{Body: "ok"}, map[corev1beta1.ClusterConditionType]string{corev1beta1.ClusterReady: "True/ClusterReady"}},
+		{"OK in capitals", Probe{Body: "OK\n"}, map[corev1beta1.ClusterConditionType]string{corev1beta1.ClusterReady: "True/ClusterReady"}},
+		{"not ok", Probe{Body: "[-]etcd failed"}, map[corev1beta1.ClusterConditionType]string{
+			corev1beta1.ClusterReady: "False/ClusterNotReady", corev1beta1.ClusterOffline: "False/ClusterReachable"}},
+		{"unreachable", Probe{Err: errors.New("dial tcp: refused")}, map[corev1beta1.ClusterConditionType]string{
+			corev1beta1.ClusterReady: "False/ClusterNotReachable", corev1beta1.ClusterOffline: "True/ClusterNotReachable"}},
+		{"malformed", Probe{ConfigError: errors.New("secret has no token")}, map[corev1beta1.ClusterConditionType]string{
+			corev1beta1.ClusterReady: "False/ClusterConfigMalformed", corev1beta1.ClusterConfigMalformed: "True/ClusterConfigMalformed"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.probe.Time = at(1)
+			got := Conditions(tc.probe)
+			if len(got) != len(tc.want) {
+				t.Fatalf("conditions %v, want %d", got, len(tc.want))
+			}
+			for typ, want := range tc.want {
+				status, reason := statusOf(got, typ)
+				if string(status)+"/"+reason != want {
+					t.Errorf("%s = %s/%s, want %s", typ, status, reason, want)
+				}
+			}
+			for _, c := range got {
+				if !c.LastProbeTime.Equal(&tc.probe.Time) || !c.LastTransitionTime.Equal(&tc.probe.Time) {
+					t.Errorf("%s times %v/%v, want the probe time", c.Type, c.LastProbeTime, c.LastTransitionTime)
+				}
+			}
+		})
+	}
+	if _, reason := statusOf(Conditions(Probe{Err: errors.New("timeout")}), corev1beta1.ClusterOffline); reason == "" ||
+		!strings.Contains(Conditions(Probe{Err: errors.New("timeout")})[0].Message, "cluster is not reachable: timeout") {
+		t.Error("the unreachable message does not carry the error")
+	}
+}
+
+func probeAt(minute int, healthy bool) []corev1beta1.ClusterCondition {
+	if healthy {
+		return Conditions(Probe{Time: at(minute), Body: "ok"})
+	}
+	return Conditions(Probe{Time: at(minute), Err: errors.New("down")})
+}
+
+// TestSmoothing walks a sequence of probes with failureThreshold 3 and
+// successThreshold 1 (KubeFed's defaults).
+func TestSmoothing(t *testing.T) {
+	thresholds := Thresholds{Failure: 3, Success: 1}
+	steps := []struct {
+		healthy        bool
+		wantReady      bool
+		wantTransition int
+	}{
+		{true, true, 1},   // first probe: published as is
+		{true, true, 1},   // agrees: transition time kept
+		{false, true, 1},  // 1st failure: still ready
+		{false, true, 1},  // 2nd failure: still ready
+		{true, true, 1},   // a success clears the count
+		{false, true, 1},  // 1st failure again
+		{false, true, 1},  // 2nd
+		{false, false, 8}, // 3rd consecutive failure: not ready
+		{false, false, 8}, // agrees: transition kept
+		{true, true, 10},  // success threshold 1: ready at once
+	}
+	var mem *Memory
+	for i, step := range steps {
+		minute := i + 1
+		published, next := Smooth(mem, probeAt(minute, step.healthy), thresholds)
+		mem = &next
+		if got := ready(published); got != step.wantReady {
+			t.Fatalf("probe %d (healthy %v): ready %v, want %v", minute, step.healthy, got, step.wantReady)
+		}
+		readyCondition := published[0]
+		if !readyCondition.LastProbeTime.Equal(ptr(at(minute))) {
+			t.Errorf("probe %d: lastProbeTime %v, want the probe's", minute, readyCondition.LastProbeTime)
+		}
+		if !readyCondition.LastTransitionTime.Equal(ptr(at(step.wantTransition))) {
+			t.Errorf("probe %d: lastTransitionTime %v, want minute %d", minute, readyCondition.LastTransitionTime, step.wantTransition)
+		}
+	}
+}
+
+func ptr(t metav1.Time) *metav1.Time { return &t }

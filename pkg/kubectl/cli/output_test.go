@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+)
+
+func TestParseDryRun(t *testing.T) {
+	for value, want := range map[string]bool{"": false, "none": false, "false": false, "client": true, "true": true} {
+		if got, err := ParseDryRun(value); err != nil || got != want {
+			t.Errorf("ParseDryRun(%q) = %v, %v", value, got, err)
+		}
+	}
+	if _, err := ParseDryRun("server"); err == nil || !strings.Contains(err.Error(), `invalid --dry-run value "server"`) {
+		t.Errorf("ParseDryRun(server) error = %v", err)
+	}
+}
+
+func TestValidateOutput(t *testing.T) {
+	for _, ok := range []string{"", "yaml", "json"} {
+		if err := ValidateOutput(ok); err != nil {
+			t.Errorf("ValidateOutput(%q) = %v", ok, err)
+		}
+	}
+	if err := ValidateOutput("wide"); err == nil || !strings.Contains(err.Error(), "Invalid value for --output") {
+		t.Errorf("ValidateOutput(wide) = %v", err)
+	}
+}
+
+func TestPrintObjects(t *testing.T) {
+	kfc := &corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Name: "m", Namespace: "kf"}, Spec: corev1beta1.KubeFedClusterSpec{APIEndpoint: "https://m"}}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c"}}
+	crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: "crd"}}
+
+	var out bytes.Buffer
+	if err := PrintObjects(&out, "yaml", kfc, cm, crd); err != nil {
+		t.Fatal(err)
+	}
+	y := out.String()
+	if !strings.HasPrefix(y, "---\napiVersion: core.kubefed.io/v1beta1\nkind: KubeFedCluster\n") || !strings.Contains(y, "---\napiVersion: v1\nkind: ConfigMap\n") {
+		t.Errorf("yaml:\n%s", y)
+	}
+	for _, unwanted := range []string{"status", "creationTimestamp"} {
+		if strings.Contains(y, unwanted) {
+			t.Errorf("yaml has %s:\n%s", unwanted, y)
+		}
+	}
+
+	out.Reset()
+	if err := PrintObjects(&out, "json", kfc, cm); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Kind  string           `json:"kind"`
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil || list.Kind != "List" || len(list.Items) != 2 {
+		t.Errorf("json list = %+v, %v:\n%s", list, err, out.String())
+	}
+
+	out.Reset()
+	if err := PrintObjects(&out, "json", cm); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"kind": "ConfigMap"`) {
+		t.Errorf("one object in json is not printed as itself:\n%s", out.String())
+	}
+}
+
+func TestRef(t *testing.T) {
+	if got := Ref(schema.GroupVersionKind{Group: "types.kubefed.io", Version: "v1beta1", Kind: "FederatedConfigMap"}, "c"); got != "federatedconfigmap.types.kubefed.io/c" {
+		t.Errorf("Ref = %q", got)
+	}
+	if got := Ref(schema.GroupVersionKind{Version: "v1", Kind: "Secret"}, "s"); got != "secret/s" {
+		t.Errorf("Ref = %q", got)
+	}
+}

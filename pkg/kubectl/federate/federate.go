@@ -1,0 +1,414 @@
+// Package federate holds `kubectl fed federate`, which turns existing
+// objects of the host cluster (or YAML files) into federated objects.
+package federate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/enable"
+)
+
+// createRetryTimeout bounds the retries of a create whose federated type
+// was enabled a moment ago and is not served yet.
+const createRetryTimeout = 10 * time.Second
+
+var (
+	federateLong = templates.LongDesc(`
+		Federate an object of the host cluster.
+
+		federate reads the object TYPE NAME from the host cluster and creates its
+		federated object: a Federated<Kind> of the same name and namespace whose
+		template is the object without its status and any metadata but its labels,
+		and without what each cluster allocates for itself (a Service's cluster IP
+		and node ports, a ServiceAccount's secrets, a Namespace's finalizers).
+
+		The federated object is placed on every member cluster unless --clusters
+		or --cluster-selector says otherwise. The type must be enabled for
+		federation (kubectl fed enable), or --enable-type enables it first.
+
+		With --contents, a namespace is federated with everything in it, except
+		what the cluster makes itself: objects controlled by other objects, events,
+		endpoints, the root CA ConfigMap, the default ServiceAccount and
+		service-account tokens. Objects federated already are left unchanged.
+
+		With -f, the objects of a YAML file (several documents, or - for standard
+		input) are converted offline and printed; nothing is read from or written
+		to a cluster.`)
+
+	federateExample = templates.Examples(`
+		# Federate the ConfigMap web-config of namespace shop to every member cluster
+		kubectl fed federate configmaps web-config -n shop
+
+		# Federate a Deployment to two clusters, enabling Deployments if needed
+		kubectl fed federate deployment web -n shop --clusters=member1,member2 --enable-type
+
+		# Federate to the clusters labelled env=prod
+		kubectl fed federate service web -n shop --cluster-selector=env=prod
+
+		# Federate a namespace and everything in it, except its pods
+		kubectl fed federate namespace shop --contents --skip-api-resources=pods
+
+		# Print the federated objects of a file without creating them
+		kubectl fed federate -f app.yaml -o yaml
+		cat app.yaml | kubectl fed federate -f - > federated.yaml`)
+)
+
+// Options are the inputs of `kubectl fed federate`.
+type Options struct {
+	flags   *cli.Flags
+	streams genericiooptions.IOStreams
+
+	// TypeName and Name name the object to federate.
+	TypeName, Name string
+	// Filename is a YAML file to convert, or "-" for standard input.
+	Filename string
+	// Output is -o.
+	Output string
+	// EnableType enables the type first when needed.
+	EnableType bool
+	// Contents federates a namespace's objects too.
+	Contents bool
+	// SkipAPIResources are types --contents leaves out.
+	SkipAPIResources []string
+	// Clusters and ClusterSelector set the placement.
+	Clusters        []string
+	ClusterSelector string
+	// DryRun is --dry-run.
+	DryRun string
+
+	dryRun    bool
+	namespace string
+	placement map[string]any
+}
+
+// NewCmdFederate returns `kubectl fed federate`.
+func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{flags: flags, streams: streams}
+	cmd := &cobra.Command{
+		Use:     "federate (TYPE NAME | -f FILENAME)",
+		Short:   "Create the federated object of an object or a file",
+		Long:    federateLong,
+		Example: federateExample,
+		Args:    cobra.MaximumNArgs(2),
+
+		ValidArgsFunction: flags.CompleteTypes,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "YAML or JSON file of objects to convert, or - for standard input; prints the federated objects")
+	f.BoolVarP(&o.EnableType, "enable-type", "t", false, "Enable the type for federation first if it is not enabled")
+	f.BoolVarP(&o.Contents, "contents", "c", false, "Also federate every object in the namespace (type namespaces only)")
+	f.StringSliceVarP(&o.SkipAPIResources, "skip-api-resources", "s", nil, "Types (name, kind, short name, plural.group or whole group) that --contents leaves out")
+	f.StringSliceVar(&o.Clusters, "clusters", nil, "Place the federated objects on these member clusters only")
+	f.StringVar(&o.ClusterSelector, "cluster-selector", "", "Place the federated objects on the member clusters whose KubeFedCluster labels match this selector (e.g. env=prod)")
+	cli.AddOutputFlag(cmd, &o.Output, "Print the federated objects in this format instead of creating them")
+	cli.AddDryRunFlag(cmd, &o.DryRun)
+	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+	return cmd
+}
+
+// Complete reads the arguments and builds the placement.
+func (o *Options) Complete(cmd *cobra.Command, args []string) error {
+	var err error
+	if o.dryRun, err = cli.ParseDryRun(o.DryRun); err != nil {
+		return err
+	}
+	if o.placement, err = Placement(o.Clusters, o.ClusterSelector); err != nil {
+		return err
+	}
+	if o.Filename != "" {
+		if len(args) > 0 {
+			return cli.UsageErrorf(cmd, "TYPE and NAME cannot be given with --filename")
+		}
+		if o.Output == "" {
+			o.Output = "yaml"
+		}
+		return nil
+	}
+	switch len(args) {
+	case 0:
+		return cli.UsageErrorf(cmd, "TYPE-NAME is required")
+	case 1:
+		return cli.UsageErrorf(cmd, "RESOURCE-NAME is required")
+	}
+	o.TypeName, o.Name = args[0], args[1]
+	o.namespace, err = o.flags.Namespace()
+	return err
+}
+
+// Validate checks flag combinations.
+func (o *Options) Validate(cmd *cobra.Command) error {
+	if err := cli.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	if o.EnableType && o.Output != "" {
+		return fmt.Errorf("Flag '--enable-type' cannot be used with '--output [%s]'", o.Output)
+	}
+	if o.Filename != "" && (o.EnableType || o.Contents) {
+		return cli.UsageErrorf(cmd, "--enable-type and --contents cannot be used with --filename")
+	}
+	return nil
+}
+
+// Run federates.
+func (o *Options) Run(ctx context.Context) error {
+	if o.Filename != "" {
+		return o.runFile()
+	}
+	host, err := o.flags.Host()
+	if err != nil {
+		return err
+	}
+	resources, err := apiresource.Discover(host.Discovery, "")
+	if err != nil {
+		return err
+	}
+	r, err := apiresource.Resolve(resources, o.TypeName)
+	if err != nil {
+		if apiresource.IsNotFound(err) {
+			return fmt.Errorf("%w List the types the host cluster (context %q) serves with: kubectl api-resources", err, host.Name)
+		}
+		return err
+	}
+	if o.Contents && r.QualifiedName() != "namespaces" {
+		return errors.New("Flag '--contents' can only be used with type 'namespaces'.")
+	}
+	targets := []typedObject{}
+	obj, err := o.get(ctx, host, r, o.Name)
+	if err != nil {
+		return err
+	}
+	targets = append(targets, typedObject{r, obj})
+	if o.Contents {
+		contents, err := o.namespaceContents(ctx, host, resources, o.Name)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, contents...)
+	}
+	return o.federate(ctx, host, targets)
+}
+
+// typedObject is an object with the resource it belongs to.
+type typedObject struct {
+	resource apiresource.Resource
+	obj      *unstructured.Unstructured
+}
+
+// get reads one object of the host cluster.
+func (o *Options) get(ctx context.Context, host *cli.Cluster, r apiresource.Resource, name string) (*unstructured.Unstructured, error) {
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(r.GroupVersionKind())
+	key := client.ObjectKey{Name: name}
+	if r.Namespaced {
+		key.Namespace = o.namespace
+	}
+	if err := host.Client.Get(ctx, key, obj); err != nil {
+		if apierrors.IsNotFound(err) && r.Namespaced {
+			return nil, fmt.Errorf("%w in namespace %q of the host cluster (context %q)", err, o.namespace, host.Name)
+		}
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("%w in the host cluster (context %q)", err, host.Name)
+		}
+		return nil, fmt.Errorf("reading %s %q: %w", r.QualifiedName(), name, err)
+	}
+	return obj, nil
+}
+
+// namespaceContents lists the objects --contents federates with a
+// namespace.
+func (o *Options) namespaceContents(ctx context.Context, host *cli.Cluster, resources []apiresource.Resource, ns string) ([]typedObject, error) {
+	var out []typedObject
+	for _, r := range resources {
+		if SkipContentType(r, typesv1beta1.DefaultFederatedGroup, o.SkipAPIResources) {
+			continue
+		}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(r.GroupVersionKind().GroupVersion().WithKind(r.Kind + "List"))
+		if err := host.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+			if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
+				fmt.Fprintf(o.streams.ErrOut, "Warning: skipping %s: %v\n", r.QualifiedName(), err)
+				continue
+			}
+			return nil, fmt.Errorf("listing %s in namespace %s: %w", r.QualifiedName(), ns, err)
+		}
+		for i := range list.Items {
+			obj := &list.Items[i]
+			if reason := SkipContentObject(obj); reason != "" {
+				continue
+			}
+			out = append(out, typedObject{r, obj})
+		}
+	}
+	return out, nil
+}
+
+// federate converts the objects with their types' FederatedTypeConfigs
+// (enabling missing types with --enable-type) and prints or creates them.
+func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typedObject) error {
+	ns := o.flags.KubeFedNamespace
+	ftcs := map[string]*corev1beta1.FederatedTypeConfig{}
+	var missing []string
+	for _, t := range targets {
+		name := t.resource.QualifiedName()
+		if _, seen := ftcs[name]; seen {
+			continue
+		}
+		ftc := &corev1beta1.FederatedTypeConfig{}
+		err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, ftc)
+		switch {
+		case err == nil:
+			ftcs[name] = ftc
+		case !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err):
+			return fmt.Errorf("reading FederatedTypeConfig %s/%s: %w", ns, name, err)
+		case o.Output != "" || o.dryRun:
+			ftcs[name] = enable.TypeConfig(ns, t.resource.TargetType(), "", "")
+		case o.EnableType:
+			if ftcs[name], err = o.enable(ctx, host, t.resource); err != nil {
+				return err
+			}
+		default:
+			missing = append(missing, name)
+			ftcs[name] = nil
+			if len(targets) == 1 {
+				return fmt.Errorf("%w. Consider using '--enable-type' to optionally enable type while federating the resource", err)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("these types are not enabled for federation: %s. Enable them with kubectl fed enable, pass --enable-type, or leave them out with --skip-api-resources", strings.Join(missing, ", "))
+	}
+	var objs []runtime.Object
+	for _, t := range targets {
+		fed, warnings := FederatedObject(t.obj, FederatedGVK(ftcs[t.resource.QualifiedName()]), o.placement)
+		for _, w := range warnings {
+			fmt.Fprintln(o.streams.ErrOut, "Warning:", w)
+		}
+		objs = append(objs, fed)
+	}
+	if o.Output != "" {
+		return cli.PrintObjects(o.streams.Out, o.Output, objs...)
+	}
+	for _, obj := range objs {
+		fed := obj.(*unstructured.Unstructured)
+		ref := cli.Ref(fed.GroupVersionKind(), fed.GetName())
+		if !o.dryRun {
+			err := create(ctx, host, fed)
+			if o.Contents && apierrors.IsAlreadyExists(err) {
+				fmt.Fprintf(o.streams.ErrOut, "Warning: %s already exists; left unchanged\n", ref)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		cli.Done(o.streams.Out, o.dryRun, "%s created", ref)
+	}
+	return nil
+}
+
+// enable enables a type the way `kubectl fed enable` does, with the
+// default federated group and version.
+func (o *Options) enable(ctx context.Context, host *cli.Cluster, r apiresource.Resource) (*corev1beta1.FederatedTypeConfig, error) {
+	target, err := enable.ResolveTarget(ctx, host, r.QualifiedName(), r.Version)
+	if err != nil {
+		return nil, err
+	}
+	ftc := enable.TypeConfig(o.flags.KubeFedNamespace, target, "", "")
+	crd := typesv1beta1.FederatedCRD(target, "", "")
+	if err := enable.Apply(ctx, host, ftc, crd, o.streams.Out); err != nil {
+		return nil, fmt.Errorf("enabling %s: %w", r.QualifiedName(), err)
+	}
+	return ftc, nil
+}
+
+// create creates a federated object, retrying for a while if its type is
+// not served yet (it may have been enabled a moment ago).
+func create(ctx context.Context, host *cli.Cluster, fed *unstructured.Unstructured) error {
+	var lastErr error
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, createRetryTimeout, true, func(ctx context.Context) (bool, error) {
+		lastErr = host.Client.Create(ctx, fed.DeepCopy())
+		if lastErr == nil {
+			return true, nil
+		}
+		if apierrors.IsNotFound(lastErr) || meta.IsNoMatchError(lastErr) {
+			return false, nil
+		}
+		return false, lastErr
+	})
+	if err != nil {
+		if lastErr == nil {
+			lastErr = err
+		}
+		where := ""
+		if ns := fed.GetNamespace(); ns != "" {
+			where = " in namespace " + ns
+		}
+		hint := ""
+		if apierrors.IsAlreadyExists(lastErr) {
+			hint = ": it is federated already; edit or delete it with kubectl"
+		}
+		return fmt.Errorf("creating %s%s: %w%s", cli.Ref(fed.GroupVersionKind(), fed.GetName()), where, lastErr, hint)
+	}
+	return nil
+}
+
+// runFile converts the objects of a file offline, with the default
+// federated types; an object counts as namespaced when it has a namespace.
+func (o *Options) runFile() error {
+	var in io.Reader = o.streams.In
+	if o.Filename != "-" {
+		f, err := os.Open(o.Filename)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	targets, err := ReadObjects(in)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", o.Filename, err)
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("%s holds no objects", o.Filename)
+	}
+	objs := make([]runtime.Object, 0, len(targets))
+	for _, t := range targets {
+		fed, warnings := FederatedObject(t, DefaultFederatedGVK(t.GetKind()), o.placement)
+		for _, w := range warnings {
+			fmt.Fprintln(o.streams.ErrOut, "Warning:", w)
+		}
+		objs = append(objs, fed)
+	}
+	return cli.PrintObjects(o.streams.Out, o.Output, objs...)
+}

@@ -1,0 +1,203 @@
+package join
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+)
+
+var (
+	unjoinLong = templates.LongDesc(`
+		Remove a member cluster from the federation.
+
+		In the member cluster (--cluster-context, by default CLUSTER_NAME), unjoin
+		deletes the roles, bindings and service account that join created, and the
+		KubeFed namespace unless the member is the host cluster itself. In the host
+		cluster it deletes the secret holding the member's token and the
+		KubeFedCluster. Objects that are already gone are skipped.
+
+		If the member cannot be reached, unjoin stops before touching the host;
+		with --force it removes the host's objects anyway.`)
+
+	unjoinExample = templates.Examples(`
+		# Unjoin the cluster member1
+		kubectl fed unjoin member1
+
+		# Unjoin a member whose API server is gone for good
+		kubectl fed unjoin member1 --force
+
+		# Show what unjoin would delete
+		kubectl fed unjoin member1 --dry-run`)
+)
+
+// UnjoinOptions are the inputs of `kubectl fed unjoin`.
+type UnjoinOptions struct {
+	flags   *cli.Flags
+	streams genericiooptions.IOStreams
+
+	member
+
+	// Force removes the host's objects even if the member's clean-up fails.
+	Force bool
+}
+
+// NewCmdUnjoin returns `kubectl fed unjoin`.
+func NewCmdUnjoin(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &UnjoinOptions{flags: flags, streams: streams}
+	cmd := &cobra.Command{
+		Use:               "unjoin CLUSTER_NAME [--cluster-context=CONTEXT]",
+		Short:             "Remove a member cluster from the federation",
+		Long:              unjoinLong,
+		Example:           unjoinExample,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: flags.CompleteJoinedClusters,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := ValidateHostName(o.HostClusterName, true); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.ClusterContext, "cluster-context", "", "Kubeconfig context of the cluster to unjoin (default CLUSTER_NAME)")
+	f.StringVar(&o.HostClusterName, "host-cluster-name", "", "Name of the host used when the cluster was joined (default: the host's context name)")
+	f.BoolVar(&o.Force, "force", false, "Delete the host's objects even if the member cannot be cleaned up")
+	cli.AddDryRunFlag(cmd, &o.DryRun)
+	return cmd
+}
+
+// Complete fills the defaults from the arguments and the kubeconfig.
+func (o *UnjoinOptions) Complete(cmd *cobra.Command, args []string) error {
+	if err := o.member.complete(cmd, args); err != nil {
+		return err
+	}
+	var err error
+	if o.HostClusterName == "" {
+		if o.HostClusterName, err = o.flags.HostContext(); err != nil {
+			return err
+		}
+		return ValidateHostName(o.HostClusterName, false)
+	}
+	return nil
+}
+
+// Run unjoins the cluster.
+func (o *UnjoinOptions) Run(ctx context.Context) error {
+	ns := o.flags.KubeFedNamespace
+	host, err := o.flags.Host()
+	if err != nil {
+		return err
+	}
+	kfc := &corev1beta1.KubeFedCluster{}
+	err = host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: o.ClusterName}, kfc)
+	switch {
+	case apierrors.IsNotFound(err) && !o.Force:
+		return fmt.Errorf("Failed to get kubefed cluster %q: not found in namespace %s of the host cluster (context %q): list the joined clusters with kubectl get kubefedclusters -n %s, or pass --force to clean up the member anyway", o.ClusterName, ns, host.Name, ns)
+	case apierrors.IsNotFound(err):
+		kfc = nil
+	case err != nil:
+		return fmt.Errorf("Failed to get kubefed cluster %q in the host cluster (context %q): %w", o.ClusterName, host.Name, err)
+	}
+
+	var lines []string
+	remove := func(cluster *cli.Cluster, obj client.Object) error {
+		var err error
+		if o.dryRun {
+			err = cluster.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+		} else {
+			err = cluster.Client.Delete(ctx, obj)
+		}
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil
+		case err != nil:
+			return fmt.Errorf("deleting %s: %w", where(obj, cluster), err)
+		}
+		line := fmt.Sprintf("%s deleted in cluster %q", describe(obj), cluster.Name)
+		if o.dryRun {
+			line += " (dry run)"
+		}
+		lines = append(lines, line)
+		return nil
+	}
+
+	if err := o.cleanMember(ctx, host, remove); err != nil {
+		if !o.Force {
+			return fmt.Errorf("unjoin of cluster %q failed in the member; nothing was deleted in the host cluster: %w\nFix the access to context %q, or pass --force to remove the host's objects anyway", o.ClusterName, err, o.ClusterContext)
+		}
+		fmt.Fprintf(o.streams.ErrOut, "Warning: the member cluster was not cleaned up (%v); removing the host's objects anyway (--force)\n", err)
+	}
+	if kfc != nil {
+		var errs []error
+		if name := kfc.Spec.SecretRef.Name; name != "" {
+			errs = append(errs, remove(host, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}))
+		}
+		errs = append(errs, remove(host, kfc))
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("unjoin of cluster %q failed in the host cluster: %w", o.ClusterName, err)
+		}
+	}
+	for _, line := range lines {
+		fmt.Fprintln(o.streams.Out, line)
+	}
+	return nil
+}
+
+// cleanMember deletes join's objects in the member and, unless the member
+// is the host itself, the KubeFed namespace.
+func (o *UnjoinOptions) cleanMember(ctx context.Context, host *cli.Cluster, remove func(*cli.Cluster, client.Object) error) error {
+	ns := o.flags.KubeFedNamespace
+	member, _, err := o.flags.Member(o.ClusterContext)
+	if err != nil {
+		return err
+	}
+	sa := ServiceAccountName(o.ClusterName, o.HostClusterName)
+	name, health := RoleName(sa), HealthCheckRoleName(ns, sa)
+	objs := []client.Object{
+		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: health}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: health}},
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: sa}},
+	}
+	var errs []error
+	for _, obj := range objs {
+		if err := remove(member, obj); err != nil {
+			errs = append(errs, err)
+			if cli.Unreachable(err) {
+				return errors.Join(errs...)
+			}
+		}
+	}
+	memberNS, hostNS := &corev1.Namespace{}, &corev1.Namespace{}
+	if err := member.Client.Get(ctx, client.ObjectKey{Name: ns}, memberNS); err != nil {
+		if !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("reading namespace %s in cluster %q: %w", ns, member.Name, err))
+		}
+		return errors.Join(errs...)
+	}
+	if err := host.Client.Get(ctx, client.ObjectKey{Name: ns}, hostNS); err != nil && !apierrors.IsNotFound(err) {
+		return errors.Join(append(errs, fmt.Errorf("reading namespace %s in the host cluster: %w", ns, err))...)
+	}
+	if memberNS.UID != hostNS.UID {
+		errs = append(errs, remove(member, memberNS))
+	}
+	return errors.Join(errs...)
+}

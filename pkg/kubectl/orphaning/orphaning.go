@@ -1,0 +1,180 @@
+// Package orphaning holds `kubectl fed orphaning-deletion`, which decides
+// whether deleting a federated object also deletes its member objects.
+package orphaning
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+)
+
+// Operation is what `orphaning-deletion` does.
+type Operation string
+
+// The operations, which are also the subcommands' names.
+const (
+	Enable  Operation = "enable"
+	Disable Operation = "disable"
+	Status  Operation = "status"
+)
+
+var (
+	orphaningLong = templates.LongDesc(`
+		Enable, disable or show orphaning deletion of a federated object.
+
+		With orphaning enabled (annotation kubefed.io/orphan: "true"), deleting the
+		federated object leaves its objects in the member clusters in place and only
+		removes their kubefed.io/managed label.`)
+
+	orphaningExample = templates.Examples(`
+		# Keep the member objects of FederatedDeployment web when it is deleted
+		kubectl fed orphaning-deletion enable federateddeployments web -n shop
+
+		# Show whether orphaning is enabled
+		kubectl fed orphaning-deletion status federateddeployments web -n shop
+
+		# Delete the member objects with the federated object again
+		kubectl fed orphaning-deletion disable federateddeployments web -n shop`)
+)
+
+// Options are the inputs of one orphaning-deletion subcommand.
+type Options struct {
+	flags   *cli.Flags
+	streams genericiooptions.IOStreams
+
+	// Operation is enable, disable or status.
+	Operation Operation
+	// TypeName and Name name the federated object.
+	TypeName, Name string
+
+	namespace string
+}
+
+// NewCmdOrphaningDeletion returns `kubectl fed orphaning-deletion` with its
+// enable, disable and status subcommands.
+func NewCmdOrphaningDeletion(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "orphaning-deletion (enable | disable | status) TYPE NAME",
+		Short:   "Enable, disable or show orphaning deletion of a federated object",
+		Long:    orphaningLong,
+		Example: orphaningExample,
+		Args:    cobra.NoArgs,
+	}
+	shorts := map[Operation]string{
+		Enable:  "Keep the member objects when the federated object is deleted",
+		Disable: "Delete the member objects with the federated object",
+		Status:  "Show whether orphaning deletion is enabled",
+	}
+	for _, op := range []Operation{Enable, Disable, Status} {
+		o := &Options{flags: flags, streams: streams, Operation: op}
+		cmd.AddCommand(&cobra.Command{
+			Use:     string(op) + " TYPE NAME",
+			Short:   shorts[op],
+			Example: orphaningExample,
+			Args:    cobra.MaximumNArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if err := o.Complete(cmd, args); err != nil {
+					return err
+				}
+				return o.Run(cmd.Context())
+			},
+		})
+	}
+	return cmd
+}
+
+// Complete reads the arguments and the namespace.
+func (o *Options) Complete(cmd *cobra.Command, args []string) error {
+	if len(args) < 2 {
+		return cli.UsageErrorf(cmd, "TYPE and NAME are required")
+	}
+	o.TypeName, o.Name = args[0], args[1]
+	var err error
+	o.namespace, err = o.flags.Namespace()
+	return err
+}
+
+// Run applies the operation.
+func (o *Options) Run(ctx context.Context) error {
+	host, err := o.flags.Host()
+	if err != nil {
+		return err
+	}
+	r, err := apiresource.Lookup(host.Discovery, "", o.TypeName)
+	if err != nil {
+		return err
+	}
+	if r.Group != typesv1beta1.DefaultFederatedGroup || !strings.HasPrefix(r.Kind, "Federated") {
+		fmt.Fprintf(o.streams.ErrOut, "Warning: %s/%s might not be a federated resource\n", r.QualifiedName(), r.Version)
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(r.GroupVersionKind())
+	key := client.ObjectKey{Name: o.Name}
+	if r.Namespaced {
+		key.Namespace = o.namespace
+	}
+	if err := host.Client.Get(ctx, key, obj); err != nil {
+		if apierrors.IsNotFound(err) && r.Namespaced {
+			return fmt.Errorf("%w in namespace %q of the host cluster (context %q)", err, o.namespace, host.Name)
+		}
+		return fmt.Errorf("reading %s %q: %w", r.QualifiedName(), o.Name, err)
+	}
+	enabled := obj.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue
+	ref := cli.Ref(r.GroupVersionKind(), o.Name)
+	switch o.Operation {
+	case Status:
+		if enabled {
+			fmt.Fprintln(o.streams.Out, "Enabled")
+		} else {
+			fmt.Fprintln(o.streams.Out, "Disabled")
+		}
+		return nil
+	case Enable:
+		if enabled {
+			fmt.Fprintf(o.streams.Out, "%s orphaning deletion already enabled\n", ref)
+			return nil
+		}
+		obj.SetAnnotations(SetOrphan(obj.GetAnnotations(), true))
+	case Disable:
+		if _, set := obj.GetAnnotations()[core.OrphanManagedResourcesAnnotation]; !set {
+			fmt.Fprintf(o.streams.Out, "%s orphaning deletion already disabled\n", ref)
+			return nil
+		}
+		obj.SetAnnotations(SetOrphan(obj.GetAnnotations(), false))
+	}
+	if err := host.Client.Update(ctx, obj); err != nil {
+		return fmt.Errorf("updating %s: %w", ref, err)
+	}
+	fmt.Fprintf(o.streams.Out, "%s orphaning deletion %sd\n", ref, o.Operation)
+	return nil
+}
+
+// SetOrphan returns the annotations with kubefed.io/orphan set to "true",
+// or removed.
+func SetOrphan(annotations map[string]string, orphan bool) map[string]string {
+	out := map[string]string{}
+	for k, v := range annotations {
+		out[k] = v
+	}
+	if orphan {
+		out[core.OrphanManagedResourcesAnnotation] = core.OrphanManagedResourcesValue
+	} else {
+		delete(out, core.OrphanManagedResourcesAnnotation)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

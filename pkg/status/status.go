@@ -1,0 +1,160 @@
+// Package status computes the propagation status of a federated object
+// (reference §1.5) from the results of one sync pass, and decides whether
+// it differs from the stored one, so that nothing is written when nothing
+// changed. It is pure.
+package status
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+)
+
+// Pass is what one sync pass learned about a federated object.
+type Pass struct {
+	// Generation is the federated object's metadata.generation.
+	Generation int64
+	// Reason is set when the pass failed before looking at clusters
+	// (ClusterRetrievalFailed, ComputePlacementFailed) or found the
+	// namespace not federated (NamespaceNotFederated).
+	Reason typesv1beta1.AggregateReason
+	// Clusters holds the status of every placed cluster ("" is OK), and
+	// Messages why a cluster's status is not OK.
+	Clusters map[string]typesv1beta1.PropagationStatus
+	Messages map[string]string
+	// CollectStatus is set when member statuses are collected; RemoteStatus
+	// then holds each member object's .status.
+	CollectStatus bool
+	RemoteStatus  map[string]*apiextensionsv1.JSON
+	// Propagated is set when the pass wrote to some member object.
+	Propagated bool
+}
+
+// Next returns the status after the pass and whether it differs from old.
+// The condition's lastTransitionTime moves only when its status or reason
+// changes; lastUpdateTime also moves when changes were propagated.
+func Next(old typesv1beta1.FederatedStatus, pass Pass, now metav1.Time) (typesv1beta1.FederatedStatus, bool) {
+	reason := aggregateReason(pass)
+	clusters := clusterStatuses(pass)
+	previous := propagationCondition(old)
+	condition := typesv1beta1.Condition{
+		Type:   typesv1beta1.PropagationConditionType,
+		Status: corev1.ConditionTrue,
+		Reason: reason,
+	}
+	if reason != typesv1beta1.AggregateSuccess {
+		condition.Status = corev1.ConditionFalse
+	}
+	transition := previous == nil || previous.Status != condition.Status || previous.Reason != condition.Reason
+	switch {
+	case transition:
+		condition.LastTransitionTime, condition.LastUpdateTime = &now, &now
+	case pass.Propagated:
+		condition.LastTransitionTime, condition.LastUpdateTime = previous.LastTransitionTime, &now
+	default:
+		condition.LastTransitionTime, condition.LastUpdateTime = previous.LastTransitionTime, previous.LastUpdateTime
+	}
+	next := typesv1beta1.FederatedStatus{
+		ObservedGeneration: pass.Generation,
+		Conditions:         replaceCondition(old.Conditions, condition),
+		Clusters:           clusters,
+	}
+	changed := old.ObservedGeneration != pass.Generation || transition || pass.Propagated ||
+		!sameClusters(old.Clusters, clusters)
+	return next, changed
+}
+
+// aggregateReason applies the reference's precedence: a failure before the
+// clusters, then an unfederated namespace, then any cluster not OK (or, when
+// collecting, without a remote status yet).
+func aggregateReason(pass Pass) typesv1beta1.AggregateReason {
+	if pass.Reason != typesv1beta1.AggregateSuccess {
+		return pass.Reason
+	}
+	for name, s := range pass.Clusters {
+		if s != typesv1beta1.ClusterPropagationOK || (pass.CollectStatus && pass.RemoteStatus[name] == nil) {
+			return typesv1beta1.CheckClusters
+		}
+	}
+	return typesv1beta1.AggregateSuccess
+}
+
+// clusterStatuses lists the clusters sorted by name, so that equal statuses
+// encode equally.
+func clusterStatuses(pass Pass) []typesv1beta1.ClusterStatus {
+	out := make([]typesv1beta1.ClusterStatus, 0, len(pass.Clusters))
+	for name, s := range pass.Clusters {
+		entry := typesv1beta1.ClusterStatus{Name: name, Status: s, Message: pass.Messages[name]}
+		if pass.CollectStatus {
+			entry.RemoteStatus = pass.RemoteStatus[name]
+		}
+		out = append(out, entry)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func propagationCondition(s typesv1beta1.FederatedStatus) *typesv1beta1.Condition {
+	for i := range s.Conditions {
+		if s.Conditions[i].Type == typesv1beta1.PropagationConditionType {
+			return &s.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// replaceCondition returns conditions with the Propagation condition
+// replaced (or added), keeping any other condition as it was.
+func replaceCondition(conditions []typesv1beta1.Condition, c typesv1beta1.Condition) []typesv1beta1.Condition {
+	out := []typesv1beta1.Condition{c}
+	for _, existing := range conditions {
+		if existing.Type != c.Type {
+			out = append(out, existing)
+		}
+	}
+	return out
+}
+
+// sameClusters compares cluster statuses as sets keyed by name (the order
+// KubeFed wrote them in is not deterministic); remote statuses compare as
+// JSON values.
+func sameClusters(a, b []typesv1beta1.ClusterStatus) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	byName := make(map[string]typesv1beta1.ClusterStatus, len(a))
+	for _, c := range a {
+		byName[c.Name] = c
+	}
+	for _, c := range b {
+		old, ok := byName[c.Name]
+		if !ok || old.Status != c.Status || old.Message != c.Message || !sameJSON(old.RemoteStatus, c.RemoteStatus) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameJSON(a, b *apiextensionsv1.JSON) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return bytes.Equal(normalize(a.Raw), normalize(b.Raw))
+}
+
+// normalize re-encodes JSON so that key order and number spelling do not
+// matter.
+func normalize(raw []byte) []byte {
+	var v interface{}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return raw
+	}
+	out, _ := json.Marshal(v)
+	return out
+}

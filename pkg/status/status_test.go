@@ -1,0 +1,129 @@
+package status
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+)
+
+var (
+	earlier = metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	now     = metav1.NewTime(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+)
+
+func raw(s string) *apiextensionsv1.JSON { return &apiextensionsv1.JSON{Raw: []byte(s)} }
+
+// stored is the reference's starting status: clusters [{cluster1}] and
+// Propagation=True.
+func stored(remote *apiextensionsv1.JSON) typesv1beta1.FederatedStatus {
+	return typesv1beta1.FederatedStatus{
+		Conditions: []typesv1beta1.Condition{{Type: typesv1beta1.PropagationConditionType, Status: corev1.ConditionTrue,
+			LastTransitionTime: &earlier, LastUpdateTime: &earlier}},
+		Clusters: []typesv1beta1.ClusterStatus{{Name: "cluster1", RemoteStatus: remote}},
+	}
+}
+
+func ok(names ...string) map[string]typesv1beta1.PropagationStatus {
+	m := map[string]typesv1beta1.PropagationStatus{}
+	for _, n := range names {
+		m[n] = typesv1beta1.ClusterPropagationOK
+	}
+	return m
+}
+
+// TestChangedTable is the reference's status_test.go table (§1.5).
+func TestChangedTable(t *testing.T) {
+	cases := []struct {
+		name    string
+		old     typesv1beta1.FederatedStatus
+		pass    Pass
+		changed bool
+	}{
+		{"cluster not ready", stored(nil), Pass{Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.ClusterNotReady}}, true},
+		{"no clusters", stored(nil), Pass{Clusters: ok()}, true},
+		{"ok without remote status, collection disabled", stored(nil), Pass{Clusters: ok("cluster1")}, false},
+		{"ok without remote status, collection enabled", stored(nil), Pass{Clusters: ok("cluster1"), CollectStatus: true}, true},
+		{"remote status {} where none was stored", stored(nil), Pass{Clusters: ok("cluster1"), CollectStatus: true,
+			RemoteStatus: map[string]*apiextensionsv1.JSON{"cluster1": raw(`{}`)}}, true},
+		{"remote status equal to the stored one", stored(raw(`{"replicas":1,"ready":true}`)), Pass{Clusters: ok("cluster1"), CollectStatus: true,
+			RemoteStatus: map[string]*apiextensionsv1.JSON{"cluster1": raw(`{"ready": true, "replicas": 1.0}`)}}, false},
+		{"another cluster", stored(nil), Pass{Clusters: ok("cluster1", "cluster2")}, true},
+		{"namespace not federated", stored(nil), Pass{Reason: typesv1beta1.NamespaceNotFederated, Clusters: ok("cluster1")}, true},
+		{"generation 1, stored 0", stored(nil), Pass{Generation: 1, Clusters: ok("cluster1")}, true},
+		{"changes propagated", stored(nil), Pass{Clusters: ok("cluster1"), Propagated: true}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, changed := Next(tc.old, tc.pass, now); changed != tc.changed {
+				t.Errorf("changed = %v, want %v", changed, tc.changed)
+			}
+		})
+	}
+}
+
+func TestConditionReasonsAndTimes(t *testing.T) {
+	cases := []struct {
+		name           string
+		pass           Pass
+		wantStatus     corev1.ConditionStatus
+		wantReason     typesv1beta1.AggregateReason
+		wantTransition *metav1.Time
+		wantUpdate     *metav1.Time
+	}{
+		{"all ok keeps both times", Pass{Clusters: ok("cluster1")}, corev1.ConditionTrue, "", &earlier, &earlier},
+		{"propagating moves the update time only", Pass{Clusters: ok("cluster1"), Propagated: true}, corev1.ConditionTrue, "", &earlier, &now},
+		{"a failing cluster is a transition", Pass{Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.UpdateFailed}},
+			corev1.ConditionFalse, typesv1beta1.CheckClusters, &now, &now},
+		{"placement failure wins over clusters", Pass{Reason: typesv1beta1.ComputePlacementFailed,
+			Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.UpdateFailed}},
+			corev1.ConditionFalse, typesv1beta1.ComputePlacementFailed, &now, &now},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			next, _ := Next(stored(nil), tc.pass, now)
+			c := propagationCondition(next)
+			if c.Status != tc.wantStatus || c.Reason != tc.wantReason {
+				t.Errorf("condition %s/%q, want %s/%q", c.Status, c.Reason, tc.wantStatus, tc.wantReason)
+			}
+			if !c.LastTransitionTime.Equal(tc.wantTransition) || !c.LastUpdateTime.Equal(tc.wantUpdate) {
+				t.Errorf("times transition %v update %v, want %v %v", c.LastTransitionTime, c.LastUpdateTime, tc.wantTransition, tc.wantUpdate)
+			}
+		})
+	}
+}
+
+func TestClustersAreSortedAndOtherConditionsKept(t *testing.T) {
+	old := stored(nil)
+	old.Conditions = append(old.Conditions, typesv1beta1.Condition{Type: "Ready", Status: corev1.ConditionTrue})
+	next, _ := Next(old, Pass{Clusters: ok("c", "a", "b")}, now)
+	if len(next.Clusters) != 3 || next.Clusters[0].Name != "a" || next.Clusters[2].Name != "c" {
+		t.Errorf("clusters %v, want sorted a, b, c", next.Clusters)
+	}
+	if len(next.Conditions) != 2 || next.Conditions[1].Type != "Ready" {
+		t.Errorf("conditions %v: the Ready condition was lost", next.Conditions)
+	}
+	if _, changed := Next(next, Pass{Clusters: ok("b", "c", "a")}, now); changed {
+		t.Error("the same clusters in another order count as a change")
+	}
+}
+
+func TestMessagesAreRecordedAndCompared(t *testing.T) {
+	pass := Pass{Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.UpdateFailed},
+		Messages: map[string]string{"cluster1": "field is immutable"}}
+	next, _ := Next(stored(nil), pass, now)
+	if next.Clusters[0].Message != "field is immutable" {
+		t.Errorf("message %q not recorded", next.Clusters[0].Message)
+	}
+	if _, changed := Next(next, pass, now); changed {
+		t.Error("the same message counts as a change")
+	}
+	pass.Messages["cluster1"] = "another error"
+	if _, changed := Next(next, pass, now); !changed {
+		t.Error("a new message does not count as a change")
+	}
+}

@@ -1,0 +1,188 @@
+// Package clusters is the syncer's cluster health controller: it connects
+// to every joined member (KubeFedCluster), probes its /healthz, publishes
+// the conditions and version in the KubeFedCluster's status, and keeps the
+// member directory that propagation reads.
+package clusters
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/health"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
+)
+
+// Topology labels copied into a KubeFedCluster's status.region and zones.
+const (
+	RegionLabel = "topology.kubernetes.io/region"
+	ZoneLabel   = "topology.kubernetes.io/zone"
+)
+
+// Settings are the health check settings of the KubeFedConfig.
+type Settings struct {
+	Period     time.Duration
+	Timeout    time.Duration
+	Thresholds health.Thresholds
+}
+
+// Reconciler checks the health of one KubeFedCluster per request, and
+// requeues it every period.
+type Reconciler struct {
+	Client    client.Client
+	Registry  *clusterclient.Registry
+	Directory *members.Directory
+	Recorder  record.EventRecorder
+	Settings  Settings
+	// MembersChanged is called when a member joins, leaves, or changes
+	// readiness or labels.
+	MembersChanged func()
+
+	mu     sync.Mutex
+	memory map[string]health.Memory
+}
+
+// SetupWithManager registers the reconciler for KubeFedClusters.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil || r.Registry == nil || r.Directory == nil || r.Recorder == nil || r.MembersChanged == nil {
+		return fmt.Errorf("cluster health controller: Client, Registry, Directory, Recorder and MembersChanged are required")
+	}
+	r.memory = map[string]health.Memory{}
+	return ctrl.NewControllerManagedBy(mgr).Named("cluster-health").For(&corev1beta1.KubeFedCluster{}).Complete(r)
+}
+
+// Reconcile probes the cluster and publishes the result.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	cluster := &corev1beta1.KubeFedCluster{}
+	if err := r.Client.Get(ctx, req.NamespacedName, cluster); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.Name)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if cluster.DeletionTimestamp != nil {
+		r.forget(req.Name)
+		return ctrl.Result{}, nil
+	}
+	probe, conn, version := r.probe(ctx, cluster)
+	r.mu.Lock()
+	previous, known := r.memory[cluster.Name]
+	if !known {
+		previous = health.Memory{Published: cluster.Status.Conditions}
+	}
+	published, next := health.Smooth(&previous, health.Conditions(probe), r.Settings.Thresholds)
+	r.memory[cluster.Name] = next
+	r.mu.Unlock()
+
+	status := cluster.Status.DeepCopy()
+	status.Conditions = published
+	if version != "" {
+		status.KubernetesVersion = version
+	}
+	status.Region, status.Zones = topology(cluster.Labels)
+	if !sameStatus(&cluster.Status, status) {
+		cluster.Status = *status
+		if err := r.Client.Status().Update(ctx, cluster); err != nil && !apierrors.IsConflict(err) {
+			return ctrl.Result{}, err
+		}
+	}
+	if r.Directory.Set(members.Member{Name: cluster.Name, Labels: cluster.Labels, Ready: status.IsReady(), Conn: conn}) {
+		r.MembersChanged()
+	}
+	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
+}
+
+// probe connects to the cluster (reusing the connection while its inputs
+// are unchanged) and asks /healthz and, when healthy, /version.
+func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedCluster) (health.Probe, *clusterclient.Connection, string) {
+	// Stored times have second precision; so do ours, so that equal statuses compare equal.
+	probe := health.Probe{Time: metav1.NewTime(time.Now().Truncate(time.Second))}
+	secret := &corev1.Secret{}
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: cluster.Namespace, Name: cluster.Spec.SecretRef.Name}, secret)
+	if apierrors.IsNotFound(err) {
+		secret, err = nil, nil
+	}
+	if err != nil {
+		probe.ConfigError = err
+		return probe, nil, ""
+	}
+	cfg, err := clusterclient.RESTConfig(cluster, secret)
+	if err == nil {
+		var conn *clusterclient.Connection
+		conn, _, err = r.Registry.Set(cluster.Name, cfg, fingerprint(cluster, secret))
+		if err == nil {
+			probe.Body, probe.Err = conn.Healthz(ctx, r.Settings.Timeout)
+			version := ""
+			if probe.Err == nil {
+				if v, err := conn.Discovery.ServerVersion(); err == nil {
+					version = v.GitVersion
+				}
+			}
+			return probe, conn, version
+		}
+	}
+	probe.ConfigError = err
+	r.Recorder.Eventf(cluster, corev1.EventTypeWarning, "MalformedClusterConfig", "Cannot build a client for the cluster: %v", err)
+	return probe, nil, ""
+}
+
+func (r *Reconciler) forget(name string) {
+	r.Registry.Remove(name)
+	r.mu.Lock()
+	delete(r.memory, name)
+	r.mu.Unlock()
+	if r.Directory.Delete(name) {
+		r.MembersChanged()
+	}
+}
+
+// fingerprint identifies what a connection is built from.
+func fingerprint(cluster *corev1beta1.KubeFedCluster, secret *corev1.Secret) string {
+	data, _ := json.Marshal(struct {
+		Spec   corev1beta1.KubeFedClusterSpec
+		Secret string
+	}{cluster.Spec, secret.ResourceVersion})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func topology(labels map[string]string) (*string, []string) {
+	var region *string
+	if r, ok := labels[RegionLabel]; ok && r != "" {
+		region = &r
+	}
+	var zones []string
+	if z, ok := labels[ZoneLabel]; ok && z != "" {
+		zones = []string{z}
+	}
+	return region, zones
+}
+
+// sameStatus compares statuses ignoring probe times, so that a healthy,
+// unchanged cluster costs no host writes.
+func sameStatus(a, b *corev1beta1.KubeFedClusterStatus) bool {
+	strip := func(s *corev1beta1.KubeFedClusterStatus) *corev1beta1.KubeFedClusterStatus {
+		c := s.DeepCopy()
+		for i := range c.Conditions {
+			c.Conditions[i].LastProbeTime = metav1.Time{}
+		}
+		return c
+	}
+	return equality.Semantic.DeepEqual(strip(a), strip(b))
+}

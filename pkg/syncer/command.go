@@ -1,0 +1,215 @@
+// Package syncer is the syncer process: it propagates federated resources
+// to member clusters and watches cluster health, as one leader-elected
+// controller-runtime manager.
+package syncer
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/health"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/propagate"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/typeconfig"
+	"github.com/kubectl-fed/kubectl-fed/pkg/version"
+)
+
+// LeaderElectionID names the Lease the syncer replicas elect a leader with.
+const LeaderElectionID = "kubectl-fed-syncer"
+
+// Options are the syncer's flags.
+type Options struct {
+	Kubeconfig             string
+	KubeFedNamespace       string
+	LeaderElect            bool
+	MetricsBindAddress     string
+	HealthProbeBindAddress string
+	// Workers is the number of federated objects reconciled at once; 0 means
+	// the KubeFedConfig's syncController.maxConcurrentReconciles.
+	Workers int
+	// HostQPS and HostBurst limit the requests to the host cluster.
+	HostQPS   float32
+	HostBurst int
+	// MemberQPS and MemberBurst limit the requests to each member cluster.
+	MemberQPS   float32
+	MemberBurst int
+	Zap         zap.Options
+}
+
+// NewCommand returns the syncer's root command.
+func NewCommand() *cobra.Command {
+	o := &Options{}
+	cmd := &cobra.Command{
+		Use:   "syncer",
+		Short: "Propagate federated resources to member clusters",
+		Long: "The syncer watches federated resources on the host cluster and keeps the\n" +
+			"member clusters in step with them. Run two replicas: one is elected leader\n" +
+			"and acts, the other takes over when it stops.",
+		SilenceUsage: true,
+		Args:         cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
+			return o.Run(ctrl.SetupSignalHandler())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to the host cluster's kubeconfig; empty means in-cluster or $KUBECONFIG")
+	f.StringVar(&o.KubeFedNamespace, "kubefed-namespace", core.DefaultKubeFedSystemNamespace, "Namespace of the federation control plane")
+	f.BoolVar(&o.LeaderElect, "leader-elect", true, "Elect a leader among syncer replicas with a Lease; only the leader acts")
+	f.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":9090", "Address of the Prometheus /metrics endpoint; 0 disables it")
+	f.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 disables them")
+	f.IntVar(&o.Workers, "workers", 0, "Federated objects reconciled at once; 0 uses the KubeFedConfig's syncController.maxConcurrentReconciles")
+	f.Float32Var(&o.HostQPS, "kube-api-qps", 100, "Queries per second to the host cluster")
+	f.IntVar(&o.HostBurst, "kube-api-burst", 200, "Burst of queries to the host cluster")
+	f.Float32Var(&o.MemberQPS, "member-qps", clusterclient.DefaultQPS, "Queries per second to each member cluster")
+	f.IntVar(&o.MemberBurst, "member-burst", clusterclient.DefaultBurst, "Burst of queries to each member cluster")
+	goFlags := flag.NewFlagSet("syncer", flag.ContinueOnError)
+	o.Zap.BindFlags(goFlags)
+	f.AddGoFlagSet(goFlags)
+	version.AddFlag(cmd, "syncer")
+	return cmd
+}
+
+// Run runs the syncer until ctx ends.
+func (o *Options) Run(ctx context.Context) error {
+	restConfig, err := o.restConfig()
+	if err != nil {
+		return err
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := apis.AddToScheme(scheme); err != nil {
+		return err
+	}
+	direct, err := client.New(restConfig, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("connecting to the host cluster: %w", err)
+	}
+	cfg, problem, err := loadConfig(ctx, direct, o.KubeFedNamespace)
+	if err != nil {
+		return err
+	}
+	log := ctrl.Log.WithName("syncer")
+	if problem != nil {
+		log.Error(problem, "invalid KubeFedConfig")
+		if err := reportProblem(ctx, direct, cfg, problem); err != nil {
+			log.Error(err, "recording the invalid KubeFedConfig as an event")
+		}
+	} else {
+		log.Info("Using valid KubeFedConfig", "object", o.KubeFedNamespace+"/"+core.KubeFedConfigName)
+	}
+	spec := cfg.Spec
+	lease, renew, retry := spec.LeaderElect.LeaseDuration.Duration, spec.LeaderElect.RenewDeadline.Duration, spec.LeaderElect.RetryPeriod.Duration
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+		Scheme:                        scheme,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              LeaderElectionID,
+		LeaderElectionNamespace:       o.KubeFedNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &lease,
+		RenewDeadline:                 &renew,
+		RetryPeriod:                   &retry,
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		Cache: cache.Options{
+			DefaultNamespaces: map[string]cache.Config{o.KubeFedNamespace: {}},
+			ByObject: map[client.Object]cache.ByObject{
+				&policyv1alpha1.FederationPolicy{}: {Namespaces: map[string]cache.Config{cache.AllNamespaces: {}}},
+			},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("creating the controller manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	host, err := dynamic.NewForConfig(restConfig)
+	if err != nil {
+		return err
+	}
+	clusterScoped := spec.Scope == corev1beta1.ClusterScoped
+	workers := o.Workers
+	if workers <= 0 {
+		workers = int(*spec.SyncController.MaxConcurrentReconciles)
+	}
+	settings := propagate.Settings{
+		KubeFedNamespace: o.KubeFedNamespace,
+		ClusterScoped:    clusterScoped,
+		AdoptResources:   *spec.SyncController.AdoptResources == corev1beta1.AdoptResourcesEnabled,
+		Workers:          workers,
+	}
+	directory := members.NewDirectory()
+	registry := clusterclient.NewRegistry(settings.WatchNamespace())
+	registry.QPS, registry.Burst = o.MemberQPS, o.MemberBurst
+	engine := propagate.New(settings, host, directory, policies.Source{Reader: mgr.GetCache()}, mgr.GetEventRecorderFor("syncer"))
+	if err := mgr.Add(engine); err != nil {
+		return err
+	}
+	if err := (&policies.Reconciler{Changed: engine.EnqueueAll}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	hc := spec.ClusterHealthCheck
+	if err := (&clusters.Reconciler{
+		Client: mgr.GetClient(), Registry: registry, Directory: directory,
+		Recorder: mgr.GetEventRecorderFor("cluster-health"), MembersChanged: engine.EnqueueAll,
+		Settings: clusters.Settings{Period: hc.Period.Duration, Timeout: hc.Timeout.Duration,
+			Thresholds: health.Thresholds{Failure: *hc.FailureThreshold, Success: *hc.SuccessThreshold}},
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&typeconfig.Reconciler{
+		Client: mgr.GetClient(), Engine: engine, KubeFedNamespace: o.KubeFedNamespace, ClusterScoped: clusterScoped,
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	log.Info("starting", "version", version.Get().GitVersion, "namespace", o.KubeFedNamespace, "scope", spec.Scope, "workers", workers)
+	return mgr.Start(ctx)
+}
+
+func (o *Options) restConfig() (*rest.Config, error) {
+	var cfg *rest.Config
+	var err error
+	if o.Kubeconfig == "" {
+		cfg, err = ctrl.GetConfig()
+	} else if cfg, err = clientcmd.BuildConfigFromFlags("", o.Kubeconfig); err != nil {
+		err = fmt.Errorf("loading --kubeconfig %s: %w", o.Kubeconfig, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 100, 200
+	if o.HostQPS > 0 {
+		cfg.QPS = o.HostQPS
+	}
+	if o.HostBurst > 0 {
+		cfg.Burst = o.HostBurst
+	}
+	return cfg, nil
+}

@@ -1,0 +1,281 @@
+// Package propagate is the syncer's propagation engine: one work queue and
+// one pool of workers serve every enabled federated type. Each type adds a
+// cache of its federated objects on the host and, per member, a cache of
+// the managed objects of its target type; nothing else is per type.
+package propagate
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
+)
+
+// Settings are the control-plane settings propagation follows.
+type Settings struct {
+	// KubeFedNamespace is the control plane's namespace.
+	KubeFedNamespace string
+	// ClusterScoped is set for a control plane that serves every namespace
+	// (KubeFedConfig scope Cluster); otherwise only KubeFedNamespace is served.
+	ClusterScoped bool
+	// AdoptResources lets the syncer take over member objects that exist
+	// before it creates them.
+	AdoptResources bool
+	// Workers is the number of objects reconciled at once.
+	Workers int
+}
+
+// WatchNamespace is the namespace the caches of federated and member
+// objects watch ("" for all).
+func (s Settings) WatchNamespace() string {
+	if s.ClusterScoped {
+		return ""
+	}
+	return s.KubeFedNamespace
+}
+
+// Key names one federated object of one enabled type.
+type Key struct {
+	// Type is the FederatedTypeConfig's name, e.g. "deployments.apps".
+	Type      string
+	Namespace string
+	Name      string
+}
+
+// federatedType is one enabled type and its host cache.
+type federatedType struct {
+	name       string
+	generation int64
+	federated  schema.GroupVersionResource
+	target     schema.GroupVersionResource
+	targetKind schema.GroupVersionKind
+	// namespaced is set when the federated objects live in namespaces.
+	namespaced bool
+	// targetNamespaced is set when the member objects live in namespaces.
+	targetNamespaced bool
+	informer         cache.SharedIndexInformer
+	cancel           context.CancelFunc
+}
+
+// PolicySource lists the federation policies in force, and the labels of
+// host namespaces for policies that select namespaces.
+type PolicySource interface {
+	Policies(ctx context.Context) ([]policy.Policy, error)
+	NamespaceLabels(ctx context.Context, namespace string) (map[string]string, error)
+}
+
+// Engine propagates federated objects of every enabled type to members.
+type Engine struct {
+	settings Settings
+	host     dynamic.Interface
+	members  *members.Directory
+	policies PolicySource
+	recorder record.EventRecorder
+	queue    workqueue.TypedRateLimitingInterface[Key]
+
+	mu    sync.RWMutex
+	types map[string]*federatedType
+}
+
+// New returns an engine; Start runs its workers. policies may be nil when
+// no policy applies.
+func New(settings Settings, host dynamic.Interface, directory *members.Directory, policies PolicySource, recorder record.EventRecorder) *Engine {
+	if settings.Workers <= 0 {
+		settings.Workers = 1
+	}
+	return &Engine{
+		settings: settings,
+		host:     host,
+		members:  directory,
+		policies: policies,
+		recorder: recorder,
+		queue:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[Key]()),
+		types:    map[string]*federatedType{},
+	}
+}
+
+// Start runs the workers until ctx ends. It makes the engine a
+// controller-runtime Runnable that runs only on the elected leader.
+func (e *Engine) Start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for range e.settings.Workers {
+		wg.Go(func() { wait.UntilWithContext(ctx, e.work, time.Second) })
+	}
+	<-ctx.Done()
+	e.queue.ShutDown()
+	wg.Wait()
+	e.mu.Lock()
+	for name, t := range e.types {
+		t.cancel()
+		delete(e.types, name)
+	}
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) work(ctx context.Context) {
+	for {
+		key, shutdown := e.queue.Get()
+		if shutdown {
+			return
+		}
+		after, err := e.reconcile(ctx, key)
+		switch {
+		case err != nil:
+			ctrl.LoggerFrom(ctx).Error(err, "propagation failed; retrying with backoff", "type", key.Type, "object", key.Namespace+"/"+key.Name)
+			e.queue.AddRateLimited(key)
+		case after > 0:
+			e.queue.Forget(key)
+			e.queue.AddAfter(key, after)
+		default:
+			e.queue.Forget(key)
+		}
+		e.queue.Done(key)
+	}
+}
+
+// Running reports whether the type named by a FederatedTypeConfig is served
+// at the given generation.
+func (e *Engine) Running(name string, generation int64) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	t, ok := e.types[name]
+	return ok && t.generation == generation
+}
+
+// Enable serves the type a FederatedTypeConfig describes, replacing an
+// older generation of it.
+func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
+	if e.Running(ftc.Name, ftc.Generation) {
+		return
+	}
+	e.Disable(ftc.Name)
+	spec := ftc.Spec
+	t := &federatedType{
+		name:             ftc.Name,
+		generation:       ftc.Generation,
+		federated:        schema.GroupVersionResource{Group: spec.FederatedType.Group, Version: spec.FederatedType.Version, Resource: spec.FederatedType.PluralName},
+		target:           schema.GroupVersionResource{Group: spec.TargetType.Group, Version: spec.TargetType.Version, Resource: spec.TargetType.PluralName},
+		targetKind:       schema.GroupVersionKind{Group: spec.TargetType.Group, Version: spec.TargetType.Version, Kind: spec.TargetType.Kind},
+		namespaced:       spec.FederatedType.Scope == corev1beta1.NamespaceScoped,
+		targetNamespaced: spec.TargetType.Scope == corev1beta1.NamespaceScoped,
+	}
+	namespace := ""
+	if t.namespaced {
+		namespace = e.settings.WatchNamespace()
+	}
+	t.informer = dynamicinformer.NewFilteredDynamicInformer(e.host, t.federated, namespace, 0,
+		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}, nil).Informer()
+	_, _ = t.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj interface{}) { e.enqueueFederated(t, obj) },
+		UpdateFunc: func(_, obj interface{}) { e.enqueueFederated(t, obj) },
+		DeleteFunc: func(obj interface{}) { e.enqueueFederated(t, obj) },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.cancel = cancel
+	go t.informer.RunWithContext(ctx)
+	e.mu.Lock()
+	e.types[t.name] = t
+	e.mu.Unlock()
+}
+
+// Disable stops serving a type: its host and member caches stop. Member
+// objects are left as they are.
+func (e *Engine) Disable(name string) {
+	e.mu.Lock()
+	t, ok := e.types[name]
+	delete(e.types, name)
+	e.mu.Unlock()
+	if !ok {
+		return
+	}
+	t.cancel()
+	for _, m := range e.members.List() {
+		if m.Conn != nil {
+			m.Conn.StopInformer(t.target)
+		}
+	}
+}
+
+// EnqueueAll queues every federated object of every type, e.g. after a
+// cluster joined, left or changed readiness or labels.
+func (e *Engine) EnqueueAll() {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, t := range e.types {
+		for _, key := range t.informer.GetIndexer().ListKeys() {
+			ns, name, _ := cache.SplitMetaNamespaceKey(key)
+			e.queue.Add(Key{Type: t.name, Namespace: ns, Name: name})
+		}
+	}
+}
+
+func (e *Engine) enqueueFederated(t *federatedType, obj interface{}) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		return
+	}
+	ns, name, _ := cache.SplitMetaNamespaceKey(key)
+	e.queue.Add(Key{Type: t.name, Namespace: ns, Name: name})
+	if t.name == core.NamespacesTypeConfigName {
+		e.enqueueNamespace(ns)
+	}
+}
+
+// enqueueNamespace queues every object of a namespaced type in namespace,
+// whose placement a FederatedNamespace restricts.
+func (e *Engine) enqueueNamespace(namespace string) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, t := range e.types {
+		if !t.targetNamespaced {
+			continue
+		}
+		objs, _ := t.informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
+		for _, obj := range objs {
+			e.enqueueFederated(t, obj)
+		}
+	}
+}
+
+// memberHandler queues the federated object a member object belongs to.
+func (e *Engine) memberHandler(t *federatedType) clusterclient.EventHandler {
+	return func(_, namespace, name string) {
+		if !t.namespaced {
+			namespace = ""
+		}
+		if t.name == core.NamespacesTypeConfigName {
+			namespace = name // a FederatedNamespace lives in the namespace it federates
+		}
+		e.queue.Add(Key{Type: t.name, Namespace: namespace, Name: name})
+	}
+}
+
+func (e *Engine) typeNamed(name string) *federatedType {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.types[name]
+}
+
+// String describes a key for logs and events.
+func (k Key) String() string {
+	if k.Namespace == "" {
+		return fmt.Sprintf("%s %s", k.Type, k.Name)
+	}
+	return fmt.Sprintf("%s %s/%s", k.Type, k.Namespace, k.Name)
+}

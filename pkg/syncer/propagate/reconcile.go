@@ -1,0 +1,473 @@
+package propagate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
+	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
+	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
+	"github.com/kubectl-fed/kubectl-fed/pkg/status"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
+)
+
+// Timings of the engine.
+const (
+	// cacheWait bounds the wait for a member cache to fill on first use.
+	cacheWait = 10 * time.Second
+	// recheck is when an object waiting on members is looked at again.
+	recheck = 2 * time.Second
+)
+
+// systemNamespaces are never federated as FederatedNamespaces.
+var systemNamespaces = sets.New("kube-system", "kube-public", "default")
+
+// outcome is what happened in one member cluster during a pass.
+type outcome struct {
+	status typesv1beta1.PropagationStatus
+	// message says why status is not OK.
+	message string
+	// listed is set when the cluster gets an entry in the federated status.
+	listed bool
+	// wrote is set when the pass wrote to the member object.
+	wrote bool
+	// retry is set when the pass must run again soon (cache not filled yet).
+	retry bool
+}
+
+// reconcile brings the members in line with one federated object and
+// returns when to look at it again (0 for only on change).
+func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) {
+	t := e.typeNamed(key.Type)
+	if t == nil {
+		return 0, nil
+	}
+	if !t.informer.HasSynced() {
+		return recheck, nil
+	}
+	cached, exists, err := t.informer.GetIndexer().GetByKey(cacheKey(key.Namespace, key.Name))
+	if err != nil {
+		return 0, err
+	}
+	list := e.members.List()
+	if !exists {
+		e.releaseOrphans(ctx, t, key, list)
+		return 0, nil
+	}
+	fed := cached.(*unstructured.Unstructured).DeepCopy()
+	if t.name == core.NamespacesTypeConfigName {
+		if fed.GetName() != fed.GetNamespace() {
+			e.recorder.Event(fed, corev1.EventTypeWarning, "InvalidName", "The name of a federated namespace must match the name of its containing namespace.")
+			return 0, nil
+		}
+		if systemNamespaces.Has(fed.GetName()) || fed.GetName() == e.settings.KubeFedNamespace {
+			return 0, nil
+		}
+	}
+	if fed.GetDeletionTimestamp() != nil {
+		return e.remove(ctx, t, fed, list)
+	}
+	if fed, err = e.ensureFinalizer(ctx, t, fed); err != nil {
+		e.recorder.Eventf(fed, corev1.EventTypeWarning, "EnsureFinalizerError", "Failed to add finalizer %s: %v", core.SyncControllerFinalizer, err)
+		return 0, err
+	}
+
+	pass := newPass(fed)
+	spec, err := federatedSpec(fed)
+	if err != nil {
+		return 0, err
+	}
+	placed, err := e.placement(t, fed, spec, list)
+	if err != nil {
+		pass.Reason = typesv1beta1.ComputePlacementFailed
+		e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.ComputePlacementFailed), "Invalid placement: %v", err)
+		return 0, e.writeStatus(ctx, t, fed, pass)
+	}
+	if placed.NamespaceNotFederated {
+		pass.Reason = typesv1beta1.NamespaceNotFederated
+	}
+	denied, err := e.denied(ctx, fed, spec, list)
+	if err != nil {
+		return 0, err
+	}
+	outcomes := make([]outcome, len(list))
+	var wg sync.WaitGroup
+	for i, m := range list {
+		if message, ok := denied[m.Name]; ok && placed.Clusters.Has(m.Name) {
+			outcomes[i] = outcome{status: typesv1beta1.PolicyDenied, message: message, listed: true}
+			continue
+		}
+		wg.Go(func() { outcomes[i] = e.syncCluster(ctx, t, fed, m, placed.Clusters.Has(m.Name)) })
+	}
+	wg.Wait()
+	var after time.Duration
+	var failed []string
+	for i, o := range outcomes {
+		if o.listed {
+			pass.Clusters[list[i].Name] = o.status
+			if o.message != "" {
+				pass.Messages[list[i].Name] = o.message
+			}
+		}
+		pass.Propagated = pass.Propagated || o.wrote
+		if o.retry || o.status == typesv1beta1.WaitingForRemoval {
+			after = recheck
+		}
+		if o.status.IsRecoverable() {
+			failed = append(failed, list[i].Name+": "+string(o.status))
+		}
+	}
+	if err := e.writeStatus(ctx, t, fed, pass); err != nil {
+		return 0, err
+	}
+	if len(failed) > 0 {
+		return 0, fmt.Errorf("%s: %s", key, strings.Join(failed, ", "))
+	}
+	return after, nil
+}
+
+// newPass starts the status pass of a federated object.
+func newPass(fed *unstructured.Unstructured) status.Pass {
+	return status.Pass{Generation: fed.GetGeneration(),
+		Clusters: map[string]typesv1beta1.PropagationStatus{}, Messages: map[string]string{}}
+}
+
+// placement computes the clusters the object goes to.
+func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []members.Member) (placement.Result, error) {
+	in := placement.Input{
+		Object:                    spec.Placement,
+		NamespacedTarget:          t.targetNamespaced,
+		ClusterScopedControlPlane: e.settings.ClusterScoped,
+		Clusters:                  members.PlacementClusters(list),
+	}
+	if t.targetNamespaced {
+		if ns := e.federatedNamespace(fed.GetNamespace()); ns != nil {
+			nsSpec, err := federatedSpec(ns)
+			if err != nil {
+				return placement.Result{}, fmt.Errorf("FederatedNamespace %s: %w", fed.GetNamespace(), err)
+			}
+			in.NamespaceFederated, in.Namespace = true, nsSpec.Placement
+		}
+	}
+	return placement.Compute(in)
+}
+
+// denied returns the clusters a policy with enforcement Deny forbids for
+// the object, each with the violation's message. The syncer does not write
+// to them; what is there already is left as it is.
+func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []members.Member) (map[string]string, error) {
+	if e.policies == nil {
+		return nil, nil
+	}
+	policies, err := e.policies.Policies(ctx)
+	if err != nil || len(policies) == 0 {
+		return nil, err
+	}
+	obj := policy.Object{Kind: fed.GetKind(), Namespace: fed.GetNamespace(), Name: fed.GetName(), Labels: fed.GetLabels(),
+		Placement: spec.Placement, Overrides: spec.Overrides}
+	if obj.Namespace != "" {
+		if obj.NamespaceLabels, err = e.policies.NamespaceLabels(ctx, obj.Namespace); err != nil {
+			return nil, err
+		}
+	}
+	verdict := policy.Evaluate(policies, obj, members.PlacementClusters(list))
+	denied := map[string]string{}
+	for _, m := range list {
+		if v, ok := verdict.ClusterDenied(m.Name); ok {
+			denied[m.Name] = v.Message
+		}
+	}
+	return denied, nil
+}
+
+// federatedNamespace returns the FederatedNamespace of a namespace, or nil.
+func (e *Engine) federatedNamespace(namespace string) *unstructured.Unstructured {
+	t := e.typeNamed(core.NamespacesTypeConfigName)
+	if t == nil {
+		return nil
+	}
+	obj, exists, _ := t.informer.GetIndexer().GetByKey(cacheKey(namespace, namespace))
+	if !exists {
+		return nil
+	}
+	return obj.(*unstructured.Unstructured)
+}
+
+// syncCluster makes one member hold what it should for the object.
+func (e *Engine) syncCluster(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, placed bool) outcome {
+	if !m.Ready || m.Conn == nil {
+		if placed {
+			e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.ClusterNotReady), "Cluster %q is not ready", m.Name)
+			return outcome{status: typesv1beta1.ClusterNotReady, message: "the cluster is not ready; see its KubeFedCluster's conditions", listed: true}
+		}
+		return outcome{}
+	}
+	observed, ok := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
+	if !ok {
+		return outcome{status: typesv1beta1.CachedRetrievalFailed, message: "the cache of the member's objects is not filled yet", listed: placed, retry: true}
+	}
+	client := e.memberClient(t, m, fed.GetNamespace())
+	if !placed {
+		return e.unplace(ctx, t, fed, m, client, observed)
+	}
+	if observed == nil {
+		return e.create(ctx, t, fed, m, client)
+	}
+	return e.update(ctx, t, fed, m, client, observed, false)
+}
+
+// observed reads the member's managed object from its cache, waiting for
+// the cache to fill on first use. ok is false while it is not filled.
+func (e *Engine) observed(ctx context.Context, t *federatedType, m members.Member, namespace, name string) (*unstructured.Unstructured, bool) {
+	informer := m.Conn.Informer(t.target, e.memberHandler(t))
+	if !informer.HasSynced() {
+		waitCtx, cancel := context.WithTimeout(ctx, cacheWait)
+		defer cancel()
+		if !cache.WaitForCacheSync(waitCtx.Done(), informer.HasSynced) {
+			return nil, false
+		}
+	}
+	if !t.targetNamespaced {
+		namespace = ""
+	}
+	obj, exists, err := informer.GetIndexer().GetByKey(cacheKey(namespace, name))
+	if err != nil {
+		return nil, false
+	}
+	if !exists {
+		return nil, true
+	}
+	return obj.(*unstructured.Unstructured), true
+}
+
+func (e *Engine) memberClient(t *federatedType, m members.Member, namespace string) dynamic.ResourceInterface {
+	if t.targetNamespaced {
+		return m.Conn.Dynamic.Resource(t.target).Namespace(namespace)
+	}
+	return m.Conn.Dynamic.Resource(t.target)
+}
+
+// create writes a new member object; if one exists already it is adopted
+// when the rules allow (reference §3.3).
+func (e *Engine) create(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface) outcome {
+	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, nil)
+	if renderErr != nil {
+		return e.renderFailed(fed, m, renderErr)
+	}
+	_, err := client.Create(ctx, desired, metav1.CreateOptions{})
+	if err == nil {
+		e.recorder.Eventf(fed, corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
+		return outcome{listed: true, wrote: true}
+	}
+	if !apierrors.IsAlreadyExists(err) {
+		e.recorder.Eventf(fed, corev1.EventTypeWarning, "CreateInClusterFailed", "Failed to create %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
+		return outcome{status: typesv1beta1.CreationFailed, message: err.Error(), listed: true}
+	}
+	live, err := client.Get(ctx, desired.GetName(), metav1.GetOptions{})
+	if err != nil {
+		return outcome{status: typesv1beta1.RetrievalFailed, message: err.Error(), listed: true}
+	}
+	if live.GetLabels()[core.ManagedByKubeFedLabelKey] == core.UnmanagedByKubeFedLabelValue {
+		return outcome{status: typesv1beta1.ManagedLabelFalse, message: "the member object is labeled " + core.ManagedByKubeFedLabelKey + "=false", listed: true}
+	}
+	if !e.settings.AdoptResources && !e.isHostNamespace(t, live) {
+		e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.AlreadyExists),
+			"%s %q already exists in cluster %q and adoptResources is Disabled", t.targetKind.Kind, qualifiedName(live), m.Name)
+		return outcome{status: typesv1beta1.AlreadyExists, message: "the object exists in the member and adoptResources is Disabled", listed: true}
+	}
+	e.recorder.Eventf(fed, corev1.EventTypeWarning, "CreateInClusterFailed",
+		"Failed to create %s %q in cluster %q: it already exists. An update will be attempted instead of a creation due to an existing resource", t.targetKind.Kind, qualifiedName(live), m.Name)
+	return e.update(ctx, t, fed, m, client, live, true)
+}
+
+// update rewrites the member object when it differs from the rendered one.
+func (e *Engine) update(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured, adopting bool) outcome {
+	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, observed)
+	if renderErr != nil {
+		return e.renderFailed(fed, m, renderErr)
+	}
+	if !adopting && propagation.UpToDate(desired, observed) {
+		return outcome{listed: true}
+	}
+	if _, err := client.Update(ctx, desired, metav1.UpdateOptions{}); err != nil {
+		if apierrors.IsConflict(err) {
+			return outcome{listed: true, retry: true} // the cache is behind; the member event brings us back
+		}
+		e.recorder.Eventf(fed, corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
+		return outcome{status: typesv1beta1.UpdateFailed, message: err.Error(), listed: true}
+	}
+	e.recorder.Eventf(fed, corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
+	return outcome{listed: true, wrote: true}
+}
+
+func (e *Engine) renderFailed(fed *unstructured.Unstructured, m members.Member, err *propagation.Error) outcome {
+	e.recorder.Eventf(fed, corev1.EventTypeWarning, string(err.Status), "Cluster %q: %v", m.Name, err.Err)
+	return outcome{status: err.Status, message: err.Err.Error(), listed: true}
+}
+
+// unplace removes the object from a member that is no longer placed: the
+// host cluster's own namespace is only unlabeled, anything else deleted.
+func (e *Engine) unplace(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
+	switch {
+	case observed == nil:
+		return outcome{}
+	case observed.GetDeletionTimestamp() != nil:
+		return outcome{status: typesv1beta1.WaitingForRemoval, listed: true}
+	case e.isHostNamespace(t, observed):
+		return e.unlabel(ctx, t, fed, m, client, observed)
+	}
+	if err := client.Delete(ctx, observed.GetName(), deleteOptions(fed)); err != nil && !apierrors.IsNotFound(err) {
+		e.recorder.Eventf(fed, corev1.EventTypeWarning, "DeleteInClusterFailed", "Failed to delete %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
+		return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
+	}
+	e.recorder.Eventf(fed, corev1.EventTypeNormal, "DeleteInCluster", "Deleting %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
+	return outcome{status: typesv1beta1.WaitingForRemoval, listed: true, wrote: true}
+}
+
+// unlabel removes the managed label from a member object, leaving it there.
+func (e *Engine) unlabel(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
+	if err := removeManagedLabel(ctx, client, observed); err != nil {
+		e.recorder.Eventf(fed, corev1.EventTypeWarning, "RemoveManagedLabelFromInClusterFailed", "Failed to remove the managed label from %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
+		return outcome{status: typesv1beta1.LabelRemovalFailed, message: err.Error(), listed: true}
+	}
+	e.recorder.Eventf(fed, corev1.EventTypeNormal, "RemoveManagedLabelFromInCluster", "Removing the managed label from %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
+	return outcome{wrote: true}
+}
+
+func removeManagedLabel(ctx context.Context, client dynamic.ResourceInterface, obj *unstructured.Unstructured) error {
+	patch := []byte(`[{"op":"test","path":"/metadata/labels/kubefed.io~1managed","value":"true"},{"op":"remove","path":"/metadata/labels/kubefed.io~1managed"}]`)
+	_, err := client.Patch(ctx, obj.GetName(), "application/json-patch+json", patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsInvalid(err) {
+		return nil // gone, or the label is no longer ours
+	}
+	return err
+}
+
+// isHostNamespace reports whether a member Namespace is the host's own
+// (the host joined as a member): such a namespace is never deleted.
+func (e *Engine) isHostNamespace(t *federatedType, obj *unstructured.Unstructured) bool {
+	if t.name != core.NamespacesTypeConfigName {
+		return false
+	}
+	host, err := e.host.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).Get(context.Background(), obj.GetName(), metav1.GetOptions{})
+	return err == nil && host.GetUID() == obj.GetUID()
+}
+
+// releaseOrphans removes the managed label from member objects whose
+// federated object is gone (and whose deletion the syncer did not run, e.g.
+// it was deleted while the type was disabled). Unlabeled objects are never
+// touched.
+func (e *Engine) releaseOrphans(ctx context.Context, t *federatedType, key Key, list []members.Member) {
+	for _, m := range list {
+		if !m.Ready || m.Conn == nil {
+			continue
+		}
+		observed, ok := e.observed(ctx, t, m, key.Namespace, key.Name)
+		if !ok || observed == nil || observed.GetDeletionTimestamp() != nil {
+			continue
+		}
+		if err := removeManagedLabel(ctx, e.memberClient(t, m, observed.GetNamespace()), observed); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "removing the managed label from an orphan", "cluster", m.Name, "object", key.String())
+		}
+	}
+}
+
+// ensureFinalizer adds the sync finalizer, returning the updated object.
+func (e *Engine) ensureFinalizer(ctx context.Context, t *federatedType, fed *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	if hasFinalizer(fed) {
+		return fed, nil
+	}
+	fed.SetFinalizers(append(fed.GetFinalizers(), core.SyncControllerFinalizer))
+	return e.hostClient(t, fed).Update(ctx, fed, metav1.UpdateOptions{})
+}
+
+func hasFinalizer(fed *unstructured.Unstructured) bool {
+	for _, f := range fed.GetFinalizers() {
+		if f == core.SyncControllerFinalizer {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) hostClient(t *federatedType, fed *unstructured.Unstructured) dynamic.ResourceInterface {
+	if t.namespaced {
+		return e.host.Resource(t.federated).Namespace(fed.GetNamespace())
+	}
+	return e.host.Resource(t.federated)
+}
+
+// writeStatus writes the federated object's status if the pass changed it.
+func (e *Engine) writeStatus(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, pass status.Pass) error {
+	old := typesv1beta1.FederatedStatus{}
+	if raw, found, _ := unstructured.NestedMap(fed.Object, "status"); found {
+		_ = runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &old)
+	}
+	next, changed := status.Next(old, pass, metav1.Now())
+	if !changed {
+		return nil
+	}
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&next)
+	if err != nil {
+		return err
+	}
+	fed.Object["status"] = raw
+	_, err = e.hostClient(t, fed).UpdateStatus(ctx, fed, metav1.UpdateOptions{})
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		return nil // a newer version is queued already
+	}
+	return err
+}
+
+// deleteOptions honours the kubefed.io/deleteoption annotation's
+// gracePeriodSeconds, propagationPolicy and preconditions.
+func deleteOptions(fed *unstructured.Unstructured) metav1.DeleteOptions {
+	raw := fed.GetAnnotations()[core.DeleteOptionAnnotation]
+	if raw == "" {
+		return metav1.DeleteOptions{}
+	}
+	var parsed metav1.DeleteOptions
+	if err := json.Unmarshal([]byte(raw), &parsed); err != nil {
+		return metav1.DeleteOptions{}
+	}
+	return metav1.DeleteOptions{GracePeriodSeconds: parsed.GracePeriodSeconds, PropagationPolicy: parsed.PropagationPolicy, Preconditions: parsed.Preconditions}
+}
+
+func federatedSpec(obj *unstructured.Unstructured) (*typesv1beta1.FederatedSpec, error) {
+	spec := &typesv1beta1.FederatedSpec{}
+	raw, found, err := unstructured.NestedMap(obj.Object, "spec")
+	if err != nil || !found {
+		return spec, err
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, spec); err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	return spec, nil
+}
+
+func cacheKey(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
+}
+
+func qualifiedName(obj *unstructured.Unstructured) string {
+	return cacheKey(obj.GetNamespace(), obj.GetName())
+}

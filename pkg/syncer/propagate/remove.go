@@ -1,0 +1,92 @@
+package propagate
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
+)
+
+// remove runs the deletion of a federated object (reference §3.3 deletion):
+// member objects are deleted (or, with kubefed.io/orphan, unlabeled and
+// left) in every joined cluster, then the finalizer is removed. A joined,
+// placed cluster that is not ready blocks the deletion, with an event and
+// status naming it; a cluster that was unjoined does not.
+func (e *Engine) remove(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, list []members.Member) (time.Duration, error) {
+	if !hasFinalizer(fed) {
+		return 0, nil
+	}
+	orphan := fed.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue
+	spec, err := federatedSpec(fed)
+	if err != nil {
+		return 0, err
+	}
+	placed, err := e.placement(t, fed, spec, list)
+	pass := newPass(fed)
+	var waiting []string
+	for _, m := range list {
+		targeted := err != nil || placed.Clusters.Has(m.Name)
+		if !m.Ready || m.Conn == nil {
+			if targeted {
+				pass.Clusters[m.Name] = typesv1beta1.ClusterNotReady
+				pass.Messages[m.Name] = "deletion waits for this joined, placed cluster to be ready; unjoin it to stop waiting"
+				waiting = append(waiting, m.Name)
+			}
+			continue
+		}
+		client := e.memberClient(t, m, fed.GetNamespace())
+		observed, ok := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
+		switch {
+		case !ok:
+			pass.Clusters[m.Name] = typesv1beta1.CachedRetrievalFailed
+			waiting = append(waiting, m.Name)
+		case observed == nil:
+		case orphan || e.isHostNamespace(t, observed):
+			if o := e.unlabel(ctx, t, fed, m, client, observed); o.status != "" {
+				pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
+				waiting = append(waiting, m.Name)
+			}
+		default:
+			if observed.GetDeletionTimestamp() == nil {
+				if o := e.unplace(ctx, t, fed, m, client, observed); o.status != typesv1beta1.WaitingForRemoval {
+					pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
+					waiting = append(waiting, m.Name)
+					continue
+				}
+			}
+			pass.Clusters[m.Name] = typesv1beta1.WaitingForRemoval
+			waiting = append(waiting, m.Name)
+		}
+	}
+	if len(waiting) > 0 {
+		sort.Strings(waiting)
+		e.recorder.Eventf(fed, corev1.EventTypeNormal, "WaitForRemovalInCluster",
+			"Waiting for managed resources to be removed from the following clusters: %s", strings.Join(waiting, ", "))
+		return recheck, e.writeStatus(ctx, t, fed, pass)
+	}
+	return 0, e.removeFinalizer(ctx, t, fed)
+}
+
+func (e *Engine) removeFinalizer(ctx context.Context, t *federatedType, fed *unstructured.Unstructured) error {
+	var kept []string
+	for _, f := range fed.GetFinalizers() {
+		if f != core.SyncControllerFinalizer {
+			kept = append(kept, f)
+		}
+	}
+	fed.SetFinalizers(kept)
+	_, err := e.hostClient(t, fed).Update(ctx, fed, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,239 @@
+// Package cli tests the kubectl fed plugin end to end: the real kubectl
+// dispatches to the kubectl-fed binary built by the release tooling, against
+// a local fleet of a host and two member clusters.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/krew"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+// testVersion is the version the test build of kubectl-fed reports.
+const testVersion = "v0.1.0-clitest"
+
+var (
+	// shared is the fleet every test of this package uses.
+	shared *fleet.Fleet
+	// build holds the plugin built for this test run.
+	build dist
+)
+
+// dist is the plugin and its krew archive for the running platform.
+type dist struct {
+	// dir holds the archive.
+	dir string
+	// manifest is a copy of plugins.yaml with this platform's sha256.
+	manifest string
+	// archive is this platform's archive.
+	archive string
+	// binDir holds kubectl-fed and kubectl_complete-fed.
+	binDir string
+}
+
+func TestMain(m *testing.M) {
+	code, err := buildAndRun(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+// buildAndRun builds kubectl-fed (with `make build`'s flags, so the build
+// cache serves it) and this platform's krew archive and manifest with the
+// functions `make dist` uses, then runs the tests against a fleet.
+func buildAndRun(m *testing.M) (int, error) {
+	root, err := fleet.RepositoryRoot()
+	if err != nil {
+		return 0, err
+	}
+	tmp, err := os.MkdirTemp("", "kubectl-fed-cli-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(tmp)
+	build.dir = filepath.Join(tmp, "dist")
+	build.binDir = filepath.Join(tmp, "bin")
+	build.manifest = filepath.Join(tmp, "plugins.yaml")
+
+	cmd := exec.Command("go", "build", "-trimpath",
+		"-ldflags", "-X github.com/kubectl-fed/kubectl-fed/pkg/version.gitVersion="+testVersion,
+		"-o", filepath.Join(build.binDir, "kubectl-fed"), "./cmd/kubectl-fed")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("building kubectl-fed: %v\n%s", err, out)
+	}
+	if err := copyFile(filepath.Join(root, "cmd", "kubectl-fed", "kubectl_complete-fed"), filepath.Join(build.binDir, "kubectl_complete-fed"), 0o755); err != nil {
+		return 0, err
+	}
+	manifest, err := os.ReadFile(filepath.Join(root, "plugins.yaml"))
+	if err != nil {
+		return 0, err
+	}
+	platforms, err := krew.Platforms(manifest)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range platforms {
+		if p.OS != runtime.GOOS || p.Arch != runtime.GOARCH {
+			continue
+		}
+		build.archive = filepath.Join(build.dir, p.Archive())
+		sum, err := krew.WriteArchive(build.archive, p.Bin, filepath.Join(build.binDir, "kubectl-fed"), filepath.Join(root, "LICENSE"))
+		if err != nil {
+			return 0, err
+		}
+		if manifest, err = krew.RewriteSHA256(manifest, map[string]string{p.Archive(): sum}); err != nil {
+			return 0, err
+		}
+	}
+	if build.archive == "" {
+		return 0, fmt.Errorf("plugins.yaml has no platform %s/%s", runtime.GOOS, runtime.GOARCH)
+	}
+	if err := os.WriteFile(build.manifest, manifest, 0o644); err != nil {
+		return 0, err
+	}
+	return fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(2)}, &shared), nil
+}
+
+func copyFile(from, to string, mode os.FileMode) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, mode)
+}
+
+// pluginEnv puts the test build of kubectl-fed (and kubectl) on PATH and
+// selects a kubeconfig.
+func pluginEnv(t testing.TB, kubeconfig string) []string {
+	t.Helper()
+	bin, err := fleet.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{
+		"PATH=" + build.binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"KUBECONFIG=" + kubeconfig,
+		"HOME=" + t.TempDir(),
+	}
+}
+
+// fed runs `kubectl fed ARGS --context host` through kubectl's plugin
+// dispatch, with the fleet's kubeconfig.
+func fed(t testing.TB, args ...string) testkit.Result {
+	t.Helper()
+	return fedWith(t, shared.KubeconfigPath(), args...)
+}
+
+// fedWith is fed with another kubeconfig.
+func fedWith(t testing.TB, kubeconfig string, args ...string) testkit.Result {
+	t.Helper()
+	return testkit.KubectlEnv(t, pluginEnv(t, kubeconfig), append(append([]string{"fed"}, args...), "--context", fleet.HostName)...)
+}
+
+// mustFed is fed that fails the test unless the command succeeds, and
+// returns its standard output.
+func mustFed(t testing.TB, args ...string) string {
+	t.Helper()
+	r := fed(t, args...)
+	if r.Err != nil {
+		t.Fatalf("kubectl fed %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Err, r.Stdout, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// mustFail checks an error case: exit code 1, nothing on standard output,
+// and every fragment in the message on standard error.
+func mustFail(t testing.TB, r testkit.Result, fragments ...string) {
+	t.Helper()
+	var exit *exec.ExitError
+	if r.Err == nil {
+		t.Fatalf("command succeeded, want an error\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	}
+	if !errors.As(r.Err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("command ended with %v, want exit code 1", r.Err)
+	}
+	if r.Stdout != "" {
+		t.Errorf("an error printed to stdout:\n%s", r.Stdout)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(r.Stderr, f) {
+			t.Errorf("stderr lacks %q:\n%s", f, r.Stderr)
+		}
+	}
+}
+
+// clusterClient returns a client of a fleet cluster that knows the KubeFed
+// kinds.
+func clusterClient(t testing.TB, name string) client.Client {
+	t.Helper()
+	c, err := client.New(shared.Cluster(name).RESTConfig(), client.Options{Scheme: cli.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var controlPlaneOnce sync.Once
+
+// controlPlane installs the KubeFed CRDs on the host and creates the
+// KubeFed namespace and KubeFedConfig (scope Cluster), as the control plane
+// would; once per test run.
+func controlPlane(t testing.TB) client.Client {
+	t.Helper()
+	host := clusterClient(t, fleet.HostName)
+	controlPlaneOnce.Do(func() {
+		root, err := fleet.RepositoryRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		crds, err := testkit.LoadCRDs(filepath.Join(root, "manifests", "crds"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		if err := testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...); err != nil {
+			t.Fatal(err)
+		}
+		createKubeFed(t, host, core.DefaultKubeFedSystemNamespace, apiextensionsv1.ClusterScoped)
+	})
+	return host
+}
+
+// createKubeFed creates a KubeFed namespace with its KubeFedConfig.
+func createKubeFed(t testing.TB, host client.Client, ns string, scope apiextensionsv1.ResourceScope) {
+	t.Helper()
+	ctx := context.Background()
+	if err := host.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	cfg := &corev1beta1.KubeFedConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: core.KubeFedConfigName},
+		Spec:       corev1beta1.KubeFedConfigSpec{Scope: scope},
+	}
+	if err := host.Create(ctx, cfg); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}

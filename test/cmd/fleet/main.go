@@ -1,0 +1,227 @@
+// Command fleet runs a local fleet of clusters in the background for
+// `make local-up` and `make local-down`.
+//
+//	fleet up   [--dir DIR] [--members N] [--control-plane=false]  start in the background; wait until ready
+//	fleet down [--dir DIR]                                         stop the fleet started by up
+//	fleet run  [--dir DIR] [--members N] [--control-plane=false]  run in the foreground until SIGTERM
+//
+// With the control plane (the default), the host also gets the CRDs, the
+// webhook and the syncer as local processes, the members are joined with
+// `kubectl fed join` and the default types enabled with `kubectl fed
+// enable`. Both up and down are idempotent.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+)
+
+// Files in the fleet directory.
+const (
+	pidFile   = "fleet.pid" // the supervisor's PID while it runs
+	readyFile = "ready"     // present once every cluster is ready
+	logFile   = "logs/fleet.log"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	flags := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	dir := flags.String("dir", "_output/local", "Directory for the fleet's state, logs and kubeconfig")
+	members := flags.Int("members", 2, "Number of member clusters besides the host")
+	withControlPlane := flags.Bool("control-plane", true, "Also run the federation control plane (webhook, syncer) and join the members")
+	_ = flags.Parse(os.Args[2:])
+	abs, err := filepath.Abs(*dir)
+	if err == nil {
+		switch os.Args[1] {
+		case "up":
+			err = up(abs, *members, *withControlPlane)
+		case "down":
+			err = down(abs)
+		case "run":
+			err = run(abs, *members, *withControlPlane)
+		default:
+			usage()
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: fleet up|down|run [--dir DIR] [--members N] [--control-plane=false]")
+	os.Exit(2)
+}
+
+// up starts `fleet run` as a detached background process and waits until it
+// reports the fleet ready, or fails.
+func up(dir string, members int, withControlPlane bool) error {
+	if pid, ok := runningSupervisor(dir); ok {
+		fmt.Printf("local fleet already running (pid %d)\n", pid)
+		printUsage(dir)
+		return nil
+	}
+	if members < 0 {
+		return fmt.Errorf("--members must be 0 or more, got %d", members)
+	}
+	for _, name := range []string{pidFile, readyFile} {
+		_ = os.Remove(filepath.Join(dir, name))
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+		return err
+	}
+	log, err := os.Create(filepath.Join(dir, logFile))
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(self, "run", "--dir", dir, "--members", strconv.Itoa(members), "--control-plane="+strconv.FormatBool(withControlPlane))
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the fleet supervisor: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	fmt.Printf("starting a local fleet: host + %d member(s) (log: %s)\n", members, filepath.Join(dir, logFile))
+	started := time.Now()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			out, _ := os.ReadFile(filepath.Join(dir, logFile))
+			return fmt.Errorf("the local fleet failed to start (%v):\n%s", err, strings.TrimSpace(string(out)))
+		case <-tick.C:
+			if _, err := os.Stat(filepath.Join(dir, readyFile)); err == nil {
+				fmt.Printf("local fleet ready in %.1fs\n", time.Since(started).Seconds())
+				printUsage(dir)
+				return nil
+			}
+		}
+	}
+}
+
+func printUsage(dir string) {
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if rel, err := filepath.Rel(mustGetwd(), kubeconfig); err == nil && !strings.HasPrefix(rel, "..") {
+		kubeconfig = rel
+	}
+	fmt.Printf("contexts: %s\n", strings.Join(contexts(dir), ", "))
+	fmt.Printf("stop it with: make local-down\n")
+	fmt.Printf("export KUBECONFIG=%s\n", kubeconfig)
+}
+
+// contexts lists the context names recorded by the supervisor.
+func contexts(dir string) []string {
+	data, err := os.ReadFile(filepath.Join(dir, readyFile))
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(data))
+}
+
+// down stops the supervisor started by up and waits until it has stopped
+// every cluster.
+func down(dir string) error {
+	pid, ok := runningSupervisor(dir)
+	if !ok {
+		fmt.Println("local fleet is not running")
+		return nil
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stopping the fleet supervisor (pid %d): %w", pid, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, ok := runningSupervisor(dir); !ok {
+			fmt.Println("local fleet stopped")
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("the fleet supervisor (pid %d) did not stop within 60s; see %s", pid, filepath.Join(dir, logFile))
+}
+
+// run starts the fleet in the foreground, marks it ready and keeps it running
+// until SIGTERM or SIGINT. Its clusters die with it.
+func run(dir string, members int, withControlPlane bool) error {
+	if err := os.WriteFile(filepath.Join(dir, pidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(dir, pidFile))
+	names := fleet.ClusterNames(members)
+	for _, name := range append(names, "webhook-certs") { // a fresh start: no state from an earlier run
+		_ = os.RemoveAll(filepath.Join(dir, name))
+		_ = os.RemoveAll(filepath.Join(dir, "logs", name))
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f, err := fleet.Start(ctx, fleet.Options{Clusters: names, Dir: dir, Progress: os.Stdout})
+	if err != nil {
+		return err
+	}
+	defer f.Stop()
+	if withControlPlane {
+		cp, err := startControlPlane(ctx, dir, f)
+		if err != nil {
+			return err
+		}
+		defer cp.stop()
+	}
+	if err := os.WriteFile(filepath.Join(dir, readyFile), []byte(strings.Join(names, " ")+"\n"), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(dir, readyFile))
+	fmt.Printf("fleet ready; %d MiB resident\n", f.ResidentBytes()>>20)
+	<-ctx.Done()
+	fmt.Println("stopping the fleet")
+	return nil
+}
+
+// runningSupervisor returns the PID in the pid file if that process is alive
+// and is a fleet supervisor (and not some other process that reused the PID).
+func runningSupervisor(dir string) (int, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, pidFile))
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmdline), "fleet\x00run\x00") {
+		return 0, false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return 0, false
+	}
+	return pid, true
+}
+
+func mustGetwd() string {
+	wd, _ := os.Getwd()
+	return wd
+}

@@ -1,0 +1,243 @@
+// Package failover tests the syncer as real processes: leader election
+// between two replicas, and a leader killed with SIGKILL in the middle of a
+// batch, against a local fleet of a host and one member.
+package failover
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+var shared *fleet.Fleet
+
+// syncerBinary is the syncer built for this test binary.
+var syncerBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "failover-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	syncerBinary = filepath.Join(dir, "syncer")
+	code := 1
+	if out, err := exec.Command("go", "build", "-o", syncerBinary, "../../cmd/syncer").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the syncer: %v\n%s", err, out)
+	} else {
+		code = fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(1)}, &shared)
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const kubefedNamespace = core.DefaultKubeFedSystemNamespace
+
+var configMapTarget = typesv1beta1.TargetType{Version: "v1", Kind: "ConfigMap", PluralName: "configmaps", Scope: apiextensionsv1.NamespaceScoped}
+
+var (
+	federatedConfigMaps = schema.GroupVersionResource{Group: "types.kubefed.io", Version: "v1beta1", Resource: "federatedconfigmaps"}
+)
+
+// startSyncer runs a syncer process against the host; it is killed when
+// the test ends, and its log is shown if the test failed.
+func startSyncer(t *testing.T, name string) *fleet.Process {
+	t.Helper()
+	p, err := fleet.StartProcess(name, syncerBinary, []string{"--kubeconfig", shared.KubeconfigPath(), "--kubefed-namespace", kubefedNamespace,
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--workers", "8"}, filepath.Join(t.TempDir(), name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Kill()
+		if t.Failed() {
+			out, _ := os.ReadFile(p.LogPath())
+			t.Logf("%s log:\n%s", name, tail(string(out), 4000))
+		}
+	})
+	return p
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+var setUp = sync.OnceValue(func() error { return prepare(context.Background()) })
+
+// prepare installs the CRDs and a KubeFedConfig with short leader election
+// timings (as KubeFed's own e2e test does), joins the member and enables
+// namespaces and configmaps.
+func prepare(ctx context.Context) error {
+	fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
+	if err != nil {
+		return err
+	}
+	duration := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
+	if err := fed.Host.Create(ctx, &corev1beta1.KubeFedConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: kubefedNamespace, Name: core.KubeFedConfigName},
+		Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.ClusterScoped, LeaderElect: &corev1beta1.LeaderElectConfig{
+			LeaseDuration: duration(1500 * time.Millisecond), RenewDeadline: duration(time.Second), RetryPeriod: duration(500 * time.Millisecond)}},
+	}); err != nil {
+		return err
+	}
+	if err := fed.Join(ctx, shared.Members()[0], nil); err != nil {
+		return err
+	}
+	namespaceTarget := typesv1beta1.TargetType{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped}
+	for _, target := range []typesv1beta1.TargetType{namespaceTarget, configMapTarget} {
+		if err := fed.Enable(ctx, target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leaseHolder returns who holds the syncer's Lease ("" if nobody).
+func leaseHolder(ctx context.Context, kube kubernetes.Interface) string {
+	lease, err := kube.CoordinationV1().Leases(kubefedNamespace).Get(ctx, syncer.LeaderElectionID, metav1.GetOptions{})
+	if err != nil || lease.Spec.HolderIdentity == nil {
+		return ""
+	}
+	return *lease.Spec.HolderIdentity
+}
+
+// federatedConfigMap is a FederatedConfigMap placed on every cluster.
+func federatedConfigMap(namespace, name string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedConfigMap",
+		"metadata": map[string]interface{}{"name": name, "namespace": namespace},
+		"spec": map[string]interface{}{"template": map[string]interface{}{"data": map[string]interface{}{"name": name}},
+			"placement": map[string]interface{}{"clusterSelector": map[string]interface{}{}}},
+	}}
+}
+
+// federatedNamespace creates a host namespace federated to every cluster.
+func federatedNamespace(t *testing.T, dyn dynamic.Interface) string {
+	t.Helper()
+	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "failover-")
+	fns := federatedConfigMap(ns, ns)
+	fns.SetKind("FederatedNamespace")
+	unstructured.RemoveNestedField(fns.Object, "spec", "template")
+	gvr := schema.GroupVersionResource{Group: "types.kubefed.io", Version: "v1beta1", Resource: "federatednamespaces"}
+	if _, err := dyn.Resource(gvr).Namespace(ns).Create(context.Background(), fns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+func TestStandbyTakesOverWhenTheLeaderDies(t *testing.T) {
+	if err := setUp(); err != nil {
+		t.Fatal(err)
+	}
+	host := testkit.Clientset(t, shared.Host().RESTConfig())
+	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
+	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
+	leader := startSyncer(t, "first")
+	var first string
+	testkit.Eventually(t, "the first syncer to lead", func(ctx context.Context) (bool, error) {
+		first = leaseHolder(ctx, host)
+		return first != "", nil
+	})
+	startSyncer(t, "second")
+	ns := federatedNamespace(t, dyn)
+	if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, "before"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "propagation by the leader", memberHas(member, ns, "before"))
+	leader.Kill()
+	killed := time.Now()
+	testkit.Eventually(t, "the standby to take the lease", func(ctx context.Context) (bool, error) {
+		holder := leaseHolder(ctx, host)
+		return holder != "" && holder != first, nil
+	})
+	t.Logf("the standby took over %s after the leader was killed (lease duration 1.5s)", time.Since(killed).Round(time.Millisecond))
+	if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, "after"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "propagation by the new leader", memberHas(member, ns, "after"))
+}
+
+func memberHas(member kubernetes.Interface, ns, name string) func(ctx context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		cm, err := member.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+		return err == nil && cm.Data["name"] == name, nil
+	}
+}
+
+// TestKilledSyncerConvergesWithoutDuplicatesOrDeletes kills the only syncer
+// with SIGKILL while it propagates a batch, restarts it, and checks that
+// every object reaches the member exactly once: created once, never deleted.
+func TestKilledSyncerConvergesWithoutDuplicatesOrDeletes(t *testing.T) {
+	const batch = 500
+	if err := setUp(); err != nil {
+		t.Fatal(err)
+	}
+	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
+	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
+	leader := startSyncer(t, "victim")
+	ns := federatedNamespace(t, dyn)
+	testkit.Eventually(t, "the namespace in the member", func(ctx context.Context) (bool, error) {
+		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		return err == nil, nil
+	})
+
+	watcher, err := member.CoreV1().ConfigMaps(ns).Watch(context.Background(), metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Stop()
+	var added, deleted atomic.Int64
+	go func() {
+		for ev := range watcher.ResultChan() {
+			switch ev.Type {
+			case watch.Added:
+				added.Add(1)
+			case watch.Deleted:
+				deleted.Add(1)
+			}
+		}
+	}()
+
+	for i := range batch {
+		if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, fmt.Sprintf("cm-%03d", i)), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testkit.Eventually(t, "the first member objects", func(context.Context) (bool, error) { return added.Load() >= batch/5, nil })
+	leader.Kill()
+	atKill := added.Load()
+	startSyncer(t, "restarted")
+	testkit.Eventually(t, fmt.Sprintf("all %d member objects", batch), func(ctx context.Context) (bool, error) {
+		list, err := member.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
+		return err == nil && len(list.Items) == batch, err
+	})
+	t.Logf("%d of %d member objects existed when the syncer was killed", atKill, batch)
+	testkit.Eventually(t, "the watch to catch up", func(context.Context) (bool, error) { return added.Load() >= batch, nil })
+	if added.Load() != batch || deleted.Load() != 0 {
+		t.Errorf("member saw %d creations and %d deletions, want exactly %d creations and none", added.Load(), deleted.Load(), batch)
+	}
+}

@@ -1,0 +1,233 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// pollInterval is how often start-up conditions are checked.
+const pollInterval = 250 * time.Millisecond
+
+// portAttempts is how many times a cluster is started with fresh ports when
+// one it chose was taken by someone else in the meantime.
+const portAttempts = 3
+
+// Cluster is one Kubernetes control plane of a fleet: an etcd, a
+// kube-apiserver and a kube-controller-manager process, with their own CA.
+type Cluster struct {
+	// Name is the cluster's name, which is also its kubeconfig context.
+	Name string
+	// Server is the API server's URL, https://127.0.0.1:<port>.
+	Server string
+
+	dir       string
+	logDir    string
+	pki       *pki
+	processes []*Process
+}
+
+// RESTConfig returns an administrator's client configuration for the cluster.
+func (c *Cluster) RESTConfig() *rest.Config {
+	return &rest.Config{
+		Host: c.Server,
+		TLSClientConfig: rest.TLSClientConfig{
+			CAData:   c.pki.caCert,
+			CertData: c.pki.adminCert,
+			KeyData:  c.pki.adminKey,
+		},
+		QPS:   100,
+		Burst: 200,
+	}
+}
+
+// CAData returns the PEM certificate of the CA that signed the API server's
+// serving certificate.
+func (c *Cluster) CAData() []byte { return c.pki.caCert }
+
+// LogDir returns the directory holding the cluster's process logs.
+func (c *Cluster) LogDir() string { return c.logDir }
+
+// ResidentBytes returns the resident memory of all the cluster's processes.
+func (c *Cluster) ResidentBytes() int64 {
+	var total int64
+	for _, p := range c.processes {
+		total += p.residentBytes()
+	}
+	return total
+}
+
+// stop stops the cluster's processes, newest first.
+func (c *Cluster) stop() {
+	for i := len(c.processes) - 1; i >= 0; i-- {
+		c.processes[i].Stop()
+	}
+}
+
+// startCluster starts a cluster in dir and waits until it is ready: the API
+// server answers /readyz and the controller manager has created the default
+// service account. State goes to dir and process logs to logDir. It retries
+// with fresh ports when a port was taken.
+func startCluster(ctx context.Context, name, dir, logDir string, bin Binaries) (*Cluster, error) {
+	p, err := newPKI(filepath.Join(dir, "pki"))
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	for attempt := 1; ; attempt++ {
+		c := &Cluster{Name: name, dir: dir, logDir: logDir, pki: p}
+		err := c.start(ctx, bin)
+		if err == nil {
+			return c, nil
+		}
+		c.stop()
+		if !isPortBusy(err) || attempt == portAttempts {
+			return nil, fmt.Errorf("cluster %s: %w", name, err)
+		}
+	}
+}
+
+func (c *Cluster) start(ctx context.Context, bin Binaries) error {
+	ports, err := FreePorts(3)
+	if err != nil {
+		return err
+	}
+	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	c.Server = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+
+	if err := c.run("etcd", bin.Etcd, c.etcdArgs(etcdClient, etcdPeer)); err != nil {
+		return err
+	}
+	if err := c.run("kube-apiserver", bin.KubeAPIServer, c.apiServerArgs(apiPort, etcdClient)); err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(c.RESTConfig())
+	if err != nil {
+		return err
+	}
+	if err := c.waitFor(ctx, "the API server to report ready", func(ctx context.Context) error {
+		return client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
+	}); err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(c.dir, "controller-manager.kubeconfig")
+	if err := clientcmd.WriteToFile(*singleClusterKubeconfig(c), kubeconfig); err != nil {
+		return err
+	}
+	if err := c.run("kube-controller-manager", bin.KubeControllerManager, c.controllerManagerArgs(kubeconfig)); err != nil {
+		return err
+	}
+	return c.waitFor(ctx, "the controller manager to create the default service account", func(ctx context.Context) error {
+		_, err := client.CoreV1().ServiceAccounts(metav1.NamespaceDefault).Get(ctx, "default", metav1.GetOptions{})
+		return err
+	})
+}
+
+// run starts one of the cluster's processes.
+func (c *Cluster) run(name, binary string, args []string) error {
+	p, err := StartProcess(name, binary, args, filepath.Join(c.LogDir(), name+".log"))
+	if err != nil {
+		return err
+	}
+	c.processes = append(c.processes, p)
+	return nil
+}
+
+// waitFor polls check until it succeeds, a process of the cluster exits,
+// or ctx ends.
+func (c *Cluster) waitFor(ctx context.Context, what string, check func(context.Context) error) error {
+	var last error
+	for {
+		for _, p := range c.processes {
+			if p.Exited() {
+				return fmt.Errorf("while waiting for %s: %w", what, p.failure())
+			}
+		}
+		attemptCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		last = check(attemptCtx)
+		cancel()
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			newest := c.processes[len(c.processes)-1]
+			return fmt.Errorf("timed out waiting for %s (last error: %v); last lines of %s:\n%s",
+				what, last, newest.logPath, logTail(newest.logPath, logTailLines))
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func (c *Cluster) etcdArgs(clientPort, peerPort int) []string {
+	client := "http://127.0.0.1:" + strconv.Itoa(clientPort)
+	peer := "http://127.0.0.1:" + strconv.Itoa(peerPort)
+	return []string{
+		"--name=" + c.Name,
+		"--data-dir=" + filepath.Join(c.dir, "etcd"),
+		"--listen-client-urls=" + client,
+		"--advertise-client-urls=" + client,
+		"--listen-peer-urls=" + peer,
+		"--initial-advertise-peer-urls=" + peer,
+		"--initial-cluster=" + c.Name + "=" + peer,
+		"--unsafe-no-fsync=true",
+		"--log-level=warn",
+	}
+}
+
+func (c *Cluster) apiServerArgs(port, etcdPort int) []string {
+	return []string{
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--etcd-servers=http://127.0.0.1:" + strconv.Itoa(etcdPort),
+		"--cert-dir=" + c.pki.dir,
+		"--tls-cert-file=" + c.pki.path(servingCertFile),
+		"--tls-private-key-file=" + c.pki.path(servingKeyFile),
+		"--client-ca-file=" + c.pki.path(caCertFile),
+		"--authorization-mode=RBAC",
+		"--service-account-issuer=" + c.Server,
+		"--service-account-key-file=" + c.pki.path(serviceKeyFile),
+		"--service-account-signing-key-file=" + c.pki.path(serviceKeyFile),
+		"--service-cluster-ip-range=10.0.0.0/24",
+		"--allow-privileged=true",
+		"--profiling=false",
+	}
+}
+
+func (c *Cluster) controllerManagerArgs(kubeconfig string) []string {
+	return []string{
+		"--kubeconfig=" + kubeconfig,
+		"--service-account-private-key-file=" + c.pki.path(serviceKeyFile),
+		"--root-ca-file=" + c.pki.path(caCertFile),
+		"--controllers=*",
+		"--leader-elect=false",
+		"--bind-address=127.0.0.1",
+		"--secure-port=0",
+		"--cluster-name=" + c.Name,
+		"--profiling=false",
+	}
+}
+
+// singleClusterKubeconfig is an administrator's kubeconfig for one cluster.
+func singleClusterKubeconfig(c *Cluster) *clientcmdapi.Config {
+	cfg := clientcmdapi.NewConfig()
+	addToKubeconfig(cfg, c)
+	cfg.CurrentContext = c.Name
+	return cfg
+}
+
+// addToKubeconfig adds the cluster, an admin user and a context, all named
+// after the cluster (the user gets an "-admin" suffix).
+func addToKubeconfig(cfg *clientcmdapi.Config, c *Cluster) {
+	user := c.Name + "-admin"
+	cfg.Clusters[c.Name] = &clientcmdapi.Cluster{Server: c.Server, CertificateAuthorityData: c.pki.caCert}
+	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: c.pki.adminCert, ClientKeyData: c.pki.adminKey}
+	cfg.Contexts[c.Name] = &clientcmdapi.Context{Cluster: c.Name, AuthInfo: user}
+}

@@ -1,0 +1,197 @@
+package fleet
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestClusterNames(t *testing.T) {
+	got := strings.Join(ClusterNames(2), ",")
+	if got != "host,member1,member2" {
+		t.Errorf("ClusterNames(2) = %s", got)
+	}
+	if got := strings.Join(ClusterNames(0), ","); got != "host" {
+		t.Errorf("ClusterNames(0) = %s", got)
+	}
+}
+
+func TestMissingBinaryIsNamedWithTheFix(t *testing.T) {
+	dir := t.TempDir()
+	bin := Binaries{
+		Etcd:                  filepath.Join(dir, "etcd"),
+		KubeAPIServer:         filepath.Join(dir, "kube-apiserver"),
+		KubeControllerManager: filepath.Join(dir, "kube-controller-manager"),
+	}
+	writeScript(t, bin.Etcd, "sleep 60")
+	_, err := Start(context.Background(), Options{Binaries: bin, Dir: t.TempDir()})
+	if err == nil {
+		t.Fatal("Start succeeded without kube-apiserver and kube-controller-manager")
+	}
+	for _, want := range []string{"kube-apiserver not found at " + bin.KubeAPIServer, "kube-controller-manager not found", "make tools"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "etcd not found") {
+		t.Errorf("error names etcd, which exists: %v", err)
+	}
+}
+
+func TestCrashedProcessIsReportedWithItsLogAndNothingLeaks(t *testing.T) {
+	bin, pids := fakeBinaries(t, `echo "Error: unknown flag: --bogus" >&2; exit 1`)
+	started := time.Now()
+	_, err := Start(context.Background(), Options{Binaries: bin, Dir: t.TempDir(), Clusters: []string{"host"}})
+	if err == nil {
+		t.Fatal("Start succeeded although kube-apiserver exits at once")
+	}
+	for _, want := range []string{"cluster host", "kube-apiserver exited unexpectedly", "unknown flag: --bogus", "kube-apiserver.log"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	if elapsed := time.Since(started); elapsed > 30*time.Second {
+		t.Errorf("a crash was reported after %s; it should fail fast", elapsed)
+	}
+	assertStopped(t, pids)
+}
+
+func TestBusyPortIsRetriedThenNamed(t *testing.T) {
+	bin, pids := fakeBinaries(t, `echo "failed to listen: listen tcp 127.0.0.1:4242: bind: address already in use" >&2; exit 1`)
+	_, err := Start(context.Background(), Options{Binaries: bin, Dir: t.TempDir(), Clusters: []string{"host"}})
+	if err == nil {
+		t.Fatal("Start succeeded although kube-apiserver cannot bind")
+	}
+	if !strings.Contains(err.Error(), "kube-apiserver could not listen on 127.0.0.1:4242: address already in use") {
+		t.Errorf("error does not name the busy port: %v", err)
+	}
+	if n := countLines(t, pids); n != portAttempts {
+		t.Errorf("etcd was started %d times, want %d attempts", n, portAttempts)
+	}
+	assertStopped(t, pids)
+}
+
+func TestStartTimeoutFromEnvironmentMustBeValid(t *testing.T) {
+	bin, _ := fakeBinaries(t, "sleep 60")
+	t.Setenv(StartTimeoutEnv, "soon")
+	_, err := Start(context.Background(), Options{Binaries: bin, Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), StartTimeoutEnv) {
+		t.Fatalf("want an error naming %s, got %v", StartTimeoutEnv, err)
+	}
+}
+
+func TestDuplicateClusterNamesAreRejected(t *testing.T) {
+	bin, _ := fakeBinaries(t, "sleep 60")
+	_, err := Start(context.Background(), Options{Binaries: bin, Clusters: []string{"host", "host"}})
+	if err == nil || !strings.Contains(err.Error(), "unique") {
+		t.Fatalf("want a uniqueness error, got %v", err)
+	}
+}
+
+func TestPKIServesLoopbackAndAuthenticatesTheAdmin(t *testing.T) {
+	p, err := newPKI(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(p.caCert) {
+		t.Fatal("CA certificate does not parse")
+	}
+	serving, err := tls.LoadX509KeyPair(p.path(servingCertFile), p.path(servingKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(serving.Certificate[0])
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: host}); err != nil {
+			t.Errorf("serving certificate does not verify for %s: %v", host, err)
+		}
+	}
+	admin, err := tls.X509KeyPair(p.adminCert, p.adminKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminLeaf, _ := x509.ParseCertificate(admin.Certificate[0])
+	if _, err := adminLeaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("admin certificate does not verify as a client: %v", err)
+	}
+	if got := adminLeaf.Subject.Organization; len(got) != 1 || got[0] != "system:masters" {
+		t.Errorf("admin organization = %v, want system:masters", got)
+	}
+	key, _ := os.ReadFile(p.path(serviceKeyFile))
+	if block, _ := pem.Decode(key); block == nil || block.Type != "EC PRIVATE KEY" {
+		t.Errorf("service-account key is not a PEM EC private key")
+	}
+}
+
+func TestBusyPortParsing(t *testing.T) {
+	cases := map[string]string{
+		"listen tcp 127.0.0.1:2379: bind: address already in use":         "2379",
+		"E1124 failed: listen tcp 127.0.0.1:6443: address already in use": "6443",
+		"bind: address already in use":                                    "?",
+		"all good":                                                        "",
+	}
+	for log, want := range cases {
+		if got := busyPort(log); got != want {
+			t.Errorf("busyPort(%q) = %q, want %q", log, got, want)
+		}
+	}
+}
+
+// fakeBinaries writes scripts standing in for the fleet's binaries: etcd
+// records its PID in a file and sleeps; kube-apiserver runs apiServerScript.
+// It returns the binaries and the PID file.
+func fakeBinaries(t *testing.T, apiServerScript string) (Binaries, string) {
+	t.Helper()
+	dir := t.TempDir()
+	pids := filepath.Join(dir, "etcd.pids")
+	bin := Binaries{
+		Etcd:                  filepath.Join(dir, "etcd"),
+		KubeAPIServer:         filepath.Join(dir, "kube-apiserver"),
+		KubeControllerManager: filepath.Join(dir, "kube-controller-manager"),
+	}
+	writeScript(t, bin.Etcd, "echo $$ >> "+pids+"; exec sleep 60")
+	writeScript(t, bin.KubeAPIServer, apiServerScript)
+	writeScript(t, bin.KubeControllerManager, "exec sleep 60")
+	return bin, pids
+}
+
+func writeScript(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(strings.Fields(string(data)))
+}
+
+// assertStopped checks that every PID listed in path has exited.
+func assertStopped(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range strings.Fields(string(data)) {
+		pid, _ := strconv.Atoi(field)
+		if err := syscall.Kill(pid, 0); err == nil {
+			t.Errorf("process %d (etcd stand-in) still runs after the failed start", pid)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}

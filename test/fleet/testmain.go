@@ -1,0 +1,80 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// lockFile serialises the fleets of concurrently running test packages:
+// `go test ./...` runs packages in parallel, and two cores carry one fleet
+// well but not several.
+var lockFile = filepath.Join(os.TempDir(), "kubectl-fed-test-fleet.lock")
+
+// RunTests is the body of a TestMain that shares one fleet between all tests
+// of a package. It waits for any other test package's fleet to stop, starts
+// a fleet, stores it in *into, runs the tests, stops the fleet and returns
+// the exit code. An interrupt stops the fleet before the process exits.
+//
+//	var shared *fleet.Fleet
+//	func TestMain(m *testing.M) { os.Exit(fleet.RunTests(m, fleet.Options{}, &shared)) }
+func RunTests(m *testing.M, opts Options, into **Fleet) int {
+	unlock, err := LockForTests()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleet:", err)
+		return 1
+	}
+	defer unlock()
+
+	f, err := Start(context.Background(), opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer f.Stop()
+	*into = f
+
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	go func() {
+		if _, ok := <-signals; ok {
+			f.Stop()
+			os.Exit(130)
+		}
+	}()
+	return m.Run()
+}
+
+// LockForTests waits until no other test package runs a fleet and returns
+// the function that lets the next one go. RunTests takes it; a test that
+// starts fleets some other way (e.g. through `fleet up`) takes it itself.
+func LockForTests() (unlock func(), err error) {
+	path := lockFile
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() { file.Close() }, nil
+}
+
+// ForTest starts a fleet for one test and stops it when the test ends.
+func ForTest(t testing.TB, opts Options) *Fleet {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Stop)
+	return f
+}

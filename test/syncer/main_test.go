@@ -1,0 +1,103 @@
+// Package syncer tests propagation end to end: a host and two members of a
+// real local fleet, the members joined, and the syncer running in process.
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+var (
+	shared *fleet.Fleet
+	// hostClient reads and writes federation objects on the host.
+	hostClient client.Client
+)
+
+const kubefedNamespace = core.DefaultKubeFedSystemNamespace
+
+// Types the tests federate.
+var (
+	namespaceTarget  = typesv1beta1.TargetType{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped, ShortNames: []string{"ns"}}
+	configMapTarget  = typesv1beta1.TargetType{Version: "v1", Kind: "ConfigMap", PluralName: "configmaps", Scope: apiextensionsv1.NamespaceScoped, ShortNames: []string{"cm"}}
+	serviceTarget    = typesv1beta1.TargetType{Version: "v1", Kind: "Service", PluralName: "services", Scope: apiextensionsv1.NamespaceScoped, ShortNames: []string{"svc"}}
+	deploymentTarget = typesv1beta1.TargetType{Group: "apps", Version: "v1", Kind: "Deployment", PluralName: "deployments", Scope: apiextensionsv1.NamespaceScoped,
+		ShortNames: []string{"deploy"}, Scalable: true}
+	// federatedTargets are enabled on the host for every test.
+	federatedTargets = []typesv1beta1.TargetType{namespaceTarget, configMapTarget, serviceTarget, deploymentTarget}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(2)}, &shared))
+}
+
+// setUp prepares the host once per test binary and starts the syncer; the
+// syncer stops when the test binary's context ends.
+var setUpOnce = func() func(t *testing.T) {
+	var err error
+	done := false
+	return func(t *testing.T) {
+		t.Helper()
+		if !done {
+			done = true
+			err = prepare(context.Background())
+		}
+		if err != nil {
+			t.Fatalf("setting up the federation: %v", err)
+		}
+	}
+}()
+
+func prepare(ctx context.Context) error {
+	fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
+	if err != nil {
+		return err
+	}
+	hostClient = fed.Host
+	for _, m := range shared.Members() {
+		if err := fed.Join(ctx, m, map[string]string{"name": m.Name, "topology.kubernetes.io/region": "region-" + m.Name}); err != nil {
+			return err
+		}
+	}
+	for _, target := range federatedTargets {
+		if err := fed.Enable(ctx, target); err != nil {
+			return err
+		}
+	}
+	opts := &syncer.Options{
+		Kubeconfig:             shared.KubeconfigPath(),
+		KubeFedNamespace:       kubefedNamespace,
+		LeaderElect:            true,
+		MetricsBindAddress:     "0",
+		HealthProbeBindAddress: "0",
+		Workers:                4,
+	}
+	go func() {
+		if err := opts.Run(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "syncer stopped:", err)
+		}
+	}()
+	return nil
+}
+
+// memberClient returns a typed client for a member.
+func memberClient(t *testing.T, name string) *kubernetes.Clientset {
+	t.Helper()
+	return testkit.Clientset(t, shared.Cluster(name).RESTConfig())
+}
+
+// since returns the time since start, for figures printed by tests.
+func since(start time.Time) string { return time.Since(start).Round(time.Millisecond).String() }

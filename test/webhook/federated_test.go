@@ -1,0 +1,364 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/webhook"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+// federated decodes a federated object from YAML.
+func federated(t *testing.T, doc string) *unstructured.Unstructured {
+	t.Helper()
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(doc), &obj.Object); err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+// deployment returns a FederatedDeployment YAML with the given spec lines
+// (indented by four spaces under spec).
+func deployment(ns, name, spec string) string {
+	return fmt.Sprintf(`apiVersion: types.kubefed.io/v1beta1
+kind: FederatedDeployment
+metadata: {name: %s, namespace: %s, labels: {app: web}}
+spec:
+  template: {apiVersion: apps/v1, kind: Deployment, spec: {replicas: 1}}
+%s`, name, ns, spec)
+}
+
+// TestFederatedObjectRules checks every federated-object rule through the
+// generic handler: create, update and merge patch.
+func TestFederatedObjectRules(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	ns := labeledNamespace(t, e.client, "fed", nil)
+	tests := []struct {
+		name      string
+		spec      string
+		patch     string
+		fragments []string
+	}{
+		{"bad cluster name", "  placement: {clusters: [{name: Cluster_1}]}", `{"spec":{"placement":{"clusters":[{"name":"Cluster_1"}]}}}`,
+			[]string{`spec.placement.clusters[0].name: Invalid value: "Cluster_1"`}},
+		{"duplicate cluster", "  placement: {clusters: [{name: c1}, {name: c1}]}", `{"spec":{"placement":{"clusters":[{"name":"c1"},{"name":"c1"}]}}}`,
+			[]string{`spec.placement.clusters[1].name: Duplicate value: "c1"`}},
+		{"bad selector", "  placement: {clusterSelector: {matchLabels: {'a b': c}}}", `{"spec":{"placement":{"clusterSelector":{"matchLabels":{"a b":"c"}}}}}`,
+			[]string{"spec.placement.clusterSelector.matchLabels: Invalid value"}},
+		{"duplicate override cluster", "  overrides: [{clusterName: c1}, {clusterName: c1}]", `{"spec":{"overrides":[{"clusterName":"c1"},{"clusterName":"c1"}]}}`,
+			[]string{`spec.overrides[1].clusterName: Duplicate value: "c1"`}},
+		{"duplicate path", "  overrides: [{clusterName: c1, clusterOverrides: [{path: /spec/replicas, value: 1}, {path: /spec/replicas, value: 2}]}]",
+			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/spec/replicas","value":1},{"path":"/spec/replicas","value":2}]}]}}`,
+			[]string{`spec.overrides[0].clusterOverrides[1].path: Duplicate value: "/spec/replicas"`}},
+		{"forbidden path", "  overrides: [{clusterName: c1, clusterOverrides: [{path: /metadata/name, value: x}]}]",
+			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/kind","value":"Pod"}]}]}}`,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change"}},
+		{"not a pointer", "  overrides: [{clusterName: c1, clusterOverrides: [{path: spec/replicas, value: 1}]}]",
+			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/a~2","value":1}]}]}}`,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Invalid value", "must be a JSON pointer"}},
+		{"add without value", "  overrides: [{clusterName: c1, clusterOverrides: [{op: add, path: /spec/paused}]}]",
+			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"replace","path":"/spec/paused"}]}]}}`,
+			[]string{"spec.overrides[0].clusterOverrides[0].value: Required value"}},
+		{"template kind", "  template: {apiVersion: apps/v1, kind: StatefulSet}", `{"spec":{"template":{"kind":"StatefulSet"}}}`,
+			[]string{`spec.template.kind: Invalid value: "StatefulSet": must be "Deployment"`}},
+		{"template apiVersion", "  template: {apiVersion: extensions/v1beta1, kind: Deployment}", `{"spec":{"template":{"apiVersion":"extensions/v1beta1"}}}`,
+			[]string{`spec.template.apiVersion: Invalid value: "extensions/v1beta1": must be "apps/v1"`}},
+		{"all at once", "  placement: {clusters: [{name: c1}, {name: c1}]}\n  overrides: [{clusterName: c1, clusterOverrides: [{path: /kind, value: x}, {op: add, path: /a}]}]",
+			`{"spec":{"placement":{"clusters":[{"name":"c1"},{"name":"c1"}]},"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/kind","value":"x"},{"op":"add","path":"/a"}]}]}}`,
+			[]string{"spec.placement.clusters[1].name: Duplicate", "clusterOverrides[0].path: Forbidden"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := fmt.Sprintf("web-%d", i)
+			err := e.client.Create(ctx, federated(t, deployment(ns, name, tt.spec)))
+			expectRejected(t, err, tt.fragments...)
+
+			good := federated(t, deployment(ns, name, "  placement: {clusters: [{name: c1}]}"))
+			if err := e.client.Create(ctx, good); err != nil {
+				t.Fatalf("valid object refused: %v", err)
+			}
+			t.Cleanup(func() { _ = e.client.Delete(ctx, good) })
+			bad := federated(t, deployment(ns, name, tt.spec))
+			bad.SetResourceVersion(good.GetResourceVersion())
+			expectRejected(t, e.client.Update(ctx, bad), tt.fragments...)
+			err = e.client.Patch(ctx, good.DeepCopy(), client.RawPatch(types.MergePatchType, []byte(tt.patch)))
+			expectRejected(t, err, tt.fragments[0])
+		})
+	}
+}
+
+// TestFederatedNamespaceName checks that a FederatedNamespace must be named
+// after its namespace.
+func TestFederatedNamespaceName(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	ns := labeledNamespace(t, e.client, "fedns", nil)
+	doc := `apiVersion: types.kubefed.io/v1beta1
+kind: FederatedNamespace
+metadata: {name: %s, namespace: %s}
+spec: {placement: {clusters: []}}`
+	expectDeniedByWebhook(t, e.client.Create(ctx, federated(t, fmt.Sprintf(doc, "other", ns))),
+		"metadata.name: Invalid value: \"other\": the name of a federated namespace must match the name of its containing namespace")
+	if err := e.client.Create(ctx, federated(t, fmt.Sprintf(doc, ns, ns))); err != nil {
+		t.Fatalf("valid FederatedNamespace refused: %v", err)
+	}
+}
+
+// TestKubectlApplyPrintsFieldPath checks what a user sees.
+func TestKubectlApplyPrintsFieldPath(t *testing.T) {
+	e := setup(t)
+	ns := labeledNamespace(t, e.client, "apply", nil)
+	file := filepath.Join(t.TempDir(), "bad.yaml")
+	doc := deployment(ns, "web", "  overrides: [{clusterName: c1, clusterOverrides: [{path: /metadata/namespace, value: prod}]}]")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := testkit.Kubectl(t, shared.KubeconfigPath(), nil, "apply", "-f", file)
+	if r.Err == nil {
+		t.Fatalf("kubectl apply admitted a forbidden override:\n%s", r.Stdout)
+	}
+	for _, f := range []string{"denied the request", "spec.overrides[0].clusterOverrides[0].path", "Forbidden"} {
+		if !strings.Contains(r.Stderr, f) {
+			t.Errorf("kubectl's error %q does not contain %q", r.Stderr, f)
+		}
+	}
+}
+
+// policyFixture creates two clusters (eu-prod-1 with region=eu, us-prod-1
+// with region=us) in the control plane namespace.
+func policyFixture(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	for name, region := range map[string]string{"eu-prod-1": "eu", "us-prod-1": "us"} {
+		c := &corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: name, Labels: map[string]string{"region": region}},
+			Spec: corev1beta1.KubeFedClusterSpec{APIEndpoint: "https://" + name + ".example.com", SecretRef: corev1beta1.LocalSecretReference{Name: name}}}
+		if err := e.client.Create(ctx, c); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// createPolicy creates a FederationPolicy. The webhook sees it once its
+// informer has it, so callers poll for its effect.
+func createPolicy(t *testing.T, e *env, p *policyv1alpha1.FederationPolicy) {
+	t.Helper()
+	if err := e.client.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPolicyDeny checks that a Deny policy rejects with a message naming
+// the object, the cluster, the policy and the rule, through the real cache.
+func TestPolicyDeny(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	policyFixture(t, e)
+	ns := labeledNamespace(t, e.client, "shop", nil)
+	createPolicy(t, e, &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eu-only"},
+		Spec: policyv1alpha1.FederationPolicySpec{DeniedClusters: &policyv1alpha1.ClusterSet{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"region": "eu"}}}}})
+	want := fmt.Sprintf(`FederatedDeployment %s/web: placement selects cluster "eu-prod-1", which FederationPolicy %s/eu-only denies (deniedClusters.clusterSelector region=eu)`, ns, ns)
+	testkit.Eventually(t, "the Deny policy to reject", func(ctx context.Context) (bool, error) {
+		err := e.client.Create(ctx, federated(t, deployment(ns, "web", "  placement: {clusterSelector: {}}")))
+		if err == nil {
+			return false, e.client.Delete(ctx, federated(t, deployment(ns, "web", "")))
+		}
+		return rejectedWith(err, want)
+	})
+	if err := e.client.Create(ctx, federated(t, deployment(ns, "us", "  placement: {clusters: [{name: us-prod-1}]}"))); err != nil {
+		t.Fatalf("an allowed placement was refused: %v", err)
+	}
+}
+
+// TestPolicyWarnShowsInKubectl checks that a Warn policy admits and kubectl
+// prints the warning.
+func TestPolicyWarnShowsInKubectl(t *testing.T) {
+	e := setup(t)
+	policyFixture(t, e)
+	ns := labeledNamespace(t, e.client, "warn", nil)
+	createPolicy(t, e, &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "few"},
+		Spec: policyv1alpha1.FederationPolicySpec{MaxClusters: ptr[int32](1), Enforcement: policyv1alpha1.EnforcementWarn}})
+	dir := t.TempDir()
+	var r testkit.Result
+	testkit.Eventually(t, "kubectl to print the policy warning", func(ctx context.Context) (bool, error) {
+		file := filepath.Join(dir, "fd.yaml")
+		doc := deployment(ns, "web", "  placement: {clusters: [{name: eu-prod-1}, {name: us-prod-1}]}")
+		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+			return false, err
+		}
+		r = testkit.Kubectl(t, shared.KubeconfigPath(), nil, "apply", "-f", file)
+		if r.Err != nil {
+			return false, fmt.Errorf("%v: %s", r.Err, r.Stderr)
+		}
+		return strings.Contains(r.Stderr, "Warning: "), nil
+	})
+	want := fmt.Sprintf("placement selects 2 cluster(s), more than FederationPolicy %s/few allows (maxClusters 1)", ns)
+	if !strings.Contains(r.Stderr, want) {
+		t.Fatalf("kubectl's warning %q does not contain %q", r.Stderr, want)
+	}
+}
+
+// TestPolicyAuditAdmits checks that an Audit policy admits a violating
+// object without a warning, and that the policy's status counts it.
+func TestPolicyAuditAdmits(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	ns := labeledNamespace(t, e.client, "audit", nil)
+	p := &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "min"},
+		Spec: policyv1alpha1.FederationPolicySpec{MinClusters: ptr[int32](1), Enforcement: policyv1alpha1.EnforcementAudit}}
+	createPolicy(t, e, p)
+	if err := e.client.Create(ctx, federated(t, deployment(ns, "web", "  placement: {clusters: []}"))); err != nil {
+		t.Fatalf("Audit must admit: %v", err)
+	}
+	if err := e.client.Create(ctx, federated(t, deployment(ns, "ok", "  placement: {clusters: [{name: us-prod-1}]}"))); err != nil {
+		t.Fatal(err)
+	}
+	want := policyv1alpha1.FederationPolicyStatus{ObservedGeneration: 1, Selected: 2, Violations: 1,
+		ViolatingObjects: []string{"FederatedDeployment " + ns + "/web"}}
+	testkit.Eventually(t, "the policy status to count the violation", func(ctx context.Context) (bool, error) {
+		if err := e.client.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
+			return false, err
+		}
+		if !reflect.DeepEqual(p.Status, want) {
+			return false, fmt.Errorf("status %+v, want %+v", p.Status, want)
+		}
+		return true, nil
+	})
+}
+
+// TestPolicyDefaultPlacement checks that an object without placement gets
+// the default placement of the policy that selects it, and one with a
+// placement keeps it.
+func TestPolicyDefaultPlacement(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	ns := labeledNamespace(t, e.client, "default", nil)
+	createPolicy(t, e, &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "us"},
+		Spec: policyv1alpha1.FederationPolicySpec{
+			ResourceSelector: &policyv1alpha1.ResourceSelector{Kinds: []string{"FederatedDeployment"}},
+			DefaultPlacement: &typesv1beta1.Placement{Clusters: []typesv1beta1.ClusterReference{{Name: "us-prod-1"}}},
+		}})
+	testkit.Eventually(t, "the default placement to be injected", func(ctx context.Context) (bool, error) {
+		obj := federated(t, deployment(ns, "web", ""))
+		if err := e.client.Create(ctx, obj); err != nil {
+			return false, err
+		}
+		clusters, found, err := unstructured.NestedSlice(obj.Object, "spec", "placement", "clusters")
+		if !found || err != nil {
+			return false, e.client.Delete(ctx, obj)
+		}
+		if len(clusters) != 1 || clusters[0].(map[string]any)["name"] != "us-prod-1" {
+			return false, fmt.Errorf("placement %v", clusters)
+		}
+		return true, nil
+	})
+	kept := federated(t, deployment(ns, "kept", "  placement: {clusters: [{name: eu-prod-1}]}"))
+	if err := e.client.Create(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	if clusters, _, _ := unstructured.NestedSlice(kept.Object, "spec", "placement", "clusters"); len(clusters) != 1 || clusters[0].(map[string]any)["name"] != "eu-prod-1" {
+		t.Fatalf("an explicit placement was changed: %v", clusters)
+	}
+}
+
+// TestInvalidPolicyRejected checks that policies are validated.
+func TestInvalidPolicyRejected(t *testing.T) {
+	e := setup(t)
+	ns := labeledNamespace(t, e.client, "badpolicy", nil)
+	p := &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bad"},
+		Spec: policyv1alpha1.FederationPolicySpec{MinClusters: ptr[int32](3), MaxClusters: ptr[int32](2), DeniedOverridePaths: []string{"spec"}}}
+	expectDeniedByWebhook(t, e.client.Create(context.Background(), p),
+		"spec.minClusters: Invalid value: 3: must be less than or equal to maxClusters", `spec.deniedOverridePaths[0]: Invalid value: "spec"`)
+	cp := &policyv1alpha1.ClusterFederationPolicy{ObjectMeta: metav1.ObjectMeta{Name: "bad-cluster-policy"},
+		Spec: policyv1alpha1.ClusterFederationPolicySpec{NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "team", Operator: metav1.LabelSelectorOpIn}}}}}
+	expectDeniedByWebhook(t, e.client.Create(context.Background(), cp), "spec.namespaceSelector.matchExpressions[0].values")
+}
+
+// TestWebhookDownRefusesWrites registers the namespaced configurations of
+// a namespace with a URL nothing listens on: with failurePolicy Fail every
+// write in that namespace is refused and nothing is stored, while other
+// namespaces are unaffected.
+func TestWebhookDownRefusesWrites(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	ns := labeledNamespace(t, e.client, "down", nil)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, m := webhook.Configurations(webhook.ConfigOptions{URL: fmt.Sprintf("https://127.0.0.1:%d", port), Namespace: ns, TimeoutSeconds: 2})
+	// Only namespaced kinds: cluster-scoped ones ignore namespaceSelector
+	// and would be refused everywhere while this test runs.
+	v.Webhooks = slices.DeleteFunc(v.Webhooks, func(w admissionregistrationv1.ValidatingWebhook) bool {
+		return w.Name == "clusterfederationpolicies.policy.kubefed.io"
+	})
+	for _, obj := range []client.Object{v, m} {
+		if err := e.client.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = e.client.Delete(ctx, obj) })
+	}
+	cfg := &corev1beta1.KubeFedConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "kubefed"}, Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.NamespaceScoped}}
+	testkit.Eventually(t, "the API server to call the unreachable webhook", func(ctx context.Context) (bool, error) {
+		err := e.client.Create(ctx, cfg.DeepCopy())
+		if err == nil {
+			return false, e.client.Delete(ctx, cfg.DeepCopy())
+		}
+		return rejectedWith(err, "failed calling webhook")
+	})
+	expectRejected := func(obj client.Object) {
+		err := e.client.Create(ctx, obj)
+		if err == nil || !strings.Contains(err.Error(), "failed calling webhook") {
+			t.Fatalf("create of %T with the webhook down: %v, want failed calling webhook", obj, err)
+		}
+		if err := e.client.Get(ctx, client.ObjectKeyFromObject(obj), obj); !apierrors.IsNotFound(err) {
+			t.Fatalf("%T was half-written: %v", obj, err)
+		}
+	}
+	expectRejected(federated(t, deployment(ns, "web", "  placement: {clusters: []}")))
+	expectRejected(&policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "p"}})
+	other := labeledNamespace(t, e.client, "up", nil)
+	if err := e.client.Create(ctx, federated(t, deployment(other, "web", "  placement: {clusters: []}"))); err != nil {
+		t.Fatalf("a namespace the down configurations do not select was affected: %v", err)
+	}
+}
+
+// ptr returns a pointer to v.
+func ptr[T any](v T) *T { return &v }
+
+// TestManifestsAreAccepted checks that the API server accepts the
+// webhook's install manifests (server-side dry run). The namespaced variant
+// is used: the cluster variant's configurations share their names with the
+// ones this package registers by URL, and differ only in name and selector.
+func TestManifestsAreAccepted(t *testing.T) {
+	setup(t)
+	root, err := fleet.RepositoryRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := testkit.MustKubectl(t, shared.KubeconfigPath(), "apply", "--dry-run=server", "-k", filepath.Join(root, "manifests", "webhook", "namespaced"))
+	for _, want := range []string{"deployment.apps/kubefed-admission-webhook", "validations.core.kubefed.io-kube-federation-system", "mutation.core.kubefed.io-kube-federation-system"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s not in %s", want, out)
+		}
+	}
+}
