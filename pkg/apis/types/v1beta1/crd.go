@@ -115,7 +115,7 @@ func FederatedAPIResource(target TargetType, federatedGroup, federatedVersion st
 // storage version with the status subresource, and the generic federated
 // schema: spec (required) with template, placement, overrides and, for
 // scalable targets, retainReplicas; status with observedGeneration,
-// conditions and clusters. The target's own schema is not embedded.
+// conditions, clusters and aggregated. The target's own schema is not embedded.
 //
 // The inputs are not validated; check them (e.g. with the
 // FederatedTypeConfig rules) before creating the CRD.
@@ -220,6 +220,7 @@ func statusSchema() apiextensionsv1.JSONSchemaProps {
 			"type":               stringSchema(),
 			"status":             stringSchema(),
 			"reason":             stringSchema(),
+			"message":            stringSchema(),
 			"lastUpdateTime":     dateTimeSchema(),
 			"lastTransitionTime": dateTimeSchema(),
 		}, "type", "status")),
@@ -229,7 +230,36 @@ func statusSchema() apiextensionsv1.JSONSchemaProps {
 			"message":      stringSchema(),
 			"remoteStatus": preserveUnknownObjectSchema(),
 		}, "name")),
+		"aggregated": aggregatedSchema(),
 	})
+}
+
+// aggregatedSchema is the schema of status.aggregated.
+func aggregatedSchema() apiextensionsv1.JSONSchemaProps {
+	props := map[string]apiextensionsv1.JSONSchemaProps{
+		"loadBalancer": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+			"cluster": stringSchema(),
+			"ingress": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+				"ip":       stringSchema(),
+				"hostname": stringSchema(),
+				"ipMode":   stringSchema(),
+				"ports": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+					"port":     int32Schema(),
+					"protocol": stringSchema(),
+					"error":    stringSchema(),
+				}, "port", "protocol")),
+			})),
+		}, "cluster")),
+	}
+	for _, name := range []string{
+		"clustersReady", "clustersTotal",
+		"replicas", "readyReplicas", "availableReplicas", "updatedReplicas",
+		"desiredNumberScheduled", "numberReady",
+		"active", "succeeded", "failed",
+	} {
+		props[name] = int32Schema()
+	}
+	return objectSchema(props, "clustersReady", "clustersTotal")
 }
 
 // objectSchema is an object with the given properties and required keys.
@@ -248,6 +278,11 @@ func arraySchema(items apiextensionsv1.JSONSchemaProps) apiextensionsv1.JSONSche
 // stringSchema is a string.
 func stringSchema() apiextensionsv1.JSONSchemaProps {
 	return apiextensionsv1.JSONSchemaProps{Type: "string"}
+}
+
+// int32Schema is a 32-bit integer.
+func int32Schema() apiextensionsv1.JSONSchemaProps {
+	return apiextensionsv1.JSONSchemaProps{Type: "integer", Format: "int32"}
 }
 
 // dateTimeSchema is an RFC 3339 date-time string.

@@ -226,6 +226,15 @@ func TestFederatedSchemaShape(t *testing.T) {
 		{path: []string{"status", "clusters", "[]"}, wantType: "object", wantRequired: []string{"name"}},
 		{path: []string{"status", "clusters", "[]", "status"}, wantType: "string"},
 		{path: []string{"status", "clusters", "[]", "remoteStatus"}, wantType: "object", wantPreserve: true},
+		{path: []string{"status", "conditions", "[]", "message"}, wantType: "string"},
+		{path: []string{"status", "aggregated"}, wantType: "object", wantRequired: []string{"clustersReady", "clustersTotal"}},
+		{path: []string{"status", "aggregated", "clustersReady"}, wantType: "integer", wantFormat: "int32"},
+		{path: []string{"status", "aggregated", "readyReplicas"}, wantType: "integer", wantFormat: "int32"},
+		{path: []string{"status", "aggregated", "numberReady"}, wantType: "integer", wantFormat: "int32"},
+		{path: []string{"status", "aggregated", "failed"}, wantType: "integer", wantFormat: "int32"},
+		{path: []string{"status", "aggregated", "loadBalancer", "[]"}, wantType: "object", wantRequired: []string{"cluster"}},
+		{path: []string{"status", "aggregated", "loadBalancer", "[]", "ingress", "[]", "ip"}, wantType: "string"},
+		{path: []string{"status", "aggregated", "loadBalancer", "[]", "ingress", "[]", "ports", "[]"}, wantType: "object", wantRequired: []string{"port", "protocol"}},
 	}
 	for _, tt := range tests {
 		s := schemaAt(t, root, tt.path...)

@@ -107,14 +107,98 @@ type FederatedStatus struct {
 	// is not significant.
 	// +optional
 	Clusters []ClusterStatus `json:"clusters,omitempty"`
+
+	// Aggregated summarises the collected member statuses (for
+	// FederatedTypeConfigs with statusCollection Enabled). It is not in
+	// KubeFed's API (an additive field).
+	// +optional
+	Aggregated *AggregatedStatus `json:"aggregated,omitempty"`
+}
+
+// AggregatedStatus summarises the statuses of the member objects of a
+// federated object. The counters are sums over the placed clusters; only
+// those that apply to the target kind are set.
+type AggregatedStatus struct {
+	// ClustersReady is the number of placed clusters whose member object is
+	// ready (see the Ready condition).
+	ClustersReady int32 `json:"clustersReady"`
+
+	// ClustersTotal is the number of placed clusters.
+	ClustersTotal int32 `json:"clustersTotal"`
+
+	// Replicas is the sum of status.replicas (Deployment, ReplicaSet,
+	// StatefulSet).
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+
+	// ReadyReplicas is the sum of status.readyReplicas (Deployment,
+	// ReplicaSet, StatefulSet).
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+
+	// AvailableReplicas is the sum of status.availableReplicas (Deployment,
+	// ReplicaSet, StatefulSet).
+	// +optional
+	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+
+	// UpdatedReplicas is the sum of status.updatedReplicas (Deployment,
+	// ReplicaSet, StatefulSet).
+	// +optional
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+
+	// DesiredNumberScheduled is the sum of status.desiredNumberScheduled
+	// (DaemonSet).
+	// +optional
+	DesiredNumberScheduled int32 `json:"desiredNumberScheduled,omitempty"`
+
+	// NumberReady is the sum of status.numberReady (DaemonSet).
+	// +optional
+	NumberReady int32 `json:"numberReady,omitempty"`
+
+	// Active is the sum of status.active (Job).
+	// +optional
+	Active int32 `json:"active,omitempty"`
+
+	// Succeeded is the sum of status.succeeded (Job).
+	// +optional
+	Succeeded int32 `json:"succeeded,omitempty"`
+
+	// Failed is the sum of status.failed (Job).
+	// +optional
+	Failed int32 `json:"failed,omitempty"`
+
+	// LoadBalancer lists the load-balancer ingress points per cluster
+	// (Service), sorted by cluster name; clusters without ingress are left
+	// out.
+	// +optional
+	LoadBalancer []ClusterLoadBalancer `json:"loadBalancer,omitempty"`
+}
+
+// ClusterLoadBalancer is the load-balancer ingress of a Service in one
+// member cluster.
+type ClusterLoadBalancer struct {
+	// Cluster is the name of the KubeFedCluster.
+	// +required
+	Cluster string `json:"cluster"`
+
+	// Ingress is the member Service's status.loadBalancer.ingress.
+	// +optional
+	Ingress []corev1.LoadBalancerIngress `json:"ingress,omitempty"`
 }
 
 // ConditionType is the type of a condition of a federated object.
 type ConditionType string
 
-// PropagationConditionType is the type of the condition that reports
-// whether the object was propagated to every selected cluster.
-const PropagationConditionType ConditionType = "Propagation"
+const (
+	// PropagationConditionType is the type of the condition that reports
+	// whether the object was propagated to every selected cluster.
+	PropagationConditionType ConditionType = "Propagation"
+
+	// ReadyConditionType is the type of the condition that reports whether
+	// the workload is ready in every placed cluster, judged from the
+	// collected member statuses. It is not in KubeFed's API.
+	ReadyConditionType ConditionType = "Ready"
+)
 
 // Condition is a condition of a federated object.
 type Condition struct {
@@ -129,6 +213,12 @@ type Condition struct {
 	// Reason is the aggregate reason; empty when propagation succeeded.
 	// +optional
 	Reason AggregateReason `json:"reason,omitempty"`
+
+	// Message says, for people, why the condition has its status, e.g. the
+	// clusters that are not ready. It is not in KubeFed's API (an additive
+	// field).
+	// +optional
+	Message string `json:"message,omitempty"`
 
 	// LastUpdateTime is when the condition changed or changes were last
 	// propagated.
