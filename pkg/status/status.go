@@ -7,10 +7,12 @@ package status
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
@@ -34,6 +36,10 @@ type Pass struct {
 	RemoteStatus  map[string]*apiextensionsv1.JSON
 	// Propagated is set when the pass wrote to some member object.
 	Propagated bool
+	// Aggregated and Ready summarise the collected member statuses; both
+	// are nil when statuses are not collected, which removes them.
+	Aggregated *typesv1beta1.AggregatedStatus
+	Ready      *typesv1beta1.Condition
 }
 
 // Next returns the status after the pass and whether it differs from old.
@@ -60,14 +66,55 @@ func Next(old typesv1beta1.FederatedStatus, pass Pass, now metav1.Time) (typesv1
 	default:
 		condition.LastTransitionTime, condition.LastUpdateTime = previous.LastTransitionTime, previous.LastUpdateTime
 	}
+	conditions := replaceCondition(old.Conditions, condition)
+	readyChanged := false
+	if pass.Ready == nil {
+		readyChanged = findCondition(old, typesv1beta1.ReadyConditionType) != nil
+		conditions = slices.DeleteFunc(conditions, func(c typesv1beta1.Condition) bool { return c.Type == typesv1beta1.ReadyConditionType })
+	} else {
+		var ready typesv1beta1.Condition
+		ready, readyChanged = nextReady(findCondition(old, typesv1beta1.ReadyConditionType), *pass.Ready, now)
+		conditions = replaceCondition(conditions, ready)
+		slices.SortStableFunc(conditions, func(a, b typesv1beta1.Condition) int { return conditionOrder(a) - conditionOrder(b) })
+	}
 	next := typesv1beta1.FederatedStatus{
 		ObservedGeneration: pass.Generation,
-		Conditions:         replaceCondition(old.Conditions, condition),
+		Conditions:         conditions,
 		Clusters:           clusters,
+		Aggregated:         pass.Aggregated,
 	}
-	changed := old.ObservedGeneration != pass.Generation || transition || pass.Propagated ||
-		!sameClusters(old.Clusters, clusters)
+	changed := old.ObservedGeneration != pass.Generation || transition || pass.Propagated || readyChanged ||
+		!sameClusters(old.Clusters, clusters) || !equality.Semantic.DeepEqual(old.Aggregated, pass.Aggregated)
 	return next, changed
+}
+
+// nextReady returns the Ready condition after a pass and whether it differs
+// from the stored one. Its times move only when its status, reason or
+// message changes.
+func nextReady(previous *typesv1beta1.Condition, ready typesv1beta1.Condition, now metav1.Time) (typesv1beta1.Condition, bool) {
+	ready.Type = typesv1beta1.ReadyConditionType
+	if previous != nil && previous.Status == ready.Status && previous.Reason == ready.Reason && previous.Message == ready.Message {
+		ready.LastTransitionTime, ready.LastUpdateTime = previous.LastTransitionTime, previous.LastUpdateTime
+		return ready, false
+	}
+	ready.LastUpdateTime = &now
+	ready.LastTransitionTime = &now
+	if previous != nil && previous.Status == ready.Status {
+		ready.LastTransitionTime = previous.LastTransitionTime
+	}
+	return ready, true
+}
+
+// conditionOrder puts Propagation first and Ready second, keeping any
+// other condition after them.
+func conditionOrder(c typesv1beta1.Condition) int {
+	switch c.Type {
+	case typesv1beta1.PropagationConditionType:
+		return 0
+	case typesv1beta1.ReadyConditionType:
+		return 1
+	}
+	return 2
 }
 
 // aggregateReason applies the reference's precedence: a failure before the
@@ -101,16 +148,20 @@ func clusterStatuses(pass Pass) []typesv1beta1.ClusterStatus {
 }
 
 func propagationCondition(s typesv1beta1.FederatedStatus) *typesv1beta1.Condition {
+	return findCondition(s, typesv1beta1.PropagationConditionType)
+}
+
+func findCondition(s typesv1beta1.FederatedStatus, conditionType typesv1beta1.ConditionType) *typesv1beta1.Condition {
 	for i := range s.Conditions {
-		if s.Conditions[i].Type == typesv1beta1.PropagationConditionType {
+		if s.Conditions[i].Type == conditionType {
 			return &s.Conditions[i]
 		}
 	}
 	return nil
 }
 
-// replaceCondition returns conditions with the Propagation condition
-// replaced (or added), keeping any other condition as it was.
+// replaceCondition returns conditions with the condition of c's type
+// replaced (or added first), keeping any other condition as it was.
 func replaceCondition(conditions []typesv1beta1.Condition, c typesv1beta1.Condition) []typesv1beta1.Condition {
 	out := []typesv1beta1.Condition{c}
 	for _, existing := range conditions {

@@ -99,13 +99,13 @@ func TestConditionReasonsAndTimes(t *testing.T) {
 
 func TestClustersAreSortedAndOtherConditionsKept(t *testing.T) {
 	old := stored(nil)
-	old.Conditions = append(old.Conditions, typesv1beta1.Condition{Type: "Ready", Status: corev1.ConditionTrue})
+	old.Conditions = append(old.Conditions, typesv1beta1.Condition{Type: "Custom", Status: corev1.ConditionTrue})
 	next, _ := Next(old, Pass{Clusters: ok("c", "a", "b")}, now)
 	if len(next.Clusters) != 3 || next.Clusters[0].Name != "a" || next.Clusters[2].Name != "c" {
 		t.Errorf("clusters %v, want sorted a, b, c", next.Clusters)
 	}
-	if len(next.Conditions) != 2 || next.Conditions[1].Type != "Ready" {
-		t.Errorf("conditions %v: the Ready condition was lost", next.Conditions)
+	if len(next.Conditions) != 2 || next.Conditions[1].Type != "Custom" {
+		t.Errorf("conditions %v: the Custom condition was lost", next.Conditions)
 	}
 	if _, changed := Next(next, Pass{Clusters: ok("b", "c", "a")}, now); changed {
 		t.Error("the same clusters in another order count as a change")
@@ -125,5 +125,41 @@ func TestMessagesAreRecordedAndCompared(t *testing.T) {
 	pass.Messages["cluster1"] = "another error"
 	if _, changed := Next(next, pass, now); !changed {
 		t.Error("a new message does not count as a change")
+	}
+}
+
+func TestReadyConditionAndAggregatedStatus(t *testing.T) {
+	later := metav1.NewTime(now.Add(time.Minute))
+	notReady := &typesv1beta1.Condition{Status: corev1.ConditionFalse, Reason: "ClustersNotReady", Message: "not ready in b"}
+	agg := &typesv1beta1.AggregatedStatus{ClustersReady: 1, ClustersTotal: 2}
+	pass := Pass{Clusters: ok("a", "b"), Ready: notReady, Aggregated: agg}
+
+	first, changed := Next(stored(nil), pass, now)
+	if !changed || len(first.Conditions) != 2 || first.Conditions[1].Type != typesv1beta1.ReadyConditionType {
+		t.Fatalf("changed=%v conditions %v, want Propagation then Ready", changed, first.Conditions)
+	}
+	if first.Aggregated == nil || first.Aggregated.ClustersReady != 1 {
+		t.Errorf("aggregated %v, want the pass's", first.Aggregated)
+	}
+	if _, changed := Next(first, pass, later); changed {
+		t.Error("the same Ready condition and aggregated status count as a change")
+	}
+
+	otherMessage := *notReady
+	otherMessage.Message = "not ready in a, b"
+	second, changed := Next(first, Pass{Clusters: ok("a", "b"), Ready: &otherMessage, Aggregated: agg}, later)
+	ready := second.Conditions[1]
+	if !changed || ready.Message != otherMessage.Message || !ready.LastUpdateTime.Equal(&later) || !ready.LastTransitionTime.Equal(&now) {
+		t.Errorf("changed=%v ready %+v: a new message moves lastUpdateTime only", changed, ready)
+	}
+
+	moreReady := &typesv1beta1.AggregatedStatus{ClustersReady: 2, ClustersTotal: 2}
+	if _, changed := Next(second, Pass{Clusters: ok("a", "b"), Ready: &otherMessage, Aggregated: moreReady}, later); !changed {
+		t.Error("a new aggregated status does not count as a change")
+	}
+
+	off, changed := Next(second, Pass{Clusters: ok("a", "b")}, later)
+	if !changed || len(off.Conditions) != 1 || off.Aggregated != nil {
+		t.Errorf("changed=%v conditions %v aggregated %v: without collection Ready and aggregated go", changed, off.Conditions, off.Aggregated)
 	}
 }

@@ -54,7 +54,9 @@ type Options struct {
 	// MemberQPS and MemberBurst limit the requests to each member cluster.
 	MemberQPS   float32
 	MemberBurst int
-	Zap         zap.Options
+	// WritePropagatedVersions writes KubeFed's PropagatedVersion objects.
+	WritePropagatedVersions bool
+	Zap                     zap.Options
 }
 
 // NewCommand returns the syncer's root command.
@@ -84,6 +86,8 @@ func NewCommand() *cobra.Command {
 	f.IntVar(&o.HostBurst, "kube-api-burst", 200, "Burst of queries to the host cluster")
 	f.Float32Var(&o.MemberQPS, "member-qps", clusterclient.DefaultQPS, "Queries per second to each member cluster")
 	f.IntVar(&o.MemberBurst, "member-burst", clusterclient.DefaultBurst, "Burst of queries to each member cluster")
+	f.BoolVar(&o.WritePropagatedVersions, "write-propagated-versions", false,
+		"Write a PropagatedVersion (ClusterPropagatedVersion for cluster-scoped types) per federated object, as KubeFed did, for tools that read them")
 	goFlags := flag.NewFlagSet("syncer", flag.ContinueOnError)
 	o.Zap.BindFlags(goFlags)
 	f.AddGoFlagSet(goFlags)
@@ -164,6 +168,9 @@ func (o *Options) Run(ctx context.Context) error {
 		ClusterScoped:    clusterScoped,
 		AdoptResources:   *spec.SyncController.AdoptResources == corev1beta1.AdoptResourcesEnabled,
 		Workers:          workers,
+		CollectStatus:    spec.GateEnabled(corev1beta1.RawResourceStatusCollection),
+
+		WritePropagatedVersions: o.WritePropagatedVersions,
 	}
 	directory := members.NewDirectory()
 	registry := clusterclient.NewRegistry(settings.WatchNamespace())

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
@@ -25,6 +26,8 @@ var (
 	shared *fleet.Fleet
 	// hostClient reads and writes federation objects on the host.
 	hostClient client.Client
+	// federation joins members and enables types.
+	federation *testkit.Federation
 )
 
 const kubefedNamespace = core.DefaultKubeFedSystemNamespace
@@ -66,7 +69,7 @@ func prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hostClient = fed.Host
+	hostClient, federation = fed.Host, fed
 	for _, m := range shared.Members() {
 		if err := fed.Join(ctx, m, map[string]string{"name": m.Name, "topology.kubernetes.io/region": "region-" + m.Name}); err != nil {
 			return err
@@ -76,6 +79,9 @@ func prepare(ctx context.Context) error {
 		if err := fed.Enable(ctx, target); err != nil {
 			return err
 		}
+	}
+	if err := collectStatus(ctx, deploymentTarget); err != nil {
+		return err
 	}
 	opts := &syncer.Options{
 		Kubeconfig:             shared.KubeconfigPath(),
@@ -91,6 +97,18 @@ func prepare(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// collectStatus turns on member status collection for an enabled type, as
+// `kubectl fed enable` does for workload types.
+func collectStatus(ctx context.Context, target typesv1beta1.TargetType) error {
+	ftc := &corev1beta1.FederatedTypeConfig{}
+	if err := hostClient.Get(ctx, client.ObjectKey{Namespace: kubefedNamespace, Name: target.APIResource().QualifiedName()}, ftc); err != nil {
+		return err
+	}
+	enabled := corev1beta1.StatusCollectionEnabled
+	ftc.Spec.StatusCollection = &enabled
+	return hostClient.Update(ctx, ftc)
 }
 
 // memberClient returns a typed client for a member.

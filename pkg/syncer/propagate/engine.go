@@ -38,6 +38,14 @@ type Settings struct {
 	AdoptResources bool
 	// Workers is the number of objects reconciled at once.
 	Workers int
+	// CollectStatus allows member statuses to be collected for types whose
+	// FederatedTypeConfig has statusCollection Enabled (the
+	// RawResourceStatusCollection feature gate).
+	CollectStatus bool
+	// WritePropagatedVersions makes the syncer write a PropagatedVersion or
+	// ClusterPropagatedVersion per federated object, as KubeFed did, for
+	// tools that read them. Off by default: nothing needs them.
+	WritePropagatedVersions bool
 }
 
 // WatchNamespace is the namespace the caches of federated and member
@@ -68,8 +76,11 @@ type federatedType struct {
 	namespaced bool
 	// targetNamespaced is set when the member objects live in namespaces.
 	targetNamespaced bool
-	informer         cache.SharedIndexInformer
-	cancel           context.CancelFunc
+	// collectStatus is set when member statuses are copied into the
+	// federated status.
+	collectStatus bool
+	informer      cache.SharedIndexInformer
+	cancel        context.CancelFunc
 }
 
 // PolicySource lists the federation policies in force, and the labels of
@@ -87,6 +98,10 @@ type Engine struct {
 	policies PolicySource
 	recorder record.EventRecorder
 	queue    workqueue.TypedRateLimitingInterface[Key]
+	// statusWrites spaces the status writes of each object.
+	statusWrites *writeClock
+	// versions remembers the PropagatedVersions written.
+	versions *versionMemory
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
@@ -106,6 +121,9 @@ func New(settings Settings, host dynamic.Interface, directory *members.Directory
 		recorder: recorder,
 		queue:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[Key]()),
 		types:    map[string]*federatedType{},
+
+		statusWrites: newWriteClock(),
+		versions:     newVersionMemory(),
 	}
 }
 
@@ -174,6 +192,7 @@ func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
 		targetKind:       schema.GroupVersionKind{Group: spec.TargetType.Group, Version: spec.TargetType.Version, Kind: spec.TargetType.Kind},
 		namespaced:       spec.FederatedType.Scope == corev1beta1.NamespaceScoped,
 		targetNamespaced: spec.TargetType.Scope == corev1beta1.NamespaceScoped,
+		collectStatus:    e.settings.CollectStatus && ftc.GetStatusEnabled(),
 	}
 	namespace := ""
 	if t.namespaced {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/aggregate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
@@ -49,6 +51,9 @@ type outcome struct {
 	wrote bool
 	// retry is set when the pass must run again soon (cache not filled yet).
 	retry bool
+	// member is the member object as the pass left it, when it is up to
+	// date; nil otherwise.
+	member *unstructured.Unstructured
 }
 
 // reconcile brings the members in line with one federated object and
@@ -67,6 +72,8 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	}
 	list := e.members.List()
 	if !exists {
+		e.statusWrites.forget(key)
+		e.versions.forget(key)
 		e.releaseOrphans(ctx, t, key, list)
 		return 0, nil
 	}
@@ -81,7 +88,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		}
 	}
 	if fed.GetDeletionTimestamp() != nil {
-		return e.remove(ctx, t, fed, list)
+		return e.remove(ctx, t, key, fed, list)
 	}
 	if fed, err = e.ensureFinalizer(ctx, t, fed); err != nil {
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, "EnsureFinalizerError", "Failed to add finalizer %s: %v", core.SyncControllerFinalizer, err)
@@ -97,7 +104,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if err != nil {
 		pass.Reason = typesv1beta1.ComputePlacementFailed
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.ComputePlacementFailed), "Invalid placement: %v", err)
-		return 0, e.writeStatus(ctx, t, fed, pass)
+		return e.writeStatus(ctx, t, key, fed, pass)
 	}
 	if placed.NamespaceNotFederated {
 		pass.Reason = typesv1beta1.NamespaceNotFederated
@@ -118,11 +125,19 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	wg.Wait()
 	var after time.Duration
 	var failed []string
+	pass.CollectStatus = t.collectStatus
+	versions := map[string]string{}
 	for i, o := range outcomes {
 		if o.listed {
 			pass.Clusters[list[i].Name] = o.status
 			if o.message != "" {
 				pass.Messages[list[i].Name] = o.message
+			}
+		}
+		if o.member != nil {
+			versions[list[i].Name] = propagation.ObjectVersion(o.member)
+			if t.collectStatus {
+				pass.RemoteStatus[list[i].Name] = remoteStatus(o.member)
 			}
 		}
 		pass.Propagated = pass.Propagated || o.wrote
@@ -133,8 +148,18 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 			failed = append(failed, list[i].Name+": "+string(o.status))
 		}
 	}
-	if err := e.writeStatus(ctx, t, fed, pass); err != nil {
+	if t.collectStatus {
+		pass.Aggregated, pass.Ready = e.summarize(t, list, placed, outcomes, pass)
+	}
+	if e.settings.WritePropagatedVersions {
+		e.writeVersions(ctx, t, key, fed, versions)
+	}
+	deferred, err := e.writeStatus(ctx, t, key, fed, pass)
+	if err != nil {
 		return 0, err
+	}
+	if deferred > 0 && (after == 0 || deferred < after) {
+		after = deferred
 	}
 	if len(failed) > 0 {
 		return 0, fmt.Errorf("%s: %s", key, strings.Join(failed, ", "))
@@ -142,10 +167,31 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	return after, nil
 }
 
+// summarize judges the collected statuses of the placed clusters.
+func (e *Engine) summarize(t *federatedType, list []members.Member, placed placement.Result, outcomes []outcome, pass status.Pass) (*typesv1beta1.AggregatedStatus, *typesv1beta1.Condition) {
+	var judged []aggregate.Member
+	for i, m := range list {
+		if !placed.Clusters.Has(m.Name) {
+			continue
+		}
+		o := outcomes[i]
+		member := aggregate.Member{Cluster: m.Name, Propagated: o.status == typesv1beta1.ClusterPropagationOK && o.member != nil}
+		if o.member != nil {
+			member.Generation = o.member.GetGeneration()
+			member.Status = pass.RemoteStatus[m.Name]
+			serviceType, _, _ := unstructured.NestedString(o.member.Object, "spec", "type")
+			member.ServiceType = corev1.ServiceType(serviceType)
+		}
+		judged = append(judged, member)
+	}
+	aggregated, ready := aggregate.Summarize(t.targetKind.GroupKind(), judged)
+	return aggregated, &ready
+}
+
 // newPass starts the status pass of a federated object.
 func newPass(fed *unstructured.Unstructured) status.Pass {
-	return status.Pass{Generation: fed.GetGeneration(),
-		Clusters: map[string]typesv1beta1.PropagationStatus{}, Messages: map[string]string{}}
+	return status.Pass{Generation: fed.GetGeneration(), Clusters: map[string]typesv1beta1.PropagationStatus{},
+		Messages: map[string]string{}, RemoteStatus: map[string]*apiextensionsv1.JSON{}}
 }
 
 // placement computes the clusters the object goes to.
@@ -270,10 +316,10 @@ func (e *Engine) create(ctx context.Context, t *federatedType, fed *unstructured
 	if renderErr != nil {
 		return e.renderFailed(fed, m, renderErr)
 	}
-	_, err := client.Create(ctx, desired, metav1.CreateOptions{})
+	created, err := client.Create(ctx, desired, metav1.CreateOptions{})
 	if err == nil {
 		e.recorder.Eventf(fed, corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
-		return outcome{listed: true, wrote: true}
+		return outcome{listed: true, wrote: true, member: created}
 	}
 	if !apierrors.IsAlreadyExists(err) {
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, "CreateInClusterFailed", "Failed to create %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
@@ -303,9 +349,10 @@ func (e *Engine) update(ctx context.Context, t *federatedType, fed *unstructured
 		return e.renderFailed(fed, m, renderErr)
 	}
 	if !adopting && propagation.UpToDate(desired, observed) {
-		return outcome{listed: true}
+		return outcome{listed: true, member: observed}
 	}
-	if _, err := client.Update(ctx, desired, metav1.UpdateOptions{}); err != nil {
+	updated, err := client.Update(ctx, desired, metav1.UpdateOptions{})
+	if err != nil {
 		if apierrors.IsConflict(err) {
 			return outcome{listed: true, retry: true} // the cache is behind; the member event brings us back
 		}
@@ -313,7 +360,7 @@ func (e *Engine) update(ctx context.Context, t *federatedType, fed *unstructured
 		return outcome{status: typesv1beta1.UpdateFailed, message: err.Error(), listed: true}
 	}
 	e.recorder.Eventf(fed, corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
-	return outcome{listed: true, wrote: true}
+	return outcome{listed: true, wrote: true, member: updated}
 }
 
 func (e *Engine) renderFailed(fed *unstructured.Unstructured, m members.Member, err *propagation.Error) outcome {
@@ -414,25 +461,48 @@ func (e *Engine) hostClient(t *federatedType, fed *unstructured.Unstructured) dy
 }
 
 // writeStatus writes the federated object's status if the pass changed it.
-func (e *Engine) writeStatus(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, pass status.Pass) error {
+// Writes of one object are at least statusInterval apart: a write that
+// comes too soon is skipped, and the returned delay says when to pass again.
+func (e *Engine) writeStatus(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured, pass status.Pass) (time.Duration, error) {
 	old := typesv1beta1.FederatedStatus{}
 	if raw, found, _ := unstructured.NestedMap(fed.Object, "status"); found {
 		_ = runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &old)
 	}
-	next, changed := status.Next(old, pass, metav1.Now())
+	now := time.Now()
+	next, changed := status.Next(old, pass, metav1.NewTime(now))
 	if !changed {
-		return nil
+		return 0, nil
+	}
+	if wait := e.statusWrites.wait(key, now); wait > 0 {
+		return wait, nil
 	}
 	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&next)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	fed.Object["status"] = raw
 	_, err = e.hostClient(t, fed).UpdateStatus(ctx, fed, metav1.UpdateOptions{})
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-		return nil // a newer version is queued already
+		return 0, nil // a newer version is queued already
 	}
-	return err
+	if err == nil {
+		e.statusWrites.wrote(key, now)
+	}
+	return 0, err
+}
+
+// remoteStatus is a member object's .status as collected into the federated
+// status; an object without one reports {}.
+func remoteStatus(member *unstructured.Unstructured) *apiextensionsv1.JSON {
+	raw, found, _ := unstructured.NestedFieldNoCopy(member.Object, "status")
+	if !found || raw == nil {
+		return &apiextensionsv1.JSON{Raw: []byte("{}")}
+	}
+	data, err := json.Marshal(raw)
+	if err != nil {
+		return &apiextensionsv1.JSON{Raw: []byte("{}")}
+	}
+	return &apiextensionsv1.JSON{Raw: data}
 }
 
 // deleteOptions honours the kubefed.io/deleteoption annotation's

@@ -21,7 +21,7 @@ import (
 // left) in every joined cluster, then the finalizer is removed. A joined,
 // placed cluster that is not ready blocks the deletion, with an event and
 // status naming it; a cluster that was unjoined does not.
-func (e *Engine) remove(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, list []members.Member) (time.Duration, error) {
+func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured, list []members.Member) (time.Duration, error) {
 	if !hasFinalizer(fed) {
 		return 0, nil
 	}
@@ -71,7 +71,8 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, fed *unstructured
 		sort.Strings(waiting)
 		e.recorder.Eventf(fed, corev1.EventTypeNormal, "WaitForRemovalInCluster",
 			"Waiting for managed resources to be removed from the following clusters: %s", strings.Join(waiting, ", "))
-		return recheck, e.writeStatus(ctx, t, fed, pass)
+		_, err := e.writeStatus(ctx, t, key, fed, pass)
+		return recheck, err
 	}
 	return 0, e.removeFinalizer(ctx, t, fed)
 }

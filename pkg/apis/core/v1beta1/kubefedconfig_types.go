@@ -176,6 +176,17 @@ type FeatureGatesConfig struct {
 	Configuration ConfigurationMode `json:"configuration"`
 }
 
+// GateEnabled reports whether the feature gate name is listed as Enabled.
+// Defaulting lists every known gate, so call it on a defaulted spec.
+func (s *KubeFedConfigSpec) GateEnabled(name FeatureGateName) bool {
+	for _, g := range s.FeatureGates {
+		if g.Name == name {
+			return g.Configuration == ConfigurationEnabled
+		}
+	}
+	return false
+}
+
 // ClusterHealthCheckConfig configures the probing of member clusters.
 type ClusterHealthCheckConfig struct {
 	// Period between two probes of every cluster. Default 10s.

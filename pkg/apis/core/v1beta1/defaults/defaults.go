@@ -31,11 +31,14 @@ const (
 )
 
 // FeatureGateDefaults is the default configuration of every known feature
-// gate.
+// gate. Unlike KubeFed, RawResourceStatusCollection is on by default, so
+// that a FederatedTypeConfig with statusCollection Enabled (which
+// `kubectl fed enable` sets for workload types) collects member status
+// without a second switch; listing the gate as Disabled turns it off.
 var FeatureGateDefaults = map[v1beta1.FeatureGateName]v1beta1.ConfigurationMode{
 	v1beta1.PushReconciler:              v1beta1.ConfigurationEnabled,
 	v1beta1.SchedulerPreferences:        v1beta1.ConfigurationEnabled,
-	v1beta1.RawResourceStatusCollection: v1beta1.ConfigurationDisabled,
+	v1beta1.RawResourceStatusCollection: v1beta1.ConfigurationEnabled,
 }
 
 // SetDefaultKubeFedConfig fills every nil field of the spec with its

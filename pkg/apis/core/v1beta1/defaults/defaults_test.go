@@ -23,7 +23,7 @@ func TestDefaultsFillEveryField(t *testing.T) {
 		LeaderElect:        &v1beta1.LeaderElectConfig{LeaseDuration: d(15 * time.Second), RenewDeadline: d(10 * time.Second), RetryPeriod: d(5 * time.Second), ResourceLock: &lock},
 		FeatureGates: []v1beta1.FeatureGatesConfig{
 			{Name: v1beta1.PushReconciler, Configuration: v1beta1.ConfigurationEnabled},
-			{Name: v1beta1.RawResourceStatusCollection, Configuration: v1beta1.ConfigurationDisabled},
+			{Name: v1beta1.RawResourceStatusCollection, Configuration: v1beta1.ConfigurationEnabled},
 			{Name: v1beta1.SchedulerPreferences, Configuration: v1beta1.ConfigurationEnabled},
 		},
 		ClusterHealthCheck: &v1beta1.ClusterHealthCheckConfig{Period: d(10 * time.Second), FailureThreshold: n(3), SuccessThreshold: n(1), Timeout: d(3 * time.Second)},
