@@ -39,6 +39,12 @@ var (
 		tells the control plane to propagate it. Types defined by
 		CustomResourceDefinitions work the same way.
 
+		For Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs and Services
+		the FederatedTypeConfig also turns status collection on, so that the
+		syncer copies member statuses into the federated object and aggregates
+		them (see kubectl fed status). --status-collection=false turns it off;
+		--status-collection=true turns it on for any type.
+
 		With -o, it prints the two objects instead of creating them.`)
 
 	enableExample = templates.Examples(`
@@ -50,6 +56,9 @@ var (
 
 		# Enable a version other than the preferred one, in a custom federated group
 		kubectl fed enable widgets.example.com --version=v2 --federated-group=federated.example.com
+
+		# Enable Deployments without collecting their member statuses
+		kubectl fed enable deployments.apps --status-collection=false
 
 		# Enable the type described by a KubeFed EnableTypeDirective file
 		kubectl fed enable -f directive.yaml`)
@@ -72,6 +81,11 @@ type Options struct {
 	Output string
 	// DryRun is --dry-run.
 	DryRun string
+	// StatusCollection is --status-collection; it overrides the per-type
+	// default only when the flag was given.
+	StatusCollection bool
+
+	statusCollectionSet bool
 
 	dryRun bool
 }
@@ -103,6 +117,7 @@ func NewCmdEnable(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 	f.StringVar(&o.TargetVersion, "version", "", "Version of the target type (default: the preferred version)")
 	f.StringVar(&o.FederatedGroup, "federated-group", o.FederatedGroup, "API group of the federated type")
 	f.StringVar(&o.FederatedVersion, "federated-version", o.FederatedVersion, "API version of the federated type")
+	f.BoolVar(&o.StatusCollection, "status-collection", true, "Collect and aggregate the status of member objects (default: on for deployments, replicasets, statefulsets, daemonsets, jobs and services)")
 	cli.AddOutputFlag(cmd, &o.Output, "Print the FederatedTypeConfig and CRD in this format instead of creating them")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml")
@@ -115,6 +130,7 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	if o.dryRun, err = cli.ParseDryRun(o.DryRun); err != nil {
 		return err
 	}
+	o.statusCollectionSet = cmd.Flags().Changed("status-collection")
 	if o.Filename != "" {
 		d, err := ReadDirective(o.Filename)
 		if err != nil {
@@ -144,9 +160,15 @@ func (o *Options) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		objs = append(objs,
-			TypeConfig(o.flags.KubeFedNamespace, target, o.FederatedGroup, o.FederatedVersion),
-			typesv1beta1.FederatedCRD(target, o.FederatedGroup, o.FederatedVersion))
+		ftc := TypeConfig(o.flags.KubeFedNamespace, target, o.FederatedGroup, o.FederatedVersion)
+		if o.statusCollectionSet {
+			mode := corev1beta1.StatusCollectionDisabled
+			if o.StatusCollection {
+				mode = corev1beta1.StatusCollectionEnabled
+			}
+			ftc.Spec.StatusCollection = &mode
+		}
+		objs = append(objs, ftc, typesv1beta1.FederatedCRD(target, o.FederatedGroup, o.FederatedVersion))
 	}
 	if o.Output != "" {
 		return cli.PrintObjects(o.streams.Out, o.Output, objs...)
@@ -233,7 +255,12 @@ func Apply(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTyp
 		return nil
 	}
 	patch := client.MergeFrom(existing.DeepCopy())
+	collection := existing.Spec.StatusCollection
 	existing.Spec = ftc.Spec
+	if existing.Spec.StatusCollection == nil {
+		// Enabling again keeps a statusCollection set by hand.
+		existing.Spec.StatusCollection = collection
+	}
 	if err := host.Client.Patch(ctx, existing, patch); err != nil {
 		return fmt.Errorf("updating FederatedTypeConfig %s/%s: %w", ns, ftc.Name, err)
 	}

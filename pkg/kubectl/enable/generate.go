@@ -64,9 +64,11 @@ func ReadDirective(path string) (*EnableTypeDirective, error) {
 
 // TypeConfig returns the FederatedTypeConfig that enables target, in the
 // KubeFed namespace, named after the target's group-qualified plural.
+// Workload types (see CollectsStatusByDefault) get statusCollection
+// Enabled; other types leave it unset, as KubeFed did.
 func TypeConfig(namespace string, target typesv1beta1.TargetType, federatedGroup, federatedVersion string) *corev1beta1.FederatedTypeConfig {
 	t := target.APIResource()
-	return &corev1beta1.FederatedTypeConfig{
+	ftc := &corev1beta1.FederatedTypeConfig{
 		TypeMeta:   metav1.TypeMeta{APIVersion: corev1beta1.GroupVersion.String(), Kind: "FederatedTypeConfig"},
 		ObjectMeta: metav1.ObjectMeta{Name: t.QualifiedName(), Namespace: namespace},
 		Spec: corev1beta1.FederatedTypeConfigSpec{
@@ -75,6 +77,25 @@ func TypeConfig(namespace string, target typesv1beta1.TargetType, federatedGroup
 			Propagation:   corev1beta1.PropagationEnabled,
 		},
 	}
+	if CollectsStatusByDefault(t) {
+		mode := corev1beta1.StatusCollectionEnabled
+		ftc.Spec.StatusCollection = &mode
+	}
+	return ftc
+}
+
+// statusCollectedTypes are the group-qualified plurals of the workload
+// types whose member status is collected by default: the kinds the status
+// aggregation understands.
+var statusCollectedTypes = []string{
+	"deployments.apps", "replicasets.apps", "statefulsets.apps", "daemonsets.apps", "jobs.batch", "services",
+}
+
+// CollectsStatusByDefault reports whether `kubectl fed enable` turns status
+// collection on for target without being asked: for Deployments,
+// ReplicaSets, StatefulSets, DaemonSets, Jobs and Services.
+func CollectsStatusByDefault(target corev1beta1.APIResource) bool {
+	return contains(statusCollectedTypes, target.QualifiedName())
 }
 
 // equivalentGroupVersions lists, per plural, the group/versions that served

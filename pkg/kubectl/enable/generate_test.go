@@ -27,6 +27,39 @@ func TestTypeConfig(t *testing.T) {
 	}
 }
 
+func TestTypeConfigStatusCollection(t *testing.T) {
+	tests := []struct {
+		group, kind, plural string
+		want                *corev1beta1.StatusCollectionMode
+	}{
+		{"apps", "Deployment", "deployments", ptr(corev1beta1.StatusCollectionEnabled)},
+		{"apps", "ReplicaSet", "replicasets", ptr(corev1beta1.StatusCollectionEnabled)},
+		{"apps", "StatefulSet", "statefulsets", ptr(corev1beta1.StatusCollectionEnabled)},
+		{"apps", "DaemonSet", "daemonsets", ptr(corev1beta1.StatusCollectionEnabled)},
+		{"batch", "Job", "jobs", ptr(corev1beta1.StatusCollectionEnabled)},
+		{"", "Service", "services", ptr(corev1beta1.StatusCollectionEnabled)},
+		{"", "ConfigMap", "configmaps", nil},
+		{"batch", "CronJob", "cronjobs", nil},
+		{"example.com", "Deployment", "deployments", nil},
+	}
+	for _, tt := range tests {
+		ftc := TypeConfig("kf", typesv1beta1.TargetType{Group: tt.group, Version: "v1", Kind: tt.kind, PluralName: tt.plural, Scope: apiextensionsv1.NamespaceScoped}, "", "")
+		got := ftc.Spec.StatusCollection
+		if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+			t.Errorf("%s: statusCollection = %v, want %v", ftc.Name, deref(got), deref(tt.want))
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref(m *corev1beta1.StatusCollectionMode) string {
+	if m == nil {
+		return "<unset>"
+	}
+	return string(*m)
+}
+
 func TestEquivalent(t *testing.T) {
 	res := func(group, version, plural string) corev1beta1.APIResource {
 		return corev1beta1.APIResource{Group: group, Version: version, PluralName: plural}
