@@ -24,7 +24,7 @@ KUBE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION
 	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
 	-X k8s.io/component-base/version.gitTreeState=clean
 
-KUBE_BINS := $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kubectl
+KUBE_BINS := $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kube-scheduler $(BIN)/kubectl
 TOOLS := $(KUBE_BINS) $(BIN)/etcd $(BIN)/krew $(BIN)/validate-krew-manifest $(BIN)/controller-gen
 TOOL_MODULES := test/tools/kube test/tools/etcd test/tools/krew test/tools/codegen
 
@@ -44,9 +44,10 @@ tools: $(TOOLS) ## Build the pinned test binaries (once; about 20 min on a fresh
 # Each tools module is its own go.mod, so its dependencies stay out of the
 # main module; a binary is rebuilt only when its module's pins change.
 $(KUBE_BINS) &: test/tools/kube/go.mod test/tools/kube/go.sum
-	@echo ">> building kube-apiserver, kube-controller-manager and kubectl $(KUBE_VERSION) (about 15 min on a fresh machine, 1 min when cached)"
+	@echo ">> building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl $(KUBE_VERSION) (about 15 min on a fresh machine, 1 min when cached)"
 	cd test/tools/kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o $(abspath $(BIN))/ \
-		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 	@touch $(KUBE_BINS)
 
 $(BIN)/etcd: test/tools/etcd/go.mod test/tools/etcd/go.sum

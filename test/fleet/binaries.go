@@ -23,6 +23,9 @@ type Binaries struct {
 	Etcd                  string
 	KubeAPIServer         string
 	KubeControllerManager string
+	// KubeScheduler is needed only by fleets with simulated nodes
+	// (Options.Nodes); Check does not require it.
+	KubeScheduler string
 }
 
 // DefaultBinaries finds the fleet's binaries in $KUBECTL_FED_BIN_DIR or in
@@ -36,11 +39,13 @@ func DefaultBinaries() (Binaries, error) {
 		Etcd:                  filepath.Join(dir, "etcd"),
 		KubeAPIServer:         filepath.Join(dir, "kube-apiserver"),
 		KubeControllerManager: filepath.Join(dir, "kube-controller-manager"),
+		KubeScheduler:         filepath.Join(dir, "kube-scheduler"),
 	}
 	return b, b.Check()
 }
 
-// Check returns an error naming every binary that is missing or not executable.
+// Check returns an error naming every binary a cluster without simulated
+// nodes needs that is missing or not executable.
 func (b Binaries) Check() error {
 	var errs []error
 	for _, path := range []string{b.Etcd, b.KubeAPIServer, b.KubeControllerManager} {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,10 +30,16 @@ type Cluster struct {
 	// Server is the API server's URL, https://127.0.0.1:<port>.
 	Server string
 
-	dir       string
-	logDir    string
-	pki       *pki
+	dir     string
+	logDir  string
+	pki     *pki
+	bin     Binaries
+	apiPort int // kept across StopAPIServer / StartAPIServer
+	etcdURL string
+
+	mu        sync.Mutex // guards processes and apiServer
 	processes []*Process
+	apiServer *Process
 }
 
 // RESTConfig returns an administrator's client configuration for the cluster.
@@ -59,17 +66,82 @@ func (c *Cluster) LogDir() string { return c.logDir }
 // ResidentBytes returns the resident memory of all the cluster's processes.
 func (c *Cluster) ResidentBytes() int64 {
 	var total int64
-	for _, p := range c.processes {
+	for _, p := range c.snapshot() {
 		total += p.residentBytes()
 	}
 	return total
 }
 
+// snapshot returns the cluster's current processes, in start order.
+func (c *Cluster) snapshot() []*Process {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*Process(nil), c.processes...)
+}
+
 // stop stops the cluster's processes, newest first.
 func (c *Cluster) stop() {
-	for i := len(c.processes) - 1; i >= 0; i-- {
-		c.processes[i].Stop()
+	processes := c.snapshot()
+	for i := len(processes) - 1; i >= 0; i-- {
+		processes[i].Stop()
 	}
+}
+
+// StopAPIServer stops the cluster's kube-apiserver (SIGTERM, then SIGKILL
+// after a grace period) and returns once it has exited; requests to Server
+// then fail with "connection refused". etcd, the controller manager and any
+// other component keep running and reconnect after StartAPIServer. Calling
+// it on a stopped API server does nothing.
+func (c *Cluster) StopAPIServer() {
+	c.mu.Lock()
+	p := c.apiServer
+	c.mu.Unlock()
+	if p != nil {
+		p.Stop()
+	}
+}
+
+// StartAPIServer starts the cluster's kube-apiserver again after
+// StopAPIServer and waits until it answers /readyz. Guarantees: the same
+// URL (Server, hence the same port), the same certificates and
+// service-account keys (existing kubeconfigs and tokens keep working), and
+// the same etcd, so every object written before the stop is still there
+// with its UID and resourceVersion. It fails if the API server is running,
+// or if another program took the port in the meantime.
+func (c *Cluster) StartAPIServer(ctx context.Context) error {
+	c.mu.Lock()
+	old := c.apiServer
+	c.mu.Unlock()
+	if old == nil || !old.Exited() {
+		return fmt.Errorf("cluster %s: the API server is running; call StopAPIServer first", c.Name)
+	}
+	p, err := StartProcess("kube-apiserver", c.bin.KubeAPIServer, c.apiServerArgs(), old.logPath)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	c.mu.Lock()
+	for i, q := range c.processes {
+		if q == old {
+			c.processes[i] = p
+		}
+	}
+	c.apiServer = p
+	c.mu.Unlock()
+	if err := c.waitReady(ctx); err != nil {
+		return fmt.Errorf("cluster %s: restarting the API server: %w", c.Name, err)
+	}
+	return nil
+}
+
+// waitReady waits until the API server answers /readyz.
+func (c *Cluster) waitReady(ctx context.Context) error {
+	client, err := kubernetes.NewForConfig(c.RESTConfig())
+	if err != nil {
+		return err
+	}
+	return c.waitFor(ctx, "the API server to report ready", func(ctx context.Context) error {
+		return client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
+	})
 }
 
 // startCluster starts a cluster in dir and waits until it is ready: the API
@@ -82,7 +154,7 @@ func startCluster(ctx context.Context, name, dir, logDir string, bin Binaries) (
 		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
 	for attempt := 1; ; attempt++ {
-		c := &Cluster{Name: name, dir: dir, logDir: logDir, pki: p}
+		c := &Cluster{Name: name, dir: dir, logDir: logDir, pki: p, bin: bin}
 		err := c.start(ctx, bin)
 		if err == nil {
 			return c, nil
@@ -99,29 +171,33 @@ func (c *Cluster) start(ctx context.Context, bin Binaries) error {
 	if err != nil {
 		return err
 	}
-	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
-	c.Server = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+	etcdClient, etcdPeer := ports[0], ports[1]
+	c.apiPort = ports[2]
+	c.etcdURL = "http://127.0.0.1:" + strconv.Itoa(etcdClient)
+	c.Server = "https://127.0.0.1:" + strconv.Itoa(c.apiPort)
 
-	if err := c.run("etcd", bin.Etcd, c.etcdArgs(etcdClient, etcdPeer)); err != nil {
+	if _, err := c.run("etcd", bin.Etcd, c.etcdArgs(etcdClient, etcdPeer)); err != nil {
 		return err
 	}
-	if err := c.run("kube-apiserver", bin.KubeAPIServer, c.apiServerArgs(apiPort, etcdClient)); err != nil {
+	apiServer, err := c.run("kube-apiserver", bin.KubeAPIServer, c.apiServerArgs())
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.apiServer = apiServer
+	c.mu.Unlock()
+	if err := c.waitReady(ctx); err != nil {
 		return err
 	}
 	client, err := kubernetes.NewForConfig(c.RESTConfig())
 	if err != nil {
 		return err
 	}
-	if err := c.waitFor(ctx, "the API server to report ready", func(ctx context.Context) error {
-		return client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
-	}); err != nil {
-		return err
-	}
 	kubeconfig := filepath.Join(c.dir, "controller-manager.kubeconfig")
 	if err := clientcmd.WriteToFile(*singleClusterKubeconfig(c), kubeconfig); err != nil {
 		return err
 	}
-	if err := c.run("kube-controller-manager", bin.KubeControllerManager, c.controllerManagerArgs(kubeconfig)); err != nil {
+	if _, err := c.run("kube-controller-manager", bin.KubeControllerManager, c.controllerManagerArgs(kubeconfig)); err != nil {
 		return err
 	}
 	return c.waitFor(ctx, "the controller manager to create the default service account", func(ctx context.Context) error {
@@ -131,13 +207,15 @@ func (c *Cluster) start(ctx context.Context, bin Binaries) error {
 }
 
 // run starts one of the cluster's processes.
-func (c *Cluster) run(name, binary string, args []string) error {
+func (c *Cluster) run(name, binary string, args []string) (*Process, error) {
 	p, err := StartProcess(name, binary, args, filepath.Join(c.LogDir(), name+".log"))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	c.mu.Lock()
 	c.processes = append(c.processes, p)
-	return nil
+	c.mu.Unlock()
+	return p, nil
 }
 
 // waitFor polls check until it succeeds, a process of the cluster exits,
@@ -145,7 +223,8 @@ func (c *Cluster) run(name, binary string, args []string) error {
 func (c *Cluster) waitFor(ctx context.Context, what string, check func(context.Context) error) error {
 	var last error
 	for {
-		for _, p := range c.processes {
+		processes := c.snapshot()
+		for _, p := range processes {
 			if p.Exited() {
 				return fmt.Errorf("while waiting for %s: %w", what, p.failure())
 			}
@@ -158,7 +237,7 @@ func (c *Cluster) waitFor(ctx context.Context, what string, check func(context.C
 		}
 		select {
 		case <-ctx.Done():
-			newest := c.processes[len(c.processes)-1]
+			newest := processes[len(processes)-1]
 			return fmt.Errorf("timed out waiting for %s (last error: %v); last lines of %s:\n%s",
 				what, last, newest.logPath, logTail(newest.logPath, logTailLines))
 		case <-time.After(pollInterval):
@@ -182,11 +261,11 @@ func (c *Cluster) etcdArgs(clientPort, peerPort int) []string {
 	}
 }
 
-func (c *Cluster) apiServerArgs(port, etcdPort int) []string {
+func (c *Cluster) apiServerArgs() []string {
 	return []string{
 		"--bind-address=127.0.0.1",
-		"--secure-port=" + strconv.Itoa(port),
-		"--etcd-servers=http://127.0.0.1:" + strconv.Itoa(etcdPort),
+		"--secure-port=" + strconv.Itoa(c.apiPort),
+		"--etcd-servers=" + c.etcdURL,
 		"--cert-dir=" + c.pki.dir,
 		"--tls-cert-file=" + c.pki.path(servingCertFile),
 		"--tls-private-key-file=" + c.pki.path(servingKeyFile),
