@@ -60,12 +60,14 @@ var (
 	federatedConfigMaps = schema.GroupVersionResource{Group: "types.kubefed.io", Version: "v1beta1", Resource: "federatedconfigmaps"}
 )
 
-// startSyncer runs a syncer process against the host; it is killed when
-// the test ends, and its log is shown if the test failed.
+// startSyncer runs a syncer process against the host, writing KubeFed's
+// PropagatedVersions (test/syncer checks the default, which writes none);
+// it is killed when the test ends, and its log is shown if the test failed.
 func startSyncer(t *testing.T, name string) *fleet.Process {
 	t.Helper()
 	p, err := fleet.StartProcess(name, syncerBinary, []string{"--kubeconfig", shared.KubeconfigPath(), "--kubefed-namespace", kubefedNamespace,
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--workers", "8"}, filepath.Join(t.TempDir(), name+".log"))
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--workers", "8", "--write-propagated-versions"},
+		filepath.Join(t.TempDir(), name+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
