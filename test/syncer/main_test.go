@@ -11,6 +11,7 @@ import (
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -70,6 +71,16 @@ func prepare(ctx context.Context) error {
 		return err
 	}
 	hostClient, federation = fed.Host, fed
+	// Probe members every second so that tests of an outage see a cluster
+	// turn NotReady within seconds (two failed probes) instead of 30 s.
+	period := &metav1.Duration{Duration: time.Second}
+	if err := fed.Host.Create(ctx, &corev1beta1.KubeFedConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: kubefedNamespace, Name: core.KubeFedConfigName},
+		Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.ClusterScoped, ClusterHealthCheck: &corev1beta1.ClusterHealthCheckConfig{
+			Period: period, Timeout: period, FailureThreshold: ptr(int64(2))}},
+	}); err != nil {
+		return err
+	}
 	for _, m := range shared.Members() {
 		if err := fed.Join(ctx, m, map[string]string{"name": m.Name, "topology.kubernetes.io/region": "region-" + m.Name}); err != nil {
 			return err
