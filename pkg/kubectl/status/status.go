@@ -1,0 +1,417 @@
+// Package status holds `kubectl fed status`, which shows the federation at a
+// glance: the fleet (clusters, enabled types, objects by state), the
+// federated objects of a type, or one object cluster by cluster with its
+// events. The views are pure functions over what the host reports (view.go);
+// this file and fetch.go only read the host and print.
+package status
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
+	"k8s.io/kubectl/pkg/util/term"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+)
+
+var (
+	statusLong = templates.LongDesc(`
+		Show the status of the federation.
+
+		Without arguments, status shows the fleet: the member clusters and their
+		health, the enabled types with their number of federated objects, and how
+		many federated objects are propagated, pending or failing.
+
+		With TYPE (a target type such as deployments, deploy or deployments.apps, or
+		a federated type such as federateddeployments), it lists the federated
+		objects of that type: the clusters holding the current object out of those
+		placed, the aggregated readiness (ready/desired replicas for workloads,
+		ready/placed clusters otherwise), and the propagation state.
+
+		With TYPE NAME, it shows one object cluster by cluster, judged from the
+		member statuses the syncer collects (statusCollection: Enabled), followed by
+		the object's events.
+
+		--fail-if-not-ready makes the command exit 1 unless everything shown is
+		propagated and ready, for scripts.`)
+
+	statusExample = templates.Examples(`
+		# Show the clusters, enabled types and object states of the federation
+		kubectl fed status
+
+		# List the federated Deployments of namespace shop
+		kubectl fed status deployments -n shop
+
+		# Show Deployment web cluster by cluster, with its events
+		kubectl fed status deployment web -n shop
+
+		# Watch the federated Deployments of every namespace, with more columns
+		kubectl fed status deploy -A -o wide -w
+
+		# In a script, fail unless web is ready in every placed cluster
+		kubectl fed status deployment web -n shop --fail-if-not-ready`)
+)
+
+// Output formats of -o besides tables.
+const (
+	outputWide = "wide"
+	outputJSON = "json"
+	outputYAML = "yaml"
+)
+
+// Options are the inputs of `kubectl fed status`.
+type Options struct {
+	flags   *cli.Flags
+	streams genericiooptions.IOStreams
+
+	// TypeName and Name select the view: none, a type, or one object.
+	TypeName, Name string
+	// Output is -o: "", wide, json or yaml.
+	Output string
+	// AllNamespaces is -A.
+	AllNamespaces bool
+	// Watch is -w.
+	Watch bool
+	// NoHeaders is --no-headers.
+	NoHeaders bool
+	// FailIfNotReady is --fail-if-not-ready.
+	FailIfNotReady bool
+	// Colour prints coloured cells; set when stdout is a terminal.
+	Colour bool
+	// Now is the clock of the AGE columns.
+	Now func() time.Time
+
+	namespace string
+}
+
+// NewCmdStatus returns `kubectl fed status`.
+func NewCmdStatus(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{flags: flags, streams: streams, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:               "status [TYPE [NAME]]",
+		Short:             "Show the status of the fleet, of a federated type or of one federated object",
+		Long:              statusLong,
+		Example:           statusExample,
+		Args:              cobra.MaximumNArgs(2),
+		ValidArgsFunction: flags.CompleteTypes,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Output, "output", "o", "", "Output format. One of: wide|json|yaml")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputWide, outputJSON, outputYAML}, cobra.ShellCompDirectiveNoFileComp))
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List the federated objects of every namespace")
+	f.BoolVarP(&o.Watch, "watch", "w", false, "After the list, print a row again each time it changes, until interrupted")
+	f.BoolVar(&o.NoHeaders, "no-headers", false, "Do not print the header rows of tables")
+	f.BoolVar(&o.FailIfNotReady, "fail-if-not-ready", false, "Exit 1 unless every cluster and object shown is propagated and ready")
+	return cmd
+}
+
+// Complete reads the arguments, the namespace and whether stdout is a
+// terminal.
+func (o *Options) Complete(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		o.TypeName = args[0]
+	}
+	if len(args) > 1 {
+		o.Name = args[1]
+	}
+	var err error
+	if o.namespace, err = o.flags.Namespace(); err != nil {
+		return err
+	}
+	o.Colour = term.TTY{Out: o.streams.Out}.IsTerminalOut()
+	return nil
+}
+
+// Validate checks the flags against each other.
+func (o *Options) Validate() error {
+	switch o.Output {
+	case "", outputWide, outputJSON, outputYAML:
+	default:
+		return fmt.Errorf("Invalid value for --output: %q. Allowed values: wide, json, yaml", o.Output)
+	}
+	if o.Watch && o.TypeName == "" {
+		return errors.New("--watch needs a TYPE: kubectl fed status TYPE [NAME] -w")
+	}
+	if o.Watch && o.FailIfNotReady {
+		return errors.New("--watch and --fail-if-not-ready cannot be used together: --fail-if-not-ready judges one snapshot")
+	}
+	if o.Watch && (o.Output == outputJSON || o.Output == outputYAML) {
+		return fmt.Errorf("--watch prints table rows; it cannot be used with -o %s", o.Output)
+	}
+	if o.AllNamespaces && o.Name != "" {
+		return errors.New("--all-namespaces cannot be used with NAME: name the object's namespace with -n")
+	}
+	return nil
+}
+
+// renderOptions are the table options of the flags.
+func (o *Options) renderOptions() RenderOptions {
+	return RenderOptions{Wide: o.Output == outputWide, NoHeaders: o.NoHeaders, Colour: o.Colour}
+}
+
+// structured reports whether -o asks for json or yaml.
+func (o *Options) structured() bool {
+	return o.Output == outputJSON || o.Output == outputYAML
+}
+
+// Run shows the view the arguments select.
+func (o *Options) Run(ctx context.Context) error {
+	host, err := o.flags.Host()
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.TypeName == "":
+		return o.runFleet(ctx, host)
+	case o.Name == "":
+		return o.runType(ctx, host)
+	}
+	return o.runObject(ctx, host)
+}
+
+// runFleet shows the clusters, the types and the object states.
+func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
+	clusters, err := listClusters(ctx, host, o.flags.KubeFedNamespace)
+	if err != nil {
+		return err
+	}
+	types, err := listTypes(ctx, host, o.flags.KubeFedNamespace)
+	if err != nil {
+		return err
+	}
+	if o.structured() {
+		objs := make([]runtime.Object, 0, len(clusters)+len(types))
+		for i := range clusters {
+			objs = append(objs, &clusters[i])
+		}
+		for i := range types {
+			objs = append(objs, &types[i].Config)
+		}
+		return printList(o.streams.Out, o.Output, objs)
+	}
+	objects := map[string][]Object{}
+	for _, t := range types {
+		list, err := listObjects(ctx, host, t, "")
+		if err != nil {
+			return err
+		}
+		for i := range list.Items {
+			objects[t.Config.Name] = append(objects[t.Config.Name], ObjectFrom(&list.Items[i]))
+		}
+	}
+	now := o.Now()
+	ropts := o.renderOptions()
+	for i, table := range []Table{ClustersFleetTable(clusters, now), TypesFleetTable(types, objects), StatesFleetTable(objects)} {
+		if i > 0 {
+			fmt.Fprintln(o.streams.Out)
+		}
+		if err := Render(o.streams.Out, table, ropts); err != nil {
+			return err
+		}
+	}
+	if !o.FailIfNotReady {
+		return nil
+	}
+	var problems []string
+	for _, c := range clusters {
+		if !c.Status.IsReady() {
+			problems = append(problems, "cluster "+c.Name)
+		}
+	}
+	for _, t := range types {
+		for _, obj := range objects[t.Config.Name] {
+			if !obj.Ready() {
+				problems = append(problems, t.Config.Name+" "+qualified(obj))
+			}
+		}
+	}
+	return notReadyError(problems, "clusters and federated objects")
+}
+
+// runType lists the federated objects of one type.
+func (o *Options) runType(ctx context.Context, host *cli.Cluster) error {
+	t, err := resolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
+	if err != nil {
+		return err
+	}
+	namespace := o.namespace
+	if o.AllNamespaces {
+		namespace = ""
+	}
+	list, err := listObjects(ctx, host, t, namespace)
+	if err != nil {
+		return err
+	}
+	if o.structured() {
+		objs := make([]runtime.Object, 0, len(list.Items))
+		for i := range list.Items {
+			objs = append(objs, &list.Items[i])
+		}
+		return printList(o.streams.Out, o.Output, objs)
+	}
+	objects := make([]Object, 0, len(list.Items))
+	for i := range list.Items {
+		objects = append(objects, ObjectFrom(&list.Items[i]))
+	}
+	withNamespace := o.AllNamespaces && namespaced(t)
+	table := ObjectsTable(t, objects, withNamespace, o.Now())
+	if len(objects) == 0 && !o.Watch {
+		where := ""
+		if namespaced(t) && !o.AllNamespaces {
+			where = " in namespace " + namespace
+		}
+		fmt.Fprintf(o.streams.ErrOut, "No %s found%s.\n", t.Config.Spec.FederatedType.PluralName, where)
+	} else if err := Render(o.streams.Out, table, o.renderOptions()); err != nil {
+		return err
+	}
+	if o.Watch {
+		return o.watchType(ctx, host, t, namespace, withNamespace, table, list.GetResourceVersion())
+	}
+	if !o.FailIfNotReady {
+		return nil
+	}
+	var problems []string
+	for _, obj := range objects {
+		if !obj.Ready() {
+			problems = append(problems, qualified(obj))
+		}
+	}
+	return notReadyError(problems, t.Config.Spec.FederatedType.PluralName)
+}
+
+// runObject shows one federated object cluster by cluster.
+func (o *Options) runObject(ctx context.Context, host *cli.Cluster) error {
+	t, err := resolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
+	if err != nil {
+		return err
+	}
+	obj, err := getObject(ctx, host, t, o.namespace, o.Name)
+	if err != nil {
+		return err
+	}
+	if o.structured() {
+		return cli.PrintObjects(o.streams.Out, o.Output, obj)
+	}
+	events, err := listEvents(ctx, host, obj)
+	if err != nil {
+		return err
+	}
+	view := ObjectFrom(obj)
+	now := o.Now()
+	if err := writeSummary(o.streams.Out, Summary(t, view)); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.streams.Out)
+	table := ClustersTable(t, view)
+	if len(table.Rows) == 0 {
+		fmt.Fprintln(o.streams.Out, "Clusters: <none>")
+	} else if err := Render(o.streams.Out, table, o.renderOptions()); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.streams.Out)
+	if len(events) == 0 {
+		fmt.Fprintln(o.streams.Out, "Events: <none>")
+	} else {
+		fmt.Fprintln(o.streams.Out, "Events:")
+		if err := Render(o.streams.Out, EventsTable(events, now), o.renderOptions()); err != nil {
+			return err
+		}
+	}
+	if o.Watch {
+		return o.watchObject(ctx, host, t, obj, table)
+	}
+	if o.FailIfNotReady && !view.Ready() {
+		return fmt.Errorf("%s %s is not ready: %s", t.Config.Spec.FederatedType.Kind, qualified(view), notReadyReason(view))
+	}
+	return nil
+}
+
+// writeSummary prints "Key:   value" lines aligned on the longest key.
+func writeSummary(w io.Writer, lines [][2]string) error {
+	width := 0
+	for _, l := range lines {
+		width = max(width, len(l[0]))
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&b, "%-*s %s\n", width+1, l[0]+":", l[1])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// qualified is namespace/name, or name for a cluster-scoped object.
+func qualified(o Object) string {
+	if o.Namespace == "" {
+		return o.Name
+	}
+	return o.Namespace + "/" + o.Name
+}
+
+// notReadyReason explains why an object is not ready.
+func notReadyReason(o Object) string {
+	if s, reason := o.State(); s != Propagated {
+		if reason != "" {
+			return string(s) + ": " + reason
+		}
+		return string(s)
+	}
+	if msg := objectMessage(o); msg != "" {
+		return msg
+	}
+	return "the Ready condition is not True"
+}
+
+// maxNamed bounds how many not-ready items an error names.
+const maxNamed = 10
+
+// notReadyError reports the items that are not ready, or nil.
+func notReadyError(problems []string, what string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	named := problems
+	suffix := ""
+	if len(named) > maxNamed {
+		named, suffix = named[:maxNamed], fmt.Sprintf(" and %d more", len(problems)-maxNamed)
+	}
+	return fmt.Errorf("%d %s not ready: %s%s", len(problems), what, strings.Join(named, ", "), suffix)
+}
+
+// printList prints objects as one v1 List (as kubectl get does), in JSON
+// or YAML.
+func printList(w io.Writer, format string, objs []runtime.Object) error {
+	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
+	list.Items = make([]unstructured.Unstructured, 0, len(objs))
+	for _, obj := range objs {
+		u, err := cli.ToUnstructured(obj)
+		if err != nil {
+			return err
+		}
+		list.Items = append(list.Items, *u)
+	}
+	printer, err := genericclioptions.NewJSONYamlPrintFlags().ToPrinter(format)
+	if err != nil {
+		return err
+	}
+	return printer.PrintObj(list, w)
+}
