@@ -38,6 +38,13 @@ help: ## Show this help
 build: ## Build kubectl-fed, syncer and webhook into _output/bin
 	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/kubectl-fed ./cmd/syncer ./cmd/webhook
 
+IMAGE ?= ghcr.io/kubectl-fed/kubectl-fed:$(VERSION)
+
+.PHONY: image
+image: ## Build the container image (syncer, webhook, kubectl-fed) with docker; IMAGE=... to name it
+	docker build --build-arg VERSION=$(VERSION) --build-arg GIT_COMMIT=$(GIT_COMMIT) \
+		--build-arg GIT_TREE_STATE=$(GIT_TREE_STATE) --build-arg BUILD_DATE=$(BUILD_DATE) -t $(IMAGE) .
+
 .PHONY: tools
 tools: $(TOOLS) ## Build the pinned test binaries (once; about 20 min on a fresh machine)
 
