@@ -229,7 +229,11 @@ func objectMessage(o Object) string {
 	var parts []string
 	for _, c := range sortedClusters(o.Status.Clusters) {
 		if c.Status != typesv1beta1.ClusterPropagationOK {
-			parts = append(parts, strings.TrimSuffix(c.Name+": "+string(c.Status)+" "+c.Message, " "))
+			part := c.Name + ": " + string(c.Status)
+			if c.Message != "" {
+				part += ": " + c.Message
+			}
+			parts = append(parts, part)
 		}
 	}
 	if len(parts) > 0 {
