@@ -1,0 +1,30 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/kubectl-fed/kubectl-fed/test/demo"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+)
+
+// TestDemo runs every step of `make demo` on this package's fleet, whose
+// syncer and webhook hold only the manifests' RBAC.
+func TestDemo(t *testing.T) {
+	setUp(t)
+	var out bytes.Buffer
+	var members []string
+	for _, m := range shared.Members() {
+		members = append(members, m.Name)
+	}
+	err := demo.Run(context.Background(), demo.Config{
+		Kubeconfig: shared.KubeconfigPath(), Host: fleet.HostName, Members: members, BinDir: control.bin, Out: &out,
+	})
+	t.Log("demo output:\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	noDenials(t, control.syncerLog)
+	noDenials(t, control.webhookLog)
+}
