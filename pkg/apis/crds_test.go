@@ -52,7 +52,7 @@ var wantCRDs = map[string]struct {
 	"FederatedTypeConfig":         {name: "federatedtypeconfigs.core.kubefed.io", scope: apiextensionsv1.NamespaceScoped, shortNames: []string{"ftc"}, status: true},
 	"PropagatedVersion":           {name: "propagatedversions.core.kubefed.io", scope: apiextensionsv1.NamespaceScoped, status: true},
 	"ClusterPropagatedVersion":    {name: "clusterpropagatedversions.core.kubefed.io", scope: apiextensionsv1.ClusterScoped, status: true},
-	"ReplicaSchedulingPreference": {name: "replicaschedulingpreferences.scheduling.kubefed.io", scope: apiextensionsv1.NamespaceScoped, shortNames: []string{"rsp"}},
+	"ReplicaSchedulingPreference": {name: "replicaschedulingpreferences.scheduling.kubefed.io", scope: apiextensionsv1.NamespaceScoped, shortNames: []string{"rsp"}, status: true},
 	"FederationPolicy":            {name: "federationpolicies.policy.kubefed.io", scope: apiextensionsv1.NamespaceScoped, shortNames: []string{"fedpol"}, status: true},
 	"ClusterFederationPolicy":     {name: "clusterfederationpolicies.policy.kubefed.io", scope: apiextensionsv1.ClusterScoped, shortNames: []string{"cfedpol"}, status: true},
 }

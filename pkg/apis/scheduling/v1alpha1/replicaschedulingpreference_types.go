@@ -78,9 +78,11 @@ type ClusterPreferences struct {
 // name over the member clusters.
 //
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:path=replicaschedulingpreferences,scope=Namespaced,shortName=rsp
 // +kubebuilder:printcolumn:name=target-kind,type=string,JSONPath=`.spec.targetKind`
 // +kubebuilder:printcolumn:name=total-replicas,type=integer,JSONPath=`.spec.totalReplicas`
+// +kubebuilder:printcolumn:name=scheduled,type=string,JSONPath=`.status.conditions[?(@.type=="Scheduled")].status`
 // +kubebuilder:printcolumn:name=age,type=date,JSONPath=`.metadata.creationTimestamp`
 type ReplicaSchedulingPreference struct {
 	metav1.TypeMeta   `json:",inline"`
@@ -89,6 +91,71 @@ type ReplicaSchedulingPreference struct {
 	// Spec holds the preferences.
 	// +required
 	Spec ReplicaSchedulingPreferenceSpec `json:"spec"`
+
+	// Status is the plan the syncer wrote into the federated object (KubeFed
+	// left it empty).
+	// +optional
+	Status ReplicaSchedulingPreferenceStatus `json:"status,omitzero"`
+}
+
+// ScheduledCondition is the type of the condition that says whether every
+// one of totalReplicas could be placed in a cluster.
+const ScheduledCondition = "Scheduled"
+
+// Reasons of the Scheduled condition.
+const (
+	// ReasonAllPlaced: every replica is placed.
+	ReasonAllPlaced = "AllReplicasPlaced"
+	// ReasonUnplaced: some replicas fit in no candidate cluster (maximums or
+	// capacity too low).
+	ReasonUnplaced = "ReplicasUnplaced"
+	// ReasonNoCandidates: no ready cluster is a candidate.
+	ReasonNoCandidates = "NoCandidateClusters"
+	// ReasonTargetNotFound: the federated object of the same namespace and
+	// name does not exist, or its kind is not enabled.
+	ReasonTargetNotFound = "TargetNotFound"
+)
+
+// ReplicaSchedulingPreferenceStatus is the result of the last scheduling.
+type ReplicaSchedulingPreferenceStatus struct {
+	// ObservedGeneration is the generation of the spec the status is for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Clusters is the plan per cluster, sorted by name: every cluster that
+	// got a placement, with zero-replica ones.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Clusters []ClusterSchedulingStatus `json:"clusters,omitempty"`
+	// Conditions holds the Scheduled condition.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// ClusterSchedulingStatus is one cluster's part of the plan.
+type ClusterSchedulingStatus struct {
+	// Name is the cluster's name.
+	Name string `json:"name"`
+	// Replicas is what the plan gives the cluster, overflow included.
+	Replicas int64 `json:"replicas"`
+	// CurrentReplicas is what the cluster ran ready when planned; unset when
+	// the cluster had no object.
+	// +optional
+	CurrentReplicas *int64 `json:"currentReplicas,omitempty"`
+	// Capacity is how many replicas the cluster was estimated to have room
+	// for (its pods were unschedulable); unset when unbounded.
+	// +optional
+	Capacity *int64 `json:"capacity,omitempty"`
+	// Overflow is the part of Replicas that did not fit the capacity and
+	// waits for another cluster to take it.
+	// +optional
+	Overflow int64 `json:"overflow,omitempty"`
+	// Reason says what decided the number: min, weight, max, capacity,
+	// current, no preference or not ready.
+	// +optional
+	Reason string `json:"reason,omitempty"`
 }
 
 // ReplicaSchedulingPreferenceList is a list of ReplicaSchedulingPreferences.
