@@ -212,8 +212,11 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	for _, t := range types {
 		list, err := listObjects(ctx, host, t, "")
 		if err != nil {
-			return err
+			// One broken type (e.g. its CRD was deleted) does not hide the rest.
+			fmt.Fprintf(o.streams.ErrOut, "Warning: %v\n", err)
+			continue
 		}
+		objects[t.Config.Name] = make([]Object, 0, len(list.Items))
 		for i := range list.Items {
 			objects[t.Config.Name] = append(objects[t.Config.Name], ObjectFrom(&list.Items[i]))
 		}

@@ -427,7 +427,8 @@ func clusterReadiness(c corev1beta1.KubeFedCluster) (Cell, string) {
 }
 
 // TypesFleetTable is the types part of `kubectl fed status`: one row per
-// enabled type with its number of federated objects.
+// enabled type with its number of federated objects (<unknown> when the
+// type has no entry in objects, i.e. its objects could not be listed).
 func TypesFleetTable(types []Type, objects map[string][]Object) Table {
 	table := Table{Columns: []Column{{Name: "TYPE"}, {Name: "PROPAGATION"}, {Name: "STATUS-COLLECTION"}, {Name: "OBJECTS"},
 		{Name: "FEDERATED-TYPE", Wide: true}}}
@@ -443,8 +444,12 @@ func TypesFleetTable(types []Type, objects map[string][]Object) Table {
 		if t.Config.GetStatusEnabled() {
 			collection = string(corev1beta1.StatusCollectionEnabled)
 		}
+		count := "<unknown>"
+		if list, ok := objects[t.Config.Name]; ok {
+			count = fmt.Sprint(len(list))
+		}
 		table.Rows = append(table.Rows, []Cell{
-			{Text: t.Config.Name}, propagation, {Text: collection}, {Text: fmt.Sprint(len(objects[t.Config.Name]))},
+			{Text: t.Config.Name}, propagation, {Text: collection}, {Text: count},
 			{Text: spec.FederatedType.QualifiedName()},
 		})
 	}

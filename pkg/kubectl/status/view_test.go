@@ -172,7 +172,7 @@ func TestFleetGolden(t *testing.T) {
 			Propagation:   corev1beta1.PropagationDisabled,
 		},
 	}}
-	objects := map[string][]Object{"deployments.apps": sampleObjects()}
+	objects := map[string][]Object{"deployments.apps": sampleObjects(), "configmaps": {}}
 	var b bytes.Buffer
 	b.WriteString(render(t, ClustersFleetTable(clusters, now), RenderOptions{}))
 	b.WriteString("\n")
