@@ -25,12 +25,14 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/propagate"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/scheduling"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/typeconfig"
 	"github.com/kubectl-fed/kubectl-fed/pkg/version"
 )
@@ -126,6 +128,12 @@ func (o *Options) Run(ctx context.Context) error {
 		log.Info("Using valid KubeFedConfig", "object", o.KubeFedNamespace+"/"+core.KubeFedConfigName)
 	}
 	spec := cfg.Spec
+	// ReplicaSchedulingPreferences live beside their federated objects: in
+	// any namespace, or only the KubeFed namespace for a Namespaced scope.
+	rspNamespace := o.KubeFedNamespace
+	if spec.Scope == corev1beta1.ClusterScoped {
+		rspNamespace = cache.AllNamespaces
+	}
 	lease, renew, retry := spec.LeaderElect.LeaseDuration.Duration, spec.LeaderElect.RenewDeadline.Duration, spec.LeaderElect.RetryPeriod.Duration
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                        scheme,
@@ -141,7 +149,8 @@ func (o *Options) Run(ctx context.Context) error {
 		Cache: cache.Options{
 			DefaultNamespaces: map[string]cache.Config{o.KubeFedNamespace: {}},
 			ByObject: map[client.Object]cache.ByObject{
-				&policyv1alpha1.FederationPolicy{}: {Namespaces: map[string]cache.Config{cache.AllNamespaces: {}}},
+				&policyv1alpha1.FederationPolicy{}:                {Namespaces: map[string]cache.Config{cache.AllNamespaces: {}}},
+				&schedulingv1alpha1.ReplicaSchedulingPreference{}: {Namespaces: map[string]cache.Config{rspNamespace: {}}},
 			},
 		},
 	})
@@ -189,6 +198,10 @@ func (o *Options) Run(ctx context.Context) error {
 		Settings: clusters.Settings{Period: hc.Period.Duration, Timeout: hc.Timeout.Duration,
 			Thresholds: health.Thresholds{Failure: *hc.FailureThreshold, Success: *hc.SuccessThreshold}},
 	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&scheduling.Reconciler{Client: mgr.GetClient(), Host: host, Directory: directory, KubeFedNamespace: o.KubeFedNamespace,
+		UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	if err := (&typeconfig.Reconciler{

@@ -1,0 +1,460 @@
+// Package scheduling is the syncer's ReplicaSchedulingPreference controller
+// (reference §3.5): for each RSP it plans the replicas of the
+// FederatedDeployment or FederatedReplicaSet of the same namespace and name
+// over the ready member clusters, writes the plan into that object's
+// placement and /spec/replicas overrides, and records it in the RSP's
+// status. When a cluster stays NotReady for unavailableDelay, its replicas
+// move to the other candidates.
+package scheduling
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
+	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
+)
+
+// Resync is how often an RSP is planned again without any event: member
+// workloads are read directly, not watched.
+const Resync = 10 * time.Second
+
+// TypeConfigName returns the name of the FederatedTypeConfig an RSP's
+// target kind needs ("deployments.apps" or "replicasets.apps"), or "".
+func TypeConfigName(kind v1alpha1.TargetKind) string {
+	switch kind {
+	case v1alpha1.TargetKindFederatedDeployment:
+		return "deployments.apps"
+	case v1alpha1.TargetKindFederatedReplicaSet:
+		return "replicasets.apps"
+	}
+	return ""
+}
+
+// Reconciler plans the replicas of one RSP per request.
+type Reconciler struct {
+	// Client reads RSPs, KubeFedClusters and FederatedTypeConfigs (cached)
+	// and writes RSP statuses.
+	Client client.Client
+	// Host reads and writes federated objects.
+	Host dynamic.Interface
+	// Directory holds the connections to members.
+	Directory *members.Directory
+	// KubeFedNamespace is the control plane's namespace.
+	KubeFedNamespace string
+	// UnavailableDelay is how long a cluster may be NotReady before its
+	// replicas move (the KubeFedConfig's controllerDuration.unavailableDelay).
+	UnavailableDelay time.Duration
+}
+
+// SetupWithManager registers the controller: RSP events and
+// KubeFedCluster changes (readiness, labels) trigger it.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil || r.Host == nil || r.Directory == nil || r.KubeFedNamespace == "" {
+		return fmt.Errorf("scheduling controller: Client, Host, Directory and KubeFedNamespace are required")
+	}
+	return ctrl.NewControllerManagedBy(mgr).Named("replica-scheduling").
+		For(&v1alpha1.ReplicaSchedulingPreference{}).
+		Watches(&corev1beta1.KubeFedCluster{}, handler.EnqueueRequestsFromMapFunc(r.all)).
+		Complete(r)
+}
+
+// all returns a request for every RSP.
+func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &v1alpha1.ReplicaSchedulingPreferenceList{}
+	if err := r.Client.List(ctx, list); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing ReplicaSchedulingPreferences")
+		return nil
+	}
+	out := make([]reconcile.Request, len(list.Items))
+	for i, rsp := range list.Items {
+		out[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rsp)}
+	}
+	return out
+}
+
+// candidate is a ready member with a connection.
+type candidate struct {
+	name string
+	conn dynamic.Interface
+}
+
+// Reconcile plans one RSP and writes the plan.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	rsp := &v1alpha1.ReplicaSchedulingPreference{}
+	if err := r.Client.Get(ctx, req.NamespacedName, rsp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if rsp.DeletionTimestamp != nil {
+		return ctrl.Result{}, nil
+	}
+	status, after, err := r.schedule(ctx, rsp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.writeStatus(ctx, rsp, status); err != nil {
+		return ctrl.Result{}, err
+	}
+	if after <= 0 || after > Resync {
+		after = Resync
+	}
+	return ctrl.Result{RequeueAfter: after}, nil
+}
+
+// schedule plans the RSP, writes the federated object if the plan changed
+// it, and returns the RSP's new status and when to look again.
+func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference) (*v1alpha1.ReplicaSchedulingPreferenceStatus, time.Duration, error) {
+	status := &v1alpha1.ReplicaSchedulingPreferenceStatus{ObservedGeneration: rsp.Generation, Clusters: rsp.Status.Clusters}
+	fedGVR, targetGVR, problem, err := r.types(ctx, rsp)
+	if err != nil {
+		return nil, 0, err
+	}
+	if problem != "" {
+		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonTargetNotFound, problem)
+		return status, 0, nil
+	}
+	fedClient := r.Host.Resource(fedGVR).Namespace(rsp.Namespace)
+	fed, err := fedClient.Get(ctx, rsp.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonTargetNotFound,
+			fmt.Sprintf("%s %s/%s does not exist; create it with the same namespace and name as the ReplicaSchedulingPreference", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name))
+		return status, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading %s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
+	}
+	spec, err := decodeSpec(fed)
+	if err != nil {
+		return nil, 0, err
+	}
+	candidates, grace, err := r.candidates(ctx, spec)
+	if err != nil {
+		return nil, 0, err
+	}
+	if grace > 0 {
+		// A placed cluster has just turned NotReady: keep the plan until
+		// unavailableDelay has passed, in case it comes back.
+		return &rsp.Status, grace, nil
+	}
+	if rsp.Spec.IntersectWithClusterSelector {
+		if candidates, err = r.intersect(ctx, rsp, spec, candidates); err != nil {
+			return nil, 0, err
+		}
+	}
+	if len(candidates) == 0 {
+		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonNoCandidates, "no ready member cluster is a candidate; the placement is left as it is")
+		return status, 0, nil
+	}
+
+	in := planner.Input{Preferences: rsp.Spec.Clusters, TotalReplicas: int64(rsp.Spec.TotalReplicas), Rebalance: rsp.Spec.Rebalance,
+		Key: rsp.Namespace + "/" + rsp.Name, Current: map[string]int64{}, Capacity: map[string]int64{}}
+	var recheck time.Duration
+	for _, c := range candidates {
+		in.Clusters = append(in.Clusters, c.name)
+		obs, found, err := observe(ctx, c.conn.Resource(targetGVR).Namespace(rsp.Namespace), c.conn, rsp.Name)
+		if err != nil {
+			return nil, 0, fmt.Errorf("cluster %s: reading %s %s/%s: %w", c.name, targetGVR.Resource, rsp.Namespace, rsp.Name, err)
+		}
+		if !found {
+			continue
+		}
+		in.Current[c.name] = obs.Current
+		if obs.Capacity != nil {
+			in.Capacity[c.name] = *obs.Capacity
+		}
+		if obs.Recheck > 0 && (recheck == 0 || obs.Recheck < recheck) {
+			recheck = obs.Recheck
+		}
+	}
+	res := planner.Plan(in)
+	result := Result(in, res)
+	if Apply(spec, result) {
+		if err := encodeSpec(fed, spec); err != nil {
+			return nil, 0, err
+		}
+		if _, err := fedClient.Update(ctx, fed, metav1.UpdateOptions{}); err != nil {
+			return nil, 0, fmt.Errorf("writing the plan into %s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
+		}
+		ctrl.LoggerFrom(ctx).V(1).Info("wrote replica plan", "object", rsp.Namespace+"/"+rsp.Name, "plan", result)
+	}
+	status.Clusters = ClusterStatuses(in, res, result)
+	if unplaced := res.Unplaced(in.TotalReplicas); unplaced > 0 {
+		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonUnplaced,
+			fmt.Sprintf("%d of %d replicas fit in no candidate cluster (maximums or capacity reached)", unplaced, in.TotalReplicas))
+	} else {
+		setCondition(status, rsp, metav1.ConditionTrue, v1alpha1.ReasonAllPlaced, fmt.Sprintf("all %d replicas are placed", in.TotalReplicas))
+	}
+	return status, recheck, nil
+}
+
+// types returns the federated and member resources of the RSP's target
+// kind, or a problem when the kind is not enabled.
+func (r *Reconciler) types(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference) (fed, target schema.GroupVersionResource, problem string, err error) {
+	name := TypeConfigName(rsp.Spec.TargetKind)
+	if name == "" {
+		return fed, target, fmt.Sprintf("spec.targetKind %q is not supported: use FederatedDeployment or FederatedReplicaSet", rsp.Spec.TargetKind), nil
+	}
+	ftc := &corev1beta1.FederatedTypeConfig{}
+	err = r.Client.Get(ctx, client.ObjectKey{Namespace: r.KubeFedNamespace, Name: name}, ftc)
+	if apierrors.IsNotFound(err) || (err == nil && !ftc.GetPropagationEnabled()) {
+		return fed, target, fmt.Sprintf("%s is not enabled for federation: run kubectl fed enable %s", name, name), nil
+	}
+	if err != nil {
+		return fed, target, "", fmt.Errorf("reading FederatedTypeConfig %s: %w", name, err)
+	}
+	f, t := ftc.GetFederatedType(), ftc.GetTargetType()
+	return schema.GroupVersionResource{Group: f.Group, Version: f.Version, Resource: f.PluralName},
+		schema.GroupVersionResource{Group: t.Group, Version: t.Version, Resource: t.PluralName}, "", nil
+}
+
+// candidates returns the ready clusters that have a connection, sorted by
+// name. If a cluster the object is placed in turned NotReady less than
+// UnavailableDelay ago, grace is the time left.
+func (r *Reconciler) candidates(ctx context.Context, spec *typesv1beta1.FederatedSpec) (out []candidate, grace time.Duration, err error) {
+	list := &corev1beta1.KubeFedClusterList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(r.KubeFedNamespace)); err != nil {
+		return nil, 0, fmt.Errorf("listing KubeFedClusters: %w", err)
+	}
+	placed := map[string]bool{}
+	if spec.Placement != nil {
+		for _, c := range spec.Placement.Clusters {
+			placed[c.Name] = true
+		}
+	}
+	conns := map[string]dynamic.Interface{}
+	for _, m := range r.Directory.List() {
+		if m.Conn != nil {
+			conns[m.Name] = m.Conn.Dynamic
+		}
+	}
+	for _, kfc := range list.Items {
+		if kfc.DeletionTimestamp != nil {
+			continue
+		}
+		if !kfc.Status.IsReady() {
+			if since := notReadySince(&kfc); placed[kfc.Name] && since != nil {
+				if left := r.UnavailableDelay - time.Since(since.Time); left > 0 && (grace == 0 || left < grace) {
+					grace = left
+				}
+			}
+			continue
+		}
+		if conn := conns[kfc.Name]; conn != nil {
+			out = append(out, candidate{name: kfc.Name, conn: conn})
+		}
+	}
+	slices.SortFunc(out, func(a, b candidate) int { return cmp.Compare(a.name, b.name) })
+	return out, grace, nil
+}
+
+// notReadySince is when the cluster's Ready condition left True.
+func notReadySince(kfc *corev1beta1.KubeFedCluster) *metav1.Time {
+	for _, c := range kfc.Status.Conditions {
+		if c.Type == corev1beta1.ClusterReady || c.Type == corev1beta1.ClusterOffline {
+			if c.LastTransitionTime != nil {
+				return c.LastTransitionTime
+			}
+		}
+	}
+	return nil
+}
+
+// intersect keeps the candidates the object's clusterSelector selects
+// (placement.clusters ignored) and, for this namespaced type, that its
+// namespace's FederatedNamespace selects.
+func (r *Reconciler) intersect(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec, candidates []candidate) ([]candidate, error) {
+	kfcs := &corev1beta1.KubeFedClusterList{}
+	if err := r.Client.List(ctx, kfcs, client.InNamespace(r.KubeFedNamespace)); err != nil {
+		return nil, fmt.Errorf("listing KubeFedClusters: %w", err)
+	}
+	clusters := make([]placement.Cluster, len(kfcs.Items))
+	for i, k := range kfcs.Items {
+		clusters[i] = placement.Cluster{Name: k.Name, Labels: k.Labels}
+	}
+	var selector *metav1.LabelSelector
+	if spec.Placement != nil {
+		selector = spec.Placement.ClusterSelector
+	}
+	selected, err := placement.Selected(&typesv1beta1.Placement{ClusterSelector: selector}, clusters)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
+	}
+	nsGVR, err := r.namespaceType(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := r.Host.Resource(nsGVR).Namespace(rsp.Namespace).Get(ctx, rsp.Namespace, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("intersectWithClusterSelector needs the FederatedNamespace %s/%s: %w", rsp.Namespace, rsp.Namespace, err)
+	}
+	nsSpec, err := decodeSpec(ns)
+	if err != nil {
+		return nil, err
+	}
+	inNamespace, err := placement.Selected(nsSpec.Placement, clusters)
+	if err != nil {
+		return nil, fmt.Errorf("FederatedNamespace %s: %w", rsp.Namespace, err)
+	}
+	return slices.DeleteFunc(candidates, func(c candidate) bool {
+		return !selected.Has(c.name) || !inNamespace.Has(c.name)
+	}), nil
+}
+
+// namespaceType returns the resource of FederatedNamespaces.
+func (r *Reconciler) namespaceType(ctx context.Context) (schema.GroupVersionResource, error) {
+	ftc := &corev1beta1.FederatedTypeConfig{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.KubeFedNamespace, Name: core.NamespacesTypeConfigName}, ftc); err != nil {
+		return schema.GroupVersionResource{}, fmt.Errorf("intersectWithClusterSelector needs namespaces enabled (kubectl fed enable namespaces): %w", err)
+	}
+	f := ftc.GetFederatedType()
+	return schema.GroupVersionResource{Group: f.Group, Version: f.Version, Resource: f.PluralName}, nil
+}
+
+// observe reads a member workload and, when not all its replicas are
+// ready, its pods. found is false when the workload does not exist.
+func observe(ctx context.Context, workloads dynamic.ResourceInterface, member dynamic.Interface, name string) (Observation, bool, error) {
+	obj, err := workloads.Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return Observation{}, false, nil
+	}
+	if err != nil {
+		return Observation{}, false, err
+	}
+	w := Workload{Replicas: 1}
+	if n, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); found {
+		w.Replicas = n
+	}
+	w.ReadyReplicas, _, _ = unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
+	if !w.NeedsPods() {
+		return Observe(w, nil, time.Now()), true, nil
+	}
+	matchLabels, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "selector", "matchLabels")
+	list, err := member.Resource(corev1.SchemeGroupVersion.WithResource("pods")).Namespace(obj.GetNamespace()).
+		List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(matchLabels).String()})
+	if err != nil {
+		return Observation{}, false, fmt.Errorf("listing pods: %w", err)
+	}
+	pods := make([]corev1.Pod, len(list.Items))
+	for i := range list.Items {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(list.Items[i].Object, &pods[i]); err != nil {
+			return Observation{}, false, fmt.Errorf("decoding pod %s: %w", list.Items[i].GetName(), err)
+		}
+	}
+	return Observe(w, pods, time.Now()), true, nil
+}
+
+// Result is the per-cluster replicas written into the federated object
+// (reference §3.5 step 6): 0 for every cluster that runs the workload, then
+// the plan, plus the overflow.
+func Result(in planner.Input, res planner.Result) map[string]int64 {
+	out := make(map[string]int64, len(res.Plan))
+	for name := range in.Current {
+		out[name] = 0
+	}
+	maps.Copy(out, res.Plan)
+	for name, n := range res.Overflow {
+		out[name] += n
+	}
+	return out
+}
+
+// ClusterStatuses describes the result per cluster, sorted by name.
+func ClusterStatuses(in planner.Input, res planner.Result, result map[string]int64) []v1alpha1.ClusterSchedulingStatus {
+	out := make([]v1alpha1.ClusterSchedulingStatus, 0, len(result))
+	for _, name := range slices.Sorted(maps.Keys(result)) {
+		s := v1alpha1.ClusterSchedulingStatus{Name: name, Replicas: result[name], Overflow: res.Overflow[name], Reason: string(res.Reasons[name])}
+		if s.Reason == "" {
+			s.Reason = string(planner.ReasonNoPreference)
+		}
+		if n, ok := in.Current[name]; ok {
+			s.CurrentReplicas = &n
+		}
+		if n, ok := in.Capacity[name]; ok {
+			s.Capacity = &n
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func setCondition(status *v1alpha1.ReplicaSchedulingPreferenceStatus, rsp *v1alpha1.ReplicaSchedulingPreference, s metav1.ConditionStatus, reason, message string) {
+	status.Conditions = slices.Clone(rsp.Status.Conditions)
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: v1alpha1.ScheduledCondition, Status: s, Reason: reason,
+		Message: message, ObservedGeneration: rsp.Generation})
+}
+
+// writeStatus updates the RSP's status when it changed.
+func (r *Reconciler) writeStatus(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, status *v1alpha1.ReplicaSchedulingPreferenceStatus) error {
+	if equality.Semantic.DeepEqual(&rsp.Status, status) {
+		return nil
+	}
+	rsp = rsp.DeepCopy()
+	rsp.Status = *status
+	if err := r.Client.Status().Update(ctx, rsp); err != nil && !apierrors.IsConflict(err) {
+		return fmt.Errorf("writing the status of ReplicaSchedulingPreference %s/%s: %w", rsp.Namespace, rsp.Name, err)
+	}
+	return nil
+}
+
+// decodeSpec reads a federated object's spec.
+func decodeSpec(obj *unstructured.Unstructured) (*typesv1beta1.FederatedSpec, error) {
+	raw, _, _ := unstructured.NestedMap(obj.Object, "spec")
+	data, err := json.Marshal(raw)
+	if err != nil {
+		return nil, err
+	}
+	spec := &typesv1beta1.FederatedSpec{}
+	if err := json.Unmarshal(data, spec); err != nil {
+		return nil, fmt.Errorf("%s %s/%s: invalid spec: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+	}
+	return spec, nil
+}
+
+// encodeSpec writes placement and overrides back into a federated object,
+// leaving the rest of its spec as it is.
+func encodeSpec(obj *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec) error {
+	data, err := json.Marshal(struct {
+		Placement *typesv1beta1.Placement `json:"placement,omitempty"`
+		Overrides []typesv1beta1.Override `json:"overrides"`
+	}{spec.Placement, spec.Overrides})
+	if err != nil {
+		return err
+	}
+	parts := map[string]any{}
+	if err := json.Unmarshal(data, &parts); err != nil {
+		return err
+	}
+	if err := unstructured.SetNestedField(obj.Object, parts["placement"], "spec", "placement"); err != nil {
+		return err
+	}
+	if len(spec.Overrides) == 0 {
+		unstructured.RemoveNestedField(obj.Object, "spec", "overrides")
+		return nil
+	}
+	return unstructured.SetNestedField(obj.Object, parts["overrides"], "spec", "overrides")
+}
