@@ -63,10 +63,12 @@ type Result struct {
 	LatencyP50Ms       float64 `json:"latencyP50Ms"`
 	LatencyP99Ms       float64 `json:"latencyP99Ms"`
 	IdleWrites         int64   `json:"idleWrites"`
-	IdleWindowSeconds  float64 `json:"idleWindowSeconds"`
-	RSSObjects         int     `json:"rssObjects"`
-	SyncerPeakRSSMiB   float64 `json:"syncerPeakRSSMiB"`
-	RSSConvergeSeconds float64 `json:"rssConvergeSeconds"`
+	// IdleWritesBy splits IdleWrites by "<cluster> <method>".
+	IdleWritesBy       map[string]int64 `json:"idleWritesBy,omitempty"`
+	IdleWindowSeconds  float64          `json:"idleWindowSeconds"`
+	RSSObjects         int              `json:"rssObjects"`
+	SyncerPeakRSSMiB   float64          `json:"syncerPeakRSSMiB"`
+	RSSConvergeSeconds float64          `json:"rssConvergeSeconds"`
 }
 
 func BenchmarkPropagation(b *testing.B) {
@@ -84,7 +86,7 @@ func BenchmarkPropagation(b *testing.B) {
 		r.PropagationSeconds = propagate(b, ctx, f, "bench", 0, objects)
 		r.Ratio = r.PropagationSeconds / r.FloorSeconds
 		r.LatencyP50Ms, r.LatencyP99Ms = latency(b, ctx, f)
-		r.IdleWrites = idleWrites(b, metricsURL)
+		r.IdleWrites, r.IdleWritesBy = idleWrites(b, f, metricsURL)
 		more := max(rssObjects-objects, 0)
 		started := time.Now()
 		propagate(b, ctx, f, "bench", objects, more)
@@ -366,20 +368,34 @@ func latency(b *testing.B, ctx context.Context, f *fleet.Fleet) (p50, p99 float6
 }
 
 // idleWrites counts the syncer's writes (POST, PUT, PATCH, DELETE to the
-// host or a member) over idleWindow once everything has converged.
-func idleWrites(b *testing.B, metricsURL string) int64 {
-	before := writes(b, metricsURL)
+// host or a member) over idleWindow once everything has converged, in all
+// and per cluster and method.
+func idleWrites(b *testing.B, f *fleet.Fleet, metricsURL string) (int64, map[string]int64) {
+	before := writes(b, f, metricsURL)
 	time.Sleep(idleWindow) // the measurement window itself, not a wait for a condition
-	return writes(b, metricsURL) - before
+	var total int64
+	by := map[string]int64{}
+	for key, n := range writes(b, f, metricsURL) {
+		if d := n - before[key]; d > 0 {
+			by[key], total = d, total+d
+		}
+	}
+	return total, by
 }
 
-func writes(b *testing.B, metricsURL string) int64 {
+// writes reads the syncer's write requests so far from its metrics, keyed
+// by "<cluster> <method>".
+func writes(b *testing.B, f *fleet.Fleet, metricsURL string) map[string]int64 {
 	resp, err := http.Get(metricsURL)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var total int64
+	clusterOf := map[string]string{}
+	for _, c := range f.Clusters {
+		clusterOf[strings.TrimPrefix(c.Server, "https://")] = c.Name
+	}
+	counts := map[string]int64{}
 	scanner := bufio.NewScanner(resp.Body)
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
@@ -387,15 +403,22 @@ func writes(b *testing.B, metricsURL string) int64 {
 		if !strings.HasPrefix(line, "rest_client_requests_total{") {
 			continue
 		}
-		for _, method := range []string{`method="POST"`, `method="PUT"`, `method="PATCH"`, `method="DELETE"`} {
-			if strings.Contains(line, method) {
-				fields := strings.Fields(line)
-				v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
-				total += int64(v)
+		for _, method := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+			if !strings.Contains(line, `method="`+method+`"`) {
+				continue
 			}
+			cluster := "other"
+			for addr, name := range clusterOf {
+				if strings.Contains(line, `host="`+addr+`"`) {
+					cluster = name
+				}
+			}
+			fields := strings.Fields(line)
+			v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
+			counts[cluster+" "+method] += int64(v)
 		}
 	}
-	return total
+	return counts
 }
 
 func report(b *testing.B, r Result) {
@@ -404,7 +427,7 @@ func report(b *testing.B, r Result) {
 	fmt.Printf("  %-52s %10.2f s\n", fmt.Sprintf("propagation: %d FederatedConfigMaps to both members", r.Objects), r.PropagationSeconds)
 	fmt.Printf("  %-52s %10.2f   (goal ≤ 1.5)\n", "ratio propagation/floor", r.Ratio)
 	fmt.Printf("  %-52s %10.1f ms / %.1f ms  (goal p99 ≤ 100 ms)\n", fmt.Sprintf("update latency p50 / p99 (%d rounds)", latencyRounds), r.LatencyP50Ms, r.LatencyP99Ms)
-	fmt.Printf("  %-52s %10d   (goal 0)\n", fmt.Sprintf("syncer writes while idle for %.0fs", r.IdleWindowSeconds), r.IdleWrites)
+	fmt.Printf("  %-52s %10d   (goal 0) %v\n", fmt.Sprintf("syncer writes while idle for %.0fs", r.IdleWindowSeconds), r.IdleWrites, r.IdleWritesBy)
 	fmt.Printf("  %-52s %10.0f MiB (goal ≤ 400; converged in %.0fs)\n", fmt.Sprintf("syncer peak RSS at %d objects x 2 members", r.RSSObjects), r.SyncerPeakRSSMiB, r.RSSConvergeSeconds)
 	b.ReportMetric(r.Ratio, "ratio")
 	b.ReportMetric(r.LatencyP99Ms, "p99-ms")

@@ -7,6 +7,7 @@ package propagate
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -152,7 +153,7 @@ func (e *Engine) work(ctx context.Context) {
 		if shutdown {
 			return
 		}
-		after, err := e.reconcile(ctx, key)
+		after, err := e.reconcileSafely(ctx, key)
 		switch {
 		case err != nil:
 			ctrl.LoggerFrom(ctx).Error(err, "propagation failed; retrying with backoff", "type", key.Type, "object", key.Namespace+"/"+key.Name)
@@ -165,6 +166,17 @@ func (e *Engine) work(ctx context.Context) {
 		}
 		e.queue.Done(key)
 	}
+}
+
+// reconcileSafely reconciles key, turning a panic into an error so that one
+// bad object is retried with backoff instead of stopping the syncer.
+func (e *Engine) reconcileSafely(ctx context.Context, key Key) (after time.Duration, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic while reconciling %s: %v\n%s", key, r, debug.Stack())
+		}
+	}()
+	return e.reconcile(ctx, key)
 }
 
 // Running reports whether the type named by a FederatedTypeConfig is served

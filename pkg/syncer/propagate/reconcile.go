@@ -90,10 +90,15 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if fed.GetDeletionTimestamp() != nil {
 		return e.remove(ctx, t, key, fed, list)
 	}
-	if fed, err = e.ensureFinalizer(ctx, t, fed); err != nil {
+	withFinalizer, err := e.ensureFinalizer(ctx, t, fed)
+	switch {
+	case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
+		return 0, nil // the newer version (or the deletion) is queued already
+	case err != nil:
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, "EnsureFinalizerError", "Failed to add finalizer %s: %v", core.SyncControllerFinalizer, err)
 		return 0, err
 	}
+	fed = withFinalizer
 
 	pass := newPass(fed)
 	spec, err := federatedSpec(fed)
@@ -114,15 +119,17 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return 0, err
 	}
 	outcomes := make([]outcome, len(list))
+	ev := newPassEvents()
 	var wg sync.WaitGroup
 	for i, m := range list {
 		if message, ok := denied[m.Name]; ok && placed.Clusters.Has(m.Name) {
 			outcomes[i] = outcome{status: typesv1beta1.PolicyDenied, message: message, listed: true}
 			continue
 		}
-		wg.Go(func() { outcomes[i] = e.syncCluster(ctx, t, fed, m, placed.Clusters.Has(m.Name)) })
+		wg.Go(func() { outcomes[i] = e.syncCluster(ctx, ev, t, fed, m, placed.Clusters.Has(m.Name)) })
 	}
 	wg.Wait()
+	ev.emit(e.recorder, fed)
 	var after time.Duration
 	var failed []string
 	pass.CollectStatus = t.collectStatus
@@ -256,10 +263,10 @@ func (e *Engine) federatedNamespace(namespace string) *unstructured.Unstructured
 }
 
 // syncCluster makes one member hold what it should for the object.
-func (e *Engine) syncCluster(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, placed bool) outcome {
+func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, placed bool) outcome {
 	if !m.Ready || m.Conn == nil {
 		if placed {
-			e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.ClusterNotReady), "Cluster %q is not ready", m.Name)
+			ev.add(corev1.EventTypeWarning, string(typesv1beta1.ClusterNotReady), "Cluster %q is not ready", m.Name)
 			return outcome{status: typesv1beta1.ClusterNotReady, message: "the cluster is not ready; see its KubeFedCluster's conditions", listed: true}
 		}
 		return outcome{}
@@ -270,12 +277,12 @@ func (e *Engine) syncCluster(ctx context.Context, t *federatedType, fed *unstruc
 	}
 	client := e.memberClient(t, m, fed.GetNamespace())
 	if !placed {
-		return e.unplace(ctx, t, fed, m, client, observed)
+		return e.unplace(ctx, ev, t, fed, m, client, observed)
 	}
 	if observed == nil {
-		return e.create(ctx, t, fed, m, client)
+		return e.create(ctx, ev, t, fed, m, client)
 	}
-	return e.update(ctx, t, fed, m, client, observed, false)
+	return e.update(ctx, ev, t, fed, m, client, observed, false)
 }
 
 // observed reads the member's managed object from its cache, waiting for
@@ -311,18 +318,18 @@ func (e *Engine) memberClient(t *federatedType, m members.Member, namespace stri
 
 // create writes a new member object; if one exists already it is adopted
 // when the rules allow (reference §3.3).
-func (e *Engine) create(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface) outcome {
+func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface) outcome {
 	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, nil)
 	if renderErr != nil {
-		return e.renderFailed(fed, m, renderErr)
+		return e.renderFailed(ev, m, renderErr)
 	}
 	created, err := client.Create(ctx, desired, metav1.CreateOptions{})
 	if err == nil {
-		e.recorder.Eventf(fed, corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
+		ev.add(corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
 		return outcome{listed: true, wrote: true, member: created}
 	}
 	if !apierrors.IsAlreadyExists(err) {
-		e.recorder.Eventf(fed, corev1.EventTypeWarning, "CreateInClusterFailed", "Failed to create %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
+		ev.add(corev1.EventTypeWarning, "CreateInClusterFailed", "Failed to create %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
 		return outcome{status: typesv1beta1.CreationFailed, message: err.Error(), listed: true}
 	}
 	live, err := client.Get(ctx, desired.GetName(), metav1.GetOptions{})
@@ -333,20 +340,20 @@ func (e *Engine) create(ctx context.Context, t *federatedType, fed *unstructured
 		return outcome{status: typesv1beta1.ManagedLabelFalse, message: "the member object is labeled " + core.ManagedByKubeFedLabelKey + "=false", listed: true}
 	}
 	if !e.settings.AdoptResources && !e.isHostNamespace(t, live) {
-		e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.AlreadyExists),
+		ev.add(corev1.EventTypeWarning, string(typesv1beta1.AlreadyExists),
 			"%s %q already exists in cluster %q and adoptResources is Disabled", t.targetKind.Kind, qualifiedName(live), m.Name)
 		return outcome{status: typesv1beta1.AlreadyExists, message: "the object exists in the member and adoptResources is Disabled", listed: true}
 	}
-	e.recorder.Eventf(fed, corev1.EventTypeWarning, "CreateInClusterFailed",
+	ev.add(corev1.EventTypeWarning, "CreateInClusterFailed",
 		"Failed to create %s %q in cluster %q: it already exists. An update will be attempted instead of a creation due to an existing resource", t.targetKind.Kind, qualifiedName(live), m.Name)
-	return e.update(ctx, t, fed, m, client, live, true)
+	return e.update(ctx, ev, t, fed, m, client, live, true)
 }
 
 // update rewrites the member object when it differs from the rendered one.
-func (e *Engine) update(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured, adopting bool) outcome {
+func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured, adopting bool) outcome {
 	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, observed)
 	if renderErr != nil {
-		return e.renderFailed(fed, m, renderErr)
+		return e.renderFailed(ev, m, renderErr)
 	}
 	if !adopting && propagation.UpToDate(desired, observed) {
 		return outcome{listed: true, member: observed}
@@ -356,44 +363,44 @@ func (e *Engine) update(ctx context.Context, t *federatedType, fed *unstructured
 		if apierrors.IsConflict(err) {
 			return outcome{listed: true, retry: true} // the cache is behind; the member event brings us back
 		}
-		e.recorder.Eventf(fed, corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
+		ev.add(corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
 		return outcome{status: typesv1beta1.UpdateFailed, message: err.Error(), listed: true}
 	}
-	e.recorder.Eventf(fed, corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
+	ev.add(corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
 	return outcome{listed: true, wrote: true, member: updated}
 }
 
-func (e *Engine) renderFailed(fed *unstructured.Unstructured, m members.Member, err *propagation.Error) outcome {
-	e.recorder.Eventf(fed, corev1.EventTypeWarning, string(err.Status), "Cluster %q: %v", m.Name, err.Err)
+func (e *Engine) renderFailed(ev *passEvents, m members.Member, err *propagation.Error) outcome {
+	ev.add(corev1.EventTypeWarning, string(err.Status), "Cluster %q: %v", m.Name, err.Err)
 	return outcome{status: err.Status, message: err.Err.Error(), listed: true}
 }
 
 // unplace removes the object from a member that is no longer placed: the
 // host cluster's own namespace is only unlabeled, anything else deleted.
-func (e *Engine) unplace(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
+func (e *Engine) unplace(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
 	switch {
 	case observed == nil:
 		return outcome{}
 	case observed.GetDeletionTimestamp() != nil:
 		return outcome{status: typesv1beta1.WaitingForRemoval, listed: true}
 	case e.isHostNamespace(t, observed):
-		return e.unlabel(ctx, t, fed, m, client, observed)
+		return e.unlabel(ctx, ev, t, fed, m, client, observed)
 	}
 	if err := client.Delete(ctx, observed.GetName(), deleteOptions(fed)); err != nil && !apierrors.IsNotFound(err) {
-		e.recorder.Eventf(fed, corev1.EventTypeWarning, "DeleteInClusterFailed", "Failed to delete %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
+		ev.add(corev1.EventTypeWarning, "DeleteInClusterFailed", "Failed to delete %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
 		return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
 	}
-	e.recorder.Eventf(fed, corev1.EventTypeNormal, "DeleteInCluster", "Deleting %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
+	ev.add(corev1.EventTypeNormal, "DeleteInCluster", "Deleting %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
 	return outcome{status: typesv1beta1.WaitingForRemoval, listed: true, wrote: true}
 }
 
 // unlabel removes the managed label from a member object, leaving it there.
-func (e *Engine) unlabel(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
+func (e *Engine) unlabel(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
 	if err := removeManagedLabel(ctx, client, observed); err != nil {
-		e.recorder.Eventf(fed, corev1.EventTypeWarning, "RemoveManagedLabelFromInClusterFailed", "Failed to remove the managed label from %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
+		ev.add(corev1.EventTypeWarning, "RemoveManagedLabelFromInClusterFailed", "Failed to remove the managed label from %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
 		return outcome{status: typesv1beta1.LabelRemovalFailed, message: err.Error(), listed: true}
 	}
-	e.recorder.Eventf(fed, corev1.EventTypeNormal, "RemoveManagedLabelFromInCluster", "Removing the managed label from %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
+	ev.add(corev1.EventTypeNormal, "RemoveManagedLabelFromInCluster", "Removing the managed label from %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
 	return outcome{wrote: true}
 }
 

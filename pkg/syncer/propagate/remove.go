@@ -32,6 +32,8 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 	}
 	placed, err := e.placement(t, fed, spec, list)
 	pass := newPass(fed)
+	ev := newPassEvents()
+	defer ev.emit(e.recorder, fed)
 	var waiting []string
 	for _, m := range list {
 		targeted := err != nil || placed.Clusters.Has(m.Name)
@@ -51,13 +53,13 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 			waiting = append(waiting, m.Name)
 		case observed == nil:
 		case orphan || e.isHostNamespace(t, observed):
-			if o := e.unlabel(ctx, t, fed, m, client, observed); o.status != "" {
+			if o := e.unlabel(ctx, ev, t, fed, m, client, observed); o.status != "" {
 				pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
 				waiting = append(waiting, m.Name)
 			}
 		default:
 			if observed.GetDeletionTimestamp() == nil {
-				if o := e.unplace(ctx, t, fed, m, client, observed); o.status != typesv1beta1.WaitingForRemoval {
+				if o := e.unplace(ctx, ev, t, fed, m, client, observed); o.status != typesv1beta1.WaitingForRemoval {
 					pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
 					waiting = append(waiting, m.Name)
 					continue
