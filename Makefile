@@ -7,6 +7,7 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN := _output/bin
 LOCAL := _output/local
 MEMBERS ?= 2
+NODES ?= 0
 export KUBECTL_FED_BIN_DIR := $(abspath $(BIN))
 
 # Build information injected into the binaries (see pkg/version).
@@ -117,8 +118,8 @@ bench: tools build ## Run the benchmarks and print their figures
 ##@ Local fleet
 
 .PHONY: local-up
-local-up: tools build $(BIN)/fleet ## Start host + MEMBERS members, the webhook and the syncer, join the members and enable the default types (idempotent)
-	$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS)
+local-up: tools build $(BIN)/fleet ## Start host + MEMBERS members (with NODES simulated nodes and kube-scheduler each), the webhook and the syncer, join the members and enable the default types (idempotent)
+	$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS) --nodes $(NODES)
 
 .PHONY: local-down
 local-down: $(BIN)/fleet ## Stop the local fleet (idempotent)

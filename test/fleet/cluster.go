@@ -3,16 +3,21 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"log"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 )
 
 // pollInterval is how often start-up conditions are checked.
@@ -23,7 +28,8 @@ const pollInterval = 250 * time.Millisecond
 const portAttempts = 3
 
 // Cluster is one Kubernetes control plane of a fleet: an etcd, a
-// kube-apiserver and a kube-controller-manager process, with their own CA.
+// kube-apiserver and a kube-controller-manager process, with their own CA;
+// with simulated nodes also a kube-scheduler process and a node simulator.
 type Cluster struct {
 	// Name is the cluster's name, which is also its kubeconfig context.
 	Name string
@@ -34,12 +40,15 @@ type Cluster struct {
 	logDir  string
 	pki     *pki
 	bin     Binaries
+	pool    NodePool
 	apiPort int // kept across StopAPIServer / StartAPIServer
 	etcdURL string
 
-	mu        sync.Mutex // guards processes and apiServer
+	mu        sync.Mutex // guards processes, apiServer and sim
 	processes []*Process
 	apiServer *Process
+	sim       *nodesim.Simulator
+	simLog    *os.File
 }
 
 // RESTConfig returns an administrator's client configuration for the cluster.
@@ -79,17 +88,37 @@ func (c *Cluster) snapshot() []*Process {
 	return append([]*Process(nil), c.processes...)
 }
 
-// stop stops the cluster's processes, newest first.
+// NodeNames returns the names of the cluster's simulated nodes, if any.
+func (c *Cluster) NodeNames() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sim == nil {
+		return nil
+	}
+	return c.sim.NodeNames()
+}
+
+// stop stops the node simulator, then the cluster's processes, newest first.
 func (c *Cluster) stop() {
+	c.mu.Lock()
+	sim, simLog := c.sim, c.simLog
+	c.sim, c.simLog = nil, nil
+	c.mu.Unlock()
+	if sim != nil {
+		sim.Stop()
+	}
+	if simLog != nil {
+		_ = simLog.Close()
+	}
 	processes := c.snapshot()
 	for i := len(processes) - 1; i >= 0; i-- {
 		processes[i].Stop()
 	}
 }
 
-// StopAPIServer stops the cluster's kube-apiserver (SIGTERM, then SIGKILL
-// after a grace period) and returns once it has exited; requests to Server
-// then fail with "connection refused". etcd, the controller manager and any
+// StopAPIServer kills the cluster's kube-apiserver (SIGKILL, as a crash
+// would; a graceful stop would take seconds) and returns once it has
+// exited; requests to Server then fail with "connection refused". etcd, the controller manager and any
 // other component keep running and reconnect after StartAPIServer. Calling
 // it on a stopped API server does nothing.
 func (c *Cluster) StopAPIServer() {
@@ -97,7 +126,7 @@ func (c *Cluster) StopAPIServer() {
 	p := c.apiServer
 	c.mu.Unlock()
 	if p != nil {
-		p.Stop()
+		p.Kill()
 	}
 }
 
@@ -145,16 +174,17 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 }
 
 // startCluster starts a cluster in dir and waits until it is ready: the API
-// server answers /readyz and the controller manager has created the default
-// service account. State goes to dir and process logs to logDir. It retries
-// with fresh ports when a port was taken.
-func startCluster(ctx context.Context, name, dir, logDir string, bin Binaries) (*Cluster, error) {
+// server answers /readyz, the controller manager has created the default
+// service account and the pool's simulated nodes, if any, are Ready. State
+// goes to dir and process logs to logDir. It retries with fresh ports when
+// a port was taken.
+func startCluster(ctx context.Context, name, dir, logDir string, bin Binaries, pool NodePool) (*Cluster, error) {
 	p, err := newPKI(filepath.Join(dir, "pki"))
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
 	for attempt := 1; ; attempt++ {
-		c := &Cluster{Name: name, dir: dir, logDir: logDir, pki: p, bin: bin}
+		c := &Cluster{Name: name, dir: dir, logDir: logDir, pki: p, bin: bin, pool: pool}
 		err := c.start(ctx, bin)
 		if err == nil {
 			return c, nil
@@ -193,17 +223,75 @@ func (c *Cluster) start(ctx context.Context, bin Binaries) error {
 	if err != nil {
 		return err
 	}
-	kubeconfig := filepath.Join(c.dir, "controller-manager.kubeconfig")
+	kubeconfig := filepath.Join(c.dir, "admin.kubeconfig")
 	if err := clientcmd.WriteToFile(*singleClusterKubeconfig(c), kubeconfig); err != nil {
 		return err
 	}
 	if _, err := c.run("kube-controller-manager", bin.KubeControllerManager, c.controllerManagerArgs(kubeconfig)); err != nil {
 		return err
 	}
-	return c.waitFor(ctx, "the controller manager to create the default service account", func(ctx context.Context) error {
+	if err := c.waitFor(ctx, "the controller manager to create the default service account", func(ctx context.Context) error {
 		_, err := client.CoreV1().ServiceAccounts(metav1.NamespaceDefault).Get(ctx, "default", metav1.GetOptions{})
 		return err
+	}); err != nil {
+		return err
+	}
+	if c.pool.Count == 0 {
+		return nil
+	}
+	if _, err := c.run("kube-scheduler", bin.KubeScheduler, schedulerArgs(kubeconfig)); err != nil {
+		return err
+	}
+	return c.startNodes(ctx, client)
+}
+
+// startNodes starts the node simulator and waits until its nodes are
+// Ready and untainted. The simulator outlives ctx: it runs until stop.
+func (c *Cluster) startNodes(ctx context.Context, client kubernetes.Interface) error {
+	logPath := filepath.Join(c.logDir, "nodesim.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	simCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopOnTimeout := context.AfterFunc(ctx, cancel) // until Start returns, ctx bounds registration
+	sim, err := nodesim.Start(simCtx, c.RESTConfig(), nodesim.Config{
+		Nodes:      c.pool.Count,
+		NamePrefix: c.Name + "-node",
+		Capacity:   c.pool.Capacity,
+		Log:        log.New(logFile, "", log.LstdFlags),
 	})
+	stopOnTimeout()
+	if err != nil {
+		cancel()
+		_ = logFile.Close()
+		return err
+	}
+	c.mu.Lock()
+	c.sim, c.simLog = sim, logFile
+	c.mu.Unlock()
+	return c.waitFor(ctx, "the simulated nodes to be Ready", func(ctx context.Context) error {
+		for _, name := range sim.NodeNames() {
+			node, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if !nodeReady(node) || len(node.Spec.Taints) > 0 {
+				return fmt.Errorf("node %s is not Ready or has taints %v", name, node.Spec.Taints)
+			}
+		}
+		return nil
+	})
+}
+
+// nodeReady reports whether the node's Ready condition is True.
+func nodeReady(node *corev1.Node) bool {
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // run starts one of the cluster's processes.
@@ -291,6 +379,15 @@ func (c *Cluster) controllerManagerArgs(kubeconfig string) []string {
 		"--secure-port=0",
 		"--cluster-name=" + c.Name,
 		"--profiling=false",
+	}
+}
+
+func schedulerArgs(kubeconfig string) []string {
+	return []string{
+		"--kubeconfig=" + kubeconfig,
+		"--leader-elect=false",
+		"--bind-address=127.0.0.1",
+		"--secure-port=0",
 	}
 }
 

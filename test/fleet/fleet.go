@@ -1,7 +1,10 @@
 // Package fleet starts local fleets of real Kubernetes clusters for tests
 // and for `make local-up`: each cluster is an etcd, a kube-apiserver and a
 // kube-controller-manager process built from pinned Go modules, bound to
-// 127.0.0.1, with TLS, RBAC and service-account tokens.
+// 127.0.0.1, with TLS, RBAC and service-account tokens. With Options.Nodes,
+// each cluster also runs kube-scheduler and simulated nodes (test/nodesim),
+// so that pods are scheduled, run and become Ready, or stay Pending when
+// they do not fit.
 package fleet
 
 import (
@@ -17,6 +20,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 )
 
 // HostName is the name, and kubeconfig context, of a fleet's host cluster.
@@ -46,6 +51,34 @@ type Options struct {
 	StartTimeout time.Duration
 	// Progress, if set, receives a line as each cluster becomes ready.
 	Progress io.Writer
+	// Nodes is how many simulated nodes each cluster gets; a cluster with
+	// nodes also runs kube-scheduler. 0 means none: pods stay Pending.
+	Nodes int
+	// NodeCapacity is the capacity of each simulated node; zero fields take
+	// nodesim.DefaultCapacity's (4 CPU, 8Gi of memory, 20 pods).
+	NodeCapacity nodesim.Capacity
+	// ClusterNodes overrides Nodes and NodeCapacity for the named clusters;
+	// for example {"member2": {Count: 1, Capacity: nodesim.Capacity{Pods: 2}}}
+	// leaves room for only 2 pods in member2. Count 0 gives a cluster no nodes.
+	ClusterNodes map[string]NodePool
+}
+
+// NodePool is the simulated nodes of one cluster.
+type NodePool struct {
+	// Count is how many nodes the cluster gets.
+	Count int
+	// Capacity is each node's capacity; zero fields take
+	// nodesim.DefaultCapacity's.
+	Capacity nodesim.Capacity
+}
+
+// NodePool returns the simulated nodes the named cluster gets.
+func (o Options) NodePool(cluster string) NodePool {
+	if pool, ok := o.ClusterNodes[cluster]; ok {
+		pool.Capacity = pool.Capacity.WithDefaults()
+		return pool
+	}
+	return NodePool{Count: o.Nodes, Capacity: o.NodeCapacity.WithDefaults()}
 }
 
 // ClusterNames returns "host" followed by "member1" .. "member<members>".
@@ -92,9 +125,13 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	for i, name := range opts.Clusters {
 		wg.Go(func() {
 			started := time.Now()
-			clusters[i], errs[i] = startCluster(ctx, name, filepath.Join(f.dir, name), filepath.Join(f.dir, "logs", name), opts.Binaries)
+			clusters[i], errs[i] = startCluster(ctx, name, filepath.Join(f.dir, name), filepath.Join(f.dir, "logs", name), opts.Binaries, opts.NodePool(name))
 			if errs[i] == nil && opts.Progress != nil {
-				fmt.Fprintf(opts.Progress, "cluster %s ready at %s (%.1fs)\n", name, clusters[i].Server, time.Since(started).Seconds())
+				nodes := ""
+				if pool := opts.NodePool(name); pool.Count > 0 {
+					nodes = fmt.Sprintf(", %d simulated node(s) of %s", pool.Count, pool.Capacity)
+				}
+				fmt.Fprintf(opts.Progress, "cluster %s ready at %s (%.1fs%s)\n", name, clusters[i].Server, time.Since(started).Seconds(), nodes)
 			}
 		})
 	}
@@ -126,6 +163,9 @@ func (o *Options) complete() error {
 		}
 		seen[name] = true
 	}
+	if err := o.checkNodes(seen); err != nil {
+		return err
+	}
 	if o.Binaries == (Binaries{}) {
 		bin, err := DefaultBinaries()
 		if err != nil {
@@ -134,6 +174,11 @@ func (o *Options) complete() error {
 		o.Binaries = bin
 	} else if err := o.Binaries.Check(); err != nil {
 		return err
+	}
+	if o.withNodes() {
+		if err := checkExecutable(o.Binaries.KubeScheduler); err != nil {
+			return fmt.Errorf("simulated nodes need kube-scheduler: %w", err)
+		}
 	}
 	if o.StartTimeout == 0 {
 		o.StartTimeout = DefaultStartTimeout
@@ -155,7 +200,34 @@ func (o *Options) complete() error {
 	return nil
 }
 
-// Stop stops every process of the fleet and, if the fleet made its own
+// checkNodes rejects negative node counts and overrides for clusters the
+// fleet does not have.
+func (o *Options) checkNodes(clusters map[string]bool) error {
+	if o.Nodes < 0 {
+		return fmt.Errorf("fleet Options.Nodes is %d; want 0 (no simulated nodes) or more", o.Nodes)
+	}
+	for name, pool := range o.ClusterNodes {
+		if !clusters[name] {
+			return fmt.Errorf("fleet Options.ClusterNodes names cluster %q, which is not one of the fleet's clusters %q", name, o.Clusters)
+		}
+		if pool.Count < 0 {
+			return fmt.Errorf("fleet Options.ClusterNodes[%q].Count is %d; want 0 or more", name, pool.Count)
+		}
+	}
+	return nil
+}
+
+// withNodes reports whether any cluster gets simulated nodes.
+func (o *Options) withNodes() bool {
+	for _, name := range o.Clusters {
+		if o.NodePool(name).Count > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Stop stops every process and node simulator of the fleet and, if the fleet made its own
 // temporary directory, removes it. It is safe to call more than once.
 func (f *Fleet) Stop() {
 	f.stopOnce.Do(func() {
@@ -198,6 +270,18 @@ func (f *Fleet) Kubeconfig() *clientcmdapi.Config {
 	}
 	cfg.CurrentContext = f.Host().Name
 	return cfg
+}
+
+// PIDs returns the process IDs of every process of the fleet, for example
+// to check that none outlives Stop.
+func (f *Fleet) PIDs() []int {
+	var pids []int
+	for _, c := range f.Clusters {
+		for _, p := range c.snapshot() {
+			pids = append(pids, p.Pid())
+		}
+	}
+	return pids
 }
 
 // ResidentBytes returns the resident memory of every process in the fleet.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 )
 
 func TestClusterNames(t *testing.T) {
@@ -199,6 +204,49 @@ func assertStopped(t *testing.T, path string) {
 		if err := syscall.Kill(pid, 0); err == nil {
 			t.Errorf("process %d (etcd stand-in) still runs after the failed start", pid)
 			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+func TestNodePoolsDefaultAndPerClusterOverride(t *testing.T) {
+	opts := Options{
+		Clusters:     ClusterNames(2),
+		Nodes:        3,
+		NodeCapacity: nodesim.Capacity{CPU: resource.MustParse("2")},
+		ClusterNodes: map[string]NodePool{"member1": {Count: 1, Capacity: nodesim.Capacity{Pods: 2}}, "member2": {}},
+	}
+	for name, want := range map[string]string{
+		"host":    "3 x cpu=2 memory=8Gi pods=20",
+		"member1": "1 x cpu=4 memory=8Gi pods=2",
+		"member2": "0 x cpu=4 memory=8Gi pods=20",
+	} {
+		pool := opts.NodePool(name)
+		if got := fmt.Sprintf("%d x %s", pool.Count, pool.Capacity); got != want {
+			t.Errorf("NodePool(%s) = %s, want %s", name, got, want)
+		}
+	}
+}
+
+func TestNodeOptionsAreChecked(t *testing.T) {
+	bin, _ := fakeBinaries(t, "sleep 60")
+	cases := map[string]struct {
+		opts Options
+		want string
+	}{
+		"negative count": {Options{Nodes: -1}, "Options.Nodes is -1"},
+		"unknown cluster": {Options{ClusterNodes: map[string]NodePool{"member9": {Count: 1}}},
+			`ClusterNodes names cluster "member9", which is not one of the fleet's clusters`},
+		"negative override": {Options{ClusterNodes: map[string]NodePool{"host": {Count: -2}}}, `ClusterNodes["host"].Count is -2`},
+		"no scheduler":      {Options{Nodes: 1}, "simulated nodes need kube-scheduler: kube-scheduler not found"},
+		"no scheduler for one cluster": {Options{ClusterNodes: map[string]NodePool{"member1": {Count: 1}}},
+			"simulated nodes need kube-scheduler"},
+	}
+	for name, tc := range cases {
+		tc.opts.Binaries = bin
+		tc.opts.Binaries.KubeScheduler = filepath.Join(t.TempDir(), "kube-scheduler")
+		_, err := Start(context.Background(), tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: want an error containing %q, got %v", name, tc.want, err)
 		}
 	}
 }

@@ -1,9 +1,13 @@
 // Command fleet runs a local fleet of clusters in the background for
 // `make local-up` and `make local-down`.
 //
-//	fleet up   [--dir DIR] [--members N] [--control-plane=false]  start in the background; wait until ready
-//	fleet down [--dir DIR]                                         stop the fleet started by up
-//	fleet run  [--dir DIR] [--members N] [--control-plane=false]  run in the foreground until SIGTERM
+//	fleet up   [--dir DIR] [--members N] [--nodes N] [--control-plane=false]  start in the background; wait until ready
+//	fleet down [--dir DIR]                                                     stop the fleet started by up
+//	fleet run  [--dir DIR] [--members N] [--nodes N] [--control-plane=false]  run in the foreground until SIGTERM
+//
+// With --nodes N, every cluster also runs kube-scheduler and N simulated
+// nodes (test/nodesim) of 4 CPU, 8Gi and 20 pods each, so that pods are
+// scheduled and become Ready; the simulator runs inside the supervisor.
 //
 // With the control plane (the default), the host also gets the CRDs, the
 // webhook and the syncer as local processes, the members are joined with
@@ -42,17 +46,18 @@ func main() {
 	flags := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	dir := flags.String("dir", "_output/local", "Directory for the fleet's state, logs and kubeconfig")
 	members := flags.Int("members", 2, "Number of member clusters besides the host")
+	nodes := flags.Int("nodes", 0, "Number of simulated nodes per cluster, with kube-scheduler (0: none, pods stay Pending)")
 	withControlPlane := flags.Bool("control-plane", true, "Also run the federation control plane (webhook, syncer) and join the members")
 	_ = flags.Parse(os.Args[2:])
 	abs, err := filepath.Abs(*dir)
 	if err == nil {
 		switch os.Args[1] {
 		case "up":
-			err = up(abs, *members, *withControlPlane)
+			err = up(abs, *members, *nodes, *withControlPlane)
 		case "down":
 			err = down(abs)
 		case "run":
-			err = run(abs, *members, *withControlPlane)
+			err = run(abs, *members, *nodes, *withControlPlane)
 		default:
 			usage()
 		}
@@ -64,13 +69,13 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: fleet up|down|run [--dir DIR] [--members N] [--control-plane=false]")
+	fmt.Fprintln(os.Stderr, "usage: fleet up|down|run [--dir DIR] [--members N] [--nodes N] [--control-plane=false]")
 	os.Exit(2)
 }
 
 // up starts `fleet run` as a detached background process and waits until it
 // reports the fleet ready, or fails.
-func up(dir string, members int, withControlPlane bool) error {
+func up(dir string, members, nodes int, withControlPlane bool) error {
 	if pid, ok := runningSupervisor(dir); ok {
 		fmt.Printf("local fleet already running (pid %d)\n", pid)
 		printUsage(dir)
@@ -78,6 +83,9 @@ func up(dir string, members int, withControlPlane bool) error {
 	}
 	if members < 0 {
 		return fmt.Errorf("--members must be 0 or more, got %d", members)
+	}
+	if nodes < 0 {
+		return fmt.Errorf("--nodes must be 0 or more, got %d", nodes)
 	}
 	for _, name := range []string{pidFile, readyFile} {
 		_ = os.Remove(filepath.Join(dir, name))
@@ -94,7 +102,8 @@ func up(dir string, members int, withControlPlane bool) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "run", "--dir", dir, "--members", strconv.Itoa(members), "--control-plane="+strconv.FormatBool(withControlPlane))
+	cmd := exec.Command(self, "run", "--dir", dir, "--members", strconv.Itoa(members), "--nodes", strconv.Itoa(nodes),
+		"--control-plane="+strconv.FormatBool(withControlPlane))
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -103,7 +112,7 @@ func up(dir string, members int, withControlPlane bool) error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	fmt.Printf("starting a local fleet: host + %d member(s) (log: %s)\n", members, filepath.Join(dir, logFile))
+	fmt.Printf("starting a local fleet: host + %d member(s), %d simulated node(s) each (log: %s)\n", members, nodes, filepath.Join(dir, logFile))
 	started := time.Now()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
@@ -165,7 +174,7 @@ func down(dir string) error {
 
 // run starts the fleet in the foreground, marks it ready and keeps it running
 // until SIGTERM or SIGINT. Its clusters die with it.
-func run(dir string, members int, withControlPlane bool) error {
+func run(dir string, members, nodes int, withControlPlane bool) error {
 	if err := os.WriteFile(filepath.Join(dir, pidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return err
 	}
@@ -178,7 +187,7 @@ func run(dir string, members int, withControlPlane bool) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f, err := fleet.Start(ctx, fleet.Options{Clusters: names, Dir: dir, Progress: os.Stdout})
+	f, err := fleet.Start(ctx, fleet.Options{Clusters: names, Dir: dir, Progress: os.Stdout, Nodes: nodes})
 	if err != nil {
 		return err
 	}
