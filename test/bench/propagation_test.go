@@ -137,6 +137,7 @@ func setUp(b *testing.B, ctx context.Context, f *fleet.Fleet) (int, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(p.Stop)
+	syncerProcess = p
 	testkit.Eventually(b, "members ready and configmaps served", func(ctx context.Context) (bool, error) {
 		for _, m := range f.Members() {
 			kfc := &corev1beta1.KubeFedCluster{}
@@ -232,6 +233,10 @@ func floor(b *testing.B, ctx context.Context, f *fleet.Fleet) float64 {
 
 func name(i int) string { return fmt.Sprintf("cm-%05d", i) }
 
+// syncerProcess is the syncer under measurement; waits fail fast when it
+// has exited.
+var syncerProcess *fleet.Process
+
 // propagate creates n FederatedConfigMaps (numbered from) on the host and
 // returns the time until every member holds them and every one reports
 // Propagation=True.
@@ -265,6 +270,9 @@ func propagate(b *testing.B, ctx context.Context, f *fleet.Fleet, ns string, fro
 		return err
 	})
 	err := testkit.Poll(ctx, 30*time.Minute, func(context.Context) (bool, error) {
+		if syncerProcess.Exited() {
+			return false, fmt.Errorf("the syncer exited; see %s", syncerProcess.LogPath())
+		}
 		for _, c := range counters {
 			if c.Load() < int64(n) {
 				return false, nil
