@@ -125,6 +125,7 @@ func (c *Connection) Informer(gvr schema.GroupVersionResource, handler EventHand
 	informer := dynamicinformer.NewFilteredDynamicInformer(c.Dynamic, gvr, c.namespace, 0,
 		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
 		func(o *metav1.ListOptions) { o.LabelSelector = managedSelector }).Informer()
+	_ = informer.SetTransform(StripManagedFields) // cannot fail: the informer has not started
 	notify := func(obj interface{}) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 			ns, name, _ := cache.SplitMetaNamespaceKey(key)

@@ -30,7 +30,11 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
-var shared *fleet.Fleet
+var (
+	shared *fleet.Fleet
+	// federation joins clusters and enables types.
+	federation *testkit.Federation
+)
 
 // syncerBinary is the syncer built for this test binary.
 var syncerBinary string
@@ -98,6 +102,7 @@ func prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	federation = fed
 	duration := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
 	if err := fed.Host.Create(ctx, &corev1beta1.KubeFedConfig{
 		ObjectMeta: metav1.ObjectMeta{Namespace: kubefedNamespace, Name: core.KubeFedConfigName},

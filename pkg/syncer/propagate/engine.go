@@ -212,6 +212,7 @@ func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
 	}
 	t.informer = dynamicinformer.NewFilteredDynamicInformer(e.host, t.federated, namespace, 0,
 		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}, nil).Informer()
+	_ = t.informer.SetTransform(clusterclient.StripManagedFields) // cannot fail: the informer has not started
 	_, _ = t.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj interface{}) { e.enqueueFederated(t, obj) },
 		UpdateFunc: func(_, obj interface{}) { e.enqueueFederated(t, obj) },
