@@ -19,6 +19,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/federate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/join"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/orphaning"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 	cmdversion "github.com/kubectl-fed/kubectl-fed/pkg/kubectl/version"
 	"github.com/kubectl-fed/kubectl-fed/pkg/version"
@@ -69,6 +70,7 @@ func NewCmdFed(streams genericiooptions.IOStreams) *cobra.Command {
 		federate.NewCmdFederate(flags, streams),
 		orphaning.NewCmdOrphaningDeletion(flags, streams),
 		status.NewCmdStatus(flags, streams),
+		plan.NewCmdPlan(flags, streams),
 	} {
 		c.GroupID = "types"
 		cmd.AddCommand(c)
