@@ -1,0 +1,242 @@
+package scheduling
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+type object = map[string]any
+
+// kind is a federated workload kind and its member resource.
+type kind struct {
+	federated v1alpha1.TargetKind
+	member    schema.GroupVersionResource
+}
+
+var (
+	deployments = kind{v1alpha1.TargetKindFederatedDeployment, schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}}
+	replicaSets = kind{v1alpha1.TargetKindFederatedReplicaSet, schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}}
+)
+
+// newNamespace creates a host namespace federated to every member.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "sched-")
+	create(t, federated("FederatedNamespace", ns, ns, object{"placement": object{"clusterSelector": object{}}}))
+	return ns
+}
+
+func federated(kind, namespace, name string, spec object) *unstructured.Unstructured {
+	obj := &unstructured.Unstructured{Object: object{"spec": spec}}
+	obj.SetAPIVersion("types.kubefed.io/v1beta1")
+	obj.SetKind(kind)
+	obj.SetNamespace(namespace)
+	obj.SetName(name)
+	return obj
+}
+
+// workload returns a federated Deployment or ReplicaSet of one replica
+// with the given placement and overrides.
+func workload(k kind, namespace, name string, placement object, overrides []any) *unstructured.Unstructured {
+	labels := object{"app": name}
+	template := object{
+		"spec": object{
+			"replicas": int64(1),
+			"selector": object{"matchLabels": labels},
+			"template": object{"metadata": object{"labels": labels},
+				"spec": object{"containers": []any{object{"name": "app", "image": "registry.example/app:1"}}}},
+		},
+	}
+	spec := object{"template": template, "placement": placement}
+	if overrides != nil {
+		spec["overrides"] = overrides
+	}
+	return federated(string(k.federated), namespace, name, spec)
+}
+
+func clusters(names ...string) object {
+	list := []any{}
+	for _, n := range names {
+		list = append(list, object{"name": n})
+	}
+	return object{"clusters": list}
+}
+
+func create(t *testing.T, obj client.Object) {
+	t.Helper()
+	if err := hostClient.Create(context.Background(), obj); err != nil {
+		t.Fatalf("creating %s/%s: %v", obj.GetNamespace(), obj.GetName(), err)
+	}
+}
+
+func newRSP(k kind, namespace, name string, spec v1alpha1.ReplicaSchedulingPreferenceSpec) *v1alpha1.ReplicaSchedulingPreference {
+	spec.TargetKind = k.federated
+	return &v1alpha1.ReplicaSchedulingPreference{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, Spec: spec}
+}
+
+// planOf reads the placement clusters and /spec/replicas overrides of a
+// federated object, and its other overrides as JSON per cluster.
+func planOf(ctx context.Context, k kind, namespace, name string) (placed map[string]int64, others map[string]string, err error) {
+	obj := &unstructured.Unstructured{}
+	obj.SetAPIVersion("types.kubefed.io/v1beta1")
+	obj.SetKind(string(k.federated))
+	if err := hostClient.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, obj); err != nil {
+		return nil, nil, err
+	}
+	raw, _ := json.Marshal(obj.Object["spec"])
+	spec := &typesv1beta1.FederatedSpec{}
+	if err := json.Unmarshal(raw, spec); err != nil {
+		return nil, nil, err
+	}
+	placed, others = map[string]int64{}, map[string]string{}
+	if spec.Placement != nil {
+		for _, c := range spec.Placement.Clusters {
+			placed[c.Name] = -1 // placed without a replicas override
+		}
+	}
+	for _, o := range spec.Overrides {
+		for _, op := range o.ClusterOverrides {
+			if op.Path != "/spec/replicas" {
+				others[o.ClusterName] += fmt.Sprintf("%s=%s;", op.Path, op.Value.Raw)
+				continue
+			}
+			var n int64
+			if err := json.Unmarshal(op.Value.Raw, &n); err != nil {
+				return nil, nil, err
+			}
+			if _, ok := placed[o.ClusterName]; !ok {
+				return nil, nil, fmt.Errorf("cluster %s has a replicas override but no placement", o.ClusterName)
+			}
+			placed[o.ClusterName] = n
+		}
+	}
+	return placed, others, nil
+}
+
+// waitPlan waits until the federated object is placed in exactly the
+// clusters of want, each with its /spec/replicas override.
+func waitPlan(t *testing.T, k kind, namespace, name string, want map[string]int64) {
+	t.Helper()
+	var last map[string]int64
+	testkit.Eventually(t, fmt.Sprintf("%s %s/%s planned %v", k.federated, namespace, name, want), func(ctx context.Context) (bool, error) {
+		placed, _, err := planOf(ctx, k, namespace, name)
+		if err != nil {
+			return false, err
+		}
+		last = placed
+		if !maps.Equal(placed, want) {
+			return false, fmt.Errorf("placed %v", last)
+		}
+		return true, nil
+	})
+}
+
+// waitMemberReplicas waits until a member's workload asks for n replicas.
+func waitMemberReplicas(t *testing.T, k kind, cluster, namespace, name string, n int64) {
+	t.Helper()
+	dyn := memberDynamic(t, cluster)
+	testkit.Eventually(t, fmt.Sprintf("%s %s/%s with %d replicas in %s", k.member.Resource, namespace, name, n, cluster), func(ctx context.Context) (bool, error) {
+		obj, err := dyn.Resource(k.member).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		got, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+		return got == n, fmt.Errorf("spec.replicas %d", got)
+	})
+}
+
+func memberDynamic(t *testing.T, cluster string) dynamic.Interface {
+	t.Helper()
+	dyn, err := dynamic.NewForConfig(shared.Cluster(cluster).RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dyn
+}
+
+// rspStatus reads an RSP's status.
+func rspStatus(ctx context.Context, namespace, name string) (*v1alpha1.ReplicaSchedulingPreferenceStatus, error) {
+	rsp := &v1alpha1.ReplicaSchedulingPreference{}
+	if err := hostClient.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, rsp); err != nil {
+		return nil, err
+	}
+	return &rsp.Status, nil
+}
+
+// runPods plays the kubelet in a member for one namespace: until the test
+// ends, every pod there is marked Running and Ready, so that workloads
+// report ready replicas. The fleet has no nodes.
+func runPods(t *testing.T, cluster, namespace string) {
+	t.Helper()
+	cs := testkit.Clientset(t, shared.Cluster(cluster).RESTConfig())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
+			if err == nil {
+				for i := range pods.Items {
+					markReady(ctx, cs.CoreV1().Pods(namespace), &pods.Items[i])
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(testkit.PollInterval):
+			}
+		}
+	}()
+}
+
+type podStatusWriter interface {
+	UpdateStatus(ctx context.Context, pod *corev1.Pod, opts metav1.UpdateOptions) (*corev1.Pod, error)
+}
+
+func markReady(ctx context.Context, pods podStatusWriter, pod *corev1.Pod) {
+	if pod.Status.Phase == corev1.PodRunning || pod.DeletionTimestamp != nil {
+		return
+	}
+	now := metav1.Now()
+	pod.Status.Phase = corev1.PodRunning
+	pod.Status.StartTime = &now
+	pod.Status.Conditions = []corev1.PodCondition{
+		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+	}
+	// A failed write (conflict, pod gone) is retried by the next poll.
+	_, _ = pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+}
+
+// waitReady waits until a member workload reports n ready replicas.
+func waitReady(t *testing.T, k kind, cluster, namespace, name string, n int64) {
+	t.Helper()
+	dyn := memberDynamic(t, cluster)
+	testkit.Eventually(t, fmt.Sprintf("%d ready replicas of %s/%s in %s", n, namespace, name, cluster), func(ctx context.Context) (bool, error) {
+		obj, err := dyn.Resource(k.member).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		got, _, _ := unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
+		return got == n, fmt.Errorf("readyReplicas %d", got)
+	})
+}
+
+func sortedKeys(m map[string]int64) []string { return slices.Sorted(maps.Keys(m)) }

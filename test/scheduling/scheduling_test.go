@@ -1,0 +1,250 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+// TestReferenceCases runs the reference's e2e scheduling cases (§3.5) for
+// both kinds on the two members.
+func TestReferenceCases(t *testing.T) {
+	setUp(t)
+	cases := []struct {
+		name string
+		spec v1alpha1.ReplicaSchedulingPreferenceSpec
+		want map[string]int64
+	}{
+		{"no preferences", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4}, map[string]int64{"member1": 2, "member2": 2}},
+		{"weights 2:1", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6, Clusters: map[string]v1alpha1.ClusterPreferences{
+			"member1": {Weight: 2}, "member2": {Weight: 1}}}, map[string]int64{"member1": 4, "member2": 2}},
+		{"weights 2:1 with min 3/3", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6, Clusters: map[string]v1alpha1.ClusterPreferences{
+			"member1": {Weight: 2, MinReplicas: 3}, "member2": {Weight: 1, MinReplicas: 3}}}, map[string]int64{"member1": 3, "member2": 3}},
+	}
+	for _, k := range []kind{deployments, replicaSets} {
+		for i, tc := range cases {
+			t.Run(fmt.Sprintf("%s/%s", k.federated, tc.name), func(t *testing.T) {
+				ns := newNamespace(t)
+				name := fmt.Sprintf("web-%d", i)
+				create(t, workload(k, ns, name, clusters("member1", "member2"), nil))
+				create(t, newRSP(k, ns, name, tc.spec))
+				waitPlan(t, k, ns, name, tc.want)
+				for cluster, n := range tc.want {
+					waitMemberReplicas(t, k, cluster, ns, name, n)
+				}
+				testkit.Eventually(t, "the RSP status", func(ctx context.Context) (bool, error) {
+					status, err := rspStatus(ctx, ns, name)
+					if err != nil {
+						return false, err
+					}
+					got := map[string]int64{}
+					for _, c := range status.Clusters {
+						got[c.Name] = c.Replicas
+					}
+					cond := meta(status.Conditions)
+					ok := fmt.Sprint(got) == fmt.Sprint(tc.want) && cond != nil && cond.Status == metav1.ConditionTrue && cond.Reason == v1alpha1.ReasonAllPlaced
+					return ok, fmt.Errorf("status %+v", status)
+				})
+			})
+		}
+	}
+}
+
+// TestIntersectWithClusterSelector: only member1 is labelled foo=bar, the
+// object selects foo=bar, the namespace selects every cluster; the RSP
+// (weights 2:1, min 3/3, total 6) gives member1 all 6.
+func TestIntersectWithClusterSelector(t *testing.T) {
+	setUp(t)
+	label(t, "member1", "foo", "bar")
+	t.Cleanup(func() { label(t, "member1", "foo", "") })
+	for _, k := range []kind{deployments, replicaSets} {
+		t.Run(string(k.federated), func(t *testing.T) {
+			ns := newNamespace(t)
+			create(t, workload(k, ns, "web", object{"clusterSelector": object{"matchLabels": object{"foo": "bar"}}}, nil))
+			create(t, newRSP(k, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6, IntersectWithClusterSelector: true,
+				Clusters: map[string]v1alpha1.ClusterPreferences{"member1": {Weight: 2, MinReplicas: 3}, "member2": {Weight: 1, MinReplicas: 3}}}))
+			waitPlan(t, k, ns, "web", map[string]int64{"member1": 6})
+			waitMemberReplicas(t, k, "member1", ns, "web", 6)
+		})
+	}
+}
+
+// TestOtherOverridesSurvive: the scheduler owns only /spec/replicas; the
+// user's other overrides stay, also on a cluster that gets no replicas.
+func TestOtherOverridesSurvive(t *testing.T) {
+	setUp(t)
+	ns := newNamespace(t)
+	overrides := []any{
+		object{"clusterName": "member1", "clusterOverrides": []any{object{"path": "/metadata/labels", "value": object{"tier": "gold"}}}},
+		object{"clusterName": "member2", "clusterOverrides": []any{
+			object{"path": "/spec/replicas", "value": int64(9)},
+			object{"path": "/metadata/annotations", "value": object{"note": "kept"}}}},
+	}
+	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), overrides))
+	create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 5,
+		Clusters: map[string]v1alpha1.ClusterPreferences{"member1": {Weight: 1}}}))
+	waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 5})
+	_, others, err := planOf(context.Background(), deployments, ns, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"member1": `/metadata/labels={"tier":"gold"};`, "member2": `/metadata/annotations={"note":"kept"};`}
+	if fmt.Sprint(others) != fmt.Sprint(want) {
+		t.Errorf("other overrides = %v, want %v", others, want)
+	}
+	dyn := memberDynamic(t, "member1")
+	testkit.Eventually(t, "the label override in member1", func(ctx context.Context) (bool, error) {
+		obj, err := dyn.Resource(deployments.member).Namespace(ns).Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		replicas, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+		return obj.GetLabels()["tier"] == "gold" && replicas == 5, fmt.Errorf("labels %v replicas %d", obj.GetLabels(), replicas)
+	})
+}
+
+// TestFailover stops member2's API server: its replicas move to member1
+// within unavailableDelay plus a reconcile. When it comes back, rebalance
+// false keeps the replicas in member1 (member2 placed with 0), rebalance
+// true spreads them again.
+func TestFailover(t *testing.T) {
+	setUp(t)
+	for _, rebalance := range []bool{false, true} {
+		t.Run(fmt.Sprintf("rebalance=%v", rebalance), func(t *testing.T) {
+			ctx := context.Background()
+			ns := newNamespace(t)
+			runPods(t, "member1", ns)
+			runPods(t, "member2", ns)
+			create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
+			create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4, Rebalance: rebalance}))
+			waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 2, "member2": 2})
+			waitReady(t, deployments, "member1", ns, "web", 2)
+			waitReady(t, deployments, "member2", ns, "web", 2)
+
+			member2 := shared.Cluster("member2")
+			down := time.Now()
+			member2.StopAPIServer()
+			t.Cleanup(func() { _ = member2.StartAPIServer(context.Background()) })
+			waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 4})
+			planned := time.Since(down)
+			waitReady(t, deployments, "member1", ns, "web", 4)
+			t.Logf("failover: member2 down -> plan moved its replicas in %s, 4 replicas ready in member1 after %s (unavailableDelay %s, health period 1 s x 2)",
+				planned.Round(time.Millisecond), time.Since(down).Round(time.Millisecond), unavailableDelay)
+			if limit := unavailableDelay + 15*time.Second; planned > limit {
+				t.Errorf("replicas moved after %s, want within %s (2 failed probes + unavailableDelay + one reconcile)", planned, limit)
+			}
+
+			if err := member2.StartAPIServer(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int64{"member1": 4, "member2": 0}
+			if rebalance {
+				want = map[string]int64{"member1": 2, "member2": 2}
+			}
+			waitPlan(t, deployments, ns, "web", want)
+			for cluster, n := range want {
+				waitMemberReplicas(t, deployments, cluster, ns, "web", n)
+			}
+		})
+	}
+}
+
+// TestNoWriteWhenUnchanged: once planned, the federated object's spec is
+// not written again while the plan stays the same (its generation stays
+// across reconciles of the RSP).
+func TestNoWriteWhenUnchanged(t *testing.T) {
+	setUp(t)
+	ns := newNamespace(t)
+	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
+	rsp := newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4})
+	create(t, rsp)
+	waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 2, "member2": 2})
+	generation := func() int64 {
+		obj := &unstructured.Unstructured{}
+		obj.SetAPIVersion("types.kubefed.io/v1beta1")
+		obj.SetKind(string(deployments.federated))
+		if err := hostClient.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "web"}, obj); err != nil {
+			t.Fatal(err)
+		}
+		return obj.GetGeneration()
+	}
+	before := generation()
+	for i := range 3 {
+		// A preference for a cluster that does not exist changes the RSP
+		// but not the plan.
+		updated := touch(t, rsp, fmt.Sprintf("absent-%d", i))
+		testkit.Eventually(t, "the RSP reconciled after a change", func(ctx context.Context) (bool, error) {
+			status, err := rspStatus(ctx, ns, "web")
+			if err != nil {
+				return false, err
+			}
+			return status.ObservedGeneration >= updated, nil
+		})
+	}
+	if after := generation(); after != before {
+		t.Errorf("the FederatedDeployment's spec was written (generation %d -> %d) although its plan did not change", before, after)
+	}
+}
+
+// touch adds a preference for a cluster and returns the RSP's new generation.
+func touch(t *testing.T, rsp *v1alpha1.ReplicaSchedulingPreference, cluster string) int64 {
+	t.Helper()
+	var generation int64
+	testkit.Eventually(t, "updating the RSP", func(ctx context.Context) (bool, error) {
+		live := &v1alpha1.ReplicaSchedulingPreference{}
+		if err := hostClient.Get(ctx, client.ObjectKeyFromObject(rsp), live); err != nil {
+			return false, err
+		}
+		if live.Spec.Clusters == nil {
+			live.Spec.Clusters = map[string]v1alpha1.ClusterPreferences{"*": {Weight: 1}}
+		}
+		live.Spec.Clusters[cluster] = v1alpha1.ClusterPreferences{Weight: 1}
+		if err := hostClient.Update(ctx, live); err != nil {
+			return false, err
+		}
+		generation = live.Generation
+		return true, nil
+	})
+	return generation
+}
+
+// label sets (or, with value "", removes) a label on a KubeFedCluster.
+func label(t *testing.T, cluster, key, value string) {
+	t.Helper()
+	testkit.Eventually(t, "labelling "+cluster, func(ctx context.Context) (bool, error) {
+		kfc := &unstructured.Unstructured{}
+		kfc.SetAPIVersion("core.kubefed.io/v1beta1")
+		kfc.SetKind("KubeFedCluster")
+		if err := hostClient.Get(ctx, client.ObjectKey{Namespace: kubefedNamespace, Name: cluster}, kfc); err != nil {
+			return false, err
+		}
+		labels := kfc.GetLabels()
+		if value == "" {
+			delete(labels, key)
+		} else {
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[key] = value
+		}
+		kfc.SetLabels(labels)
+		return true, hostClient.Update(ctx, kfc)
+	})
+}
+
+func meta(conditions []metav1.Condition) *metav1.Condition {
+	for i := range conditions {
+		if conditions[i].Type == v1alpha1.ScheduledCondition {
+			return &conditions[i]
+		}
+	}
+	return nil
+}
