@@ -77,8 +77,9 @@ func TestIntersectWithClusterSelector(t *testing.T) {
 	}
 }
 
-// TestOtherOverridesSurvive: the scheduler owns only /spec/replicas; the
-// user's other overrides stay, also on a cluster that gets no replicas.
+// TestOtherOverridesSurvive: the scheduler owns only /spec/replicas (it
+// replaces the user's 9 for member2); the user's other overrides stay, also
+// on a cluster that gets no replicas.
 func TestOtherOverridesSurvive(t *testing.T) {
 	setUp(t)
 	ns := newNamespace(t)
@@ -89,9 +90,13 @@ func TestOtherOverridesSurvive(t *testing.T) {
 			object{"path": "/metadata/annotations", "value": object{"note": "kept"}}}},
 	}
 	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), overrides))
+	waitMemberReplicas(t, deployments, "member2", ns, "web", 9)
+	// member2 has no preference but runs the workload: it keeps its
+	// placement with 0 replicas (reference §3.5 step 6).
 	create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 5,
 		Clusters: map[string]v1alpha1.ClusterPreferences{"member1": {Weight: 1}}}))
-	waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 5})
+	waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 5, "member2": 0})
+	waitMemberReplicas(t, deployments, "member2", ns, "web", 0)
 	_, others, err := planOf(context.Background(), deployments, ns, "web")
 	if err != nil {
 		t.Fatal(err)
