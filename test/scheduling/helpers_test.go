@@ -179,10 +179,12 @@ func rspStatus(ctx context.Context, namespace, name string) (*v1alpha1.ReplicaSc
 	return &rsp.Status, nil
 }
 
-// runPods plays the kubelet in a member for one namespace: until the test
-// ends, every pod there is marked Running and Ready, so that workloads
-// report ready replicas. The fleet has no nodes.
-func runPods(t *testing.T, cluster, namespace string) {
+// runPods plays scheduler and kubelet in a member for one namespace, as a
+// node with room for `room` pods (-1: unlimited): until the test ends, pods
+// there are marked Running and Ready while there is room, and the others
+// Pending with PodScheduled=False, reason Unschedulable, as kube-scheduler
+// leaves pods that fit nowhere. The fleet has no nodes of its own.
+func runPods(t *testing.T, cluster, namespace string, room int) {
 	t.Helper()
 	cs := testkit.Clientset(t, shared.Cluster(cluster).RESTConfig())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -191,11 +193,8 @@ func runPods(t *testing.T, cluster, namespace string) {
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
-			pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
-			if err == nil {
-				for i := range pods.Items {
-					markReady(ctx, cs.CoreV1().Pods(namespace), &pods.Items[i])
-				}
+			if pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{}); err == nil {
+				place(ctx, cs.CoreV1().Pods(namespace), pods.Items, room)
 			}
 			select {
 			case <-ctx.Done():
@@ -205,24 +204,53 @@ func runPods(t *testing.T, cluster, namespace string) {
 	}()
 }
 
-type podStatusWriter interface {
-	UpdateStatus(ctx context.Context, pod *corev1.Pod, opts metav1.UpdateOptions) (*corev1.Pod, error)
-}
-
-func markReady(ctx context.Context, pods podStatusWriter, pod *corev1.Pod) {
-	if pod.Status.Phase == corev1.PodRunning || pod.DeletionTimestamp != nil {
-		return
+// place runs pods while there is room and marks the rest unschedulable.
+// A failed write (conflict, pod gone) is retried by the next poll.
+func place(ctx context.Context, pods podStatusWriter, list []corev1.Pod, room int) {
+	running := 0
+	for _, pod := range list {
+		if pod.Status.Phase == corev1.PodRunning && pod.DeletionTimestamp == nil {
+			running++
+		}
 	}
 	now := metav1.Now()
-	pod.Status.Phase = corev1.PodRunning
-	pod.Status.StartTime = &now
-	pod.Status.Conditions = []corev1.PodCondition{
-		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+	for i := range list {
+		pod := &list[i]
+		if pod.Status.Phase == corev1.PodRunning || pod.DeletionTimestamp != nil {
+			continue
+		}
+		if room >= 0 && running >= room {
+			if unschedulable(pod) {
+				continue
+			}
+			pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+				Reason: corev1.PodReasonUnschedulable, Message: "0/1 nodes are available: 1 Too many pods.", LastTransitionTime: now}}
+			_, _ = pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+			continue
+		}
+		running++
+		pod.Status.Phase = corev1.PodRunning
+		pod.Status.StartTime = &now
+		pod.Status.Conditions = []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		}
+		_, _ = pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{})
 	}
-	// A failed write (conflict, pod gone) is retried by the next poll.
-	_, _ = pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+}
+
+func unschedulable(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return true
+		}
+	}
+	return false
+}
+
+type podStatusWriter interface {
+	UpdateStatus(ctx context.Context, pod *corev1.Pod, opts metav1.UpdateOptions) (*corev1.Pod, error)
 }
 
 // waitReady waits until a member workload reports n ready replicas.

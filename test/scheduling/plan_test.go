@@ -65,8 +65,8 @@ C         10        -         10         7          capacity
 func TestPlanLive(t *testing.T) {
 	setUp(t)
 	ns := newNamespace(t)
-	runPods(t, "member1", ns)
-	runPods(t, "member2", ns)
+	runPods(t, "member1", ns, -1)
+	runPods(t, "member2", ns, -1)
 	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
 	create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6,
 		Clusters: map[string]v1alpha1.ClusterPreferences{"member1": {Weight: 2}, "member2": {Weight: 1}}}))

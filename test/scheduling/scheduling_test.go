@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/scheduling"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -126,8 +127,8 @@ func TestFailover(t *testing.T) {
 		t.Run(fmt.Sprintf("rebalance=%v", rebalance), func(t *testing.T) {
 			ctx := context.Background()
 			ns := newNamespace(t)
-			runPods(t, "member1", ns)
-			runPods(t, "member2", ns)
+			runPods(t, "member1", ns, -1)
+			runPods(t, "member2", ns, -1)
 			create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
 			create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4, Rebalance: rebalance}))
 			waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 2, "member2": 2})
@@ -160,6 +161,51 @@ func TestFailover(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCapacity: member1 has room for 2 pods. Of its 3 planned replicas one
+// stays unschedulable; after the 60 s window its capacity is 2 and the
+// replica moves to member2.
+func TestCapacity(t *testing.T) {
+	setUp(t)
+	ns := newNamespace(t)
+	runPods(t, "member1", ns, 2)
+	runPods(t, "member2", ns, -1)
+	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
+	create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6}))
+	waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 3, "member2": 3})
+	waitReady(t, deployments, "member1", ns, "web", 2)
+	// The plan and the status naming member1's capacity are written by the
+	// same pass; the capacity is forgotten once the pending pod is gone.
+	start := time.Now()
+	var sawPlan, sawCapacity bool
+	err := testkit.Poll(context.Background(), 2*time.Minute, func(ctx context.Context) (bool, error) {
+		placed, _, err := planOf(ctx, deployments, ns, "web")
+		if err != nil {
+			return false, err
+		}
+		if placed["member1"] == 2 && placed["member2"] == 4 && !sawPlan {
+			sawPlan = true
+			t.Logf("the unschedulable replica moved %s after member1 ran its 2 pods (window %s)", time.Since(start).Round(time.Second), scheduling.UnschedulableWindow)
+		}
+		status, err := rspStatus(ctx, ns, "web")
+		if err != nil {
+			return false, err
+		}
+		for _, c := range status.Clusters {
+			if c.Name == "member1" && c.Capacity != nil && *c.Capacity == 2 && c.Reason == "capacity" {
+				sawCapacity = true
+			}
+		}
+		return sawPlan && sawCapacity, fmt.Errorf("placed %v, status %+v", placed, status.Clusters)
+	})
+	if err != nil {
+		t.Fatalf("waiting for the unschedulable replica to move to member2 with member1's capacity in the status: %v", err)
+	}
+	if moved := time.Since(start); moved < scheduling.UnschedulableWindow-15*time.Second {
+		t.Errorf("the replica moved after %s, well before the %s unschedulable window", moved, scheduling.UnschedulableWindow)
+	}
+	waitReady(t, deployments, "member2", ns, "web", 4)
 }
 
 // TestNoWriteWhenUnchanged: once planned, the federated object's spec is
