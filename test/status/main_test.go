@@ -1,0 +1,296 @@
+// Package status tests `kubectl fed status` end to end: the real kubectl
+// dispatches to a freshly built kubectl-fed against a local fleet of a host
+// and two members. Most tests write the federated objects' status directly
+// (status subresource) so the views are deterministic; TestViewsOfALiveFleet
+// runs the syncer, with simulated nodes, and stops a member.
+package status
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+var (
+	// shared is the fleet every test of this package uses.
+	shared *fleet.Fleet
+	// binDir holds the kubectl-fed built for this run.
+	binDir string
+)
+
+// object is an unstructured map.
+type object = map[string]any
+
+// federatedDeployment is the federated type the tests use most.
+var federatedDeployment = schema.GroupVersionKind{Group: "types.kubefed.io", Version: "v1beta1", Kind: "FederatedDeployment"}
+
+func TestMain(m *testing.M) {
+	ctrllog.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	root, err := fleet.RepositoryRoot()
+	if err == nil {
+		binDir, err = os.MkdirTemp("", "kubectl-fed-status-")
+	}
+	if err == nil {
+		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(binDir, "kubectl-fed"), "./cmd/kubectl-fed")
+		cmd.Dir = root
+		if out, buildErr := cmd.CombinedOutput(); buildErr != nil {
+			err = fmt.Errorf("building kubectl-fed: %v\n%s", buildErr, out)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// member2 has room for a single pod, so a Deployment of 2 replicas is
+	// never fully available there.
+	code := fleet.RunTests(m, fleet.Options{
+		Clusters: fleet.ClusterNames(2),
+		ClusterNodes: map[string]fleet.NodePool{
+			"member1": {Count: 1},
+			"member2": {Count: 1, Capacity: nodesim.Capacity{Pods: 1}},
+		},
+	}, &shared)
+	os.RemoveAll(binDir)
+	os.Exit(code)
+}
+
+var (
+	setUpOnce sync.Once
+	setUpErr  error
+	// host reads and writes the host's objects, federation kinds included.
+	host client.Client
+)
+
+// setUp installs the control plane's CRDs, joins both members and enables
+// deployments, services and configmaps with the real `kubectl fed enable`,
+// once per test binary.
+func setUp(t testing.TB) {
+	t.Helper()
+	setUpOnce.Do(func() {
+		ctx := context.Background()
+		fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
+		if err != nil {
+			setUpErr = err
+			return
+		}
+		// Probe members every second, so that TestViewsOfALiveFleet sees a
+		// stopped member turn not ready within seconds.
+		period := &metav1.Duration{Duration: time.Second}
+		threshold := int64(2)
+		if err := fed.Host.Create(ctx, &corev1beta1.KubeFedConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: fed.Namespace, Name: core.KubeFedConfigName},
+			Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.ClusterScoped, ClusterHealthCheck: &corev1beta1.ClusterHealthCheckConfig{
+				Period: period, Timeout: period, FailureThreshold: &threshold}},
+		}); err != nil {
+			setUpErr = err
+			return
+		}
+		for _, m := range shared.Members() {
+			if err := fed.Join(ctx, m, map[string]string{corev1.LabelTopologyRegion: "region-" + m.Name}); err != nil {
+				setUpErr = err
+				return
+			}
+		}
+		host, setUpErr = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
+	})
+	if setUpErr != nil {
+		t.Fatalf("setting up the federation: %v", setUpErr)
+	}
+	enableOnce.Do(func() { mustFed(t, "enable", "deployments.apps", "services", "configmaps") })
+}
+
+var enableOnce sync.Once
+
+// pluginEnv puts the test build of kubectl-fed and the pinned kubectl on
+// PATH and selects the fleet's kubeconfig.
+func pluginEnv(t testing.TB) []string {
+	t.Helper()
+	bin, err := fleet.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{
+		"PATH=" + binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"KUBECONFIG=" + shared.KubeconfigPath(),
+		"HOME=" + t.TempDir(),
+	}
+}
+
+// fed runs `kubectl fed ARGS --context host` through kubectl's plugin
+// dispatch.
+func fed(t testing.TB, args ...string) testkit.Result {
+	t.Helper()
+	return testkit.KubectlEnv(t, pluginEnv(t), append(append([]string{"fed"}, args...), "--context", fleet.HostName)...)
+}
+
+// mustFed is fed that fails the test unless the command succeeds, and
+// returns its standard output.
+func mustFed(t testing.TB, args ...string) string {
+	t.Helper()
+	r := fed(t, args...)
+	if r.Err != nil {
+		t.Fatalf("kubectl fed %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Err, r.Stdout, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// mustFail checks an error: exit code 1 and every fragment on stderr.
+func mustFail(t testing.TB, r testkit.Result, fragments ...string) {
+	t.Helper()
+	var exit *exec.ExitError
+	if !errors.As(r.Err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("command ended with %v, want exit code 1\nstdout:\n%s\nstderr:\n%s", r.Err, r.Stdout, r.Stderr)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(r.Stderr, f) {
+			t.Errorf("stderr lacks %q:\n%s", f, r.Stderr)
+		}
+	}
+}
+
+// ages matches the values of AGE and LAST SEEN columns.
+var ages = regexp.MustCompile(`\b[0-9]+[smhdy]([0-9]+[smhd])?\b`)
+
+// blanks matches the padding between columns.
+var blanks = regexp.MustCompile(` {2,}`)
+
+// normalize replaces ages with "<age>" and column padding with " | ", so
+// that output can be compared with a golden text whatever the timing.
+func normalize(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		lines = append(lines, blanks.ReplaceAllString(ages.ReplaceAllString(l, "<age>"), " | "))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// goldenDir holds the expected outputs of the CLI tests.
+const goldenDir = "testdata"
+
+// golden compares normalized output with testdata/name; FED_UPDATE_GOLDEN=1
+// rewrites the file.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	got = normalize(got)
+	path := filepath.Join(goldenDir, name)
+	if os.Getenv("FED_UPDATE_GOLDEN") == "1" {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (FED_UPDATE_GOLDEN=1 creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// createNamespace creates a host namespace and deletes it at the end.
+func createNamespace(t testing.TB, name string) {
+	t.Helper()
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := host.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = host.Delete(context.Background(), ns) })
+}
+
+// createDeployment creates FederatedDeployment ns/name placed in both
+// members and, when status is set, writes it through the status
+// subresource.
+func createDeployment(t testing.TB, ns, name string, status object) *unstructured.Unstructured {
+	t.Helper()
+	ctx := context.Background()
+	u := &unstructured.Unstructured{Object: object{
+		"metadata": object{"namespace": ns, "name": name},
+		"spec": object{
+			"template":  object{"spec": object{"replicas": int64(3)}},
+			"placement": object{"clusters": []any{object{"name": "member1"}, object{"name": "member2"}}},
+		},
+	}}
+	u.SetGroupVersionKind(federatedDeployment)
+	if err := host.Create(ctx, u); err != nil {
+		t.Fatalf("creating FederatedDeployment %s/%s: %v", ns, name, err)
+	}
+	if status != nil {
+		writeStatus(t, u, status)
+	}
+	return u
+}
+
+// writeStatus replaces the object's status, with observedGeneration set to
+// its generation.
+func writeStatus(t testing.TB, u *unstructured.Unstructured, status object) {
+	t.Helper()
+	status["observedGeneration"] = u.GetGeneration()
+	u.Object["status"] = status
+	if err := host.Status().Update(context.Background(), u); err != nil {
+		t.Fatalf("writing the status of %s: %v", u.GetName(), err)
+	}
+}
+
+// deploymentStatus is a member Deployment's status.
+func deploymentStatus(replicas, ready int64) object {
+	return object{"observedGeneration": int64(1), "replicas": replicas, "readyReplicas": ready, "availableReplicas": ready, "updatedReplicas": replicas}
+}
+
+// condition is a status condition.
+func condition(t, status, reason, message string) object {
+	c := object{"type": t, "status": status, "lastTransitionTime": "2026-11-24T12:00:00Z", "lastUpdateTime": "2026-11-24T12:00:00Z"}
+	if reason != "" {
+		c["reason"] = reason
+	}
+	if message != "" {
+		c["message"] = message
+	}
+	return c
+}
+
+// markClusters writes the member clusters' health as the syncer would:
+// member1 ready, member2 offline.
+func markClusters(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	now := metav1.Now()
+	for name, cond := range map[string]corev1beta1.ClusterCondition{
+		"member1": {Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue, Reason: "ClusterReady", Message: "/healthz responded with ok", LastProbeTime: now},
+		"member2": {Type: corev1beta1.ClusterOffline, Status: corev1.ConditionTrue, Reason: "ClusterNotReachable", Message: "cluster is not reachable", LastProbeTime: now},
+	} {
+		c := &corev1beta1.KubeFedCluster{}
+		if err := host.Get(ctx, client.ObjectKey{Namespace: "kube-federation-system", Name: name}, c); err != nil {
+			t.Fatal(err)
+		}
+		c.Status.Conditions = []corev1beta1.ClusterCondition{cond}
+		c.Status.KubernetesVersion = "v1.37.2"
+		if err := host.Status().Update(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
