@@ -15,8 +15,11 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
@@ -89,7 +92,18 @@ func prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hostClient = fed.Host
+	// The federation's client knows only the core kinds; the tests also
+	// write ReplicaSchedulingPreferences.
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := apis.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if hostClient, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: scheme}); err != nil {
+		return err
+	}
 	// Probe every second, two failures make a member NotReady.
 	second := &metav1.Duration{Duration: time.Second}
 	threshold := int64(2)

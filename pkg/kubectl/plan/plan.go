@@ -77,6 +77,8 @@ type Options struct {
 
 	namespace string
 	rsp       *v1alpha1.ReplicaSchedulingPreference
+	// keySet is set when --key was given, even as "".
+	keySet bool
 }
 
 // NewCmdPlan returns `kubectl fed plan`.
@@ -122,6 +124,7 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	case len(args) > 0:
 		return cli.UsageErrorf(cmd, "unknown arguments %q: use \"plan rsp NAME\" or \"plan -f FILENAME --clusters A,B\"", strings.Join(args, " "))
 	}
+	o.keySet = cmd.Flags().Changed("key")
 	var err error
 	if o.namespace, err = o.flags.Namespace(); err != nil {
 		return err
@@ -130,7 +133,7 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		if o.rsp, err = readRSP(o.Filename, o.streams.In); err != nil {
 			return err
 		}
-		if o.Key == "" {
+		if !o.keySet {
 			ns := o.rsp.Namespace
 			if ns == "" {
 				ns = o.namespace
@@ -157,7 +160,7 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("give either rsp NAME (the live plan) or -f FILENAME (an offline plan), not both")
 	case !offline && o.Name == "":
 		return fmt.Errorf("nothing to plan: give rsp NAME for the live plan, or -f FILENAME --clusters A,B for an offline one")
-	case !offline && (len(o.Clusters) > 0 || len(o.Current) > 0 || len(o.Capacity) > 0 || o.Key != ""):
+	case !offline && (len(o.Clusters) > 0 || len(o.Current) > 0 || len(o.Capacity) > 0 || o.keySet):
 		return fmt.Errorf("--clusters, --current, --capacity and --key are for offline plans (-f FILENAME); the live plan reads them from the fleet")
 	case offline && len(o.Clusters) == 0:
 		return fmt.Errorf("an offline plan needs the candidate clusters: add --clusters A,B,...")

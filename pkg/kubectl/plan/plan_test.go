@@ -107,6 +107,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"plan", "-f", "testdata/weights.yaml"}, "needs the candidate clusters: add --clusters"},
 		{[]string{"plan", "rsp", "web", "-f", "testdata/weights.yaml", "--clusters", "a"}, "not both"},
 		{[]string{"plan", "rsp", "web", "--clusters", "a"}, "are for offline plans"},
+		{[]string{"plan", "rsp", "web", "--key", ""}, "are for offline plans"},
 		{[]string{"plan", "-f", "testdata/weights.yaml", "--clusters", "a", "--current", "b=1"}, `--current names cluster "b", which is not in --clusters a`},
 		{[]string{"plan", "-f", "testdata/weights.yaml", "--clusters", "a", "--capacity", "a=-1"}, "--capacity a=-1: must not be negative"},
 		{[]string{"plan", "-f", "testdata/weights.yaml", "--clusters", "a", "-o", "wide"}, `invalid value for --output: "wide"`},
