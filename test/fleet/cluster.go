@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -44,7 +45,8 @@ type Cluster struct {
 	apiPort int // kept across StopAPIServer / StartAPIServer
 	etcdURL string
 
-	mu        sync.Mutex // guards processes, apiServer and sim
+	mu        sync.Mutex // guards processes, apiServer, sim and stopped
+	stopped   bool       // set by stop: StartAPIServer must not start anything after it
 	processes []*Process
 	apiServer *Process
 	sim       *nodesim.Simulator
@@ -102,7 +104,7 @@ func (c *Cluster) NodeNames() []string {
 func (c *Cluster) stop() {
 	c.mu.Lock()
 	sim, simLog := c.sim, c.simLog
-	c.sim, c.simLog = nil, nil
+	c.sim, c.simLog, c.stopped = nil, nil, true
 	c.mu.Unlock()
 	if sim != nil {
 		sim.Stop()
@@ -118,9 +120,10 @@ func (c *Cluster) stop() {
 
 // StopAPIServer kills the cluster's kube-apiserver (SIGKILL, as a crash
 // would; a graceful stop would take seconds) and returns once it has
-// exited; requests to Server then fail with "connection refused". etcd, the controller manager and any
-// other component keep running and reconnect after StartAPIServer. Calling
-// it on a stopped API server does nothing.
+// exited; requests to Server then fail with "connection refused". etcd,
+// the controller manager, kube-scheduler and the node simulator keep
+// running and reconnect after StartAPIServer. Calling it on a stopped API
+// server does nothing.
 func (c *Cluster) StopAPIServer() {
 	c.mu.Lock()
 	p := c.apiServer
@@ -138,27 +141,37 @@ func (c *Cluster) StopAPIServer() {
 // with its UID and resourceVersion. It fails if the API server is running,
 // or if another program took the port in the meantime.
 func (c *Cluster) StartAPIServer(ctx context.Context) error {
+	if err := c.restartAPIServer(); err != nil {
+		return fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	if err := c.waitReady(ctx); err != nil {
+		return fmt.Errorf("cluster %s: restarting the API server: %w", c.Name, err)
+	}
+	return nil
+}
+
+// restartAPIServer starts a new kube-apiserver process in place of the
+// stopped one, unless the cluster itself is being stopped.
+func (c *Cluster) restartAPIServer() error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	old := c.apiServer
-	c.mu.Unlock()
-	if old == nil || !old.Exited() {
-		return fmt.Errorf("cluster %s: the API server is running; call StopAPIServer first", c.Name)
+	switch {
+	case c.stopped:
+		return errors.New("the cluster has been stopped")
+	case old == nil || !old.Exited():
+		return errors.New("the API server is running; call StopAPIServer first")
 	}
 	p, err := StartProcess("kube-apiserver", c.bin.KubeAPIServer, c.apiServerArgs(), old.logPath)
 	if err != nil {
-		return fmt.Errorf("cluster %s: %w", c.Name, err)
+		return err
 	}
-	c.mu.Lock()
 	for i, q := range c.processes {
 		if q == old {
 			c.processes[i] = p
 		}
 	}
 	c.apiServer = p
-	c.mu.Unlock()
-	if err := c.waitReady(ctx); err != nil {
-		return fmt.Errorf("cluster %s: restarting the API server: %w", c.Name, err)
-	}
 	return nil
 }
 

@@ -42,7 +42,7 @@ func TestUpAndDownAreIdempotentAndLeaveNothingBehind(t *testing.T) {
 	}
 	t.Cleanup(func() { _, _ = exec.Command(bin, "down", "--dir", dir).CombinedOutput() })
 
-	out := fleetCmd("up", "--members", "1")
+	out := fleetCmd("up", "--members", "1", "--nodes", "1")
 	for _, want := range []string{"local fleet ready in", "contexts: host, member1", "export KUBECONFIG="} {
 		if !strings.Contains(out, want) {
 			t.Errorf("up printed no %q:\n%s", want, out)
@@ -59,6 +59,15 @@ func TestUpAndDownAreIdempotentAndLeaveNothingBehind(t *testing.T) {
 		r := testkit.Kubectl(t, filepath.Join(dir, "kubeconfig"), nil, "--context", ctx, "get", "namespace", "default", "-o", "name")
 		if r.Err != nil || strings.TrimSpace(r.Stdout) != "namespace/default" {
 			t.Errorf("kubectl --context %s get namespace default: %v\n%s%s", ctx, r.Err, r.Stdout, r.Stderr)
+		}
+	}
+	// Each cluster has its simulated node, Ready (kube-scheduler runs as a
+	// process of the fleet, so the check for leftovers below covers it).
+	for _, ctx := range []string{"host", "member1"} {
+		r := testkit.Kubectl(t, filepath.Join(dir, "kubeconfig"), nil, "--context", ctx, "get", "nodes",
+			"-o", `jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{end}`)
+		if want := ctx + "-node1=True"; r.Err != nil || strings.TrimSpace(r.Stdout) != want {
+			t.Errorf("kubectl --context %s get nodes: want %s, got %v\n%s%s", ctx, want, r.Err, r.Stdout, r.Stderr)
 		}
 	}
 	// The control plane runs: the member is joined and ready, and the default
