@@ -274,3 +274,80 @@ func TestNotReadyError(t *testing.T) {
 		t.Errorf("error = %v, want %q", err, want)
 	}
 }
+
+func TestClustersTableOtherKinds(t *testing.T) {
+	kind := func(group, k string) Type { return Type{Target: schema.GroupKind{Group: group, Kind: k}} }
+	tests := []struct {
+		name   string
+		t      Type
+		object Object
+		want   []string
+	}{
+		{
+			name: "daemonset counts pods",
+			t:    kind("apps", "DaemonSet"),
+			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{
+				{Name: "a", RemoteStatus: raw(`{"observedGeneration":1,"desiredNumberScheduled":2,"numberReady":1,"updatedNumberScheduled":2}`)}}}},
+			want: []string{"a", "ok", "1/2", none, none, "1/2 ready, 2 up-to-date"},
+		},
+		{
+			name: "job running",
+			t:    kind("batch", "Job"),
+			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{
+				{Name: "a", RemoteStatus: raw(`{"active":1}`)}}}},
+			want: []string{"a", "ok", "False", none, none, "not finished (1 active)"},
+		},
+		{
+			name:   "load balancer pending",
+			t:      kind("", "Service"),
+			object: Object{ServiceType: corev1.ServiceTypeLoadBalancer, Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{{Name: "a", RemoteStatus: raw(`{"loadBalancer":{}}`)}}}},
+			want:   []string{"a", "ok", "False", none, none, "the load balancer has no ingress point yet"},
+		},
+		{
+			name:   "configmap exists",
+			t:      kind("", "ConfigMap"),
+			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{{Name: "a", RemoteStatus: raw(`{}`)}}}},
+			want:   []string{"a", "ok", "True", none, none, ""},
+		},
+		{
+			name:   "status not collected",
+			t:      kind("", "ConfigMap"),
+			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{{Name: "a"}}}},
+			want:   []string{"a", "ok", none, none, none, ""},
+		},
+	}
+	for _, tt := range tests {
+		rows := ClustersTable(tt.t, tt.object).Rows
+		if len(rows) != 1 {
+			t.Fatalf("%s: %d rows", tt.name, len(rows))
+		}
+		var got []string
+		for _, c := range rows[0] {
+			got = append(got, c.Text)
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s: row = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		o       Options
+		wantErr string
+	}{
+		{Options{}, ""},
+		{Options{TypeName: "deploy", Output: "wide", Watch: true}, ""},
+		{Options{Output: "name"}, `Invalid value for --output: "name"`},
+		{Options{Watch: true}, "--watch needs a TYPE"},
+		{Options{TypeName: "deploy", Watch: true, FailIfNotReady: true}, "cannot be used together"},
+		{Options{TypeName: "deploy", Watch: true, Output: "json"}, "cannot be used with -o json"},
+		{Options{TypeName: "deploy", Name: "web", AllNamespaces: true}, "--all-namespaces cannot be used with NAME"},
+	}
+	for _, tt := range tests {
+		err := tt.o.Validate()
+		if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("Validate(%+v) = %v, want %q", tt.o, err, tt.wantErr)
+		}
+	}
+}
