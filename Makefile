@@ -127,13 +127,16 @@ local-down: $(BIN)/fleet ## Stop the local fleet (idempotent)
 
 ##@ Demo
 
+# The demo's pods run on one simulated node per cluster unless NODES says otherwise.
+DEMO_NODES := $(if $(filter-out 0,$(NODES)),$(NODES),1)
+
 .PHONY: demo
 demo: ## Build what is missing, start a fresh local federation and walk the quickstart with real commands (leaves it running)
 	@echo ">> demo 1/3: building what is missing (about 20 min on a fresh machine, each long build announces itself; seconds afterwards)"
 	@$(MAKE) --no-print-directory tools build $(BIN)/fleet $(BIN)/demo
-	@echo ">> demo 2/3: a fresh local federation: host + $(MEMBERS) members, webhook and syncer (a running one is restarted)"
+	@echo ">> demo 2/3: a fresh local federation: host + $(MEMBERS) members with $(DEMO_NODES) simulated node(s) each, webhook and syncer (a running one is restarted)"
 	@$(BIN)/fleet down --dir $(LOCAL)
-	@$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS)
+	@$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS) --nodes $(DEMO_NODES)
 	@echo ">> demo 3/3: the quickstart"
 	@$(BIN)/demo --kubeconfig $(LOCAL)/kubeconfig --bin-dir $(BIN)
 

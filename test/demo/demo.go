@@ -219,7 +219,6 @@ var (
 	secrets          = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 	deployments      = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 	federatedSecrets = schema.GroupVersionResource{Group: "types.kubefed.io", Version: "v1beta1", Resource: "federatedsecrets"}
-	schedulingPrefs  = schema.GroupVersionResource{Group: "scheduling.kubefed.io", Version: "v1alpha1", Resource: "replicaschedulingpreferences"}
 )
 
 const (
@@ -300,8 +299,7 @@ func overrideReplicas(ctx context.Context, d *driver) error {
 
 // schedulingPreference federates a Deployment and gives it a
 // ReplicaSchedulingPreference that spreads 6 replicas 2:1 over the first
-// two members. The webhook validates it on admission; the syncer's
-// scheduling controller (being built) rewrites the replicas.
+// two members: the syncer writes 4 and 2 into the members' Deployments.
 func schedulingPreference(ctx context.Context, d *driver) error {
 	first, second := d.cfg.Members[0], d.cfg.Members[1]
 	if _, err := d.run(ctx, "-n", Namespace, "create", "deployment", "scaled", "--image="+demoImage, "--replicas=1"); err != nil {
@@ -325,13 +323,17 @@ spec:
 	if _, err := d.runInput(ctx, rsp, "apply", "-f", "-"); err != nil {
 		return err
 	}
-	if _, err := d.run(ctx, "-n", Namespace, "get", "rsp", "scaled"); err != nil {
+	if err := d.expect(ctx, fmt.Sprintf("deployment scaled has 4 replicas in %s and 2 in %s", first, second), func(ctx context.Context) error {
+		want := map[string]int64{first: 4, second: 2}
+		for _, m := range d.cfg.Members[2:] {
+			want[m] = 0
+		}
+		return d.replicasAre(ctx, "scaled", want)
+	}); err != nil {
 		return err
 	}
-	return d.expect(ctx, "ReplicaSchedulingPreference scaled is stored", func(ctx context.Context) error {
-		_, err := d.get(ctx, d.cfg.Host, schedulingPrefs, Namespace, "scaled")
-		return err
-	})
+	_, err := d.run(ctx, "-n", Namespace, "get", "rsp", "scaled")
+	return err
 }
 
 func policyRejects(ctx context.Context, d *driver) error {
