@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -86,7 +87,8 @@ type Options struct {
 	NoHeaders bool
 	// FailIfNotReady is --fail-if-not-ready.
 	FailIfNotReady bool
-	// Colour prints coloured cells; set when stdout is a terminal.
+	// Colour prints coloured cells; set when stdout is a terminal and
+	// NO_COLOR is not set.
 	Colour bool
 	// Now is the clock of the AGE columns.
 	Now func() time.Time
@@ -137,7 +139,7 @@ func (o *Options) Complete(_ *cobra.Command, args []string) error {
 	if o.namespace, err = o.flags.Namespace(); err != nil {
 		return err
 	}
-	o.Colour = term.TTY{Out: o.streams.Out}.IsTerminalOut()
+	o.Colour = term.TTY{Out: o.streams.Out}.IsTerminalOut() && os.Getenv("NO_COLOR") == ""
 	return nil
 }
 
