@@ -114,3 +114,24 @@ func createBenchObject(i int) error {
 	}
 	return host.Status().Update(ctx, u)
 }
+
+// BenchmarkFleetStatus2000Objects times `kubectl fed status` (the fleet
+// view, which lists the federated objects of every enabled type) with the
+// same 2,000 FederatedDeployments.
+func BenchmarkFleetStatus2000Objects(b *testing.B) {
+	setUp(b)
+	createBenchObjects(b)
+	var total time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		out := mustFed(b, "status")
+		total += time.Since(start)
+		if !strings.Contains(out, "STATE") {
+			b.Fatalf("kubectl fed status printed no states:\n%s", out)
+		}
+	}
+	per := total / time.Duration(b.N)
+	b.ReportMetric(per.Seconds(), "s/status")
+	fmt.Printf("kubectl fed status (fleet view) with %d federated objects: %s\n", benchObjects, per.Round(time.Millisecond))
+}
