@@ -181,6 +181,7 @@ func Plan(in Input) Result {
 		res.Reasons[c.name] = c.reason()
 	}
 	if !in.Rebalance {
+		explainCurrent(in, res)
 		for name, n := range overflow {
 			if n = min(n, remaining); n > 0 {
 				overflow[name] = n
@@ -190,6 +191,25 @@ func Plan(in Input) Result {
 		}
 	}
 	return res
+}
+
+// explainCurrent keeps the reason "current" only for clusters that got
+// more than a plan free to move replicas would give them; the others got
+// their number for the reason that plan says.
+func explainCurrent(in Input, res Result) {
+	var free Result
+	for name, reason := range res.Reasons {
+		if reason != ReasonCurrent {
+			continue
+		}
+		if free.Plan == nil {
+			in.Rebalance = true
+			free = Plan(in)
+		}
+		if res.Plan[name] <= free.Plan[name] {
+			res.Reasons[name] = free.Reasons[name]
+		}
+	}
 }
 
 // distribute runs the weighted passes over the clusters (in their sorted

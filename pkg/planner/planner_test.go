@@ -137,6 +137,10 @@ func TestReasons(t *testing.T) {
 			map[string]Reason{"A": ReasonCapacity, "B": ReasonMin}},
 		{"current kept", Input{TotalReplicas: 50, Clusters: abc, Current: counts{"C": 30}},
 			map[string]Reason{"A": ReasonWeight, "B": ReasonWeight, "C": ReasonCurrent}},
+		{"current equal to the weighted share", Input{TotalReplicas: 6, Clusters: ab, Current: counts{"A": 3, "B": 3}},
+			map[string]Reason{"A": ReasonWeight, "B": ReasonWeight}},
+		{"current below the weighted share", Input{TotalReplicas: 6, Clusters: ab, Current: counts{"A": 1, "B": 5}},
+			map[string]Reason{"A": ReasonWeight, "B": ReasonCurrent}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

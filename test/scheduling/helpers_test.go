@@ -157,7 +157,7 @@ func waitMemberReplicas(t *testing.T, k kind, cluster, namespace, name string, n
 			return false, err
 		}
 		got, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
-		return got == n, fmt.Errorf("spec.replicas %d", got)
+		return check(got == n, "spec.replicas %d", got)
 	})
 }
 
@@ -263,8 +263,16 @@ func waitReady(t *testing.T, k kind, cluster, namespace, name string, n int64) {
 			return false, err
 		}
 		got, _, _ := unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
-		return got == n, fmt.Errorf("readyReplicas %d", got)
+		return check(got == n, "readyReplicas %d", got)
 	})
 }
 
 func sortedKeys(m map[string]int64) []string { return slices.Sorted(maps.Keys(m)) }
+
+// check is a poll result: done when ok, otherwise the error says what was seen.
+func check(ok bool, format string, args ...any) (bool, error) {
+	if ok {
+		return true, nil
+	}
+	return false, fmt.Errorf(format, args...)
+}

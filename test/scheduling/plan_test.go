@@ -2,7 +2,6 @@ package scheduling
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,7 +76,7 @@ member2   2         2         -          -          weight
 	var last testkit.Result
 	testkit.Eventually(t, "kubectl fed plan rsp web to show the running replicas", func(context.Context) (bool, error) {
 		last = fed(t, "plan", "rsp", "web", "-n", ns)
-		return last.Err == nil && last.Stdout == want, fmt.Errorf("err %v, stdout:\n%s\nstderr: %s", last.Err, last.Stdout, last.Stderr)
+		return check(last.Err == nil && last.Stdout == want, "err %v, stdout:\n%s\nstderr: %s", last.Err, last.Stdout, last.Stderr)
 	})
 	r := fed(t, "plan", "rsp", "web", "-n", ns, "-o", "yaml")
 	if wantYAML := "overflow: {}\nplan:\n  member1: 4\n  member2: 2\n"; r.Err != nil || r.Stdout != wantYAML {

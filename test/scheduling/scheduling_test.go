@@ -52,7 +52,7 @@ func TestReferenceCases(t *testing.T) {
 					}
 					cond := meta(status.Conditions)
 					ok := fmt.Sprint(got) == fmt.Sprint(tc.want) && cond != nil && cond.Status == metav1.ConditionTrue && cond.Reason == v1alpha1.ReasonAllPlaced
-					return ok, fmt.Errorf("status %+v", status)
+					return check(ok, "status %+v", status)
 				})
 			})
 		}
@@ -113,7 +113,7 @@ func TestOtherOverridesSurvive(t *testing.T) {
 			return false, err
 		}
 		replicas, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
-		return obj.GetLabels()["tier"] == "gold" && replicas == 5, fmt.Errorf("labels %v replicas %d", obj.GetLabels(), replicas)
+		return check(obj.GetLabels()["tier"] == "gold" && replicas == 5, "labels %v replicas %d", obj.GetLabels(), replicas)
 	})
 }
 
@@ -197,7 +197,7 @@ func TestCapacity(t *testing.T) {
 				sawCapacity = true
 			}
 		}
-		return sawPlan && sawCapacity, fmt.Errorf("placed %v, status %+v", placed, status.Clusters)
+		return check(sawPlan && sawCapacity, "placed %v, status %+v", placed, status.Clusters)
 	})
 	if err != nil {
 		t.Fatalf("waiting for the unschedulable replica to move to member2 with member1's capacity in the status: %v", err)
