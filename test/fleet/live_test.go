@@ -175,6 +175,41 @@ func TestLiveFleet(t *testing.T) {
 	}
 }
 
+// BenchmarkPodsReadyOnSimulatedNodes measures how long a Deployment of 50
+// replicas takes from creation to readyReplicas=50 on one cluster with 3
+// simulated nodes: kube-controller-manager creates the pods,
+// kube-scheduler binds them and the simulator reports them Running and
+// Ready.
+func BenchmarkPodsReadyOnSimulatedNodes(b *testing.B) {
+	const replicas = 50
+	unlock, err := fleet.LockForTests()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unlock()
+	ctx := context.Background()
+	f := fleet.ForTest(b, fleet.Options{Clusters: fleet.ClusterNames(0), Nodes: 3})
+	client := testkit.Clientset(b, f.Host().RESTConfig())
+	var total time.Duration
+	for b.Loop() {
+		ns := testkit.CreateNamespace(b, client, "bench-")
+		started := time.Now()
+		waitReadyReplicas(b, client, createDeployment(ctx, b, client, ns, "web", replicas, nil), replicas)
+		total += time.Since(started)
+		// Free the nodes for the next round: the simulator finishes the
+		// deletions, so the namespace goes away quickly.
+		if err := client.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		testkit.Eventually(b, "namespace "+ns+" to be deleted", func(ctx context.Context) (bool, error) {
+			_, err := client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+			return apierrors.IsNotFound(err), nil
+		})
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/50-pods-ready")
+	b.ReportMetric(float64(replicas*b.N)/total.Seconds(), "pods-ready/s")
+}
+
 func testAPIServerRestart(ctx context.Context, t *testing.T, c *fleet.Cluster) {
 	client := testkit.Clientset(t, c.RESTConfig())
 	before, err := client.CoreV1().ConfigMaps(metav1.NamespaceDefault).Create(ctx, &corev1.ConfigMap{
@@ -267,7 +302,7 @@ func nodesHealthy(ctx context.Context, client kubernetes.Interface, names []stri
 	return nil
 }
 
-func createDeployment(ctx context.Context, t *testing.T, client kubernetes.Interface, ns, name string, replicas int32, requests corev1.ResourceList) *appsv1.Deployment {
+func createDeployment(ctx context.Context, t testing.TB, client kubernetes.Interface, ns, name string, replicas int32, requests corev1.ResourceList) *appsv1.Deployment {
 	t.Helper()
 	labels := map[string]string{"app": name}
 	d, err := client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
@@ -289,7 +324,7 @@ func createDeployment(ctx context.Context, t *testing.T, client kubernetes.Inter
 	return d
 }
 
-func waitReadyReplicas(t *testing.T, client kubernetes.Interface, d *appsv1.Deployment, want int32) {
+func waitReadyReplicas(t testing.TB, client kubernetes.Interface, d *appsv1.Deployment, want int32) {
 	t.Helper()
 	testkit.Eventually(t, fmt.Sprintf("deployment %s/%s to have %d ready replicas", d.Namespace, d.Name, want), func(ctx context.Context) (bool, error) {
 		current, err := client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
@@ -303,7 +338,7 @@ func waitReadyReplicas(t *testing.T, client kubernetes.Interface, d *appsv1.Depl
 	})
 }
 
-func listPods(ctx context.Context, t *testing.T, client kubernetes.Interface, ns string) []corev1.Pod {
+func listPods(ctx context.Context, t testing.TB, client kubernetes.Interface, ns string) []corev1.Pod {
 	t.Helper()
 	pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
