@@ -385,7 +385,7 @@ spec:
 }
 
 func showStatus(ctx context.Context, d *driver) error {
-	if err := d.expect(ctx, "kubectl fed status reports my-cm propagated and ready", func(ctx context.Context) error {
+	if err := d.expect(ctx, "kubectl fed status --fail-if-not-ready passes for ConfigMap my-cm", func(ctx context.Context) error {
 		cmd := exec.CommandContext(ctx, filepath.Join(d.cfg.BinDir, "kubectl"), "fed", "status", "configmap", "my-cm", "-n", Namespace, "--fail-if-not-ready")
 		cmd.Env = append(os.Environ(), d.env...)
 		out, err := cmd.CombinedOutput()
