@@ -48,7 +48,7 @@ func TestSyncerServiceAccountPropagates(t *testing.T) {
 				ok++
 			}
 		}
-		return propagated && ok == len(shared.Members()), fmt.Errorf("status %+v", status)
+		return holds(propagated && ok == len(shared.Members()), "status %+v", status)
 	})
 	testkit.Eventually(t, "the syncer's status of FederatedTypeConfig configmaps and of the KubeFedClusters", func(context.Context) (bool, error) {
 		ftc := getHost(t, "-n", kubefedNamespace, "federatedtypeconfig", "configmaps")
@@ -59,7 +59,7 @@ func TestSyncerServiceAccountPropagates(t *testing.T) {
 				return false, fmt.Errorf("KubeFedCluster %s is not Ready: %v", m.Name, cluster.Object["status"])
 			}
 		}
-		return running == "Running", fmt.Errorf("propagationController %q", running)
+		return holds(running == "Running", "propagationController %q", running)
 	})
 	lease := getHost(t, "-n", kubefedNamespace, "lease", "kubectl-fed-syncer")
 	if holder, _, _ := unstructured.NestedString(lease.Object, "spec", "holderIdentity"); holder == "" {
@@ -120,7 +120,7 @@ spec:
 	testkit.Eventually(t, "the webhook to write the policy's status", func(context.Context) (bool, error) {
 		p := getHost(t, "-n", ns, "federationpolicy", "at-most-one")
 		observed, _, _ := unstructured.NestedInt64(p.Object, "status", "observedGeneration")
-		return observed == p.GetGeneration(), fmt.Errorf("status %v", p.Object["status"])
+		return holds(observed == p.GetGeneration(), "status %v", p.Object["status"])
 	})
 	lease := getHost(t, "-n", kubefedNamespace, "lease", "kubectl-fed-webhook")
 	if holder, _, _ := unstructured.NestedString(lease.Object, "spec", "holderIdentity"); holder == "" {
@@ -150,4 +150,12 @@ func hasCondition(obj *unstructured.Unstructured, conditionType, status string) 
 		}
 	}
 	return false
+}
+
+// holds is the result of a polled condition: done, or not yet and why.
+func holds(ok bool, format string, args ...any) (bool, error) {
+	if ok {
+		return true, nil
+	}
+	return false, fmt.Errorf(format, args...)
 }
