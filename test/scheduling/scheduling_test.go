@@ -85,7 +85,7 @@ func TestOtherOverridesSurvive(t *testing.T) {
 	setUp(t)
 	ns := newNamespace(t)
 	overrides := []any{
-		object{"clusterName": "member1", "clusterOverrides": []any{object{"path": "/metadata/labels", "value": object{"tier": "gold"}}}},
+		object{"clusterName": "member1", "clusterOverrides": []any{object{"op": "add", "path": "/spec/minReadySeconds", "value": int64(5)}}},
 		object{"clusterName": "member2", "clusterOverrides": []any{
 			object{"path": "/spec/replicas", "value": int64(9)},
 			object{"path": "/metadata/annotations", "value": object{"note": "kept"}}}},
@@ -102,18 +102,19 @@ func TestOtherOverridesSurvive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"member1": `/metadata/labels={"tier":"gold"};`, "member2": `/metadata/annotations={"note":"kept"};`}
+	want := map[string]string{"member1": `/spec/minReadySeconds=5;`, "member2": `/metadata/annotations={"note":"kept"};`}
 	if fmt.Sprint(others) != fmt.Sprint(want) {
 		t.Errorf("other overrides = %v, want %v", others, want)
 	}
 	dyn := memberDynamic(t, "member1")
-	testkit.Eventually(t, "the label override in member1", func(ctx context.Context) (bool, error) {
+	testkit.Eventually(t, "member1's own override and planned replicas", func(ctx context.Context) (bool, error) {
 		obj, err := dyn.Resource(deployments.member).Namespace(ns).Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
 			return false, err
 		}
 		replicas, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
-		return check(obj.GetLabels()["tier"] == "gold" && replicas == 5, "labels %v replicas %d", obj.GetLabels(), replicas)
+		minReady, _, _ := unstructured.NestedInt64(obj.Object, "spec", "minReadySeconds")
+		return check(minReady == 5 && replicas == 5, "minReadySeconds %d replicas %d", minReady, replicas)
 	})
 }
 
