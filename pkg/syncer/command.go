@@ -200,14 +200,24 @@ func (o *Options) Run(ctx context.Context) error {
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	if err := (&scheduling.Reconciler{Client: mgr.GetClient(), Host: host, Directory: directory, KubeFedNamespace: o.KubeFedNamespace,
-		UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration}).SetupWithManager(mgr); err != nil {
-		return err
+	// The feature gates turn the scheduling and propagation controllers
+	// off, as KubeFed's did; cluster health always runs.
+	if spec.GateEnabled(corev1beta1.SchedulerPreferences) {
+		if err := (&scheduling.Reconciler{Client: mgr.GetClient(), Host: host, Directory: directory, KubeFedNamespace: o.KubeFedNamespace,
+			UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+	} else {
+		log.Info("ReplicaSchedulingPreferences are not acted on: the SchedulerPreferences feature gate is Disabled")
 	}
-	if err := (&typeconfig.Reconciler{
-		Client: mgr.GetClient(), Engine: engine, KubeFedNamespace: o.KubeFedNamespace, ClusterScoped: clusterScoped,
-	}).SetupWithManager(mgr); err != nil {
-		return err
+	if spec.GateEnabled(corev1beta1.PushReconciler) {
+		if err := (&typeconfig.Reconciler{
+			Client: mgr.GetClient(), Engine: engine, KubeFedNamespace: o.KubeFedNamespace, ClusterScoped: clusterScoped,
+		}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+	} else {
+		log.Info("nothing is propagated: the PushReconciler feature gate is Disabled")
 	}
 	log.Info("starting", "version", version.Get().GitVersion, "namespace", o.KubeFedNamespace, "scope", spec.Scope, "workers", workers)
 	return mgr.Start(ctx)
