@@ -68,6 +68,13 @@ func TestMain(m *testing.M) {
 	for _, p := range processes {
 		p.Stop()
 	}
+	if control.logs != "" {
+		if code == 0 {
+			_ = os.RemoveAll(control.logs)
+		} else {
+			fmt.Fprintln(os.Stderr, "control-plane logs kept in", control.logs)
+		}
+	}
 	os.Exit(code)
 }
 
