@@ -1,0 +1,63 @@
+package propagation
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	corev1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1alpha1"
+)
+
+// VersionName is the name of the PropagatedVersion (or
+// ClusterPropagatedVersion) of a federated object: the lowercase target kind
+// and the federated object's name, e.g. "configmap-foo" (reference §1.6).
+func VersionName(targetKind, federatedName string) string {
+	return strings.ToLower(targetKind) + "-" + federatedName
+}
+
+// ObjectVersion is the version KubeFed records for a member object:
+// "gen:<generation>" when the object has a generation, else
+// "rv:<resourceVersion>".
+func ObjectVersion(obj *unstructured.Unstructured) string {
+	if gen := obj.GetGeneration(); gen != 0 {
+		return "gen:" + strconv.FormatInt(gen, 10)
+	}
+	return "rv:" + obj.GetResourceVersion()
+}
+
+// VersionStatus is the status of a federated object's PropagatedVersion:
+// md5 hashes of its template and overrides as KubeFed computes them, and
+// the member objects' versions sorted by cluster name.
+func VersionStatus(fed *unstructured.Unstructured, clusterVersions map[string]string) corev1alpha1.PropagatedVersionStatus {
+	var out corev1alpha1.PropagatedVersionStatus
+	if spec, found, _ := unstructured.NestedMap(fed.Object, "spec"); found {
+		if template, ok := spec["template"]; ok && template != nil {
+			out.TemplateVersion = hashJSON(template)
+		}
+		out.OverridesVersion = hashJSON(map[string]interface{}{"overrides": spec["overrides"]})
+	}
+	for cluster, version := range clusterVersions {
+		out.ClusterVersions = append(out.ClusterVersions, corev1alpha1.ClusterObjectVersion{ClusterName: cluster, Version: version})
+	}
+	slices.SortFunc(out.ClusterVersions, func(a, b corev1alpha1.ClusterObjectVersion) int {
+		return strings.Compare(a.ClusterName, b.ClusterName)
+	})
+	return out
+}
+
+// hashJSON is the md5 hex of encoding/json's Encoder output for v: sorted
+// map keys, HTML escaping and a trailing newline.
+func hashJSON(v interface{}) string {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return "" // unreachable for values decoded from JSON
+	}
+	sum := md5.Sum(buf.Bytes())
+	return hex.EncodeToString(sum[:])
+}
