@@ -92,15 +92,7 @@ func NewCmdJoin(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 		Example:           joinExample,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: flags.CompleteFirstArgContexts,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.ClusterContext, "cluster-context", "", "Kubeconfig context of the joining cluster (default CLUSTER_NAME)")

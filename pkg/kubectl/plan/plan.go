@@ -96,15 +96,7 @@ func NewCmdPlan(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 			}
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "File holding the ReplicaSchedulingPreference to plan offline; - reads stdin")

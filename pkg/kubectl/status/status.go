@@ -106,15 +106,7 @@ func NewCmdStatus(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 		Example:           statusExample,
 		Args:              cobra.MaximumNArgs(2),
 		ValidArgsFunction: flags.CompleteTypes,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "", "Output format. One of: wide|json|yaml")
