@@ -19,12 +19,12 @@ func TestDemo(t *testing.T) {
 		members = append(members, m.Name)
 	}
 	err := demo.Run(context.Background(), demo.Config{
-		Kubeconfig: shared.KubeconfigPath(), Host: fleet.HostName, Members: members, BinDir: control.bin, Out: &out,
+		Kubeconfig: shared.KubeconfigPath(), Host: fleet.HostName, Members: members, BinDir: control.Bin, Out: &out,
 	})
 	t.Log("demo output:\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	noDenials(t, control.syncerLog)
-	noDenials(t, control.webhookLog)
+	NoDenials(t, control.SyncerLog)
+	NoDenials(t, control.WebhookLog)
 }

@@ -50,7 +50,7 @@ func TestApplyDryRun(t *testing.T) {
 	}
 	for _, v := range variants {
 		t.Run(filepath.Base(v), func(t *testing.T) {
-			r := control.dryRuns[v]
+			r := control.DryRuns[v]
 			if r.Err != nil {
 				t.Fatalf("kubectl apply -k %s --dry-run=server: %v\n%s%s", v, r.Err, r.Stdout, r.Stderr)
 			}
@@ -73,7 +73,7 @@ func TestVariantsDiffer(t *testing.T) {
 	bin := binDir(t)
 	built := map[string][]map[string]any{}
 	for _, v := range variants {
-		docs, err := render(root, bin, v)
+		docs, err := Render(root, bin, v)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestVariantsDiffer(t *testing.T) {
 	hooks, _, _ := unstructured.NestedSlice(vwc.Object, "webhooks")
 	for _, h := range hooks {
 		ns, _, _ := unstructured.NestedString(h.(map[string]any), "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
-		if ns != kubefedNamespace {
+		if ns != KubeFedNamespace {
 			t.Errorf("namespaced overlay: webhook %v selects namespace %q", h.(map[string]any)["name"], ns)
 		}
 	}
