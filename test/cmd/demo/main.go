@@ -57,7 +57,7 @@ func run(kubeconfig, binDir string, timeout time.Duration) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Printf("the demo runs these commands with:\n  export KUBECONFIG=%s PATH=%s:$PATH\n", kubeconfig, binDir)
+	fmt.Printf("the demo runs these commands with:\n  export KUBECONFIG=%s PATH=$PWD/%s:$PATH\n", kubeconfig, binDir)
 	if err := demo.Run(ctx, demo.Config{Kubeconfig: absConfig, Host: fleet.HostName, Members: members, BinDir: absBin, Out: os.Stdout, Timeout: timeout}); err != nil {
 		return err
 	}
