@@ -5,13 +5,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 
@@ -125,64 +123,36 @@ func copyFile(from, to string, mode os.FileMode) error {
 	return os.WriteFile(to, data, mode)
 }
 
-// pluginEnv puts the test build of kubectl-fed (and kubectl) on PATH and
-// selects a kubeconfig.
-func pluginEnv(t testing.TB, kubeconfig string) []string {
-	t.Helper()
-	bin, err := fleet.BinDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []string{
-		"PATH=" + build.binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"KUBECONFIG=" + kubeconfig,
-		"HOME=" + t.TempDir(),
-	}
+// plugin runs the test build of kubectl-fed through kubectl's plugin
+// dispatch, with the fleet's kubeconfig.
+func plugin() testkit.Plugin {
+	return testkit.Plugin{BinDir: build.binDir, Kubeconfig: shared.KubeconfigPath()}
 }
 
-// fed runs `kubectl fed ARGS --context host` through kubectl's plugin
-// dispatch, with the fleet's kubeconfig.
-func fed(t testing.TB, args ...string) testkit.Result {
-	t.Helper()
-	return fedWith(t, shared.KubeconfigPath(), args...)
-}
+// pluginEnv puts the test build of kubectl-fed (and kubectl) on PATH and
+// selects a kubeconfig.
+func pluginEnv(t testing.TB, kubeconfig string) []string { return plugin().Env(t, kubeconfig) }
+
+// fed runs `kubectl fed ARGS --context host`.
+func fed(t testing.TB, args ...string) testkit.Result { return plugin().Run(t, args...) }
 
 // fedWith is fed with another kubeconfig.
 func fedWith(t testing.TB, kubeconfig string, args ...string) testkit.Result {
-	t.Helper()
-	return testkit.KubectlEnv(t, pluginEnv(t, kubeconfig), append(append([]string{"fed"}, args...), "--context", fleet.HostName)...)
+	return plugin().RunWith(t, kubeconfig, args...)
 }
 
 // mustFed is fed that fails the test unless the command succeeds, and
 // returns its standard output.
-func mustFed(t testing.TB, args ...string) string {
-	t.Helper()
-	r := fed(t, args...)
-	if r.Err != nil {
-		t.Fatalf("kubectl fed %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Err, r.Stdout, r.Stderr)
-	}
-	return r.Stdout
-}
+func mustFed(t testing.TB, args ...string) string { return plugin().MustRun(t, args...) }
 
 // mustFail checks an error case: exit code 1, nothing on standard output,
 // and every fragment in the message on standard error.
 func mustFail(t testing.TB, r testkit.Result, fragments ...string) {
 	t.Helper()
-	var exit *exec.ExitError
-	if r.Err == nil {
-		t.Fatalf("command succeeded, want an error\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
-	}
-	if !errors.As(r.Err, &exit) || exit.ExitCode() != 1 {
-		t.Errorf("command ended with %v, want exit code 1", r.Err)
-	}
-	if r.Stdout != "" {
+	if r.Err != nil && r.Stdout != "" {
 		t.Errorf("an error printed to stdout:\n%s", r.Stdout)
 	}
-	for _, f := range fragments {
-		if !strings.Contains(r.Stderr, f) {
-			t.Errorf("stderr lacks %q:\n%s", f, r.Stderr)
-		}
-	}
+	testkit.MustFail(t, r, fragments...)
 }
 
 // clusterClient returns a client of a fleet cluster that knows the KubeFed

@@ -7,7 +7,6 @@ package status
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -125,51 +124,27 @@ func setUp(t testing.TB) {
 
 var enableOnce sync.Once
 
-// pluginEnv puts the test build of kubectl-fed and the pinned kubectl on
-// PATH and selects the fleet's kubeconfig.
-func pluginEnv(t testing.TB) []string {
-	t.Helper()
-	bin, err := fleet.BinDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []string{
-		"PATH=" + binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"KUBECONFIG=" + shared.KubeconfigPath(),
-		"HOME=" + t.TempDir(),
-	}
+// plugin runs the test build of kubectl-fed through kubectl's plugin
+// dispatch, with the fleet's kubeconfig.
+func plugin() testkit.Plugin {
+	return testkit.Plugin{BinDir: binDir, Kubeconfig: shared.KubeconfigPath()}
 }
 
-// fed runs `kubectl fed ARGS --context host` through kubectl's plugin
-// dispatch.
-func fed(t testing.TB, args ...string) testkit.Result {
-	t.Helper()
-	return testkit.KubectlEnv(t, pluginEnv(t), append(append([]string{"fed"}, args...), "--context", fleet.HostName)...)
-}
+// pluginEnv puts the test build of kubectl-fed and the pinned kubectl on
+// PATH and selects the fleet's kubeconfig.
+func pluginEnv(t testing.TB) []string { return plugin().Env(t, shared.KubeconfigPath()) }
+
+// fed runs `kubectl fed ARGS --context host`.
+func fed(t testing.TB, args ...string) testkit.Result { return plugin().Run(t, args...) }
 
 // mustFed is fed that fails the test unless the command succeeds, and
 // returns its standard output.
-func mustFed(t testing.TB, args ...string) string {
-	t.Helper()
-	r := fed(t, args...)
-	if r.Err != nil {
-		t.Fatalf("kubectl fed %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Err, r.Stdout, r.Stderr)
-	}
-	return r.Stdout
-}
+func mustFed(t testing.TB, args ...string) string { return plugin().MustRun(t, args...) }
 
 // mustFail checks an error: exit code 1 and every fragment on stderr.
 func mustFail(t testing.TB, r testkit.Result, fragments ...string) {
 	t.Helper()
-	var exit *exec.ExitError
-	if !errors.As(r.Err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("command ended with %v, want exit code 1\nstdout:\n%s\nstderr:\n%s", r.Err, r.Stdout, r.Stderr)
-	}
-	for _, f := range fragments {
-		if !strings.Contains(r.Stderr, f) {
-			t.Errorf("stderr lacks %q:\n%s", f, r.Stderr)
-		}
-	}
+	testkit.MustFail(t, r, fragments...)
 }
 
 // ages matches the values of AGE and LAST SEEN columns.
