@@ -13,6 +13,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
@@ -112,14 +113,18 @@ func prepare(ctx context.Context) error {
 
 // collectStatus turns on member status collection for an enabled type, as
 // `kubectl fed enable` does for workload types.
+// The syncer writes the FederatedTypeConfig too (finalizer, status), so a
+// conflict is retried with the newer version.
 func collectStatus(ctx context.Context, target typesv1beta1.TargetType) error {
-	ftc := &corev1beta1.FederatedTypeConfig{}
-	if err := hostClient.Get(ctx, client.ObjectKey{Namespace: kubefedNamespace, Name: target.APIResource().QualifiedName()}, ftc); err != nil {
-		return err
-	}
-	enabled := corev1beta1.StatusCollectionEnabled
-	ftc.Spec.StatusCollection = &enabled
-	return hostClient.Update(ctx, ftc)
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		ftc := &corev1beta1.FederatedTypeConfig{}
+		if err := hostClient.Get(ctx, client.ObjectKey{Namespace: kubefedNamespace, Name: target.APIResource().QualifiedName()}, ftc); err != nil {
+			return err
+		}
+		enabled := corev1beta1.StatusCollectionEnabled
+		ftc.Spec.StatusCollection = &enabled
+		return hostClient.Update(ctx, ftc)
+	})
 }
 
 // memberClient returns a typed client for a member.

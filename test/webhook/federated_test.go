@@ -22,7 +22,6 @@ import (
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/webhook"
-	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -345,20 +344,4 @@ func TestWebhookDownRefusesWrites(t *testing.T) {
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
 
-// TestManifestsAreAccepted checks that the API server accepts the
-// webhook's install manifests (server-side dry run). The namespaced variant
-// is used: the cluster variant's configurations share their names with the
-// ones this package registers by URL, and differ only in name and selector.
-func TestManifestsAreAccepted(t *testing.T) {
-	setup(t)
-	root, err := fleet.RepositoryRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := testkit.MustKubectl(t, shared.KubeconfigPath(), "apply", "--dry-run=server", "-k", filepath.Join(root, "manifests", "webhook", "namespaced"))
-	for _, want := range []string{"deployment.apps/kubefed-admission-webhook", "validations.core.kubefed.io-kube-federation-system", "mutation.core.kubefed.io-kube-federation-system"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("%s not in %s", want, out)
-		}
-	}
-}
+
