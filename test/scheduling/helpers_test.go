@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,22 +180,46 @@ func rspStatus(ctx context.Context, namespace, name string) (*v1alpha1.ReplicaSc
 	return &rsp.Status, nil
 }
 
+// podRunner plays scheduler and kubelet in a member for one namespace.
+type podRunner struct {
+	// room is how many pods the member runs (-1: unlimited).
+	room atomic.Int64
+	// hold leaves the pods beyond room Pending as they are, not yet looked
+	// at by a scheduler, instead of marking them unschedulable.
+	hold atomic.Bool
+}
+
+// holdBeyond runs at most n pods and leaves the others Pending, not yet
+// scheduled.
+func (r *podRunner) holdBeyond(n int64) {
+	r.hold.Store(true)
+	r.room.Store(n)
+}
+
+// release runs every pod.
+func (r *podRunner) release() {
+	r.room.Store(-1)
+	r.hold.Store(false)
+}
+
 // runPods plays scheduler and kubelet in a member for one namespace, as a
 // node with room for `room` pods (-1: unlimited): until the test ends, pods
 // there are marked Running and Ready while there is room, and the others
 // Pending with PodScheduled=False, reason Unschedulable, as kube-scheduler
 // leaves pods that fit nowhere. The fleet has no nodes of its own.
-func runPods(t *testing.T, cluster, namespace string, room int) {
+func runPods(t *testing.T, cluster, namespace string, room int64) *podRunner {
 	t.Helper()
 	cs := testkit.Clientset(t, shared.Cluster(cluster).RESTConfig())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	t.Cleanup(func() { cancel(); <-done })
+	r := &podRunner{}
+	r.room.Store(room)
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
 			if pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{}); err == nil {
-				place(ctx, cs.CoreV1().Pods(namespace), pods.Items, room)
+				place(ctx, cs.CoreV1().Pods(namespace), pods.Items, r.room.Load(), r.hold.Load())
 			}
 			select {
 			case <-ctx.Done():
@@ -202,12 +227,14 @@ func runPods(t *testing.T, cluster, namespace string, room int) {
 			}
 		}
 	}()
+	return r
 }
 
-// place runs pods while there is room and marks the rest unschedulable.
-// A failed write (conflict, pod gone) is retried by the next poll.
-func place(ctx context.Context, pods podStatusWriter, list []corev1.Pod, room int) {
-	running := 0
+// place runs pods while there is room and marks the rest unschedulable,
+// or with hold leaves them as they are. A failed write (conflict, pod gone)
+// is retried by the next poll.
+func place(ctx context.Context, pods podStatusWriter, list []corev1.Pod, room int64, hold bool) {
+	var running int64
 	for _, pod := range list {
 		if pod.Status.Phase == corev1.PodRunning && pod.DeletionTimestamp == nil {
 			running++
@@ -220,7 +247,7 @@ func place(ctx context.Context, pods podStatusWriter, list []corev1.Pod, room in
 			continue
 		}
 		if room >= 0 && running >= room {
-			if unschedulable(pod) {
+			if hold || unschedulable(pod) {
 				continue
 			}
 			pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
@@ -264,6 +291,24 @@ func waitReady(t *testing.T, k kind, cluster, namespace, name string, n int64) {
 		}
 		got, _, _ := unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
 		return check(got == n, "readyReplicas %d", got)
+	})
+}
+
+// waitSettled waits until a member workload asks for n replicas and
+// reports n ready for its latest spec.
+func waitSettled(t *testing.T, k kind, cluster, namespace, name string, n int64) {
+	t.Helper()
+	dyn := memberDynamic(t, cluster)
+	testkit.Eventually(t, fmt.Sprintf("%s/%s in %s settled at %d ready replicas", namespace, name, cluster, n), func(ctx context.Context) (bool, error) {
+		obj, err := dyn.Resource(k.member).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		replicas, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+		ready, _, _ := unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
+		observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+		return check(replicas == n && ready == n && observed >= obj.GetGeneration(),
+			"spec.replicas %d, readyReplicas %d, observedGeneration %d of %d", replicas, ready, observed, obj.GetGeneration())
 	})
 }
 

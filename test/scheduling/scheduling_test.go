@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/scheduling"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -166,47 +168,104 @@ func TestFailover(t *testing.T) {
 
 // TestCapacity: member1 has room for 2 pods. Of its 3 planned replicas one
 // stays unschedulable; after the 60 s window its capacity is 2 and the
-// replica moves to member2.
+// replica moves to member2 (rebalance false). The move then must hold while
+// it is under way: member1 runs its 2 and its unschedulable pod is gone, so
+// nothing shows its capacity any more, and member2 runs only 3 of its 4.
+// The test holds member2's new pod pending to keep that window open, makes
+// the controller plan in it, and checks the plan stays 2/4 (it flapped back
+// to 3/3 when the estimate was forgotten with the pod). Once member2 runs
+// its 4, the estimate is dropped and the plan still holds, by what runs.
 func TestCapacity(t *testing.T) {
 	setUp(t)
+	ctx := context.Background()
 	ns := newNamespace(t)
 	runPods(t, "member1", ns, 2)
-	runPods(t, "member2", ns, -1)
+	// member2 runs 3 pods; a 4th stays Pending until released.
+	member2 := runPods(t, "member2", ns, -1)
+	member2.holdBeyond(3)
 	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
-	create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6}))
+	rsp := newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6})
+	create(t, rsp)
 	waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 3, "member2": 3})
 	waitReady(t, deployments, "member1", ns, "web", 2)
-	// The plan and the status naming member1's capacity are written by the
-	// same pass; the capacity is forgotten once the pending pod is gone.
+
 	start := time.Now()
-	var sawPlan, sawCapacity bool
-	err := testkit.Poll(context.Background(), 2*time.Minute, func(ctx context.Context) (bool, error) {
+	moved := map[string]int64{"member1": 2, "member2": 4}
+	err := testkit.Poll(ctx, moveWait, func(ctx context.Context) (bool, error) {
 		placed, _, err := planOf(ctx, deployments, ns, "web")
 		if err != nil {
 			return false, err
 		}
-		if placed["member1"] == 2 && placed["member2"] == 4 && !sawPlan {
-			sawPlan = true
-			t.Logf("the unschedulable replica moved %s after member1 ran its 2 pods (window %s)", time.Since(start).Round(time.Second), scheduling.UnschedulableWindow)
-		}
-		status, err := rspStatus(ctx, ns, "web")
+		return check(maps.Equal(placed, moved), "placed %v", placed)
+	})
+	if err != nil {
+		t.Fatalf("waiting for the unschedulable replica to move to member2: %v", err)
+	}
+	t.Logf("the unschedulable replica moved %s after member1 ran its 2 pods (window %s)", time.Since(start).Round(time.Second), scheduling.UnschedulableWindow)
+	if elapsed := time.Since(start); elapsed < scheduling.UnschedulableWindow-15*time.Second {
+		t.Errorf("the replica moved after %s, well before the %s unschedulable window", elapsed, scheduling.UnschedulableWindow)
+	}
+	wantCapacity(t, ns, "web", "member1", 2)
+
+	// member1 at 2 of 2 with its pending pod gone, member2 at 3 of 4.
+	waitSettled(t, deployments, "member1", ns, "web", 2)
+	waitMemberReplicas(t, deployments, "member2", ns, "web", 4)
+	reconciled(t, rsp, "absent-1")
+	if placed, _, err := planOf(ctx, deployments, ns, "web"); err != nil || !maps.Equal(placed, moved) {
+		t.Fatalf("planned while the move was under way: placed %v (%v), want %v", placed, err, moved)
+	}
+	wantCapacity(t, ns, "web", "member1", 2)
+
+	member2.release()
+	waitSettled(t, deployments, "member2", ns, "web", 4)
+	reconciled(t, rsp, "absent-2")
+	if placed, _, err := planOf(ctx, deployments, ns, "web"); err != nil || !maps.Equal(placed, moved) {
+		t.Fatalf("planned once the move was done: placed %v (%v), want %v", placed, err, moved)
+	}
+	wantCapacity(t, ns, "web", "member1", -1)
+}
+
+// moveWait bounds the wait for a replica to leave a full
+// cluster: the window plus a generous margin for resyncs.
+const moveWait = scheduling.UnschedulableWindow + time.Minute
+
+// reconciled changes the RSP without changing its plan (a preference for a
+// cluster that does not exist) and waits until the controller has planned
+// that generation.
+func reconciled(t *testing.T, rsp *v1alpha1.ReplicaSchedulingPreference, absent string) {
+	t.Helper()
+	generation := touch(t, rsp, absent)
+	testkit.Eventually(t, "the RSP planned after a change", func(ctx context.Context) (bool, error) {
+		status, err := rspStatus(ctx, rsp.Namespace, rsp.Name)
 		if err != nil {
 			return false, err
 		}
-		for _, c := range status.Clusters {
-			if c.Name == "member1" && c.Capacity != nil && *c.Capacity == 2 && c.Reason == "capacity" {
-				sawCapacity = true
-			}
-		}
-		return check(sawPlan && sawCapacity, "placed %v, status %+v", placed, status.Clusters)
+		return check(status.ObservedGeneration >= generation, "observedGeneration %d, want %d", status.ObservedGeneration, generation)
 	})
+}
+
+// wantCapacity checks the capacity an RSP's status gives a cluster (-1:
+// none) and, with one, that capacity decided its replicas.
+func wantCapacity(t *testing.T, namespace, name, cluster string, want int64) {
+	t.Helper()
+	status, err := rspStatus(context.Background(), namespace, name)
 	if err != nil {
-		t.Fatalf("waiting for the unschedulable replica to move to member2 with member1's capacity in the status: %v", err)
+		t.Fatal(err)
 	}
-	if moved := time.Since(start); moved < scheduling.UnschedulableWindow-15*time.Second {
-		t.Errorf("the replica moved after %s, well before the %s unschedulable window", moved, scheduling.UnschedulableWindow)
+	for _, c := range status.Clusters {
+		if c.Name != cluster {
+			continue
+		}
+		got := int64(-1)
+		if c.Capacity != nil {
+			got = *c.Capacity
+		}
+		if got != want || (want >= 0 && c.Reason != string(planner.ReasonCapacity)) {
+			t.Errorf("status of %s: capacity %d reason %q, want capacity %d", cluster, got, c.Reason, want)
+		}
+		return
 	}
-	waitReady(t, deployments, "member2", ns, "web", 4)
+	t.Errorf("status %+v has no entry for %s", status.Clusters, cluster)
 }
 
 // TestNoWriteWhenUnchanged: once planned, the federated object's spec is

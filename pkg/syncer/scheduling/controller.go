@@ -113,94 +113,119 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if rsp.DeletionTimestamp != nil {
 		return ctrl.Result{}, nil
 	}
-	status, after, err := r.schedule(ctx, rsp)
+	out, err := r.schedule(ctx, rsp)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.writeStatus(ctx, rsp, status); err != nil {
+	// The status goes first: it records the capacity estimates the plan
+	// was made with, which the next plan starts from (Capacities). If the
+	// RSP changed meanwhile (or this reconcile read a version older than
+	// the last status written), neither is written, and the RSP is planned
+	// again from its newer version.
+	written, err := r.writeStatus(ctx, rsp, out.status)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if !written {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	if out.fed != nil {
+		if _, err := out.fedClient.Update(ctx, out.fed, metav1.UpdateOptions{}); err != nil {
+			return ctrl.Result{}, fmt.Errorf("writing the plan into %s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
+		}
+		ctrl.LoggerFrom(ctx).V(1).Info("wrote replica plan", "object", rsp.Namespace+"/"+rsp.Name, "plan", out.result)
+	}
+	after := out.after
 	if after <= 0 || after > Resync {
 		after = Resync
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
 }
 
-// schedule plans the RSP, writes the federated object if the plan changed
-// it, and returns the RSP's new status and when to look again.
-func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference) (*v1alpha1.ReplicaSchedulingPreferenceStatus, time.Duration, error) {
+// outcome is what one reconcile of an RSP decided.
+type outcome struct {
+	// status is the RSP's new status.
+	status *v1alpha1.ReplicaSchedulingPreferenceStatus
+	// fed, when set, is the federated object with the new plan, to write
+	// with fedClient.
+	fed       *unstructured.Unstructured
+	fedClient dynamic.ResourceInterface
+	result    map[string]int64
+	// after is when to look again (0: at the next resync).
+	after time.Duration
+}
+
+// schedule plans the RSP and returns the RSP's new status, the federated
+// object to write if the plan changed it, and when to look again.
+func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference) (outcome, error) {
 	status := &v1alpha1.ReplicaSchedulingPreferenceStatus{ObservedGeneration: rsp.Generation, Clusters: rsp.Status.Clusters}
 	fedGVR, targetGVR, problem, err := r.types(ctx, rsp)
 	if err != nil {
-		return nil, 0, err
+		return outcome{}, err
 	}
 	if problem != "" {
 		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonTargetNotFound, problem)
-		return status, 0, nil
+		return outcome{status: status}, nil
 	}
 	fedClient := r.Host.Resource(fedGVR).Namespace(rsp.Namespace)
 	fed, err := fedClient.Get(ctx, rsp.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonTargetNotFound,
 			fmt.Sprintf("%s %s/%s does not exist; create it with the same namespace and name as the ReplicaSchedulingPreference", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name))
-		return status, 0, nil
+		return outcome{status: status}, nil
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("reading %s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
+		return outcome{}, fmt.Errorf("reading %s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
 	}
 	spec, err := decodeSpec(fed)
 	if err != nil {
-		return nil, 0, err
+		return outcome{}, err
 	}
 	candidates, grace, err := r.candidates(ctx, spec)
 	if err != nil {
-		return nil, 0, err
+		return outcome{}, err
 	}
 	if grace > 0 {
 		// A placed cluster has just turned NotReady: keep the plan until
 		// unavailableDelay has passed, in case it comes back.
-		return &rsp.Status, grace, nil
+		return outcome{status: &rsp.Status, after: grace}, nil
 	}
 	if rsp.Spec.IntersectWithClusterSelector {
 		if candidates, err = r.intersect(ctx, rsp, spec, candidates); err != nil {
-			return nil, 0, err
+			return outcome{}, err
 		}
 	}
 	if len(candidates) == 0 {
 		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonNoCandidates, "no ready member cluster is a candidate; the placement is left as it is")
-		return status, 0, nil
+		return outcome{status: status}, nil
 	}
 
-	in := planner.Input{Preferences: rsp.Spec.Clusters, TotalReplicas: int64(rsp.Spec.TotalReplicas), Rebalance: rsp.Spec.Rebalance,
-		Key: rsp.Namespace + "/" + rsp.Name, Current: map[string]int64{}, Capacity: map[string]int64{}}
+	names := make([]string, len(candidates))
+	observed := map[string]Observation{}
 	var recheck time.Duration
-	for _, c := range candidates {
-		in.Clusters = append(in.Clusters, c.name)
+	for i, c := range candidates {
+		names[i] = c.name
 		obs, found, err := observe(ctx, c.conn.Resource(targetGVR).Namespace(rsp.Namespace), c.conn, rsp.Name)
 		if err != nil {
-			return nil, 0, fmt.Errorf("cluster %s: reading %s %s/%s: %w", c.name, targetGVR.Resource, rsp.Namespace, rsp.Name, err)
+			return outcome{}, fmt.Errorf("cluster %s: reading %s %s/%s: %w", c.name, targetGVR.Resource, rsp.Namespace, rsp.Name, err)
 		}
 		if !found {
 			continue
 		}
-		in.Current[c.name] = obs.Current
-		if obs.Capacity != nil {
-			in.Capacity[c.name] = *obs.Capacity
-		}
+		observed[c.name] = obs
 		if obs.Recheck > 0 && (recheck == 0 || obs.Recheck < recheck) {
 			recheck = obs.Recheck
 		}
 	}
+	in := PlanInput(rsp, names, observed)
 	res := planner.Plan(in)
 	result := Result(in, res)
+	out := outcome{status: status, result: result, after: recheck}
 	if Apply(spec, result) {
 		if err := encodeSpec(fed, spec); err != nil {
-			return nil, 0, err
+			return outcome{}, err
 		}
-		if _, err := fedClient.Update(ctx, fed, metav1.UpdateOptions{}); err != nil {
-			return nil, 0, fmt.Errorf("writing the plan into %s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
-		}
-		ctrl.LoggerFrom(ctx).V(1).Info("wrote replica plan", "object", rsp.Namespace+"/"+rsp.Name, "plan", result)
+		out.fed, out.fedClient = fed, fedClient
 	}
 	status.Clusters = ClusterStatuses(in, res, result)
 	if unplaced := res.Unplaced(in.TotalReplicas); unplaced > 0 {
@@ -209,7 +234,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	} else {
 		setCondition(status, rsp, metav1.ConditionTrue, v1alpha1.ReasonAllPlaced, fmt.Sprintf("all %d replicas are placed", in.TotalReplicas))
 	}
-	return status, recheck, nil
+	return out, nil
 }
 
 // types returns the federated and member resources of the RSP's target
@@ -408,17 +433,20 @@ func setCondition(status *v1alpha1.ReplicaSchedulingPreferenceStatus, rsp *v1alp
 		Message: message, ObservedGeneration: rsp.Generation})
 }
 
-// writeStatus updates the RSP's status when it changed.
-func (r *Reconciler) writeStatus(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, status *v1alpha1.ReplicaSchedulingPreferenceStatus) error {
+// writeStatus updates the RSP's status when it changed. written is false
+// when the RSP changed since it was read (a conflict).
+func (r *Reconciler) writeStatus(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, status *v1alpha1.ReplicaSchedulingPreferenceStatus) (written bool, err error) {
 	if equality.Semantic.DeepEqual(&rsp.Status, status) {
-		return nil
+		return true, nil
 	}
 	rsp = rsp.DeepCopy()
 	rsp.Status = *status
-	if err := r.Client.Status().Update(ctx, rsp); err != nil && !apierrors.IsConflict(err) {
-		return fmt.Errorf("writing the status of ReplicaSchedulingPreference %s/%s: %w", rsp.Namespace, rsp.Name, err)
+	if err := r.Client.Status().Update(ctx, rsp); apierrors.IsConflict(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("writing the status of ReplicaSchedulingPreference %s/%s: %w", rsp.Namespace, rsp.Name, err)
 	}
-	return nil
+	return true, nil
 }
 
 // decodeSpec reads a federated object's spec.
