@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/scheduling"
@@ -122,8 +124,11 @@ func TestOtherOverridesSurvive(t *testing.T) {
 
 // TestFailover stops member2's API server: its replicas move to member1
 // within unavailableDelay plus a reconcile. When it comes back, rebalance
-// false keeps the replicas in member1 (member2 placed with 0), rebalance
-// true spreads them again.
+// false keeps the replicas in member1 (member2 placed with 0, or not at all
+// if the syncer removed its stale workload first), rebalance true spreads
+// them again. member2 still runs its 2 old pods when it comes back; with
+// rebalance false, which cluster keeps what it runs first is the planner's
+// hash order, so the object's name is chosen to put member1 first.
 func TestFailover(t *testing.T) {
 	setUp(t)
 	for _, rebalance := range []bool{false, true} {
@@ -132,19 +137,21 @@ func TestFailover(t *testing.T) {
 			ns := newNamespace(t)
 			runPods(t, "member1", ns, -1)
 			runPods(t, "member2", ns, -1)
-			create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
-			create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4, Rebalance: rebalance}))
-			waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 2, "member2": 2})
-			waitReady(t, deployments, "member1", ns, "web", 2)
-			waitReady(t, deployments, "member2", ns, "web", 2)
+			name := orderedName(ns, "member1", "member2")
+			create(t, workload(deployments, ns, name, clusters("member1", "member2"), nil))
+			rsp := newRSP(deployments, ns, name, v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4, Rebalance: rebalance})
+			create(t, rsp)
+			waitPlan(t, deployments, ns, name, map[string]int64{"member1": 2, "member2": 2})
+			waitReady(t, deployments, "member1", ns, name, 2)
+			waitReady(t, deployments, "member2", ns, name, 2)
 
 			member2 := shared.Cluster("member2")
 			down := time.Now()
 			member2.StopAPIServer()
 			t.Cleanup(func() { _ = member2.StartAPIServer(context.Background()) })
-			waitPlan(t, deployments, ns, "web", map[string]int64{"member1": 4})
+			waitPlan(t, deployments, ns, name, map[string]int64{"member1": 4})
 			planned := time.Since(down)
-			waitReady(t, deployments, "member1", ns, "web", 4)
+			waitReady(t, deployments, "member1", ns, name, 4)
 			t.Logf("failover: member2 down -> plan moved its replicas in %s, 4 replicas ready in member1 after %s (unavailableDelay %s, health period 1 s x 2)",
 				planned.Round(time.Millisecond), time.Since(down).Round(time.Millisecond), unavailableDelay)
 			if limit := unavailableDelay + 15*time.Second; planned > limit {
@@ -154,16 +161,57 @@ func TestFailover(t *testing.T) {
 			if err := member2.StartAPIServer(ctx); err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]int64{"member1": 4, "member2": 0}
 			if rebalance {
-				want = map[string]int64{"member1": 2, "member2": 2}
+				want := map[string]int64{"member1": 2, "member2": 2}
+				waitPlan(t, deployments, ns, name, want)
+				for cluster, n := range want {
+					waitMemberReplicas(t, deployments, cluster, ns, name, n)
+				}
+				return
 			}
-			waitPlan(t, deployments, ns, "web", want)
-			for cluster, n := range want {
-				waitMemberReplicas(t, deployments, cluster, ns, "web", n)
+			waitClusterReady(t, "member2")
+			reconciled(t, rsp, "absent")
+			placed, _, err := planOf(ctx, deployments, ns, name)
+			if err != nil {
+				t.Fatal(err)
 			}
+			if n, ok := placed["member2"]; ok && n == 0 {
+				delete(placed, "member2") // placed with 0, as good as not placed
+			}
+			if want := map[string]int64{"member1": 4}; !maps.Equal(placed, want) {
+				t.Fatalf("planned after member2 came back: %v, want member1 4 and member2 0 or not placed", placed)
+			}
+			waitMemberReplicas(t, deployments, "member1", ns, name, 4)
 		})
 	}
+}
+
+// orderedName returns a name whose key namespace/name puts cluster first
+// before second in the planner's tie order (FNV-1 of cluster name + key).
+func orderedName(namespace, first, second string) string {
+	order := func(cluster, key string) uint32 {
+		h := fnv.New32()
+		_, _ = h.Write([]byte(cluster + key))
+		return h.Sum32()
+	}
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("web-%d", i)
+		if key := namespace + "/" + name; order(first, key) < order(second, key) {
+			return name
+		}
+	}
+}
+
+// waitClusterReady waits until a KubeFedCluster is Ready.
+func waitClusterReady(t *testing.T, cluster string) {
+	t.Helper()
+	testkit.Eventually(t, cluster+" Ready", func(ctx context.Context) (bool, error) {
+		kfc := &corev1beta1.KubeFedCluster{}
+		if err := hostClient.Get(ctx, client.ObjectKey{Namespace: kubefedNamespace, Name: cluster}, kfc); err != nil {
+			return false, err
+		}
+		return check(kfc.Status.IsReady(), "conditions %+v", kfc.Status.Conditions)
+	})
 }
 
 // TestCapacity: member1 has room for 2 pods. Of its 3 planned replicas one
