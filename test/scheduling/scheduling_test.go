@@ -139,6 +139,11 @@ func TestFailover(t *testing.T) {
 			runPods(t, "member2", ns, -1)
 			name := orderedName(ns, "member1", "member2")
 			create(t, workload(deployments, ns, name, clusters("member1", "member2"), nil))
+			// Both members run the template's replica before the RSP plans:
+			// with rebalance false, a first plan that saw only one of them
+			// running would keep that asymmetry (member1 first: 3/1).
+			waitSettled(t, deployments, "member1", ns, name, 1)
+			waitSettled(t, deployments, "member2", ns, name, 1)
 			rsp := newRSP(deployments, ns, name, v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4, Rebalance: rebalance})
 			create(t, rsp)
 			waitPlan(t, deployments, ns, name, map[string]int64{"member1": 2, "member2": 2})
