@@ -124,7 +124,7 @@ func TestCommandsRun(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, "fleet"), append(args, "--dir", local)...)
-		cmd.Dir, cmd.Env = work, env
+		cmd.Dir, cmd.Env = root, env // the control plane finds manifests/crds from the repository
 		out, err := cmd.CombinedOutput()
 		t.Logf("fleet %s:\n%s", strings.Join(args, " "), out)
 		if err != nil {
