@@ -343,5 +343,3 @@ func TestWebhookDownRefusesWrites(t *testing.T) {
 
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
-
-

@@ -92,7 +92,7 @@ func NewCmdJoin(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 		Example:           joinExample,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: flags.CompleteFirstArgContexts,
-		RunE: cli.RunE(o),
+		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.ClusterContext, "cluster-context", "", "Kubeconfig context of the joining cluster (default CLUSTER_NAME)")

@@ -106,7 +106,7 @@ func NewCmdStatus(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 		Example:           statusExample,
 		Args:              cobra.MaximumNArgs(2),
 		ValidArgsFunction: flags.CompleteTypes,
-		RunE: cli.RunE(o),
+		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "", "Output format. One of: wide|json|yaml")
