@@ -1,0 +1,162 @@
+// Package capacity tests replica scheduling against real scheduling: a
+// fleet whose members have simulated nodes and a real kube-scheduler, one
+// member with room for only two pods, and the syncer in process. Replicas
+// that kube-scheduler cannot place stay Pending (PodScheduled=False,
+// Unschedulable), and after the unschedulable window the syncer moves them
+// to the member with room.
+package capacity
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+var shared *fleet.Fleet
+
+func TestMain(m *testing.M) {
+	os.Exit(fleet.RunTests(m, fleet.Options{
+		Clusters: fleet.ClusterNames(2),
+		Nodes:    1,
+		ClusterNodes: map[string]fleet.NodePool{
+			fleet.HostName: {Count: 0},
+			"member1":      {Count: 1, Capacity: nodesim.Capacity{Pods: 2}},
+		},
+	}, &shared))
+}
+
+type object = map[string]interface{}
+
+func TestUnschedulableReplicasMoveToTheMemberWithRoom(t *testing.T) {
+	ctx := context.Background()
+	fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := apis.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	host, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range shared.Members() {
+		if err := fed.Join(ctx, m, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, target := range []typesv1beta1.TargetType{
+		{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped},
+		{Group: "apps", Version: "v1", Kind: "Deployment", PluralName: "deployments", Scope: apiextensionsv1.NamespaceScoped, Scalable: true},
+	} {
+		if err := fed.Enable(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	syncerCtx, stopSyncer := context.WithCancel(ctx)
+	t.Cleanup(stopSyncer)
+	opts := &syncer.Options{Kubeconfig: shared.KubeconfigPath(), KubeFedNamespace: core.DefaultKubeFedSystemNamespace, LeaderElect: false,
+		MetricsBindAddress: "0", HealthProbeBindAddress: "0", Workers: 4}
+	go func() {
+		if err := opts.Run(syncerCtx); err != nil {
+			fmt.Fprintln(os.Stderr, "syncer stopped:", err)
+		}
+	}()
+
+	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "capacity-")
+	federated := func(kind string, spec object) *unstructured.Unstructured {
+		obj := &unstructured.Unstructured{Object: object{"spec": spec}}
+		obj.SetAPIVersion("types.kubefed.io/v1beta1")
+		obj.SetKind(kind)
+		obj.SetNamespace(ns)
+		obj.SetName(map[string]string{"FederatedNamespace": ns, "FederatedDeployment": "web"}[kind])
+		return obj
+	}
+	labels := object{"app": "web"}
+	for _, obj := range []client.Object{
+		federated("FederatedNamespace", object{"placement": object{"clusterSelector": object{}}}),
+		federated("FederatedDeployment", object{
+			"template": object{"spec": object{"replicas": int64(1), "selector": object{"matchLabels": labels},
+				"template": object{"metadata": object{"labels": labels}, "spec": object{"containers": []interface{}{object{"name": "web", "image": "web:1"}}}}}},
+			"placement": object{"clusterSelector": object{}},
+		}),
+		&schedulingv1alpha1.ReplicaSchedulingPreference{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+			Spec: schedulingv1alpha1.ReplicaSchedulingPreferenceSpec{TargetKind: schedulingv1alpha1.TargetKindFederatedDeployment, TotalReplicas: 6}},
+	} {
+		testkit.Eventually(t, "creating "+obj.GetObjectKind().GroupVersionKind().Kind, func(ctx context.Context) (bool, error) {
+			return host.Create(ctx, obj) == nil, nil
+		})
+	}
+
+	// Equal weights give each member 3; member1's single node takes 2 pods,
+	// so kube-scheduler leaves the third Pending.
+	member1 := testkit.Clientset(t, shared.Cluster("member1").RESTConfig())
+	testkit.Eventually(t, "a pod in member1 that kube-scheduler cannot place", func(ctx context.Context) (bool, error) {
+		pods, err := member1.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+		if err != nil {
+			return false, err
+		}
+		for _, p := range pods.Items {
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	})
+	stuck := time.Now()
+
+	// After the unschedulable window the replica moves: 2 run in member1, 4 in
+	// member2, all ready.
+	readyIn := func(cluster string, want int32) func(ctx context.Context) (bool, error) {
+		c := testkit.Clientset(t, shared.Cluster(cluster).RESTConfig())
+		return func(ctx context.Context) (bool, error) {
+			d, err := c.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+			if err != nil {
+				return false, client.IgnoreNotFound(err)
+			}
+			return *d.Spec.Replicas == want && d.Status.ReadyReplicas == want && d.Status.Replicas == want, nil
+		}
+	}
+	testkit.Eventually(t, "4 ready replicas in member2", readyIn("member2", 4))
+	testkit.Eventually(t, "2 ready replicas in member1", readyIn("member1", 2))
+	t.Logf("the unschedulable replica ran in member2 %s after kube-scheduler left it Pending", time.Since(stuck).Round(time.Second))
+
+	testkit.Eventually(t, "the RSP status plans 2 for member1", func(ctx context.Context) (bool, error) {
+		rsp := &schedulingv1alpha1.ReplicaSchedulingPreference{}
+		if err := host.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, rsp); err != nil {
+			return false, err
+		}
+		for _, c := range rsp.Status.Clusters {
+			if c.Name == "member1" {
+				return c.Replicas == 2, nil
+			}
+		}
+		return false, nil
+	})
+}
