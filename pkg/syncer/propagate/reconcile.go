@@ -141,11 +141,11 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 				pass.Messages[list[i].Name] = o.message
 			}
 		}
-		if o.member != nil {
+		if o.member != nil && e.settings.WritePropagatedVersions {
 			versions[list[i].Name] = propagation.ObjectVersion(o.member)
-			if t.collectStatus {
-				pass.RemoteStatus[list[i].Name] = remoteStatus(o.member)
-			}
+		}
+		if o.member != nil && t.collectStatus {
+			pass.RemoteStatus[list[i].Name] = remoteStatus(o.member)
 		}
 		pass.Propagated = pass.Propagated || o.wrote
 		if o.retry || o.status == typesv1beta1.WaitingForRemoval {
