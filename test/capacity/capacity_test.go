@@ -8,7 +8,6 @@ package capacity
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,15 +17,11 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -53,14 +48,7 @@ func TestUnschedulableReplicasMoveToTheMemberWithRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := apis.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	host, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: scheme})
+	host, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,14 +66,8 @@ func TestUnschedulableReplicasMoveToTheMemberWithRoom(t *testing.T) {
 		}
 	}
 	syncerCtx, stopSyncer := context.WithCancel(ctx)
-	t.Cleanup(stopSyncer)
-	opts := &syncer.Options{Kubeconfig: shared.KubeconfigPath(), KubeFedNamespace: core.DefaultKubeFedSystemNamespace, LeaderElect: false,
-		MetricsBindAddress: "0", HealthProbeBindAddress: "0", Workers: 4}
-	go func() {
-		if err := opts.Run(syncerCtx); err != nil {
-			fmt.Fprintln(os.Stderr, "syncer stopped:", err)
-		}
-	}()
+	stopped := testkit.RunSyncer(syncerCtx, shared.KubeconfigPath(), false)
+	t.Cleanup(func() { stopSyncer(); <-stopped })
 
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "capacity-")
 	federated := func(kind string, spec object) *unstructured.Unstructured {

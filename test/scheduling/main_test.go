@@ -15,15 +15,12 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -94,14 +91,7 @@ func prepare(ctx context.Context) error {
 	}
 	// The federation's client knows only the core kinds; the tests also
 	// write ReplicaSchedulingPreferences.
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return err
-	}
-	if err := apis.AddToScheme(scheme); err != nil {
-		return err
-	}
-	if hostClient, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: scheme}); err != nil {
+	if hostClient, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme}); err != nil {
 		return err
 	}
 	// Probe every second, two failures make a member NotReady.
@@ -125,12 +115,6 @@ func prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	opts := &syncer.Options{Kubeconfig: shared.KubeconfigPath(), KubeFedNamespace: kubefedNamespace, LeaderElect: true,
-		MetricsBindAddress: "0", HealthProbeBindAddress: "0", Workers: 4}
-	go func() {
-		if err := opts.Run(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, "syncer stopped:", err)
-		}
-	}()
+	testkit.RunSyncer(context.Background(), shared.KubeconfigPath(), true)
 	return nil
 }

@@ -2,14 +2,11 @@ package status
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -19,20 +16,7 @@ import (
 func runSyncer(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	opts := &syncer.Options{
-		Kubeconfig:             shared.KubeconfigPath(),
-		KubeFedNamespace:       "kube-federation-system",
-		MetricsBindAddress:     "0",
-		HealthProbeBindAddress: "0",
-		Workers:                4,
-	}
-	go func() {
-		defer close(done)
-		if err := opts.Run(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "syncer stopped:", err)
-		}
-	}()
+	done := testkit.RunSyncer(ctx, shared.KubeconfigPath(), false)
 	t.Cleanup(func() { cancel(); <-done })
 }
 

@@ -4,7 +4,6 @@ package syncer
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -95,19 +93,7 @@ func prepare(ctx context.Context) error {
 	if err := collectStatus(ctx, deploymentTarget); err != nil {
 		return err
 	}
-	opts := &syncer.Options{
-		Kubeconfig:             shared.KubeconfigPath(),
-		KubeFedNamespace:       kubefedNamespace,
-		LeaderElect:            true,
-		MetricsBindAddress:     "0",
-		HealthProbeBindAddress: "0",
-		Workers:                4,
-	}
-	go func() {
-		if err := opts.Run(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, "syncer stopped:", err)
-		}
-	}()
+	testkit.RunSyncer(context.Background(), shared.KubeconfigPath(), true)
 	return nil
 }
 
