@@ -29,6 +29,11 @@ import (
 
 var shared *fleet.Fleet
 
+// moveTimeout bounds the wait for an unschedulable replica to run in the
+// other member: the syncer's 60 s unschedulable window, its 10 s
+// re-planning period, and time for the pods to start.
+const moveTimeout = 3 * time.Minute
+
 func TestMain(m *testing.M) {
 	os.Exit(fleet.RunTests(m, fleet.Options{
 		Clusters: fleet.ClusterNames(2),
@@ -125,7 +130,11 @@ func TestUnschedulableReplicasMoveToTheMemberWithRoom(t *testing.T) {
 			return *d.Spec.Replicas == want && d.Status.ReadyReplicas == want && d.Status.Replicas == want, nil
 		}
 	}
-	testkit.Eventually(t, "4 ready replicas in member2", readyIn("member2", 4))
+	// The move waits for the 60 s unschedulable window plus a reconcile, so
+	// this wait is longer than testkit.Eventually's.
+	if err := testkit.Poll(ctx, moveTimeout, readyIn("member2", 4)); err != nil {
+		t.Fatalf("waiting for 4 ready replicas in member2: %v", err)
+	}
 	testkit.Eventually(t, "2 ready replicas in member1", readyIn("member1", 2))
 	t.Logf("the unschedulable replica ran in member2 %s after kube-scheduler left it Pending", time.Since(stuck).Round(time.Second))
 
