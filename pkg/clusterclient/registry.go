@@ -1,30 +1,39 @@
 package clusterclient
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
-	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 )
 
-// managedSelector filters member caches to the objects the syncer manages.
-var managedSelector = core.ManagedByKubeFedLabelKey + "=" + core.ManagedByKubeFedLabelValue
+// Member is one joined cluster as the syncer currently sees it.
+type Member struct {
+	// Name is the KubeFedCluster's name.
+	Name string
+	// Labels are the KubeFedCluster's labels, which placement selects on.
+	Labels map[string]string
+	// Ready is the cluster's published readiness.
+	Ready bool
+	// Conn is the connection to the cluster, nil while none could be built.
+	Conn *Connection
+}
 
-// EventHandler is told which member object changed, by namespace and name.
-type EventHandler func(cluster, namespace, name string)
-
-// Registry holds one connection per joined member cluster. It is safe for
-// concurrent use.
+// Registry is the one owner of member state: the connection to each joined
+// cluster (clients and shared caches), its labels and its readiness. The
+// cluster health controller keeps it; everything else reads it and
+// subscribes to its changes. It is safe for concurrent use.
+//
+// The registry is a manager Runnable: the caches of its connections run on
+// the context Start is given (the manager's), and stop with it.
 type Registry struct {
 	// Namespace restricts member caches to one namespace ("" means all), for a
 	// namespace-scoped control plane.
@@ -34,44 +43,58 @@ type Registry struct {
 	Burst int
 
 	mu          sync.RWMutex
-	connections map[string]*Connection
+	members     map[string]*member
+	subscribers []func(cluster string)
+	runner      *runner
+}
+
+// member is a registry entry: what the health controller recorded, and the
+// connection.
+type member struct {
+	labels map[string]string
+	ready  bool
+	// known is set once labels and readiness were recorded.
+	known bool
+	conn  *Connection
 }
 
 // NewRegistry returns an empty registry whose caches watch namespace ("" for all).
 func NewRegistry(namespace string) *Registry {
-	return &Registry{Namespace: namespace, connections: map[string]*Connection{}}
+	return &Registry{Namespace: namespace, members: map[string]*member{}, runner: newRunner()}
 }
 
-// Connection is the syncer's link to one member: clients and the caches of
-// managed objects, one per type.
-type Connection struct {
-	// Name is the member cluster's name.
-	Name string
-	// Dynamic reads and writes member objects of any type.
-	Dynamic dynamic.Interface
-	// Discovery answers /healthz and /version.
-	Discovery discovery.DiscoveryInterface
-
-	fingerprint string
-	namespace   string
-	mu          sync.Mutex
-	informers   map[schema.GroupVersionResource]*memberInformer
-}
-
-type memberInformer struct {
-	informer cache.SharedIndexInformer
-	cancel   context.CancelFunc
-}
-
-// Set makes the registry hold a connection for cluster built from cfg. The
-// fingerprint identifies the inputs (spec, secret); an existing connection
-// with the same fingerprint is kept, a different one is replaced (and its
-// caches stopped). It returns the connection and whether it is new.
-func (r *Registry) Set(cluster string, cfg *rest.Config, fingerprint string) (*Connection, bool, error) {
+// Start runs the registry's caches on ctx until it ends, then stops them.
+func (r *Registry) Start(ctx context.Context) error {
+	r.runner.start(ctx)
+	<-ctx.Done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c, ok := r.connections[cluster]; ok && c.fingerprint == fingerprint {
-		return c, false, nil
+	for _, m := range r.members {
+		if m.conn != nil {
+			m.conn.stop()
+		}
+	}
+	return nil
+}
+
+// Subscribe registers fn to be told, with the cluster's name, when a member
+// joins, leaves, or changes readiness or labels. fn must not block.
+func (r *Registry) Subscribe(fn func(cluster string)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.subscribers = append(r.subscribers, fn)
+}
+
+// Connect makes the registry hold a connection for cluster built from cfg.
+// The fingerprint identifies the inputs (spec, secret); an existing
+// connection with the same fingerprint is kept, a different one is replaced
+// (and its caches stopped).
+func (r *Registry) Connect(cluster string, cfg *rest.Config, fingerprint string) (*Connection, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.entry(cluster)
+	if m.conn != nil && m.conn.fingerprint == fingerprint {
+		return m.conn, nil
 	}
 	cfg = rest.CopyConfig(cfg)
 	if r.QPS > 0 {
@@ -82,90 +105,139 @@ func (r *Registry) Set(cluster string, cfg *rest.Config, fingerprint string) (*C
 	}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, false, fmt.Errorf("cluster %s: %w", cluster, err)
+		return nil, fmt.Errorf("cluster %s: %w", cluster, err)
 	}
 	disco, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
-		return nil, false, fmt.Errorf("cluster %s: %w", cluster, err)
+		return nil, fmt.Errorf("cluster %s: %w", cluster, err)
 	}
-	if old, ok := r.connections[cluster]; ok {
-		old.stop()
+	if m.conn != nil {
+		m.conn.stop()
 	}
-	c := &Connection{Name: cluster, Dynamic: dyn, Discovery: disco, fingerprint: fingerprint, namespace: r.Namespace,
-		informers: map[schema.GroupVersionResource]*memberInformer{}}
-	r.connections[cluster] = c
-	return c, true, nil
+	m.conn = newConnection(cluster, dyn, disco, fingerprint, r.Namespace, r.runner)
+	return m.conn, nil
 }
 
-// Remove drops the cluster's connection and stops its caches.
-func (r *Registry) Remove(cluster string) {
+// Disconnect drops the cluster's connection, stopping its caches, and keeps
+// what is known of the cluster: it is a member without a connection.
+func (r *Registry) Disconnect(cluster string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c, ok := r.connections[cluster]; ok {
-		c.stop()
-		delete(r.connections, cluster)
+	if m, ok := r.members[cluster]; ok && m.conn != nil {
+		m.conn.stop()
+		m.conn = nil
 	}
 }
 
-// Get returns the cluster's connection, or nil.
-func (r *Registry) Get(cluster string) *Connection {
+// Update records a member's labels and readiness and tells the subscribers
+// when it joined or either changed.
+func (r *Registry) Update(cluster string, labels map[string]string, ready bool) {
+	r.mu.Lock()
+	m := r.entry(cluster)
+	changed := !m.known || m.ready != ready || !maps.Equal(m.labels, labels)
+	m.labels, m.ready, m.known = maps.Clone(labels), ready, true
+	subscribers := slices.Clone(r.subscribers)
+	r.mu.Unlock()
+	if changed {
+		notify(subscribers, cluster)
+	}
+}
+
+// Remove forgets a member, stopping its caches, and tells the subscribers
+// when it was known.
+func (r *Registry) Remove(cluster string) {
+	r.mu.Lock()
+	m, ok := r.members[cluster]
+	if ok && m.conn != nil {
+		m.conn.stop()
+	}
+	delete(r.members, cluster)
+	subscribers := slices.Clone(r.subscribers)
+	r.mu.Unlock()
+	if ok && m.known {
+		notify(subscribers, cluster)
+	}
+}
+
+// List returns the members whose labels and readiness are known, sorted by
+// name.
+func (r *Registry) List() []Member {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.connections[cluster]
-}
-
-// Informer returns the connection's cache of managed objects of a type,
-// starting it (with handler attached) on first use.
-func (c *Connection) Informer(gvr schema.GroupVersionResource, handler EventHandler) cache.SharedIndexInformer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if mi, ok := c.informers[gvr]; ok {
-		return mi.informer
-	}
-	informer := dynamicinformer.NewFilteredDynamicInformer(c.Dynamic, gvr, c.namespace, 0,
-		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
-		func(o *metav1.ListOptions) { o.LabelSelector = managedSelector }).Informer()
-	_ = informer.SetTransform(StripManagedFields) // cannot fail: the informer has not started
-	notify := func(obj interface{}) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			ns, name, _ := cache.SplitMetaNamespaceKey(key)
-			handler(c.Name, ns, name)
+	out := make([]Member, 0, len(r.members))
+	for name, m := range r.members {
+		if m.known {
+			out = append(out, Member{Name: name, Labels: m.labels, Ready: m.ready, Conn: m.conn})
 		}
 	}
-	_, _ = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    notify,
-		UpdateFunc: func(_, obj interface{}) { notify(obj) },
-		DeleteFunc: notify,
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	go informer.RunWithContext(ctx)
-	c.informers[gvr] = &memberInformer{informer: informer, cancel: cancel}
-	return informer
+	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.Name, b.Name) })
+	return out
 }
 
-// Healthz asks the member's /healthz, bounded by timeout, and returns the body.
-func (c *Connection) Healthz(ctx context.Context, timeout time.Duration) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	body, err := c.Discovery.RESTClient().Get().AbsPath("/healthz").Do(ctx).Raw()
-	return string(body), err
+// Get returns a member and whether it is known.
+func (r *Registry) Get(cluster string) (Member, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	m, ok := r.members[cluster]
+	if !ok || !m.known {
+		return Member{}, false
+	}
+	return Member{Name: cluster, Labels: m.labels, Ready: m.ready, Conn: m.conn}, true
 }
 
-// StopInformer stops the connection's cache of one type, if it runs.
-func (c *Connection) StopInformer(gvr schema.GroupVersionResource) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if mi, ok := c.informers[gvr]; ok {
-		mi.cancel()
-		delete(c.informers, gvr)
+// entry returns the cluster's entry, adding an empty one; r.mu is held.
+func (r *Registry) entry(cluster string) *member {
+	m, ok := r.members[cluster]
+	if !ok {
+		m = &member{}
+		r.members[cluster] = m
+	}
+	return m
+}
+
+func notify(subscribers []func(string), cluster string) {
+	for _, fn := range subscribers {
+		fn(cluster)
 	}
 }
 
-func (c *Connection) stop() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for gvr, mi := range c.informers {
-		mi.cancel()
-		delete(c.informers, gvr)
+// PlacementClusters returns the members as placement sees them.
+func PlacementClusters(list []Member) []placement.Cluster {
+	out := make([]placement.Cluster, len(list))
+	for i, m := range list {
+		out[i] = placement.Cluster{Name: m.Name, Labels: m.Labels}
 	}
+	return out
+}
+
+// runner runs functions on the registry's context once Start has given it;
+// functions asked for earlier wait for it.
+type runner struct {
+	mu      sync.Mutex
+	ctx     context.Context
+	pending []func(context.Context)
+}
+
+func newRunner() *runner { return &runner{} }
+
+// start runs the waiting functions, and any later ones at once, on ctx.
+func (g *runner) start(ctx context.Context) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ctx = ctx
+	for _, fn := range g.pending {
+		go fn(ctx)
+	}
+	g.pending = nil
+}
+
+// run runs fn in a goroutine on the context, once there is one.
+func (g *runner) run(fn func(context.Context)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ctx == nil {
+		g.pending = append(g.pending, fn)
+		return
+	}
+	go fn(g.ctx)
 }

@@ -29,7 +29,6 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/propagate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/scheduling"
@@ -181,10 +180,12 @@ func (o *Options) Run(ctx context.Context) error {
 
 		WritePropagatedVersions: o.WritePropagatedVersions,
 	}
-	directory := members.NewDirectory()
 	registry := clusterclient.NewRegistry(settings.WatchNamespace())
 	registry.QPS, registry.Burst = o.MemberQPS, o.MemberBurst
-	engine := propagate.New(settings, host, directory, policies.Source{Reader: mgr.GetCache()}, mgr.GetEventRecorderFor("syncer"))
+	if err := mgr.Add(registry); err != nil {
+		return err
+	}
+	engine := propagate.New(settings, host, registry, policies.Source{Reader: mgr.GetCache()}, mgr.GetEventRecorderFor("syncer"))
 	if err := mgr.Add(engine); err != nil {
 		return err
 	}
@@ -193,8 +194,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	hc := spec.ClusterHealthCheck
 	if err := (&clusters.Reconciler{
-		Client: mgr.GetClient(), Registry: registry, Directory: directory,
-		Recorder: mgr.GetEventRecorderFor("cluster-health"), MembersChanged: engine.EnqueueAll,
+		Client: mgr.GetClient(), Registry: registry, Recorder: mgr.GetEventRecorderFor("cluster-health"),
 		Settings: clusters.Settings{Period: hc.Period.Duration, Timeout: hc.Timeout.Duration,
 			Thresholds: health.Thresholds{Failure: *hc.FailureThreshold, Success: *hc.SuccessThreshold}},
 	}).SetupWithManager(mgr); err != nil {
@@ -203,7 +203,7 @@ func (o *Options) Run(ctx context.Context) error {
 	// The feature gates turn the scheduling and propagation controllers
 	// off, as KubeFed's did; cluster health always runs.
 	if spec.GateEnabled(corev1beta1.SchedulerPreferences) {
-		if err := (&scheduling.Reconciler{Client: mgr.GetClient(), Host: host, Directory: directory, KubeFedNamespace: o.KubeFedNamespace,
+		if err := (&scheduling.Reconciler{Client: mgr.GetClient(), Host: host, Registry: registry, KubeFedNamespace: o.KubeFedNamespace,
 			UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration}).SetupWithManager(mgr); err != nil {
 			return err
 		}

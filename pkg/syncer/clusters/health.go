@@ -1,7 +1,8 @@
 // Package clusters is the syncer's cluster health controller: it connects
 // to every joined member (KubeFedCluster), probes its /healthz, publishes
-// the conditions and version in the KubeFedCluster's status, and keeps the
-// member directory that propagation reads.
+// the conditions and version in the KubeFedCluster's status, and records
+// each member's connection, labels and readiness in the cluster registry,
+// which tells its subscribers of changes.
 package clusters
 
 import (
@@ -25,7 +26,6 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
 )
 
 // Topology labels copied into a KubeFedCluster's status.region and zones.
@@ -44,14 +44,11 @@ type Settings struct {
 // Reconciler checks the health of one KubeFedCluster per request, and
 // requeues it every period.
 type Reconciler struct {
-	Client    client.Client
-	Registry  *clusterclient.Registry
-	Directory *members.Directory
-	Recorder  record.EventRecorder
-	Settings  Settings
-	// MembersChanged is called when a member joins, leaves, or changes
-	// readiness or labels.
-	MembersChanged func()
+	Client client.Client
+	// Registry is where the members are recorded.
+	Registry *clusterclient.Registry
+	Recorder record.EventRecorder
+	Settings Settings
 
 	mu     sync.Mutex
 	memory map[string]health.Memory
@@ -59,8 +56,8 @@ type Reconciler struct {
 
 // SetupWithManager registers the reconciler for KubeFedClusters.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if r.Client == nil || r.Registry == nil || r.Directory == nil || r.Recorder == nil || r.MembersChanged == nil {
-		return fmt.Errorf("cluster health controller: Client, Registry, Directory, Recorder and MembersChanged are required")
+	if r.Client == nil || r.Registry == nil || r.Recorder == nil {
+		return fmt.Errorf("cluster health controller: Client, Registry and Recorder are required")
 	}
 	r.memory = map[string]health.Memory{}
 	return ctrl.NewControllerManagedBy(mgr).Named("cluster-health").For(&corev1beta1.KubeFedCluster{}).Complete(r)
@@ -80,7 +77,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.forget(req.Name)
 		return ctrl.Result{}, nil
 	}
-	probe, conn, version := r.probe(ctx, cluster)
+	probe, version := r.probe(ctx, cluster)
 	r.mu.Lock()
 	previous, known := r.memory[cluster.Name]
 	if !known {
@@ -102,15 +99,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 	}
-	if r.Directory.Set(members.Member{Name: cluster.Name, Labels: cluster.Labels, Ready: status.IsReady(), Conn: conn}) {
-		r.MembersChanged()
-	}
+	r.Registry.Update(cluster.Name, cluster.Labels, status.IsReady())
 	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
 }
 
 // probe connects to the cluster (reusing the connection while its inputs
-// are unchanged) and asks /healthz and, when healthy, /version.
-func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedCluster) (health.Probe, *clusterclient.Connection, string) {
+// are unchanged) and asks /healthz and, when healthy, /version. A cluster
+// no connection can be built for is left without one in the registry.
+func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedCluster) (health.Probe, string) {
 	// Stored times have second precision; so do ours, so that equal statuses compare equal.
 	probe := health.Probe{Time: metav1.NewTime(time.Now().Truncate(time.Second))}
 	secret := &corev1.Secret{}
@@ -120,12 +116,13 @@ func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedClus
 	}
 	if err != nil {
 		probe.ConfigError = err
-		return probe, nil, ""
+		r.Registry.Disconnect(cluster.Name)
+		return probe, ""
 	}
 	cfg, err := clusterclient.RESTConfig(cluster, secret)
 	if err == nil {
 		var conn *clusterclient.Connection
-		conn, _, err = r.Registry.Set(cluster.Name, cfg, fingerprint(cluster, secret))
+		conn, err = r.Registry.Connect(cluster.Name, cfg, fingerprint(cluster, secret))
 		if err == nil {
 			probe.Body, probe.Err = conn.Healthz(ctx, r.Settings.Timeout)
 			version := ""
@@ -134,22 +131,20 @@ func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedClus
 					version = v.GitVersion
 				}
 			}
-			return probe, conn, version
+			return probe, version
 		}
 	}
 	probe.ConfigError = err
+	r.Registry.Disconnect(cluster.Name)
 	r.Recorder.Eventf(cluster, corev1.EventTypeWarning, "MalformedClusterConfig", "Cannot build a client for the cluster: %v", err)
-	return probe, nil, ""
+	return probe, ""
 }
 
 func (r *Reconciler) forget(name string) {
-	r.Registry.Remove(name)
 	r.mu.Lock()
 	delete(r.memory, name)
 	r.mu.Unlock()
-	if r.Directory.Delete(name) {
-		r.MembersChanged()
-	}
+	r.Registry.Remove(name)
 }
 
 // fingerprint identifies what a connection is built from.

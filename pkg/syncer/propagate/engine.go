@@ -24,7 +24,6 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
 )
 
 // Settings are the control-plane settings propagation follows.
@@ -95,7 +94,7 @@ type PolicySource interface {
 type Engine struct {
 	settings Settings
 	host     dynamic.Interface
-	members  *members.Directory
+	members  *clusterclient.Registry
 	policies PolicySource
 	recorder record.EventRecorder
 	queue    workqueue.TypedRateLimitingInterface[Key]
@@ -106,18 +105,26 @@ type Engine struct {
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
+	// ctx is the context Start was given (the manager's); host caches of
+	// types enabled before it wait for it.
+	ctx context.Context
 }
 
-// New returns an engine; Start runs its workers. policies may be nil when
-// no policy applies.
-func New(settings Settings, host dynamic.Interface, directory *members.Directory, policies PolicySource, recorder record.EventRecorder) *Engine {
+// watchOwner names the engine's handlers on member caches.
+const watchOwner = "propagation"
+
+// New returns an engine; Start runs its workers. It subscribes to the
+// registry: every object is looked at again when a member joins, leaves,
+// or changes readiness or labels. policies may be nil when no policy
+// applies.
+func New(settings Settings, host dynamic.Interface, registry *clusterclient.Registry, policies PolicySource, recorder record.EventRecorder) *Engine {
 	if settings.Workers <= 0 {
 		settings.Workers = 1
 	}
-	return &Engine{
+	e := &Engine{
 		settings: settings,
 		host:     host,
-		members:  directory,
+		members:  registry,
 		policies: policies,
 		recorder: recorder,
 		queue:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[Key]()),
@@ -126,11 +133,19 @@ func New(settings Settings, host dynamic.Interface, directory *members.Directory
 		statusWrites: newWriteClock(),
 		versions:     newVersionMemory(),
 	}
+	registry.Subscribe(func(string) { e.EnqueueAll() })
+	return e
 }
 
 // Start runs the workers until ctx ends. It makes the engine a
 // controller-runtime Runnable that runs only on the elected leader.
 func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	e.ctx = ctx
+	for _, t := range e.types {
+		t.run(ctx)
+	}
+	e.mu.Unlock()
 	var wg sync.WaitGroup
 	for range e.settings.Workers {
 		wg.Go(func() { wait.UntilWithContext(ctx, e.work, time.Second) })
@@ -140,7 +155,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	wg.Wait()
 	e.mu.Lock()
 	for name, t := range e.types {
-		t.cancel()
+		t.stop()
 		delete(e.types, name)
 	}
 	e.mu.Unlock()
@@ -218,12 +233,25 @@ func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
 		UpdateFunc: func(_, obj interface{}) { e.enqueueFederated(t, obj) },
 		DeleteFunc: func(obj interface{}) { e.enqueueFederated(t, obj) },
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	t.cancel = cancel
-	go t.informer.RunWithContext(ctx)
 	e.mu.Lock()
 	e.types[t.name] = t
+	if e.ctx != nil {
+		t.run(e.ctx)
+	}
 	e.mu.Unlock()
+}
+
+// run starts the type's host cache on ctx.
+func (t *federatedType) run(ctx context.Context) {
+	ctx, t.cancel = context.WithCancel(ctx)
+	go t.informer.RunWithContext(ctx)
+}
+
+// stop stops the type's host cache, if it runs.
+func (t *federatedType) stop() {
+	if t.cancel != nil {
+		t.cancel()
+	}
 }
 
 // Disable stops serving a type: its host and member caches stop. Member
@@ -236,7 +264,7 @@ func (e *Engine) Disable(name string) {
 	if !ok {
 		return
 	}
-	t.cancel()
+	t.stop()
 	for _, m := range e.members.List() {
 		if m.Conn != nil {
 			m.Conn.StopInformer(t.target)

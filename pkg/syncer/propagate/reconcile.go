@@ -16,17 +16,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/aggregate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/status"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
 )
 
 // Timings of the engine.
@@ -175,7 +174,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 }
 
 // summarize judges the collected statuses of the placed clusters.
-func (e *Engine) summarize(t *federatedType, list []members.Member, placed placement.Result, outcomes []outcome, pass status.Pass) (*typesv1beta1.AggregatedStatus, *typesv1beta1.Condition) {
+func (e *Engine) summarize(t *federatedType, list []clusterclient.Member, placed placement.Result, outcomes []outcome, pass status.Pass) (*typesv1beta1.AggregatedStatus, *typesv1beta1.Condition) {
 	var judged []aggregate.Member
 	for i, m := range list {
 		if !placed.Clusters.Has(m.Name) {
@@ -202,12 +201,12 @@ func newPass(fed *unstructured.Unstructured) status.Pass {
 }
 
 // placement computes the clusters the object goes to.
-func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []members.Member) (placement.Result, error) {
+func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member) (placement.Result, error) {
 	in := placement.Input{
 		Object:                    spec.Placement,
 		NamespacedTarget:          t.targetNamespaced,
 		ClusterScopedControlPlane: e.settings.ClusterScoped,
-		Clusters:                  members.PlacementClusters(list),
+		Clusters:                  clusterclient.PlacementClusters(list),
 	}
 	if t.targetNamespaced {
 		if ns := e.federatedNamespace(fed.GetNamespace()); ns != nil {
@@ -224,7 +223,7 @@ func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spe
 // denied returns the clusters a policy with enforcement Deny forbids for
 // the object, each with the violation's message. The syncer does not write
 // to them; what is there already is left as it is.
-func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []members.Member) (map[string]string, error) {
+func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member) (map[string]string, error) {
 	if e.policies == nil {
 		return nil, nil
 	}
@@ -239,7 +238,7 @@ func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spe
 			return nil, err
 		}
 	}
-	verdict := policy.Evaluate(policies, obj, members.PlacementClusters(list))
+	verdict := policy.Evaluate(policies, obj, clusterclient.PlacementClusters(list))
 	denied := map[string]string{}
 	for _, m := range list {
 		if v, ok := verdict.ClusterDenied(m.Name); ok {
@@ -263,7 +262,7 @@ func (e *Engine) federatedNamespace(namespace string) *unstructured.Unstructured
 }
 
 // syncCluster makes one member hold what it should for the object.
-func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, placed bool) outcome {
+func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, placed bool) outcome {
 	if !m.Ready || m.Conn == nil {
 		if placed {
 			ev.add(corev1.EventTypeWarning, string(typesv1beta1.ClusterNotReady), "Cluster %q is not ready", m.Name)
@@ -287,29 +286,14 @@ func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedTy
 
 // observed reads the member's managed object from its cache, waiting for
 // the cache to fill on first use. ok is false while it is not filled.
-func (e *Engine) observed(ctx context.Context, t *federatedType, m members.Member, namespace, name string) (*unstructured.Unstructured, bool) {
-	informer := m.Conn.Informer(t.target, e.memberHandler(t))
-	if !informer.HasSynced() {
-		waitCtx, cancel := context.WithTimeout(ctx, cacheWait)
-		defer cancel()
-		if !cache.WaitForCacheSync(waitCtx.Done(), informer.HasSynced) {
-			return nil, false
-		}
-	}
+func (e *Engine) observed(ctx context.Context, t *federatedType, m clusterclient.Member, namespace, name string) (*unstructured.Unstructured, bool) {
 	if !t.targetNamespaced {
 		namespace = ""
 	}
-	obj, exists, err := informer.GetIndexer().GetByKey(cacheKey(namespace, name))
-	if err != nil {
-		return nil, false
-	}
-	if !exists {
-		return nil, true
-	}
-	return obj.(*unstructured.Unstructured), true
+	return clusterclient.Cached(ctx, m.Conn.Watch(t.target, watchOwner, e.memberHandler(t)), namespace, name, cacheWait)
 }
 
-func (e *Engine) memberClient(t *federatedType, m members.Member, namespace string) dynamic.ResourceInterface {
+func (e *Engine) memberClient(t *federatedType, m clusterclient.Member, namespace string) dynamic.ResourceInterface {
 	if t.targetNamespaced {
 		return m.Conn.Dynamic.Resource(t.target).Namespace(namespace)
 	}
@@ -318,7 +302,7 @@ func (e *Engine) memberClient(t *federatedType, m members.Member, namespace stri
 
 // create writes a new member object; if one exists already it is adopted
 // when the rules allow (reference §3.3).
-func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface) outcome {
+func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface) outcome {
 	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, nil)
 	if renderErr != nil {
 		return e.renderFailed(ev, m, renderErr)
@@ -339,7 +323,7 @@ func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, f
 	if live.GetLabels()[core.ManagedByKubeFedLabelKey] == core.UnmanagedByKubeFedLabelValue {
 		return outcome{status: typesv1beta1.ManagedLabelFalse, message: "the member object is labeled " + core.ManagedByKubeFedLabelKey + "=false", listed: true}
 	}
-	if !e.settings.AdoptResources && !e.isHostNamespace(t, live) {
+	if !e.settings.AdoptResources && !e.isHostNamespace(ctx, t, live) {
 		ev.add(corev1.EventTypeWarning, string(typesv1beta1.AlreadyExists),
 			"%s %q already exists in cluster %q and adoptResources is Disabled", t.targetKind.Kind, qualifiedName(live), m.Name)
 		return outcome{status: typesv1beta1.AlreadyExists, message: "the object exists in the member and adoptResources is Disabled", listed: true}
@@ -350,7 +334,7 @@ func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, f
 }
 
 // update rewrites the member object when it differs from the rendered one.
-func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured, adopting bool) outcome {
+func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured, adopting bool) outcome {
 	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, observed)
 	if renderErr != nil {
 		return e.renderFailed(ev, m, renderErr)
@@ -370,20 +354,20 @@ func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, f
 	return outcome{listed: true, wrote: true, member: updated}
 }
 
-func (e *Engine) renderFailed(ev *passEvents, m members.Member, err *propagation.Error) outcome {
+func (e *Engine) renderFailed(ev *passEvents, m clusterclient.Member, err *propagation.Error) outcome {
 	ev.add(corev1.EventTypeWarning, string(err.Status), "Cluster %q: %v", m.Name, err.Err)
 	return outcome{status: err.Status, message: err.Err.Error(), listed: true}
 }
 
 // unplace removes the object from a member that is no longer placed: the
 // host cluster's own namespace is only unlabeled, anything else deleted.
-func (e *Engine) unplace(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
+func (e *Engine) unplace(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
 	switch {
 	case observed == nil:
 		return outcome{}
 	case observed.GetDeletionTimestamp() != nil:
 		return outcome{status: typesv1beta1.WaitingForRemoval, listed: true}
-	case e.isHostNamespace(t, observed):
+	case e.isHostNamespace(ctx, t, observed):
 		return e.unlabel(ctx, ev, t, fed, m, client, observed)
 	}
 	if err := client.Delete(ctx, observed.GetName(), deleteOptions(fed)); err != nil && !apierrors.IsNotFound(err) {
@@ -395,7 +379,7 @@ func (e *Engine) unplace(ctx context.Context, ev *passEvents, t *federatedType, 
 }
 
 // unlabel removes the managed label from a member object, leaving it there.
-func (e *Engine) unlabel(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m members.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
+func (e *Engine) unlabel(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
 	if err := removeManagedLabel(ctx, client, observed); err != nil {
 		ev.add(corev1.EventTypeWarning, "RemoveManagedLabelFromInClusterFailed", "Failed to remove the managed label from %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
 		return outcome{status: typesv1beta1.LabelRemovalFailed, message: err.Error(), listed: true}
@@ -415,11 +399,11 @@ func removeManagedLabel(ctx context.Context, client dynamic.ResourceInterface, o
 
 // isHostNamespace reports whether a member Namespace is the host's own
 // (the host joined as a member): such a namespace is never deleted.
-func (e *Engine) isHostNamespace(t *federatedType, obj *unstructured.Unstructured) bool {
+func (e *Engine) isHostNamespace(ctx context.Context, t *federatedType, obj *unstructured.Unstructured) bool {
 	if t.name != core.NamespacesTypeConfigName {
 		return false
 	}
-	host, err := e.host.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).Get(context.Background(), obj.GetName(), metav1.GetOptions{})
+	host, err := e.host.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).Get(ctx, obj.GetName(), metav1.GetOptions{})
 	return err == nil && host.GetUID() == obj.GetUID()
 }
 
@@ -427,7 +411,7 @@ func (e *Engine) isHostNamespace(t *federatedType, obj *unstructured.Unstructure
 // federated object is gone (and whose deletion the syncer did not run, e.g.
 // it was deleted while the type was disabled). Unlabeled objects are never
 // touched.
-func (e *Engine) releaseOrphans(ctx context.Context, t *federatedType, key Key, list []members.Member) {
+func (e *Engine) releaseOrphans(ctx context.Context, t *federatedType, key Key, list []clusterclient.Member) {
 	for _, m := range list {
 		if !m.Ready || m.Conn == nil {
 			continue

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 )
 
 // remove runs the deletion of a federated object (reference §3.3 deletion):
@@ -21,7 +21,7 @@ import (
 // left) in every joined cluster, then the finalizer is removed. A joined,
 // placed cluster that is not ready blocks the deletion, with an event and
 // status naming it; a cluster that was unjoined does not.
-func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured, list []members.Member) (time.Duration, error) {
+func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured, list []clusterclient.Member) (time.Duration, error) {
 	if !hasFinalizer(fed) {
 		return 0, nil
 	}
@@ -52,7 +52,7 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 			pass.Clusters[m.Name] = typesv1beta1.CachedRetrievalFailed
 			waiting = append(waiting, m.Name)
 		case observed == nil:
-		case orphan || e.isHostNamespace(t, observed):
+		case orphan || e.isHostNamespace(ctx, t, observed):
 			if o := e.unlabel(ctx, ev, t, fed, m, client, observed); o.status != "" {
 				pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
 				waiting = append(waiting, m.Name)

@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -26,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -35,14 +37,18 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/members"
 )
 
 // Resync is how often an RSP is planned again without any event: member
-// workloads are read directly, not watched.
+// workloads and pods are read from the shared member caches, whose events
+// do not trigger the controller.
 const Resync = 10 * time.Second
+
+// cacheWait bounds the wait for a member cache to fill on first use.
+const cacheWait = 10 * time.Second
 
 // TypeConfigName returns the name of the FederatedTypeConfig an RSP's
 // target kind needs ("deployments.apps" or "replicasets.apps"), or "".
@@ -63,8 +69,8 @@ type Reconciler struct {
 	Client client.Client
 	// Host reads and writes federated objects.
 	Host dynamic.Interface
-	// Directory holds the connections to members.
-	Directory *members.Directory
+	// Registry holds the members' connections and shared caches.
+	Registry *clusterclient.Registry
 	// KubeFedNamespace is the control plane's namespace.
 	KubeFedNamespace string
 	// UnavailableDelay is how long a cluster may be NotReady before its
@@ -75,8 +81,8 @@ type Reconciler struct {
 // SetupWithManager registers the controller: RSP events and
 // KubeFedCluster changes (readiness, labels) trigger it.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if r.Client == nil || r.Host == nil || r.Directory == nil || r.KubeFedNamespace == "" {
-		return fmt.Errorf("scheduling controller: Client, Host, Directory and KubeFedNamespace are required")
+	if r.Client == nil || r.Host == nil || r.Registry == nil || r.KubeFedNamespace == "" {
+		return fmt.Errorf("scheduling controller: Client, Host, Registry and KubeFedNamespace are required")
 	}
 	return ctrl.NewControllerManagedBy(mgr).Named("replica-scheduling").
 		For(&v1alpha1.ReplicaSchedulingPreference{}).
@@ -101,7 +107,7 @@ func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Reque
 // candidate is a ready member with a connection.
 type candidate struct {
 	name string
-	conn dynamic.Interface
+	conn *clusterclient.Connection
 }
 
 // Reconcile plans one RSP and writes the plan.
@@ -205,7 +211,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	var recheck time.Duration
 	for i, c := range candidates {
 		names[i] = c.name
-		obs, found, err := observe(ctx, c.conn.Resource(targetGVR).Namespace(rsp.Namespace), c.conn, rsp.Name)
+		obs, found, err := observe(ctx, c.conn, targetGVR, rsp.Namespace, rsp.Name)
 		if err != nil {
 			return outcome{}, fmt.Errorf("cluster %s: reading %s %s/%s: %w", c.name, targetGVR.Resource, rsp.Namespace, rsp.Name, err)
 		}
@@ -271,12 +277,6 @@ func (r *Reconciler) candidates(ctx context.Context, spec *typesv1beta1.Federate
 			placed[c.Name] = true
 		}
 	}
-	conns := map[string]dynamic.Interface{}
-	for _, m := range r.Directory.List() {
-		if m.Conn != nil {
-			conns[m.Name] = m.Conn.Dynamic
-		}
-	}
 	for _, kfc := range list.Items {
 		if kfc.DeletionTimestamp != nil {
 			continue
@@ -289,8 +289,8 @@ func (r *Reconciler) candidates(ctx context.Context, spec *typesv1beta1.Federate
 			}
 			continue
 		}
-		if conn := conns[kfc.Name]; conn != nil {
-			out = append(out, candidate{name: kfc.Name, conn: conn})
+		if m, ok := r.Registry.Get(kfc.Name); ok && m.Conn != nil {
+			out = append(out, candidate{name: kfc.Name, conn: m.Conn})
 		}
 	}
 	slices.SortFunc(out, func(a, b candidate) int { return cmp.Compare(a.name, b.name) })
@@ -360,15 +360,16 @@ func (r *Reconciler) namespaceType(ctx context.Context) (schema.GroupVersionReso
 	return schema.GroupVersionResource{Group: f.Group, Version: f.Version, Resource: f.PluralName}, nil
 }
 
-// observe reads a member workload and, when not all its replicas are
-// ready, its pods. found is false when the workload does not exist.
-func observe(ctx context.Context, workloads dynamic.ResourceInterface, member dynamic.Interface, name string) (Observation, bool, error) {
-	obj, err := workloads.Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return Observation{}, false, nil
+// observe reads a managed member workload and, when not all its replicas
+// are ready, its pods, from the member's shared caches. found is false when
+// the workload does not exist.
+func observe(ctx context.Context, conn *clusterclient.Connection, target schema.GroupVersionResource, namespace, name string) (Observation, bool, error) {
+	obj, ok := clusterclient.Cached(ctx, conn.Watch(target, "", nil), namespace, name, cacheWait)
+	if !ok {
+		return Observation{}, false, errors.New("the cache of its workloads is not filled yet")
 	}
-	if err != nil {
-		return Observation{}, false, err
+	if obj == nil {
+		return Observation{}, false, nil
 	}
 	w := Workload{Replicas: 1}
 	if n, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); found {
@@ -379,16 +380,26 @@ func observe(ctx context.Context, workloads dynamic.ResourceInterface, member dy
 		return Observe(w, nil, time.Now()), true, nil
 	}
 	matchLabels, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "selector", "matchLabels")
-	list, err := member.Resource(corev1.SchemeGroupVersion.WithResource("pods")).Namespace(obj.GetNamespace()).
-		List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(matchLabels).String()})
-	if err != nil {
-		return Observation{}, false, fmt.Errorf("listing pods: %w", err)
+	selector := labels.SelectorFromSet(matchLabels)
+	informer := conn.Pods(namespace)
+	if !clusterclient.Synced(ctx, informer, cacheWait) {
+		return Observation{}, false, errors.New("the cache of its pods is not filled yet")
 	}
-	pods := make([]corev1.Pod, len(list.Items))
-	for i := range list.Items {
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(list.Items[i].Object, &pods[i]); err != nil {
-			return Observation{}, false, fmt.Errorf("decoding pod %s: %w", list.Items[i].GetName(), err)
+	cached, err := informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
+	if err != nil {
+		return Observation{}, false, err
+	}
+	var pods []corev1.Pod
+	for _, item := range cached {
+		u := item.(*unstructured.Unstructured)
+		if !selector.Matches(labels.Set(u.GetLabels())) {
+			continue
 		}
+		var pod corev1.Pod
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &pod); err != nil {
+			return Observation{}, false, fmt.Errorf("decoding pod %s: %w", u.GetName(), err)
+		}
+		pods = append(pods, pod)
 	}
 	return Observe(w, pods, time.Now()), true, nil
 }
