@@ -31,7 +31,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/propagate"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/scheduling"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/rsp"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/typeconfig"
 	"github.com/kubectl-fed/kubectl-fed/pkg/version"
 )
@@ -203,7 +203,7 @@ func (o *Options) Run(ctx context.Context) error {
 	// The feature gates turn the scheduling and propagation controllers
 	// off, as KubeFed's did; cluster health always runs.
 	if spec.GateEnabled(corev1beta1.SchedulerPreferences) {
-		if err := (&scheduling.Reconciler{Client: mgr.GetClient(), Host: host, Registry: registry, KubeFedNamespace: o.KubeFedNamespace,
+		if err := (&rsp.Reconciler{Client: mgr.GetClient(), Host: host, Registry: registry, KubeFedNamespace: o.KubeFedNamespace,
 			UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration}).SetupWithManager(mgr); err != nil {
 			return err
 		}

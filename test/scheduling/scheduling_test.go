@@ -14,8 +14,7 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/scheduling"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -313,7 +312,7 @@ func wantCapacity(t *testing.T, namespace, name, cluster string, want int64) {
 		if c.Capacity != nil {
 			got = *c.Capacity
 		}
-		if got != want || (want >= 0 && c.Reason != string(planner.ReasonCapacity)) {
+		if got != want || (want >= 0 && c.Reason != string(scheduling.ReasonCapacity)) {
 			t.Errorf("status of %s: capacity %d reason %q, want capacity %d", cluster, got, c.Reason, want)
 		}
 		return

@@ -1,7 +1,7 @@
 // Package plan holds `kubectl fed plan`, which shows how a
 // ReplicaSchedulingPreference spreads replicas over clusters: live, from
 // the plan the syncer recorded in the RSP's status, or offline, by running
-// the syncer's planner on a file and the clusters given as flags.
+// the syncer's planner (pkg/scheduling) on a file and the clusters given as flags.
 package plan
 
 import (
@@ -23,7 +23,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1/validation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
-	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
 
 var (
@@ -178,12 +178,12 @@ func (o *Options) Validate() error {
 
 // Run prints the plan.
 func (o *Options) Run(ctx context.Context) error {
-	var rows []Row
+	var rows []scheduling.Row
 	var total int64
 	if o.Filename != "" {
-		in := planner.Input{Preferences: o.rsp.Spec.Clusters, TotalReplicas: int64(o.rsp.Spec.TotalReplicas), Clusters: o.Clusters,
-			Current: o.Current, Capacity: o.Capacity, Rebalance: o.rsp.Spec.Rebalance, Key: o.Key}
-		rows, total = OfflineRows(in, planner.Plan(in)), in.TotalReplicas
+		in := scheduling.NewInput(o.rsp, o.Clusters, o.Current, o.Capacity)
+		in.Key = o.Key
+		rows, total = scheduling.Rows(in, scheduling.Plan(in)), in.TotalReplicas
 	} else {
 		var err error
 		if rows, total, err = o.live(ctx); err != nil {
@@ -196,14 +196,14 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := PrintTable(o.streams.Out, rows); err != nil {
 		return err
 	}
-	if n := Unplaced(rows, total); n > 0 {
+	if n := scheduling.Unplaced(rows, total); n > 0 {
 		fmt.Fprintf(o.streams.ErrOut, "Warning: %d of %d replicas fit in no cluster (maximums or capacity reached)\n", n, total)
 	}
 	return nil
 }
 
 // live reads the RSP's recorded plan and the joined clusters.
-func (o *Options) live(ctx context.Context) ([]Row, int64, error) {
+func (o *Options) live(ctx context.Context) ([]scheduling.Row, int64, error) {
 	host, err := o.flags.Host()
 	if err != nil {
 		return nil, 0, err
@@ -227,7 +227,7 @@ func (o *Options) live(ctx context.Context) ([]Row, int64, error) {
 	if err := host.Client.List(ctx, clusters, client.InNamespace(o.flags.KubeFedNamespace)); err != nil {
 		return nil, 0, fmt.Errorf("listing KubeFedClusters in %s: %w", o.flags.KubeFedNamespace, err)
 	}
-	return LiveRows(&rsp.Status, clusters.Items), int64(rsp.Spec.TotalReplicas), nil
+	return scheduling.StatusRows(&rsp.Status, clusters.Items), int64(rsp.Spec.TotalReplicas), nil
 }
 
 // readRSP reads one ReplicaSchedulingPreference from a YAML or JSON file.

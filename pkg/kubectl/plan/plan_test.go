@@ -16,6 +16,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -139,7 +140,7 @@ func TestLiveRowsGolden(t *testing.T) {
 		Conditions: []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue}}}}
 	down := corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Name: "moon"}}
 	eu := corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Name: "eu"}}
-	rows := plan.LiveRows(status, []corev1beta1.KubeFedCluster{down, ready, eu})
+	rows := scheduling.StatusRows(status, []corev1beta1.KubeFedCluster{down, ready, eu})
 	var out bytes.Buffer
 	if err := plan.PrintTable(&out, rows); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,14 @@
-// Package planner spreads a total number of replicas over member clusters
-// following a ReplicaSchedulingPreference's per-cluster minimums, maximums
-// and weights, the replicas clusters run now and the replicas they have room
-// for. It is KubeFed's planner (reference §3.5), pure and allocation-light,
-// and it also says why each cluster got what it got.
-package planner
+// Package scheduling is replica scheduling without I/O (reference §3.5):
+// the planner, which spreads a total number of replicas over member
+// clusters following a ReplicaSchedulingPreference's per-cluster minimums,
+// maximums and weights, the replicas clusters run now and the replicas they
+// have room for (KubeFed's planner, pure and allocation-light, saying why
+// each cluster got what it got); the plan input of an RSP, capacity
+// estimates from observed pods, the write-back of a plan into a federated
+// object, and the per-cluster rows the syncer records in the RSP's status
+// and `kubectl fed plan` prints. The syncer's RSP controller
+// (pkg/syncer/rsp) only reads and writes.
+package scheduling
 
 import (
 	"cmp"
@@ -76,15 +81,6 @@ type Result struct {
 	Overflow map[string]int64
 	// Reasons says, for every cluster in Plan, what decided its number.
 	Reasons map[string]Reason
-}
-
-// Unplaced returns the replicas of the total that no cluster got.
-func (r Result) Unplaced(total int64) int64 {
-	var sum int64
-	for _, n := range r.Plan {
-		sum += n
-	}
-	return max(total-sum, 0)
 }
 
 // DefaultPreferences are the preferences of an RSP with no clusters map:

@@ -2,22 +2,7 @@ package scheduling
 
 import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
 )
-
-// PlanInput is the planner's input for an RSP over the candidate clusters
-// (sorted), given what each cluster that runs the workload was observed to
-// run. The capacities are those of Capacities, remembering the estimates
-// of the RSP's last plan (its status).
-func PlanInput(rsp *v1alpha1.ReplicaSchedulingPreference, clusters []string, observed map[string]Observation) planner.Input {
-	in := planner.Input{Preferences: rsp.Spec.Clusters, TotalReplicas: int64(rsp.Spec.TotalReplicas), Rebalance: rsp.Spec.Rebalance,
-		Key: rsp.Namespace + "/" + rsp.Name, Clusters: clusters, Current: make(map[string]int64, len(observed))}
-	for name, obs := range observed {
-		in.Current[name] = obs.Current
-	}
-	in.Capacity = Capacities(in.TotalReplicas, observed, Remembered(&rsp.Status))
-	return in
-}
 
 // Remembered returns the capacity estimates an RSP's status records.
 func Remembered(status *v1alpha1.ReplicaSchedulingPreferenceStatus) map[string]int64 {

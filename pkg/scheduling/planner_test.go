@@ -1,4 +1,4 @@
-package planner
+package scheduling
 
 import (
 	"fmt"
@@ -153,7 +153,7 @@ func TestReasons(t *testing.T) {
 
 func TestUnplaced(t *testing.T) {
 	res := Plan(Input{Preferences: prefs{"*": {Weight: 1, MaxReplicas: ptr(2)}}, TotalReplicas: 10, Clusters: abc})
-	if got := res.Unplaced(10); got != 4 {
+	if got := Unplaced(Rows(Input{Clusters: abc}, res), 10); got != 4 {
 		t.Errorf("Unplaced = %d, want 4 (plan %v)", got, res.Plan)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
 )
 
 func capacity(n int64) *int64 { return &n }
@@ -49,9 +48,9 @@ func TestCapacityMoveHolds(t *testing.T) {
 	clusters := []string{"a", "b"}
 	plan := func(observed map[string]Observation) (map[string]int64, map[string]int64) {
 		in := PlanInput(rsp, clusters, observed)
-		res := planner.Plan(in)
-		result := Result(in, res)
-		rsp.Status.Clusters = ClusterStatuses(in, res, result)
+		res := Plan(in)
+		result := Replicas(in, res)
+		rsp.Status.Clusters = ClusterStatuses(Rows(in, res))
 		return result, in.Capacity
 	}
 	steps := []struct {

@@ -1,11 +1,13 @@
-// Package scheduling is the syncer's ReplicaSchedulingPreference controller
-// (reference §3.5): for each RSP it plans the replicas of the
-// FederatedDeployment or FederatedReplicaSet of the same namespace and name
-// over the ready member clusters, writes the plan into that object's
-// placement and /spec/replicas overrides, and records it in the RSP's
-// status. When a cluster stays NotReady for unavailableDelay, its replicas
-// move to the other candidates.
-package scheduling
+// Package rsp is the syncer's ReplicaSchedulingPreference controller
+// (reference §3.5), the I/O half of replica scheduling: for each RSP it
+// reads the FederatedDeployment or FederatedReplicaSet of the same
+// namespace and name, the ready member clusters and, from the members'
+// shared caches, the workloads and pods they run; plans with
+// pkg/scheduling; writes the plan into that object's placement and
+// /spec/replicas overrides, and records it in the RSP's status. When a
+// cluster stays NotReady for unavailableDelay, its replicas move to the
+// other candidates.
+package rsp
 
 import (
 	"cmp"
@@ -13,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -39,7 +40,7 @@ import (
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
-	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
 
 // Resync is how often an RSP is planned again without any event: member
@@ -49,18 +50,6 @@ const Resync = 10 * time.Second
 
 // cacheWait bounds the wait for a member cache to fill on first use.
 const cacheWait = 10 * time.Second
-
-// TypeConfigName returns the name of the FederatedTypeConfig an RSP's
-// target kind needs ("deployments.apps" or "replicasets.apps"), or "".
-func TypeConfigName(kind v1alpha1.TargetKind) string {
-	switch kind {
-	case v1alpha1.TargetKindFederatedDeployment:
-		return "deployments.apps"
-	case v1alpha1.TargetKindFederatedReplicaSet:
-		return "replicasets.apps"
-	}
-	return ""
-}
 
 // Reconciler plans the replicas of one RSP per request.
 type Reconciler struct {
@@ -207,7 +196,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	}
 
 	names := make([]string, len(candidates))
-	observed := map[string]Observation{}
+	observed := map[string]scheduling.Observation{}
 	var recheck time.Duration
 	for i, c := range candidates {
 		names[i] = c.name
@@ -223,18 +212,19 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 			recheck = obs.Recheck
 		}
 	}
-	in := PlanInput(rsp, names, observed)
-	res := planner.Plan(in)
-	result := Result(in, res)
+	in := scheduling.PlanInput(rsp, names, observed)
+	res := scheduling.Plan(in)
+	result := scheduling.Replicas(in, res)
 	out := outcome{status: status, result: result, after: recheck}
-	if Apply(spec, result) {
+	if scheduling.Apply(spec, result) {
 		if err := encodeSpec(fed, spec); err != nil {
 			return outcome{}, err
 		}
 		out.fed, out.fedClient = fed, fedClient
 	}
-	status.Clusters = ClusterStatuses(in, res, result)
-	if unplaced := res.Unplaced(in.TotalReplicas); unplaced > 0 {
+	rows := scheduling.Rows(in, res)
+	status.Clusters = scheduling.ClusterStatuses(rows)
+	if unplaced := scheduling.Unplaced(rows, in.TotalReplicas); unplaced > 0 {
 		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonUnplaced,
 			fmt.Sprintf("%d of %d replicas fit in no candidate cluster (maximums or capacity reached)", unplaced, in.TotalReplicas))
 	} else {
@@ -246,7 +236,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 // types returns the federated and member resources of the RSP's target
 // kind, or a problem when the kind is not enabled.
 func (r *Reconciler) types(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference) (fed, target schema.GroupVersionResource, problem string, err error) {
-	name := TypeConfigName(rsp.Spec.TargetKind)
+	name := scheduling.TypeConfigName(rsp.Spec.TargetKind)
 	if name == "" {
 		return fed, target, fmt.Sprintf("spec.targetKind %q is not supported: use FederatedDeployment or FederatedReplicaSet", rsp.Spec.TargetKind), nil
 	}
@@ -363,31 +353,31 @@ func (r *Reconciler) namespaceType(ctx context.Context) (schema.GroupVersionReso
 // observe reads a managed member workload and, when not all its replicas
 // are ready, its pods, from the member's shared caches. found is false when
 // the workload does not exist.
-func observe(ctx context.Context, conn *clusterclient.Connection, target schema.GroupVersionResource, namespace, name string) (Observation, bool, error) {
+func observe(ctx context.Context, conn *clusterclient.Connection, target schema.GroupVersionResource, namespace, name string) (scheduling.Observation, bool, error) {
 	obj, ok := clusterclient.Cached(ctx, conn.Watch(target, "", nil), namespace, name, cacheWait)
 	if !ok {
-		return Observation{}, false, errors.New("the cache of its workloads is not filled yet")
+		return scheduling.Observation{}, false, errors.New("the cache of its workloads is not filled yet")
 	}
 	if obj == nil {
-		return Observation{}, false, nil
+		return scheduling.Observation{}, false, nil
 	}
-	w := Workload{Replicas: 1}
+	w := scheduling.Workload{Replicas: 1}
 	if n, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); found {
 		w.Replicas = n
 	}
 	w.ReadyReplicas, _, _ = unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
 	if !w.NeedsPods() {
-		return Observe(w, nil, time.Now()), true, nil
+		return scheduling.Observe(w, nil, time.Now()), true, nil
 	}
 	matchLabels, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "selector", "matchLabels")
 	selector := labels.SelectorFromSet(matchLabels)
 	informer := conn.Pods(namespace)
 	if !clusterclient.Synced(ctx, informer, cacheWait) {
-		return Observation{}, false, errors.New("the cache of its pods is not filled yet")
+		return scheduling.Observation{}, false, errors.New("the cache of its pods is not filled yet")
 	}
 	cached, err := informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
 	if err != nil {
-		return Observation{}, false, err
+		return scheduling.Observation{}, false, err
 	}
 	var pods []corev1.Pod
 	for _, item := range cached {
@@ -397,45 +387,11 @@ func observe(ctx context.Context, conn *clusterclient.Connection, target schema.
 		}
 		var pod corev1.Pod
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &pod); err != nil {
-			return Observation{}, false, fmt.Errorf("decoding pod %s: %w", u.GetName(), err)
+			return scheduling.Observation{}, false, fmt.Errorf("decoding pod %s: %w", u.GetName(), err)
 		}
 		pods = append(pods, pod)
 	}
-	return Observe(w, pods, time.Now()), true, nil
-}
-
-// Result is the per-cluster replicas written into the federated object
-// (reference §3.5 step 6): 0 for every cluster that runs the workload, then
-// the plan, plus the overflow.
-func Result(in planner.Input, res planner.Result) map[string]int64 {
-	out := make(map[string]int64, len(res.Plan))
-	for name := range in.Current {
-		out[name] = 0
-	}
-	maps.Copy(out, res.Plan)
-	for name, n := range res.Overflow {
-		out[name] += n
-	}
-	return out
-}
-
-// ClusterStatuses describes the result per cluster, sorted by name.
-func ClusterStatuses(in planner.Input, res planner.Result, result map[string]int64) []v1alpha1.ClusterSchedulingStatus {
-	out := make([]v1alpha1.ClusterSchedulingStatus, 0, len(result))
-	for _, name := range slices.Sorted(maps.Keys(result)) {
-		s := v1alpha1.ClusterSchedulingStatus{Name: name, Replicas: result[name], Overflow: res.Overflow[name], Reason: string(res.Reasons[name])}
-		if s.Reason == "" {
-			s.Reason = string(planner.ReasonNoPreference)
-		}
-		if n, ok := in.Current[name]; ok {
-			s.CurrentReplicas = &n
-		}
-		if n, ok := in.Capacity[name]; ok {
-			s.Capacity = &n
-		}
-		out = append(out, s)
-	}
-	return out
+	return scheduling.Observe(w, pods, time.Now()), true, nil
 }
 
 func setCondition(status *v1alpha1.ReplicaSchedulingPreferenceStatus, rsp *v1alpha1.ReplicaSchedulingPreference, s metav1.ConditionStatus, reason, message string) {

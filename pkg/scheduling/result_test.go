@@ -5,26 +5,25 @@ import (
 	"testing"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/planner"
 )
 
 // TestResult covers reference §3.5 step 6: 0 for clusters running the
 // workload, then the plan, plus the overflow.
 func TestResult(t *testing.T) {
-	in := planner.Input{
+	in := Input{
 		Preferences:   map[string]v1alpha1.ClusterPreferences{"a": {Weight: 1}, "b": {Weight: 1}},
 		TotalReplicas: 10, Clusters: []string{"a", "b", "c"},
 		Current:   map[string]int64{"c": 3, "a": 1},
 		Capacity:  map[string]int64{"b": 2},
 		Rebalance: true,
 	}
-	res := planner.Plan(in)
-	got := Result(in, res)
+	res := Plan(in)
+	got := Replicas(in, res)
 	want := map[string]int64{"a": 8, "b": 2 + 3, "c": 0}
 	if !maps.Equal(got, want) {
-		t.Fatalf("Result = %v, want %v (plan %v overflow %v)", got, want, res.Plan, res.Overflow)
+		t.Fatalf("Replicas = %v, want %v (plan %v overflow %v)", got, want, res.Plan, res.Overflow)
 	}
-	statuses := ClusterStatuses(in, res, got)
+	statuses := ClusterStatuses(Rows(in, res))
 	if len(statuses) != 3 {
 		t.Fatalf("statuses = %+v", statuses)
 	}

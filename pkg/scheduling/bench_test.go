@@ -1,4 +1,4 @@
-package planner
+package scheduling
 
 import (
 	"fmt"
