@@ -89,12 +89,13 @@ generate: $(BIN)/controller-gen ## Regenerate deepcopy functions and CRDs
 	$(BIN)/controller-gen crd paths=./pkg/apis/... output:crd:artifacts:config=manifests/crds
 
 .PHONY: verify
-verify: $(BIN)/controller-gen ## Fail if generated files are stale, gofmt/go vet complain, or go mod tidy would change anything
+verify: $(BIN)/controller-gen ## Fail if generated files are stale, gofmt/go vet complain, an import rule is broken, or go mod tidy would change anything
 	@before=$$(cat $(GENERATED) | sha256sum); $(MAKE) --no-print-directory generate >/dev/null; \
 	  after=$$(cat $(GENERATED) | sha256sum); \
 	  if [ "$$before" != "$$after" ]; then echo "generated files were stale; they are now regenerated: review and commit them (make generate)"; exit 1; fi
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go run ./test/cmd/importrules
 	go mod tidy -diff
 	@for m in $(TOOL_MODULES); do (cd $$m && go mod tidy -diff) || { echo "go mod tidy would change $$m"; exit 1; }; done
 

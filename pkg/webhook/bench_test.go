@@ -17,13 +17,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
-	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 // benchmarkObject is a FederatedDeployment placed in 50 clusters with 5
 // overrides for each.
-func benchmarkObject() []byte { return testkit.LargeFederatedDeployment(50, 5) }
+func benchmarkObject() []byte { return fixtures.LargeFederatedDeployment(50, 5) }
 
 // benchmarkLookup is a fleet of 50 clusters with three policies that all
 // select the object and that it satisfies (so every rule is evaluated).

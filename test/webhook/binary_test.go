@@ -18,9 +18,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/pkg/webhook"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
-	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 // TestBinary builds cmd/webhook, runs it as a process with --cert-dir and
@@ -101,7 +101,7 @@ func TestBinary(t *testing.T) {
 // in namespace shop placed in 50 clusters with 5 overrides each.
 func benchmarkReview(t *testing.T) []byte {
 	t.Helper()
-	obj := testkit.LargeFederatedDeployment(50, 5)
+	obj := fixtures.LargeFederatedDeployment(50, 5)
 	review, err := json.Marshal(admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 		Request: &admissionv1.AdmissionRequest{UID: "binary", Operation: admissionv1.Create, Namespace: "shop", Name: "web",
