@@ -22,7 +22,20 @@ var lockFile = filepath.Join(os.TempDir(), "kubectl-fed-test-fleet.lock")
 //
 //	var shared *fleet.Fleet
 //	func TestMain(m *testing.M) { os.Exit(fleet.RunTests(m, fleet.Options{}, &shared)) }
+//
+// test/testkit.Main adds building the commands and a control plane.
 func RunTests(m *testing.M, opts Options, into **Fleet) int {
+	return Run(opts, func(f *Fleet) int {
+		*into = f
+		return m.Run()
+	})
+}
+
+// Run waits for any other test package's fleet to stop, starts a fleet,
+// calls run with it, stops the fleet and returns run's exit code (1 if the
+// fleet did not start). An interrupt stops the fleet before the process
+// exits.
+func Run(opts Options, run func(f *Fleet) int) int {
 	unlock, err := LockForTests()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
@@ -36,7 +49,6 @@ func RunTests(m *testing.M, opts Options, into **Fleet) int {
 		return 1
 	}
 	defer f.Stop()
-	*into = f
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -47,7 +59,7 @@ func RunTests(m *testing.M, opts Options, into **Fleet) int {
 			os.Exit(130)
 		}
 	}()
-	return m.Run()
+	return run(f)
 }
 
 // LockForTests waits until no other test package runs a fleet and returns

@@ -53,7 +53,6 @@ func waitClusterStatus(t *testing.T, obj *unstructured.Unstructured, cluster, wa
 }
 
 func TestUpdateRejectedByTheMemberIsReportedWithItsMessage(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fcm := federated(federatedConfigMapKind, ns, "frozen", object{
 		"template":  object{"immutable": true, "data": object{"v": "1"}},
@@ -69,7 +68,6 @@ func TestUpdateRejectedByTheMemberIsReportedWithItsMessage(t *testing.T) {
 }
 
 func TestServiceKeepsWhatTheMemberAllocated(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fsvc := federated(federatedServiceKind, ns, "web", object{
 		"template": object{"spec": object{"type": "NodePort", "selector": object{"app": "web"},
@@ -101,7 +99,6 @@ func TestServiceKeepsWhatTheMemberAllocated(t *testing.T) {
 }
 
 func TestRetainReplicasKeepsTheMembersScale(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	labels := object{"app": "api"}
 	fdeploy := federated(federatedDeploymentKind, ns, "api", object{
@@ -148,7 +145,6 @@ func TestRetainReplicasKeepsTheMembersScale(t *testing.T) {
 }
 
 func TestUnreadyClusterBlocksDeletionUntilUnjoined(t *testing.T) {
-	setUpOnce(t)
 	ctx := context.Background()
 	ghost := &corev1beta1.KubeFedCluster{
 		ObjectMeta: metav1.ObjectMeta{Namespace: kubefedNamespace, Name: "ghost"},

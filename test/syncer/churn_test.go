@@ -37,7 +37,6 @@ func gadgetCRD() *apiextensionsv1.CustomResourceDefinition {
 // member status is collected in the end.
 func TestStatusWritesAreCoalescedUnderMemberChurn(t *testing.T) {
 	const churn = 5 * time.Second
-	setUpOnce(t)
 	ctx := context.Background()
 	for _, c := range shared.Clusters {
 		if err := testkit.InstallCRDs(ctx, c.RESTConfig(), gadgetCRD()); err != nil {

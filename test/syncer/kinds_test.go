@@ -35,7 +35,6 @@ func widgetCRD() *apiextensionsv1.CustomResourceDefinition {
 }
 
 func TestCustomResourceTypeIsPropagated(t *testing.T) {
-	setUpOnce(t)
 	ctx := context.Background()
 	for _, c := range shared.Clusters {
 		if err := testkit.InstallCRDs(ctx, c.RESTConfig(), widgetCRD()); err != nil {
@@ -72,7 +71,6 @@ func TestCustomResourceTypeIsPropagated(t *testing.T) {
 }
 
 func TestObjectLabeledManagedFalseIsLeftAlone(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	m1 := memberClient(t, "member1")
 	waitNamespace(t, m1, ns)
@@ -93,7 +91,6 @@ func TestObjectLabeledManagedFalseIsLeftAlone(t *testing.T) {
 }
 
 func TestDeleteOptionOrphansTheMembersDependents(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	labels := object{"app": "legacy"}
 	fdeploy := federated(federatedDeploymentKind, ns, "legacy", object{

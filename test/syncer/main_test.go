@@ -5,12 +5,9 @@ package syncer
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,6 +15,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -34,67 +32,33 @@ const kubefedNamespace = core.DefaultKubeFedSystemNamespace
 
 // Types the tests federate.
 var (
-	namespaceTarget  = typesv1beta1.TargetType{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped, ShortNames: []string{"ns"}}
-	configMapTarget  = typesv1beta1.TargetType{Version: "v1", Kind: "ConfigMap", PluralName: "configmaps", Scope: apiextensionsv1.NamespaceScoped, ShortNames: []string{"cm"}}
-	serviceTarget    = typesv1beta1.TargetType{Version: "v1", Kind: "Service", PluralName: "services", Scope: apiextensionsv1.NamespaceScoped, ShortNames: []string{"svc"}}
-	deploymentTarget = typesv1beta1.TargetType{Group: "apps", Version: "v1", Kind: "Deployment", PluralName: "deployments", Scope: apiextensionsv1.NamespaceScoped,
-		ShortNames: []string{"deploy"}, Scalable: true}
-	// federatedTargets are enabled on the host for every test.
-	federatedTargets = []typesv1beta1.TargetType{namespaceTarget, configMapTarget, serviceTarget, deploymentTarget}
+	namespaceTarget  = fixtures.Namespaces
+	configMapTarget  = fixtures.ConfigMaps
+	serviceTarget    = fixtures.Services
+	deploymentTarget = fixtures.Deployments
 )
 
+// TestMain joins both members (with labels name and
+// topology.kubernetes.io/region), enables the four types, turns on status
+// collection of Deployments and runs the syncer in process. Members are
+// probed every second, so that tests of an outage see a cluster turn
+// NotReady within seconds (two failed probes) instead of 30 s.
 func TestMain(m *testing.M) {
-	os.Exit(fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(2)}, &shared))
-}
-
-// setUp prepares the host once per test binary and starts the syncer; the
-// syncer stops when the test binary's context ends.
-var setUpOnce = func() func(t *testing.T) {
-	var err error
-	done := false
-	return func(t *testing.T) {
-		t.Helper()
-		if !done {
-			done = true
-			err = prepare(context.Background())
-		}
-		if err != nil {
-			t.Fatalf("setting up the federation: %v", err)
-		}
-	}
-}()
-
-func prepare(ctx context.Context) error {
-	fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
-	if err != nil {
-		return err
-	}
-	hostClient, federation = fed.Host, fed
-	// Probe members every second so that tests of an outage see a cluster
-	// turn NotReady within seconds (two failed probes) instead of 30 s.
-	period := &metav1.Duration{Duration: time.Second}
-	if err := fed.Host.Create(ctx, &corev1beta1.KubeFedConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: kubefedNamespace, Name: core.KubeFedConfigName},
-		Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.ClusterScoped, ClusterHealthCheck: &corev1beta1.ClusterHealthCheckConfig{
-			Period: period, Timeout: period, FailureThreshold: ptr(int64(2))}},
-	}); err != nil {
-		return err
-	}
-	for _, m := range shared.Members() {
-		if err := fed.Join(ctx, m, map[string]string{"name": m.Name, "topology.kubernetes.io/region": "region-" + m.Name}); err != nil {
-			return err
-		}
-	}
-	for _, target := range federatedTargets {
-		if err := fed.Enable(ctx, target); err != nil {
-			return err
-		}
-	}
-	if err := collectStatus(ctx, deploymentTarget); err != nil {
-		return err
-	}
-	testkit.RunSyncer(context.Background(), shared.KubeconfigPath(), true)
-	return nil
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Fleet: fleet.Options{Clusters: fleet.ClusterNames(2)},
+		ControlPlane: &testkit.ControlPlaneOptions{
+			FastHealth: true,
+			Labels: func(m *fleet.Cluster) map[string]string {
+				return map[string]string{"name": m.Name, "topology.kubernetes.io/region": "region-" + m.Name}
+			},
+			Types:  []typesv1beta1.TargetType{namespaceTarget, configMapTarget, serviceTarget, deploymentTarget},
+			Syncer: testkit.InProcess,
+		},
+		SetUp: func(ctx context.Context, env *testkit.Env) error {
+			shared, hostClient, federation = env.Fleet, env.ControlPlane.Host, env.ControlPlane.Federation
+			return collectStatus(ctx, deploymentTarget)
+		},
+	}))
 }
 
 // collectStatus turns on member status collection for an enabled type, as

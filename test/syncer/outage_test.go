@@ -29,7 +29,6 @@ func clusterReady(t *testing.T, name string, want bool) {
 
 func TestMemberAPIServerStoppedMidPropagation(t *testing.T) {
 	const objects = 40
-	setUpOnce(t)
 	ctx := context.Background()
 	ns := federatedNamespace(t)
 	m1 := memberClient(t, "member1")

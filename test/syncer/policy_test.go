@@ -35,7 +35,6 @@ func labelCluster(t *testing.T, name, key, value string) {
 // matches a Deny policy's selector (e.g. it joined later with that label),
 // objects the policy selects never reach it, and the status names the policy.
 func TestDenyPolicyIsEnforcedAtRunTime(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	policy := &unstructured.Unstructured{Object: object{
 		"apiVersion": "policy.kubefed.io/v1alpha1", "kind": "FederationPolicy",

@@ -131,7 +131,6 @@ func waitNamespace(t *testing.T, member kubernetes.Interface, ns string) {
 }
 
 func TestClustersBecomeReadyWithVersionAndRegion(t *testing.T) {
-	setUpOnce(t)
 	for _, m := range shared.Members() {
 		testkit.Eventually(t, m.Name+" ready", func(ctx context.Context) (bool, error) {
 			kfc := &corev1beta1.KubeFedCluster{}
@@ -145,7 +144,6 @@ func TestClustersBecomeReadyWithVersionAndRegion(t *testing.T) {
 }
 
 func TestTypesAreServed(t *testing.T) {
-	setUpOnce(t)
 	for _, name := range []string{"namespaces", "configmaps"} {
 		testkit.Eventually(t, name+" Running", func(ctx context.Context) (bool, error) {
 			ftc := &corev1beta1.FederatedTypeConfig{}
@@ -159,7 +157,6 @@ func TestTypesAreServed(t *testing.T) {
 }
 
 func TestConfigMapLifecycle(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fcm := federated(federatedConfigMapKind, ns, "settings", object{
 		"template":  object{"data": object{"color": "blue"}},
@@ -208,7 +205,6 @@ func TestConfigMapLifecycle(t *testing.T) {
 }
 
 func TestNamespaceNotFederated(t *testing.T) {
-	setUpOnce(t)
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "unfederated-")
 	fcm := federated(federatedConfigMapKind, ns, "lonely", object{"placement": everywhere})
 	create(t, fcm)
@@ -217,7 +213,6 @@ func TestNamespaceNotFederated(t *testing.T) {
 }
 
 func TestInvalidOverrideFailsOnlyThatCluster(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fcm := federated(federatedConfigMapKind, ns, "overridden", object{
 		"template":  object{"data": object{"size": "s"}},
@@ -238,7 +233,6 @@ func TestInvalidOverrideFailsOnlyThatCluster(t *testing.T) {
 }
 
 func TestOrphaningLeavesMemberObjectsUnlabeled(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fcm := federated(federatedConfigMapKind, ns, "kept", object{"template": object{"data": object{"a": "b"}}, "placement": everywhere})
 	create(t, fcm)
@@ -258,7 +252,6 @@ func TestOrphaningLeavesMemberObjectsUnlabeled(t *testing.T) {
 }
 
 func TestExistingObjectIsAdopted(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	m1 := memberClient(t, "member1")
 	waitNamespace(t, m1, ns)
@@ -272,7 +265,6 @@ func TestExistingObjectIsAdopted(t *testing.T) {
 }
 
 func TestUnlabeledObjectIsNeverDeleted(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	m1 := memberClient(t, "member1")
 	waitNamespace(t, m1, ns)
@@ -289,7 +281,6 @@ func TestUnlabeledObjectIsNeverDeleted(t *testing.T) {
 }
 
 func TestTypeCanBeDisabledAndEnabledAtRunTime(t *testing.T) {
-	setUpOnce(t)
 	setPropagation := func(mode corev1beta1.PropagationMode, want corev1beta1.ControllerStatus) {
 		t.Helper()
 		testkit.Eventually(t, "configmaps "+string(want), func(ctx context.Context) (bool, error) {

@@ -37,7 +37,6 @@ func readyState(t *testing.T, obj *unstructured.Unstructured, what string, check
 }
 
 func TestMemberStatusIsCollectedAndAggregated(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	labels := object{"app": "shop"}
 	fdeploy := federated(federatedDeploymentKind, ns, "shop", object{
@@ -82,7 +81,6 @@ func remoteStatusOf(obj *unstructured.Unstructured, cluster string) object {
 }
 
 func TestStatusIsNotCollectedForTypesWithoutCollection(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fcm := federated(federatedConfigMapKind, ns, "plain", object{"template": object{"data": object{"a": "b"}}, "placement": everywhere})
 	create(t, fcm)
@@ -96,7 +94,6 @@ func TestStatusIsNotCollectedForTypesWithoutCollection(t *testing.T) {
 }
 
 func TestNoPropagatedVersionsAreWrittenByDefault(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fcm := federated(federatedConfigMapKind, ns, "unversioned", object{"template": object{"data": object{"a": "b"}}, "placement": everywhere})
 	create(t, fcm)

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,6 +20,14 @@ import (
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
+
+// kubeFedScheme knows the core kinds and the KubeFed core kinds.
+var kubeFedScheme = func() *runtime.Scheme {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(corev1.AddToScheme(scheme))
+	utilruntime.Must(corev1beta1.AddToScheme(scheme))
+	return scheme
+}()
 
 // Federation sets up a federation on a fleet's host without the CLI, for
 // tests of the syncer: CRDs, the KubeFed namespace, members and types.
@@ -34,14 +43,7 @@ type Federation struct {
 // NewFederation installs the CRDs in crdDir and the KubeFed namespace on the
 // fleet's host.
 func NewFederation(ctx context.Context, f *fleet.Fleet, crdDir string) (*Federation, error) {
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	if err := corev1beta1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	host, err := client.New(f.Host().RESTConfig(), client.Options{Scheme: scheme})
+	host, err := client.New(f.Host().RESTConfig(), client.Options{Scheme: kubeFedScheme})
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,12 @@
 package testkit
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +16,8 @@ import (
 // Plugin runs `kubectl fed` as users do: the pinned kubectl finds the
 // kubectl-fed binary in BinDir through its plugin dispatch.
 type Plugin struct {
-	// BinDir holds the kubectl-fed binary under test.
+	// BinDir holds the kubectl-fed binary under test; "" is the directory
+	// of the one built for this test binary (Command).
 	BinDir string
 	// Kubeconfig is the fleet's kubeconfig.
 	Kubeconfig string
@@ -27,8 +31,12 @@ func (p Plugin) Env(t testing.TB, kubeconfig string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plugins := p.BinDir
+	if plugins == "" {
+		plugins = filepath.Dir(Command(t, "kubectl-fed"))
+	}
 	return []string{
-		"PATH=" + p.BinDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH=" + plugins + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"KUBECONFIG=" + kubeconfig,
 		"HOME=" + t.TempDir(),
 	}
@@ -70,4 +78,21 @@ func MustFail(t testing.TB, r Result, fragments ...string) {
 			t.Errorf("stderr lacks %q:\n%s", f, r.Stderr)
 		}
 	}
+}
+
+// Fed runs the kubectl-fed built for this test binary directly (not
+// through kubectl) with the given kubeconfig, for set-up steps outside a
+// test; the error quotes its output.
+func Fed(ctx context.Context, kubeconfig string, args ...string) error {
+	binary, err := CommandPath("kubectl-fed")
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*WaitTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary, append(args, "--kubeconfig", kubeconfig)...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("kubectl fed %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }

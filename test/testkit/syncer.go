@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
 
 // RunSyncer runs the syncer in this process against the host of
@@ -30,4 +33,28 @@ func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool) <-chan 
 		}
 	}()
 	return done
+}
+
+// StartSyncer runs binary (a syncer built with BuildCommands) as a process
+// named name against the fleet's host, in the default KubeFed namespace,
+// with its metrics off and its probes on a free port of 127.0.0.1, logging
+// to logPath; args are added to (and override) those flags. It waits until
+// the syncer's /readyz answers; the caller stops the process.
+func StartSyncer(ctx context.Context, f *fleet.Fleet, name, binary, logPath string, args ...string) (*fleet.Process, error) {
+	ports, err := fleet.FreePorts(1)
+	if err != nil {
+		return nil, err
+	}
+	probes := "127.0.0.1:" + strconv.Itoa(ports[0])
+	p, err := fleet.StartProcess(name, binary, append([]string{"--kubeconfig", f.KubeconfigPath(),
+		"--kubefed-namespace", core.DefaultKubeFedSystemNamespace, "--metrics-bind-address", "0", "--health-probe-bind-address", probes,
+	}, args...), logPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := WaitReady(ctx, "http://"+probes+"/readyz", nil, p); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("starting the syncer (log %s): %w", filepath.Base(logPath), err)
+	}
+	return p, nil
 }
