@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
-	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -16,16 +15,7 @@ import (
 // dispatch to the kubectl-fed built for this run.
 func fed(t *testing.T, args ...string) testkit.Result {
 	t.Helper()
-	bin, err := fleet.BinDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"PATH=" + binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"KUBECONFIG=" + shared.KubeconfigPath(),
-		"HOME=" + t.TempDir(),
-	}
-	return testkit.KubectlEnv(t, env, append(append([]string{"fed"}, args...), "--context", fleet.HostName)...)
+	return testkit.Plugin{Kubeconfig: shared.KubeconfigPath()}.Run(t, args...)
 }
 
 // TestPlanOffline previews an RSP through kubectl without touching any
@@ -62,7 +52,6 @@ C         10        -         10         7          capacity
 // TestPlanLive shows the plan the syncer recorded, with the replicas the
 // members run.
 func TestPlanLive(t *testing.T) {
-	setUp(t)
 	ns := newNamespace(t)
 	runPods(t, "member1", ns, -1)
 	runPods(t, "member2", ns, -1)

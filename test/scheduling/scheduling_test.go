@@ -21,7 +21,6 @@ import (
 // TestReferenceCases runs the reference's e2e scheduling cases (§3.5) for
 // both kinds on the two members.
 func TestReferenceCases(t *testing.T) {
-	setUp(t)
 	cases := []struct {
 		name string
 		spec v1alpha1.ReplicaSchedulingPreferenceSpec
@@ -66,7 +65,6 @@ func TestReferenceCases(t *testing.T) {
 // object selects foo=bar, the namespace selects every cluster; the RSP
 // (weights 2:1, min 3/3, total 6) gives member1 all 6.
 func TestIntersectWithClusterSelector(t *testing.T) {
-	setUp(t)
 	label(t, "member1", "foo", "bar")
 	t.Cleanup(func() { label(t, "member1", "foo", "") })
 	for _, k := range []kind{deployments, replicaSets} {
@@ -85,7 +83,6 @@ func TestIntersectWithClusterSelector(t *testing.T) {
 // replaces the user's 9 for member2); the user's other overrides stay, also
 // on a cluster that gets no replicas.
 func TestOtherOverridesSurvive(t *testing.T) {
-	setUp(t)
 	ns := newNamespace(t)
 	overrides := []any{
 		object{"clusterName": "member1", "clusterOverrides": []any{object{"op": "add", "path": "/spec/minReadySeconds", "value": int64(5)}}},
@@ -129,7 +126,6 @@ func TestOtherOverridesSurvive(t *testing.T) {
 // rebalance false, which cluster keeps what it runs first is the planner's
 // hash order, so the object's name is chosen to put member1 first.
 func TestFailover(t *testing.T) {
-	setUp(t)
 	for _, rebalance := range []bool{false, true} {
 		t.Run(fmt.Sprintf("rebalance=%v", rebalance), func(t *testing.T) {
 			ctx := context.Background()
@@ -228,7 +224,6 @@ func waitClusterReady(t *testing.T, cluster string) {
 // to 3/3 when the estimate was forgotten with the pod). Once member2 runs
 // its 4, the estimate is dropped and the plan still holds, by what runs.
 func TestCapacity(t *testing.T) {
-	setUp(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
 	runPods(t, "member1", ns, 2)
@@ -324,7 +319,6 @@ func wantCapacity(t *testing.T, namespace, name, cluster string, want int64) {
 // not written again while the plan stays the same (its generation stays
 // across reconciles of the RSP).
 func TestNoWriteWhenUnchanged(t *testing.T) {
-	setUp(t)
 	ns := newNamespace(t)
 	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
 	rsp := newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 4})
