@@ -58,7 +58,6 @@ func createBenchObjects(b *testing.B) {
 // (aim: at most 1 s), against a floor taken in the same run: `kubectl get`
 // of the same objects, which lists them through the same API server.
 func BenchmarkStatus2000Objects(b *testing.B) {
-	setUp(b)
 	createBenchObjects(b)
 
 	floorStart := time.Now()
@@ -119,7 +118,6 @@ func createBenchObject(i int) error {
 // view, which lists the federated objects of every enabled type) with the
 // same 2,000 FederatedDeployments.
 func BenchmarkFleetStatus2000Objects(b *testing.B) {
-	setUp(b)
 	createBenchObjects(b)
 	var total time.Duration
 	b.ResetTimer()

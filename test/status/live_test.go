@@ -42,7 +42,6 @@ func eventuallyShows(t *testing.T, what string, args []string, fragments ...stri
 // member1 runs both replicas of web, member2 has room for one. The views
 // show the collected and aggregated status, and a member going down.
 func TestViewsOfALiveFleet(t *testing.T) {
-	setUp(t)
 	mustFed(t, "enable", "namespaces")
 	runSyncer(t)
 	createNamespace(t, "live")

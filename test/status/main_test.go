@@ -7,16 +7,12 @@ package status
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,7 +22,6 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
@@ -37,8 +32,8 @@ import (
 var (
 	// shared is the fleet every test of this package uses.
 	shared *fleet.Fleet
-	// binDir holds the kubectl-fed built for this run.
-	binDir string
+	// host reads and writes the host's objects, federation kinds included.
+	host client.Client
 )
 
 // object is an unstructured map.
@@ -47,87 +42,43 @@ type object = map[string]any
 // federatedDeployment is the federated type the tests use most.
 var federatedDeployment = schema.GroupVersionKind{Group: "types.kubefed.io", Version: "v1beta1", Kind: "FederatedDeployment"}
 
+// TestMain builds kubectl-fed, installs the control plane's CRDs, joins
+// both members (labelled with a region) and enables deployments, services
+// and configmaps with the real `kubectl fed enable`. member2 has room for a
+// single pod, so a Deployment of 2 replicas is never fully available
+// there. Members are probed every second, so that TestViewsOfALiveFleet
+// sees a stopped member turn not ready within seconds.
 func TestMain(m *testing.M) {
 	ctrllog.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	root, err := fleet.RepositoryRoot()
-	if err == nil {
-		binDir, err = os.MkdirTemp("", "kubectl-fed-status-")
-	}
-	if err == nil {
-		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(binDir, "kubectl-fed"), "./cmd/kubectl-fed")
-		cmd.Dir = root
-		if out, buildErr := cmd.CombinedOutput(); buildErr != nil {
-			err = fmt.Errorf("building kubectl-fed: %v\n%s", buildErr, out)
-		}
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	// member2 has room for a single pod, so a Deployment of 2 replicas is
-	// never fully available there.
-	code := fleet.RunTests(m, fleet.Options{
-		Clusters: fleet.ClusterNames(2),
-		ClusterNodes: map[string]fleet.NodePool{
-			"member1": {Count: 1},
-			"member2": {Count: 1, Capacity: nodesim.Capacity{Pods: 1}},
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Commands: []string{"kubectl-fed"},
+		Fleet: fleet.Options{
+			Clusters: fleet.ClusterNames(2),
+			ClusterNodes: map[string]fleet.NodePool{
+				"member1": {Count: 1},
+				"member2": {Count: 1, Capacity: nodesim.Capacity{Pods: 1}},
+			},
 		},
-	}, &shared)
-	os.RemoveAll(binDir)
-	os.Exit(code)
-}
-
-var (
-	setUpOnce sync.Once
-	setUpErr  error
-	// host reads and writes the host's objects, federation kinds included.
-	host client.Client
-)
-
-// setUp installs the control plane's CRDs, joins both members and enables
-// deployments, services and configmaps with the real `kubectl fed enable`,
-// once per test binary.
-func setUp(t testing.TB) {
-	t.Helper()
-	setUpOnce.Do(func() {
-		ctx := context.Background()
-		fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
-		if err != nil {
-			setUpErr = err
-			return
-		}
-		// Probe members every second, so that TestViewsOfALiveFleet sees a
-		// stopped member turn not ready within seconds.
-		period := &metav1.Duration{Duration: time.Second}
-		threshold := int64(2)
-		if err := fed.Host.Create(ctx, &corev1beta1.KubeFedConfig{
-			ObjectMeta: metav1.ObjectMeta{Namespace: fed.Namespace, Name: core.KubeFedConfigName},
-			Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.ClusterScoped, ClusterHealthCheck: &corev1beta1.ClusterHealthCheckConfig{
-				Period: period, Timeout: period, FailureThreshold: &threshold}},
-		}); err != nil {
-			setUpErr = err
-			return
-		}
-		for _, m := range shared.Members() {
-			if err := fed.Join(ctx, m, map[string]string{corev1.LabelTopologyRegion: "region-" + m.Name}); err != nil {
-				setUpErr = err
-				return
+		ControlPlane: &testkit.ControlPlaneOptions{
+			FastHealth: true,
+			Labels: func(m *fleet.Cluster) map[string]string {
+				return map[string]string{corev1.LabelTopologyRegion: "region-" + m.Name}
+			},
+		},
+		SetUp: func(ctx context.Context, env *testkit.Env) (err error) {
+			shared = env.Fleet
+			if host, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme}); err != nil {
+				return err
 			}
-		}
-		host, setUpErr = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
-	})
-	if setUpErr != nil {
-		t.Fatalf("setting up the federation: %v", setUpErr)
-	}
-	enableOnce.Do(func() { mustFed(t, "enable", "deployments.apps", "services", "configmaps") })
+			return testkit.Fed(ctx, shared.KubeconfigPath(), "enable", "deployments.apps", "services", "configmaps", "--context", fleet.HostName)
+		},
+	}))
 }
-
-var enableOnce sync.Once
 
 // plugin runs the test build of kubectl-fed through kubectl's plugin
 // dispatch, with the fleet's kubeconfig.
 func plugin() testkit.Plugin {
-	return testkit.Plugin{BinDir: binDir, Kubeconfig: shared.KubeconfigPath()}
+	return testkit.Plugin{Kubeconfig: shared.KubeconfigPath()}
 }
 
 // pluginEnv puts the test build of kubectl-fed and the pinned kubectl on

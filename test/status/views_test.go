@@ -56,7 +56,6 @@ func shopObjects(t *testing.T, ns string) (web, api *unstructured.Unstructured) 
 }
 
 func TestTypeView(t *testing.T) {
-	setUp(t)
 	shopObjects(t, "shop")
 
 	out := mustFed(t, "status", "deployments", "-n", "shop")
@@ -85,7 +84,6 @@ func TestTypeView(t *testing.T) {
 }
 
 func TestObjectView(t *testing.T) {
-	setUp(t)
 	web, _ := shopObjects(t, "shop-object")
 	ctx := context.Background()
 	event := &corev1.Event{
@@ -119,7 +117,6 @@ func TestObjectView(t *testing.T) {
 }
 
 func TestJSONRoundTrips(t *testing.T) {
-	setUp(t)
 	shopObjects(t, "shop-json")
 	ctx := context.Background()
 
@@ -186,7 +183,6 @@ func normalizeNumbers(t *testing.T, v map[string]any) map[string]any {
 }
 
 func TestFleetView(t *testing.T) {
-	setUp(t)
 	markClusters(t)
 	shopObjects(t, "shop-fleet")
 	out := normalize(mustFed(t, "status"))
@@ -212,7 +208,6 @@ func TestFleetView(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	setUp(t)
 	mustFail(t, fed(t, "status", "cronjobs"),
 		"type cronjobs.batch is not enabled for federation", "kubectl fed enable cronjobs.batch")
 	mustFail(t, fed(t, "status", "nosuchthings"), `Unable to find api resource named "nosuchthings"`)
@@ -224,7 +219,6 @@ func TestErrors(t *testing.T) {
 }
 
 func TestEnableCollectsWorkloadStatus(t *testing.T) {
-	setUp(t)
 	ctx := context.Background()
 	mustFed(t, "enable", "jobs.batch", "--status-collection=false")
 	mustFed(t, "enable", "secrets", "--status-collection")
@@ -307,7 +301,6 @@ func startWatch(t *testing.T, args ...string) *lines {
 }
 
 func TestWatchPrintsChangedRows(t *testing.T) {
-	setUp(t)
 	web, _ := shopObjects(t, "shop-watch")
 
 	rows := startWatch(t, "status", "deployments", "-n", "shop-watch", "-w")
