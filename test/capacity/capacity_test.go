@@ -9,71 +9,62 @@ package capacity
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
-var shared *fleet.Fleet
+var (
+	shared *fleet.Fleet
+	// host reads and writes the host's objects, federation kinds included.
+	host client.Client
+)
 
 // moveTimeout bounds the wait for an unschedulable replica to run in the
 // other member: the syncer's 60 s unschedulable window, its 10 s
 // re-planning period, and time for the pods to start.
 const moveTimeout = 3 * time.Minute
 
+// TestMain joins both members, enables namespaces and deployments and runs
+// the syncer in process.
 func TestMain(m *testing.M) {
-	os.Exit(fleet.RunTests(m, fleet.Options{
-		Clusters: fleet.ClusterNames(2),
-		Nodes:    1,
-		ClusterNodes: map[string]fleet.NodePool{
-			fleet.HostName: {Count: 0},
-			"member1":      {Count: 1, Capacity: nodesim.Capacity{Pods: 2}},
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Fleet: fleet.Options{
+			Clusters: fleet.ClusterNames(2),
+			Nodes:    1,
+			ClusterNodes: map[string]fleet.NodePool{
+				fleet.HostName: {Count: 0},
+				"member1":      {Count: 1, Capacity: nodesim.Capacity{Pods: 2}},
+			},
 		},
-	}, &shared))
+		ControlPlane: &testkit.ControlPlaneOptions{
+			Types:  []typesv1beta1.TargetType{fixtures.Namespaces, fixtures.Deployments},
+			Syncer: testkit.InProcess,
+		},
+		SetUp: func(_ context.Context, env *testkit.Env) (err error) {
+			shared = env.Fleet
+			host, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
+			return err
+		},
+	}))
 }
 
 type object = map[string]interface{}
 
 func TestUnschedulableReplicasMoveToTheMemberWithRoom(t *testing.T) {
 	ctx := context.Background()
-	fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range shared.Members() {
-		if err := fed.Join(ctx, m, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, target := range []typesv1beta1.TargetType{
-		{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped},
-		{Group: "apps", Version: "v1", Kind: "Deployment", PluralName: "deployments", Scope: apiextensionsv1.NamespaceScoped, Scalable: true},
-	} {
-		if err := fed.Enable(ctx, target); err != nil {
-			t.Fatal(err)
-		}
-	}
-	syncerCtx, stopSyncer := context.WithCancel(ctx)
-	stopped := testkit.RunSyncer(syncerCtx, shared.KubeconfigPath(), false)
-	t.Cleanup(func() { stopSyncer(); <-stopped })
-
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "capacity-")
 	federated := func(kind string, spec object) *unstructured.Unstructured {
 		obj := &unstructured.Unstructured{Object: object{"spec": spec}}
