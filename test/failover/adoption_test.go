@@ -34,9 +34,6 @@ func setAdoptResources(t *testing.T, c client.Client, mode corev1beta1.ResourceA
 }
 
 func TestExistingObjectIsNotAdoptedWhenAdoptionIsDisabled(t *testing.T) {
-	if err := setUp(); err != nil {
-		t.Fatal(err)
-	}
 	scheme := runtime.NewScheme()
 	if err := corev1beta1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

@@ -7,14 +7,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -25,6 +22,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -36,42 +34,45 @@ var (
 	federation *testkit.Federation
 )
 
-// syncerBinary is the syncer built for this test binary.
-var syncerBinary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "failover-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	syncerBinary = filepath.Join(dir, "syncer")
-	code := 1
-	if out, err := exec.Command("go", "build", "-o", syncerBinary, "../../cmd/syncer").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the syncer: %v\n%s", err, out)
-	} else {
-		code = fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(1)}, &shared)
-	}
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
-
 const kubefedNamespace = core.DefaultKubeFedSystemNamespace
 
-var configMapTarget = typesv1beta1.TargetType{Version: "v1", Kind: "ConfigMap", PluralName: "configmaps", Scope: apiextensionsv1.NamespaceScoped}
+var configMapTarget = fixtures.ConfigMaps
+
+// TestMain builds the syncer, installs the CRDs and a KubeFedConfig with
+// short leader election timings (as KubeFed's own e2e test does), joins
+// the member and enables namespaces and configmaps; each test starts the
+// syncer processes it needs.
+func TestMain(m *testing.M) {
+	duration := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Commands: []string{"syncer"},
+		Fleet:    fleet.Options{Clusters: fleet.ClusterNames(1)},
+		ControlPlane: &testkit.ControlPlaneOptions{
+			Config: func(spec *corev1beta1.KubeFedConfigSpec) {
+				spec.LeaderElect = &corev1beta1.LeaderElectConfig{
+					LeaseDuration: duration(1500 * time.Millisecond), RenewDeadline: duration(time.Second), RetryPeriod: duration(500 * time.Millisecond)}
+			},
+			Types: []typesv1beta1.TargetType{fixtures.Namespaces, configMapTarget},
+		},
+		SetUp: func(_ context.Context, env *testkit.Env) error {
+			shared, federation = env.Fleet, env.ControlPlane.Federation
+			return nil
+		},
+	}))
+}
 
 var (
 	federatedConfigMaps = schema.GroupVersionResource{Group: "types.kubefed.io", Version: "v1beta1", Resource: "federatedconfigmaps"}
 )
 
 // startSyncer runs a syncer process against the host, writing KubeFed's
-// PropagatedVersions (test/syncer checks the default, which writes none);
-// it is killed when the test ends, and its log is shown if the test failed.
+// PropagatedVersions (test/syncer checks the default, which writes none),
+// and waits until it is ready; it is killed when the test ends, and its
+// log is shown if the test failed.
 func startSyncer(t *testing.T, name string) *fleet.Process {
 	t.Helper()
-	p, err := fleet.StartProcess(name, syncerBinary, []string{"--kubeconfig", shared.KubeconfigPath(), "--kubefed-namespace", kubefedNamespace,
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--workers", "8", "--write-propagated-versions"},
-		filepath.Join(t.TempDir(), name+".log"))
+	p, err := testkit.StartSyncer(context.Background(), shared, name, testkit.Command(t, "syncer"), filepath.Join(t.TempDir(), name+".log"),
+		"--workers", "8", "--write-propagated-versions")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,37 +91,6 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
-}
-
-var setUp = sync.OnceValue(func() error { return prepare(context.Background()) })
-
-// prepare installs the CRDs and a KubeFedConfig with short leader election
-// timings (as KubeFed's own e2e test does), joins the member and enables
-// namespaces and configmaps.
-func prepare(ctx context.Context) error {
-	fed, err := testkit.NewFederation(ctx, shared, filepath.Join("..", "..", "manifests", "crds"))
-	if err != nil {
-		return err
-	}
-	federation = fed
-	duration := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
-	if err := fed.Host.Create(ctx, &corev1beta1.KubeFedConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: kubefedNamespace, Name: core.KubeFedConfigName},
-		Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.ClusterScoped, LeaderElect: &corev1beta1.LeaderElectConfig{
-			LeaseDuration: duration(1500 * time.Millisecond), RenewDeadline: duration(time.Second), RetryPeriod: duration(500 * time.Millisecond)}},
-	}); err != nil {
-		return err
-	}
-	if err := fed.Join(ctx, shared.Members()[0], nil); err != nil {
-		return err
-	}
-	namespaceTarget := typesv1beta1.TargetType{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped}
-	for _, target := range []typesv1beta1.TargetType{namespaceTarget, configMapTarget} {
-		if err := fed.Enable(ctx, target); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // leaseHolder returns who holds the syncer's Lease ("" if nobody).
@@ -157,9 +127,6 @@ func federatedNamespace(t *testing.T, dyn dynamic.Interface) string {
 }
 
 func TestStandbyTakesOverWhenTheLeaderDies(t *testing.T) {
-	if err := setUp(); err != nil {
-		t.Fatal(err)
-	}
 	host := testkit.Clientset(t, shared.Host().RESTConfig())
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
@@ -200,9 +167,6 @@ func memberHas(member kubernetes.Interface, ns, name string) func(ctx context.Co
 // every object reaches the member exactly once: created once, never deleted.
 func TestKilledSyncerConvergesWithoutDuplicatesOrDeletes(t *testing.T) {
 	const batch = 500
-	if err := setUp(); err != nil {
-		t.Fatal(err)
-	}
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	leader := startSyncer(t, "victim")

@@ -19,9 +19,6 @@ import (
 // a FederatedNamespace placed on the host adopts the host's own namespace,
 // and deleting the FederatedNamespace only unlabels it.
 func TestHostNamespaceIsNeverDeleted(t *testing.T) {
-	if err := setUp(); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	host := shared.Host()
 	if err := federation.Join(ctx, host, map[string]string{"self": "true"}); err != nil {

@@ -15,9 +15,6 @@ import (
 )
 
 func TestPropagatedVersionsAreWrittenWhenAsked(t *testing.T) {
-	if err := setUp(); err != nil {
-		t.Fatal(err)
-	}
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	memberName := shared.Members()[0].Name

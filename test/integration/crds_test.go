@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -28,28 +28,19 @@ var (
 
 // Federated types the tests install from the CRD library.
 var (
-	deploymentTarget = typesv1beta1.TargetType{Group: "apps", Version: "v1", Kind: "Deployment", PluralName: "deployments",
-		Scope: apiextensionsv1.NamespaceScoped, ShortNames: []string{"deploy"}, Scalable: true}
-	configMapTarget = typesv1beta1.TargetType{Version: "v1", Kind: "ConfigMap", PluralName: "configmaps",
-		Scope: apiextensionsv1.NamespaceScoped, ShortNames: []string{"cm"}}
+	deploymentTarget = fixtures.Deployments
+	configMapTarget  = fixtures.ConfigMaps
 )
 
-var installOnce = sync.OnceValue(func() error {
+// installCRDs installs the generated CRDs, FederatedDeployment and
+// FederatedConfigMap on the host; TestMain runs it once for the package.
+func installCRDs(ctx context.Context) error {
 	crds, err := testkit.LoadCRDs(crdDir)
 	if err != nil {
 		return err
 	}
 	crds = append(crds, typesv1beta1.FederatedCRD(deploymentTarget, "", ""), typesv1beta1.FederatedCRD(configMapTarget, "", ""))
-	return testkit.InstallCRDs(context.Background(), shared.Host().RESTConfig(), crds...)
-})
-
-// installCRDs installs the generated CRDs, FederatedDeployment and
-// FederatedConfigMap on the host, once for the whole package.
-func installCRDs(t *testing.T) {
-	t.Helper()
-	if err := installOnce(); err != nil {
-		t.Fatalf("installing CRDs on the host: %v", err)
-	}
+	return testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...)
 }
 
 func dynamicClient(t *testing.T, cluster string) dynamic.Interface {
@@ -64,7 +55,6 @@ func dynamicClient(t *testing.T, cluster string) dynamic.Interface {
 // TestFederatedObjectRoundTrips stores the §1.4 example through the real API
 // server and reads back the same template, placement and overrides.
 func TestFederatedObjectRoundTrips(t *testing.T) {
-	installCRDs(t)
 	ns := testkit.CreateNamespace(t, clientset(t, fleet.HostName), "roundtrip-")
 	obj := readSample(t, "federateddeployment.yaml")
 	delete(obj.Object, "status")
@@ -99,8 +89,7 @@ func TestFederatedCRDsAreServed(t *testing.T) {
 		group     string
 		wantScope apiextensionsv1.ResourceScope
 	}{
-		{typesv1beta1.TargetType{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped, ShortNames: []string{"ns"}},
-			"served.kubefed.io", apiextensionsv1.NamespaceScoped},
+		{fixtures.Namespaces, "served.kubefed.io", apiextensionsv1.NamespaceScoped},
 		{typesv1beta1.TargetType{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole", PluralName: "clusterroles", Scope: apiextensionsv1.ClusterScoped},
 			"served.kubefed.io", apiextensionsv1.ClusterScoped},
 		{typesv1beta1.TargetType{Group: "example.com", Version: "v1alpha1", Kind: "Widget", Scope: apiextensionsv1.NamespaceScoped, Scalable: true},
@@ -132,7 +121,6 @@ func TestFederatedCRDsAreServed(t *testing.T) {
 // TestKubectlResolvesShortNamesAndColumns uses the real kubectl against the
 // host: the short names resolve and KubeFedCluster prints its columns.
 func TestKubectlResolvesShortNamesAndColumns(t *testing.T) {
-	installCRDs(t)
 	for _, name := range []string{"kfc", "ftc", "rsp", "kubefedconfigs", "propagatedversions", "clusterpropagatedversions", "fdeploy", "fcm"} {
 		// kubectl fails on a name discovery cannot resolve; otherwise it
 		// prints a table, or nothing (and "No resources found" on stderr).

@@ -4,6 +4,7 @@
 package integration
 
 import (
+	"context"
 	"os"
 	"testing"
 
@@ -16,8 +17,16 @@ import (
 // shared is the fleet every test of this package uses.
 var shared *fleet.Fleet
 
+// TestMain installs the CRDs (installCRDs) on the host of a fleet with one
+// member.
 func TestMain(m *testing.M) {
-	os.Exit(fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(1)}, &shared))
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Fleet: fleet.Options{Clusters: fleet.ClusterNames(1)},
+		SetUp: func(ctx context.Context, env *testkit.Env) error {
+			shared = env.Fleet
+			return installCRDs(ctx)
+		},
+	}))
 }
 
 // clientset returns a typed client for the named cluster of the shared fleet.

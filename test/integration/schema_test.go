@@ -56,7 +56,6 @@ type resourceCase struct {
 
 func runResourceCases(t *testing.T, target schemaTarget, cases []resourceCase) {
 	t.Helper()
-	installCRDs(t)
 	ns := testkit.CreateNamespace(t, clientset(t, fleet.HostName), "schema-")
 	var client dynamic.ResourceInterface = dynamicClient(t, fleet.HostName).Resource(target.gvr)
 	if target.namespaced {

@@ -39,6 +39,8 @@ type ControlPlaneOptions struct {
 	KubeFedConfig bool
 	// Config, when not nil, edits the KubeFedConfig before it is created.
 	Config func(spec *corev1beta1.KubeFedConfigSpec)
+	// Unjoined leaves the members unjoined, for tests that join them.
+	Unjoined bool
 	// Labels, when not nil, returns the labels of a member's KubeFedCluster.
 	Labels func(member *fleet.Cluster) map[string]string
 	// Types are enabled (Federation.Enable) once the members are joined.
@@ -67,8 +69,9 @@ type ControlPlane struct {
 // StartControlPlane installs the KubeFed CRDs of manifests/crds and the
 // KubeFed namespace on the fleet's host, creates the KubeFedConfig the
 // options ask for, starts the webhook and registers it, joins every
-// member, enables the types and starts the syncer, in that order. Logs of
-// processes go to dir/logs, the webhook's certificate to dir/webhook-certs. Stop ends what it started.
+// member (unless Unjoined), enables the types and starts the syncer, in
+// that order. Logs of processes go to dir/logs, the webhook's certificate
+// to dir/webhook-certs. Stop ends what it started.
 func StartControlPlane(ctx context.Context, f *fleet.Fleet, dir string, opts ControlPlaneOptions) (*ControlPlane, error) {
 	root, err := fleet.RepositoryRoot()
 	if err != nil {
@@ -123,6 +126,9 @@ func (cp *ControlPlane) start(ctx, runCtx context.Context, dir string, opts Cont
 		}
 	}
 	for _, m := range f.Members() {
+		if opts.Unjoined {
+			break
+		}
 		var labels map[string]string
 		if opts.Labels != nil {
 			labels = opts.Labels(m)
