@@ -12,7 +12,6 @@ import (
 // TestDemo runs every step of `make demo` on this package's fleet, whose
 // syncer and webhook hold only the manifests' RBAC.
 func TestDemo(t *testing.T) {
-	setUp(t)
 	var out bytes.Buffer
 	var members []string
 	for _, m := range shared.Members() {

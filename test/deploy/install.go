@@ -13,16 +13,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -293,26 +290,7 @@ func (cp *ControlPlane) startAs(ctx context.Context, serviceAccount, binary, log
 		return err
 	}
 	cp.processes = append(cp.processes, p)
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
-		// Only the probe skips verification; the API server verifies the
-		// rotated certificate against the caBundle the webhook patched in.
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // readiness probe of a local process
-	}}
-	return testkit.Poll(ctx, 2*time.Minute, func(context.Context) (bool, error) {
-		if p.Exited() {
-			out, _ := os.ReadFile(logPath)
-			return false, fmt.Errorf("%s exited:\n%s", binary, lastLines(string(out), 20))
-		}
-		resp, err := client.Get(readyURL)
-		if err != nil {
-			return false, err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return false, fmt.Errorf("%s answered %s", readyURL, resp.Status)
-		}
-		return true, nil
-	})
+	return testkit.WaitReady(ctx, readyURL, nil, p)
 }
 
 // serviceAccountKubeconfig writes a kubeconfig for the host that
@@ -382,12 +360,4 @@ func HasCondition(obj *unstructured.Unstructured, conditionType, status string) 
 		}
 	}
 	return false
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -2,10 +2,12 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 // variants are the kustomizations a user applies.
@@ -13,31 +15,30 @@ var variants = []string{"manifests", "manifests/overlays/namespaced", "manifests
 
 var (
 	shared *fleet.Fleet
-	// control is the base's control plane, installed by the first setUp.
-	control    *ControlPlane
-	controlErr error
-	setUpDone  bool
+	// control is the base's control plane.
+	control *ControlPlane
 )
 
+// TestMain installs the base, after dry-running every variant on the fresh
+// host, with the types the tests and the demo use; its logs are kept if a
+// test fails.
 func TestMain(m *testing.M) {
-	code := fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(2)}, &shared)
-	if control != nil {
-		control.Stop(code != 0)
-	}
-	os.Exit(code)
-}
-
-// setUp installs the base once per test binary, after dry-running every
-// variant on the fresh host, with the types the tests and the demo use.
-func setUp(t *testing.T) {
-	t.Helper()
-	if !setUpDone {
-		setUpDone = true
-		control, controlErr = Install(context.Background(), shared, "manifests", variants, []string{"namespaces", "configmaps", "secrets", "deployments.apps"})
-	}
-	if controlErr != nil {
-		t.Fatalf("setting up the control plane from manifests/: %v", controlErr)
-	}
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Fleet: fleet.Options{Clusters: fleet.ClusterNames(2)},
+		SetUp: func(ctx context.Context, env *testkit.Env) (err error) {
+			shared = env.Fleet
+			control, err = Install(ctx, shared, "manifests", variants, []string{"namespaces", "configmaps", "secrets", "deployments.apps"})
+			if err != nil {
+				return fmt.Errorf("setting up the control plane from manifests/: %w", err)
+			}
+			return nil
+		},
+		TearDown: func(failed bool) {
+			if control != nil {
+				control.Stop(failed)
+			}
+		},
+	}))
 }
 
 func repositoryRoot(t *testing.T) string {

@@ -40,7 +40,6 @@ func TestEveryCRDIsListed(t *testing.T) {
 // TestApplyDryRun checks that the server accepts every variant on a fresh
 // host (one with only the CRDs and the namespace, see prepare).
 func TestApplyDryRun(t *testing.T) {
-	setUp(t)
 	expected := map[string][]string{
 		"manifests": {"deployment.apps/kubefed-syncer", "deployment.apps/kubefed-admission-webhook", "kubefedconfig.core.kubefed.io/kubefed",
 			"validatingwebhookconfiguration.admissionregistration.k8s.io/validations.core.kubefed.io", "poddisruptionbudget.policy/kubefed-syncer"},

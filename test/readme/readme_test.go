@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 // blockTimeout bounds one README block; its own waits are shorter.
@@ -86,11 +87,8 @@ func TestCommandsRun(t *testing.T) {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	build := exec.Command("go", "build", "-trimpath", "-o", bin+"/",
-		"./cmd/kubectl-fed", "./cmd/syncer", "./cmd/webhook", "./test/cmd/fleet")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the binaries: %v\n%s", err, out)
+	if err := testkit.BuildInto(bin, "kubectl-fed", "syncer", "webhook", "test/cmd/fleet"); err != nil {
+		t.Fatal(err)
 	}
 	entries, err := os.ReadDir(tools)
 	if err != nil {

@@ -24,6 +24,10 @@ type Suite struct {
 	// plane started: it stores what the tests use in the package's
 	// variables and prepares what else they share.
 	SetUp func(ctx context.Context, env *Env) error
+	// TearDown, when not nil, runs after the tests (or a failed SetUp),
+	// before the control plane and the fleet stop; failed says whether the
+	// package fails.
+	TearDown func(failed bool)
 }
 
 // Env is what Main set up for a package's tests.
@@ -40,8 +44,8 @@ type Env struct {
 
 // Main is the body of a test package's TestMain: it builds the suite's
 // commands, waits for the machine's fleet lock, starts the fleet, the
-// control plane and SetUp, runs the tests, stops everything and returns
-// the exit code. An error in the set-up fails the package with it.
+// control plane and SetUp, runs the tests, runs TearDown, stops
+// everything and returns the exit code. An error in the set-up fails the package with it.
 //
 //	func TestMain(m *testing.M) {
 //		os.Exit(testkit.Main(m, testkit.Suite{Fleet: fleet.Options{Clusters: fleet.ClusterNames(2)}, SetUp: ...}))
@@ -77,6 +81,9 @@ func Main(m *testing.M, s Suite) int {
 				return code
 			}
 			defer env.ControlPlane.Stop()
+		}
+		if s.TearDown != nil {
+			defer func() { s.TearDown(code != 0) }()
 		}
 		if s.SetUp != nil {
 			if err := s.SetUp(ctx, env); err != nil {

@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +15,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
-	"github.com/kubectl-fed/kubectl-fed/pkg/webhook"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -108,58 +102,23 @@ func (cp *controlPlane) installCRDs(ctx context.Context) error {
 // startWebhook runs the webhook on 127.0.0.1 with a generated certificate
 // and registers its configurations on the host by URL.
 func (cp *controlPlane) startWebhook(ctx context.Context) error {
-	certDir := filepath.Join(cp.dir, "webhook-certs")
-	ca, err := webhook.GenerateServingCert(certDir, "127.0.0.1")
+	w, err := testkit.StartWebhook(ctx, cp.f, cp.dir, filepath.Join(cp.bin, "webhook"))
 	if err != nil {
 		return err
 	}
-	ports, err := fleet.FreePorts(1)
-	if err != nil {
-		return err
-	}
-	port := ports[0]
-	p, err := fleet.StartProcess("webhook", filepath.Join(cp.bin, "webhook"), []string{
-		"--kubeconfig", cp.f.KubeconfigPath(), "--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(port),
-		"--cert-dir", certDir, "--leader-elect=false",
-	}, filepath.Join(cp.dir, "logs", "webhook.log"))
-	if err != nil {
-		return err
-	}
-	cp.processes = append(cp.processes, p)
-	url := "https://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitReady(ctx, p, url+"/readyz", ca); err != nil {
-		return err
-	}
-	validating, mutating := webhook.Configurations(webhook.ConfigOptions{URL: url, CABundle: ca})
-	host, err := kubernetes.NewForConfig(cp.f.Host().RESTConfig())
-	if err != nil {
-		return err
-	}
-	registrations := host.AdmissionregistrationV1()
-	if _, err := registrations.ValidatingWebhookConfigurations().Create(ctx, validating, metav1.CreateOptions{}); err != nil {
-		return err
-	}
-	_, err = registrations.MutatingWebhookConfigurations().Create(ctx, mutating, metav1.CreateOptions{})
-	return err
+	cp.processes = append(cp.processes, w.Process)
+	return w.Register(ctx, cp.f.Host().RESTConfig())
 }
 
 // startSyncer runs the syncer, which creates the KubeFedConfig, and waits
-// for that.
+// until it is ready.
 func (cp *controlPlane) startSyncer(ctx context.Context) error {
-	ports, err := fleet.FreePorts(1)
-	if err != nil {
-		return err
-	}
-	port := ports[0]
-	p, err := fleet.StartProcess("syncer", filepath.Join(cp.bin, "syncer"), []string{
-		"--kubeconfig", cp.f.KubeconfigPath(), "--metrics-bind-address", "0",
-		"--health-probe-bind-address", "127.0.0.1:" + strconv.Itoa(port), "--workers", "8",
-	}, filepath.Join(cp.dir, "logs", "syncer.log"))
+	p, err := testkit.StartSyncer(ctx, cp.f, "syncer", filepath.Join(cp.bin, "syncer"), filepath.Join(cp.dir, "logs", "syncer.log"), "--workers", "8")
 	if err != nil {
 		return err
 	}
 	cp.processes = append(cp.processes, p)
-	return waitReady(ctx, p, "http://127.0.0.1:"+strconv.Itoa(port)+"/readyz", nil)
+	return nil
 }
 
 func (cp *controlPlane) joinMembers(ctx context.Context) error {
@@ -185,45 +144,4 @@ func (cp *controlPlane) kubectlFed(ctx context.Context, args ...string) error {
 		return fmt.Errorf("kubectl fed %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return nil
-}
-
-// waitReady polls url until it answers 200, and fails at once if the
-// process exits, or after two minutes.
-func waitReady(ctx context.Context, p *fleet.Process, url string, ca []byte) error {
-	transport := &http.Transport{}
-	if ca != nil {
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(ca) {
-			return errors.New("the generated CA does not parse")
-		}
-		transport.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	}
-	client := &http.Client{Transport: transport, Timeout: 2 * time.Second}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	for {
-		if p.Exited() {
-			out, _ := os.ReadFile(p.LogPath())
-			return fmt.Errorf("it exited; last lines of %s:\n%s", p.LogPath(), lastLines(string(out), 15))
-		}
-		if resp, err := client.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s did not answer 200 in time; see %s", url, p.LogPath())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -27,10 +27,7 @@ func TestUpAndDownAreIdempotentAndLeaveNothingBehind(t *testing.T) {
 	}
 	defer unlock()
 
-	bin := filepath.Join(t.TempDir(), "fleet")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building the fleet command: %v\n%s", err, out)
-	}
+	bin := testkit.Command(t, "test/cmd/fleet")
 	dir := t.TempDir()
 	fleetCmd := func(args ...string) string {
 		t.Helper()

@@ -9,49 +9,48 @@ package namespaced
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
 	"github.com/kubectl-fed/kubectl-fed/test/deploy"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 var (
-	shared     *fleet.Fleet
-	control    *deploy.ControlPlane
-	controlErr error
-	setUpDone  bool
+	shared  *fleet.Fleet
+	control *deploy.ControlPlane
 )
 
+// TestMain installs the namespaced overlay; its logs are kept if a test
+// fails.
 func TestMain(m *testing.M) {
-	code := fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(1)}, &shared)
-	if control != nil {
-		control.Stop(code != 0)
-	}
-	os.Exit(code)
-}
-
-// setUp installs the namespaced overlay once per test binary.
-func setUp(t *testing.T) {
-	t.Helper()
-	if !setUpDone {
-		setUpDone = true
-		control, controlErr = deploy.Install(context.Background(), shared, "manifests/overlays/namespaced", nil, []string{"namespaces", "configmaps"})
-	}
-	if controlErr != nil {
-		t.Fatalf("setting up the control plane from manifests/overlays/namespaced: %v", controlErr)
-	}
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Fleet: fleet.Options{Clusters: fleet.ClusterNames(1)},
+		SetUp: func(ctx context.Context, env *testkit.Env) (err error) {
+			shared = env.Fleet
+			control, err = deploy.Install(ctx, shared, "manifests/overlays/namespaced", nil, []string{"namespaces", "configmaps"})
+			if err != nil {
+				return fmt.Errorf("setting up the control plane from manifests/overlays/namespaced: %w", err)
+			}
+			return nil
+		},
+		TearDown: func(failed bool) {
+			if control != nil {
+				control.Stop(failed)
+			}
+		},
+	}))
 }
 
 // TestSyncerServiceAccountPropagates propagates with the namespaced syncer RBAC.
 func TestSyncerServiceAccountPropagates(t *testing.T) {
-	setUp(t)
 	control.CheckSyncerPropagates(t, deploy.KubeFedNamespace)
 }
 
 // TestWebhookServiceAccountRotatesAndAdmits admits with the namespaced webhook RBAC.
 func TestWebhookServiceAccountRotatesAndAdmits(t *testing.T) {
-	setUp(t)
 	control.CheckWebhookRotatesAndAdmits(t, deploy.KubeFedNamespace,
 		"validatingwebhookconfiguration/validations.core.kubefed.io-kube-federation-system",
 		"mutatingwebhookconfiguration/mutation.core.kubefed.io-kube-federation-system")
