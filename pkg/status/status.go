@@ -137,7 +137,7 @@ func aggregateReason(pass Pass) typesv1beta1.AggregateReason {
 func clusterStatuses(pass Pass) []typesv1beta1.ClusterStatus {
 	out := make([]typesv1beta1.ClusterStatus, 0, len(pass.Clusters))
 	for name, s := range pass.Clusters {
-		entry := typesv1beta1.ClusterStatus{Name: name, Status: s, Message: pass.Messages[name]}
+		entry := typesv1beta1.ClusterStatus{Name: name, Status: s, Message: Truncate(pass.Messages[name], MessageLimit)}
 		if pass.CollectStatus {
 			entry.RemoteStatus = pass.RemoteStatus[name]
 		}

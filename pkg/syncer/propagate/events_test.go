@@ -1,6 +1,7 @@
 package propagate
 
 import (
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,5 +30,18 @@ func TestPassEventsGroupsClustersByReason(t *testing.T) {
 	p.emit(recorder, &corev1.ConfigMap{})
 	if len(recorder.Events) != 0 {
 		t.Error("a second emit repeated the events")
+	}
+}
+
+func TestPassEventsBoundHugeMessages(t *testing.T) {
+	p := newPassEvents()
+	huge := strings.Repeat("k", 400*1024)
+	for _, cluster := range []string{"member1", "member2", "member3", "member4", "member5"} {
+		p.add(corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update in cluster %q: invalid key %s", cluster, huge)
+	}
+	recorder := record.NewFakeRecorder(10)
+	p.emit(recorder, &corev1.ConfigMap{})
+	if got := <-recorder.Events; len(got) > eventLimit+len("Warning UpdateInClusterFailed ") {
+		t.Errorf("event message is %d bytes, want at most %d", len(got), eventLimit)
 	}
 }
