@@ -99,10 +99,13 @@ func TestRenderPropagatesTemplateAnnotations(t *testing.T) {
 
 func TestRenderRetainsMemberOwnedMetadata(t *testing.T) {
 	observed := &unstructured.Unstructured{Object: object{"metadata": object{
-		"resourceVersion": "42", "finalizers": []interface{}{"member/cleanup"}}}}
+		"resourceVersion": "42", "finalizers": []interface{}{"member/cleanup"}}, "status": object{"phase": "Ready"}}}
 	got := mustRender(t, federated("ns1", object{}), deployment, observed)
 	if got.GetResourceVersion() != "42" || !reflect.DeepEqual(got.GetFinalizers(), []string{"member/cleanup"}) {
 		t.Errorf("resourceVersion %q finalizers %v", got.GetResourceVersion(), got.GetFinalizers())
+	}
+	if !reflect.DeepEqual(got.Object["status"], object{"phase": "Ready"}) {
+		t.Errorf("status %v, want the member's", got.Object["status"])
 	}
 }
 

@@ -11,13 +11,18 @@ import (
 
 // retain copies into desired the fields of the member's current object that
 // the member owns (reference §3.3 field retention): the resourceVersion,
-// finalizers and annotations always; for a Service its cluster IPs, health
-// check node port and node ports; for a ServiceAccount its secrets; for
-// other kinds spec.replicas when the federated object sets retainReplicas.
+// finalizers, annotations and status always (status so that an update of a
+// type without a status subresource does not wipe it); for a Service its
+// cluster IPs, health check node port and node ports; for a ServiceAccount
+// its secrets; for other kinds spec.replicas when the federated object sets
+// retainReplicas.
 func retain(fed, desired, observed *unstructured.Unstructured) error {
 	desired.SetResourceVersion(observed.GetResourceVersion())
 	desired.SetFinalizers(observed.GetFinalizers())
 	desired.SetAnnotations(mergeAnnotations(desired.GetAnnotations(), observed.GetAnnotations()))
+	if status, found := observed.Object["status"]; found {
+		desired.Object["status"] = runtime.DeepCopyJSONValue(status)
+	}
 	switch {
 	case desired.GetAPIVersion() == "v1" && desired.GetKind() == "Service":
 		return retainServiceFields(desired, observed)

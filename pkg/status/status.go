@@ -34,6 +34,10 @@ type Pass struct {
 	// then holds each member object's .status.
 	CollectStatus bool
 	RemoteStatus  map[string]*apiextensionsv1.JSON
+	// Versions holds, per cluster, the record of the syncer's last write to
+	// (or check of) the member object, kept in the cluster's entry so that a
+	// restarted syncer tells a changed member object from an unchanged one.
+	Versions map[string]string
 	// Propagated is set when the pass wrote to some member object.
 	Propagated bool
 	// Aggregated and Ready summarise the collected member statuses; both
@@ -137,7 +141,7 @@ func aggregateReason(pass Pass) typesv1beta1.AggregateReason {
 func clusterStatuses(pass Pass) []typesv1beta1.ClusterStatus {
 	out := make([]typesv1beta1.ClusterStatus, 0, len(pass.Clusters))
 	for name, s := range pass.Clusters {
-		entry := typesv1beta1.ClusterStatus{Name: name, Status: s, Message: Truncate(pass.Messages[name], MessageLimit)}
+		entry := typesv1beta1.ClusterStatus{Name: name, Status: s, Message: Truncate(pass.Messages[name], MessageLimit), Version: pass.Versions[name]}
 		if pass.CollectStatus {
 			entry.RemoteStatus = pass.RemoteStatus[name]
 		}
@@ -185,7 +189,7 @@ func sameClusters(a, b []typesv1beta1.ClusterStatus) bool {
 	}
 	for _, c := range b {
 		old, ok := byName[c.Name]
-		if !ok || old.Status != c.Status || old.Message != c.Message || !sameJSON(old.RemoteStatus, c.RemoteStatus) {
+		if !ok || old.Status != c.Status || old.Message != c.Message || old.Version != c.Version || !sameJSON(old.RemoteStatus, c.RemoteStatus) {
 			return false
 		}
 	}

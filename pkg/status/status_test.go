@@ -56,6 +56,7 @@ func TestChangedTable(t *testing.T) {
 		{"namespace not federated", stored(nil), Pass{Reason: typesv1beta1.NamespaceNotFederated, Clusters: ok("cluster1")}, true},
 		{"generation 1, stored 0", stored(nil), Pass{Generation: 1, Clusters: ok("cluster1")}, true},
 		{"changes propagated", stored(nil), Pass{Clusters: ok("cluster1"), Propagated: true}, true},
+		{"a new version record", stored(nil), Pass{Clusters: ok("cluster1"), Versions: map[string]string{"cluster1": "rv:7 h"}}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -229,6 +229,7 @@ func statusSchema() apiextensionsv1.JSONSchemaProps {
 			"status":       stringSchema(),
 			"message":      stringSchema(),
 			"remoteStatus": preserveUnknownObjectSchema(),
+			"version":      stringSchema(),
 		}, "name")),
 		"aggregated": aggregatedSchema(),
 	})

@@ -226,6 +226,7 @@ func TestFederatedSchemaShape(t *testing.T) {
 		{path: []string{"status", "clusters", "[]"}, wantType: "object", wantRequired: []string{"name"}},
 		{path: []string{"status", "clusters", "[]", "status"}, wantType: "string"},
 		{path: []string{"status", "clusters", "[]", "remoteStatus"}, wantType: "object", wantPreserve: true},
+		{path: []string{"status", "clusters", "[]", "version"}, wantType: "string"},
 		{path: []string{"status", "conditions", "[]", "message"}, wantType: "string"},
 		{path: []string{"status", "aggregated"}, wantType: "object", wantRequired: []string{"clustersReady", "clustersTotal"}},
 		{path: []string{"status", "aggregated", "clustersReady"}, wantType: "integer", wantFormat: "int32"},

@@ -269,6 +269,16 @@ type ClusterStatus struct {
 	// RawResourceStatusCollection gate and statusCollection Enabled.
 	// +optional
 	RemoteStatus *apiextensionsv1.JSON `json:"remoteStatus,omitempty"`
+
+	// Version records what the syncer last wrote to (or last found up to
+	// date in) the member: the member object's version as the API server
+	// returned it (gen:<generation> or rv:<resourceVersion>) and a hash of
+	// the object rendered for the cluster, separated by a space. A member
+	// object whose version differs was changed by someone else and is
+	// reverted; an equal one costs no write, also after a restart. It is
+	// not in KubeFed's API (an additive field); opaque to users.
+	// +optional
+	Version string `json:"version,omitempty"`
 }
 
 // PropagationStatus is the propagation status of a federated object in one
