@@ -100,7 +100,7 @@ func TestChangedFields(t *testing.T) {
 		"containers": []interface{}{object{"name": "nginx", "image": "nginx:evil"}}}}}, object{"kubefed.io/managed": "true"})
 	before.Object["status"] = object{"replicas": int64(2)}
 	after := memberDeployment(5, "60", object{"replicas": float64(2), "template": object{"spec": object{
-		"dnsPolicy": "ClusterFirst",
+		"dnsPolicy":  "ClusterFirst",
 		"containers": []interface{}{object{"name": "nginx", "image": "nginx"}}}}}, object{"kubefed.io/managed": "true"})
 	after.Object["status"] = object{"replicas": int64(1)}
 	want := []string{"spec.template.spec.containers[0].image", "spec.template.spec.hostNetwork", "spec.template.spec.nodeSelector"}
