@@ -8,20 +8,15 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // RenderedHash identifies what the federated object asks of one cluster:
-// the hash of the object rendered for it before the member's own fields
-// are retained (template, identity, overrides, managed label). It changes
-// exactly when the federated object's template or the cluster's overrides
-// change, including a field removed from the template.
-func RenderedHash(fed *unstructured.Unstructured, target schema.GroupVersionKind, cluster string) (string, *Error) {
-	rendered, err := Render(fed, target, cluster, nil)
-	if err != nil {
-		return "", err
-	}
-	return hashJSON(rendered.Object), nil
+// the hash of the object Render returns for it without a member object
+// (template, identity, overrides, managed label; no retained fields). It
+// changes exactly when the federated object's template or the cluster's
+// overrides change, including a field removed from the template.
+func RenderedHash(rendered *unstructured.Unstructured) string {
+	return hashJSON(rendered.Object)
 }
 
 // SyncedVersion is the record kept, per cluster, of the syncer's last

@@ -72,11 +72,11 @@ func TestRenderedHashFollowsTheTemplateAndOverrides(t *testing.T) {
 	}
 	target := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
 	hash := func(obj *unstructured.Unstructured, cluster string) string {
-		h, err := RenderedHash(obj, target, cluster)
+		rendered, err := Render(obj, target, cluster, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return h
+		return RenderedHash(rendered)
 	}
 	base := hash(fed(object{"a": "1", "b": "2"}, nil), "m1")
 	if hash(fed(object{"a": "1", "b": "2"}, nil), "m1") != base {

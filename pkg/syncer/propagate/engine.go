@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -79,7 +80,11 @@ type federatedType struct {
 	// collectStatus is set when member statuses are copied into the
 	// federated status.
 	collectStatus bool
-	informer      cache.SharedIndexInformer
+	// versionsPruned is set once the federated CRD turned out to drop
+	// status.clusters[].version (a CRD KubeFed created): records are then
+	// kept in memory only.
+	versionsPruned atomic.Bool
+	informer       cache.SharedIndexInformer
 	cancel        context.CancelFunc
 }
 
@@ -102,6 +107,8 @@ type Engine struct {
 	statusWrites *writeClock
 	// versions remembers the PropagatedVersions written.
 	versions *versionMemory
+	// records keeps the last write to each member object.
+	records *records
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
@@ -132,6 +139,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 
 		statusWrites: newWriteClock(),
 		versions:     newVersionMemory(),
+		records:      newRecords(),
 	}
 	registry.Subscribe(func(string) { e.EnqueueAll() })
 	return e

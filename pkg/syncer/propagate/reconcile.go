@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,9 @@ type outcome struct {
 	// member is the member object as the pass left it, when it is up to
 	// date; nil otherwise.
 	member *unstructured.Unstructured
+	// version is the record of the last write to (or check of) the member
+	// object (propagation.SyncedVersion), "" when there is none.
+	version string
 }
 
 // reconcile brings the members in line with one federated object and
@@ -73,6 +77,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if !exists {
 		e.statusWrites.forget(key)
 		e.versions.forget(key)
+		e.records.forget(key)
 		e.releaseOrphans(ctx, t, key, list)
 		return 0, nil
 	}
@@ -125,7 +130,10 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 			outcomes[i] = outcome{status: typesv1beta1.PolicyDenied, message: message, listed: true}
 			continue
 		}
-		wg.Go(func() { outcomes[i] = e.syncCluster(ctx, ev, t, fed, m, placed.Clusters.Has(m.Name)) })
+		wg.Go(func() {
+			defer recoverCluster(ctx, key, m.Name, &outcomes[i])
+			outcomes[i] = e.syncCluster(ctx, ev, t, fed, m, placed.Clusters.Has(m.Name))
+		})
 	}
 	wg.Wait()
 	ev.emit(e.recorder, fed)
@@ -139,7 +147,14 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 			if o.message != "" {
 				pass.Messages[list[i].Name] = o.message
 			}
+			if o.version == "" { // a failure: what the member holds is as last recorded
+				o.version = e.records.version(key, fed, list[i].Name)
+			}
+			if o.version != "" && !t.versionsPruned.Load() {
+				pass.Versions[list[i].Name] = o.version
+			}
 		}
+		e.records.set(key, list[i].Name, o.version)
 		if o.member != nil && e.settings.WritePropagatedVersions {
 			versions[list[i].Name] = propagation.ObjectVersion(o.member)
 		}
@@ -197,7 +212,7 @@ func (e *Engine) summarize(t *federatedType, list []clusterclient.Member, placed
 // newPass starts the status pass of a federated object.
 func newPass(fed *unstructured.Unstructured) status.Pass {
 	return status.Pass{Generation: fed.GetGeneration(), Clusters: map[string]typesv1beta1.PropagationStatus{},
-		Messages: map[string]string{}, RemoteStatus: map[string]*apiextensionsv1.JSON{}}
+		Messages: map[string]string{}, RemoteStatus: map[string]*apiextensionsv1.JSON{}, Versions: map[string]string{}}
 }
 
 // placement computes the clusters the object goes to.
@@ -310,7 +325,7 @@ func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, f
 	created, err := client.Create(ctx, desired, metav1.CreateOptions{})
 	if err == nil {
 		ev.add(corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
-		return outcome{listed: true, wrote: true, member: created}
+		return outcome{listed: true, wrote: true, member: created, version: propagation.SyncedVersion(created, propagation.RenderedHash(desired))}
 	}
 	if !apierrors.IsAlreadyExists(err) {
 		ev.add(corev1.EventTypeWarning, "CreateInClusterFailed", "Failed to create %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
@@ -333,25 +348,69 @@ func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, f
 	return e.update(ctx, ev, t, fed, m, client, live, true)
 }
 
-// update rewrites the member object when it differs from the rendered one.
+// update rewrites the member object when the federated object or the
+// member object changed since the last write (propagation.Check): a change
+// made by someone else is reverted, with an event naming the fields. A
+// conflict that persists for maxConflicts passes is a failure.
 func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured, adopting bool) outcome {
+	rendered, renderErr := propagation.Render(fed, t.targetKind, m.Name, nil)
+	if renderErr != nil {
+		return e.renderFailed(ev, m, renderErr)
+	}
 	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, observed)
 	if renderErr != nil {
 		return e.renderFailed(ev, m, renderErr)
 	}
-	if !adopting && propagation.UpToDate(desired, observed) {
-		return outcome{listed: true, member: observed}
+	key, hash := keyOf(t, fed), propagation.RenderedHash(rendered)
+	recorded := e.records.version(key, fed, m.Name)
+	verdict := propagation.Check(desired, observed, hash, recorded)
+	if !adopting && !verdict.Update {
+		return outcome{listed: true, member: observed, version: verdict.Version}
+	}
+	if verdict.Drifted && e.records.behind(key, m.Name, observed) {
+		return outcome{listed: true, retry: true, version: recorded} // the cache has not seen our last update yet
 	}
 	updated, err := client.Update(ctx, desired, metav1.UpdateOptions{})
 	if err != nil {
 		if apierrors.IsConflict(err) {
+			if n := e.records.conflict(key, m.Name); n >= maxConflicts {
+				ev.add(corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update %s %q in cluster %q: %d conflicts in a row: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, n, err)
+				return outcome{status: typesv1beta1.UpdateFailed, listed: true,
+					message: fmt.Sprintf("%d update conflicts in a row (an override of /metadata/resourceVersion?): %v", n, err)}
+			}
 			return outcome{listed: true, retry: true} // the cache is behind; the member event brings us back
 		}
 		ev.add(corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
 		return outcome{status: typesv1beta1.UpdateFailed, message: err.Error(), listed: true}
 	}
-	ev.add(corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
-	return outcome{listed: true, wrote: true, member: updated}
+	e.records.updated(key, m.Name, observed.GetResourceVersion())
+	version := propagation.SyncedVersion(updated, hash)
+	if updated.GetResourceVersion() == observed.GetResourceVersion() {
+		return outcome{listed: true, member: updated, version: version} // nothing to change: the API server wrote nothing
+	}
+	if changed := propagation.ChangedFields(observed, updated); verdict.Drifted && len(changed) > 0 {
+		ev.add(corev1.EventTypeWarning, "RevertedInCluster", "Reverted changes made outside the federation to %s %q in cluster %q: %s",
+			t.targetKind.Kind, qualifiedName(desired), m.Name, strings.Join(changed, ", "))
+	} else {
+		ev.add(corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
+	}
+	return outcome{listed: true, wrote: true, member: updated, version: version}
+}
+
+// keyOf is the queue key of a federated object of type t.
+func keyOf(t *federatedType, fed *unstructured.Unstructured) Key {
+	return Key{Type: t.name, Namespace: fed.GetNamespace(), Name: fed.GetName()}
+}
+
+// recoverCluster turns a panic in one cluster's part of a pass into that
+// cluster's failure, so that the other clusters' results still count and
+// the syncer keeps running.
+func recoverCluster(ctx context.Context, key Key, cluster string, o *outcome) {
+	if r := recover(); r != nil {
+		err := fmt.Errorf("panic: %v", r)
+		ctrl.LoggerFrom(ctx).Error(err, "propagation to a cluster panicked", "cluster", cluster, "object", key.String(), "stack", string(debug.Stack()))
+		*o = outcome{status: typesv1beta1.UpdateFailed, message: "internal error (the syncer's log has the details): " + err.Error(), listed: true}
+	}
 }
 
 func (e *Engine) renderFailed(ev *passEvents, m clusterclient.Member, err *propagation.Error) outcome {
@@ -472,14 +531,29 @@ func (e *Engine) writeStatus(ctx context.Context, t *federatedType, key Key, fed
 		return 0, err
 	}
 	fed.Object["status"] = raw
-	_, err = e.hostClient(t, fed).UpdateStatus(ctx, fed, metav1.UpdateOptions{})
+	written, err := e.hostClient(t, fed).UpdateStatus(ctx, fed, metav1.UpdateOptions{})
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 		return 0, nil // a newer version is queued already
 	}
 	if err == nil {
 		e.statusWrites.wrote(key, now)
+		if len(pass.Versions) > 0 && !hasVersions(written) && !t.versionsPruned.Swap(true) {
+			ctrl.LoggerFrom(ctx).Info("the federated CRD drops status.clusters[].version (created by KubeFed?): member versions are kept in memory only, so a restart re-checks every member object; re-run kubectl fed enable to upgrade the CRD", "type", t.name)
+		}
 	}
 	return 0, err
+}
+
+// hasVersions reports whether a federated object's status kept a
+// cluster's version record.
+func hasVersions(fed *unstructured.Unstructured) bool {
+	clusters, _, _ := unstructured.NestedSlice(fed.Object, "status", "clusters")
+	for _, c := range clusters {
+		if entry, ok := c.(map[string]interface{}); ok && entry["version"] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // remoteStatus is a member object's .status as collected into the federated

@@ -1,0 +1,108 @@
+package propagate
+
+import (
+	"sync"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// maxConflicts is how many update conflicts in a row a member object may
+// return before its cluster's status says UpdateFailed: one conflict is a
+// cache that is behind, a persistent one (an override of
+// /metadata/resourceVersion, say) means the member is never updated.
+const maxConflicts = 5
+
+// records keeps, per federated object and cluster, the record of the
+// syncer's last write to (or check of) the member object
+// (propagation.SyncedVersion), and how many update conflicts in a row the
+// member object returned. Records are also kept in the federated status,
+// which a restarted syncer reads; the memory is newer while a status
+// write waits.
+type records struct {
+	mu        sync.Mutex
+	versions  map[Key]map[string]string
+	conflicts map[Key]map[string]int
+	// replaced holds the resourceVersion each last update replaced: a
+	// cache still showing it is behind, not changed by someone else.
+	replaced map[Key]map[string]string
+}
+
+func newRecords() *records {
+	return &records{versions: map[Key]map[string]string{}, conflicts: map[Key]map[string]int{}, replaced: map[Key]map[string]string{}}
+}
+
+// version returns the record of key in cluster: the remembered one, else
+// the one in the federated object's status, else "".
+func (r *records) version(key Key, fed *unstructured.Unstructured, cluster string) string {
+	r.mu.Lock()
+	v, ok := r.versions[key][cluster]
+	r.mu.Unlock()
+	if ok {
+		return v
+	}
+	clusters, _, _ := unstructured.NestedSlice(fed.Object, "status", "clusters")
+	for _, c := range clusters {
+		entry, _ := c.(map[string]interface{})
+		if name, _ := entry["name"].(string); name == cluster {
+			v, _ := entry["version"].(string)
+			return v
+		}
+	}
+	return ""
+}
+
+// set remembers the record of key in cluster ("" forgets it).
+func (r *records) set(key Key, cluster, version string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if version == "" {
+		delete(r.versions[key], cluster)
+		return
+	}
+	if r.versions[key] == nil {
+		r.versions[key] = map[string]string{}
+	}
+	r.versions[key][cluster] = version
+}
+
+// conflict counts one more update conflict of key in cluster and returns
+// how many there were in a row.
+func (r *records) conflict(key Key, cluster string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conflicts[key] == nil {
+		r.conflicts[key] = map[string]int{}
+	}
+	r.conflicts[key][cluster]++
+	return r.conflicts[key][cluster]
+}
+
+// updated resets the conflicts of key in cluster and remembers the
+// resourceVersion the update replaced.
+func (r *records) updated(key Key, cluster, replacedVersion string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.conflicts[key], cluster)
+	if r.replaced[key] == nil {
+		r.replaced[key] = map[string]string{}
+	}
+	r.replaced[key][cluster] = replacedVersion
+}
+
+// behind reports whether a cached member object is the one the last
+// update of key in cluster replaced.
+func (r *records) behind(key Key, cluster string, cached *unstructured.Unstructured) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rv, ok := r.replaced[key][cluster]
+	return ok && rv == cached.GetResourceVersion()
+}
+
+// forget drops everything kept for key.
+func (r *records) forget(key Key) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.versions, key)
+	delete(r.conflicts, key)
+	delete(r.replaced, key)
+}
