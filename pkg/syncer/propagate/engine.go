@@ -85,7 +85,7 @@ type federatedType struct {
 	// kept in memory only.
 	versionsPruned atomic.Bool
 	informer       cache.SharedIndexInformer
-	cancel        context.CancelFunc
+	cancel         context.CancelFunc
 }
 
 // PolicySource lists the federation policies in force, and the labels of
