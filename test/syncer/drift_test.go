@@ -41,7 +41,6 @@ func revertEvent(t *testing.T, ns, name string, fields ...string) {
 // access to a member would, adding fields the template does not set, and
 // checks that the syncer reverts them and says so.
 func TestAddedFieldsAreRevertedInMembers(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	create(t, federated(federatedConfigMapKind, ns, "settings", object{
 		"template": object{"data": object{"a": "1"}}, "placement": everywhere}))
