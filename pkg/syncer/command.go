@@ -185,7 +185,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := mgr.Add(registry); err != nil {
 		return err
 	}
-	engine := propagate.New(settings, host, registry, policies.Source{Reader: mgr.GetCache()}, mgr.GetEventRecorderFor("syncer"))
+	engine := propagate.New(settings, host, registry, clusters.Joined(mgr.GetClient(), o.KubeFedNamespace), policies.Source{Reader: mgr.GetCache()}, mgr.GetEventRecorderFor("syncer"))
 	if err := mgr.Add(engine); err != nil {
 		return err
 	}

@@ -40,6 +40,21 @@ const (
 	// federated object. Its gracePeriodSeconds, propagationPolicy and
 	// preconditions are applied to the deletes of the member objects.
 	DeleteOptionAnnotation = "kubefed.io/deleteoption"
+
+	// AdoptedAnnotation, set to AdoptedValue on a member object, records
+	// that the object existed before the syncer created it and was adopted.
+	// Removing it from the federation (deleting its federated object, or
+	// its cluster leaving the placement) leaves it in place without the
+	// managed label, as orphaning does, unless the federated object carries
+	// DeleteAdoptedAnnotation. Not in KubeFed, which deleted adopted objects.
+	AdoptedAnnotation = "kubefed.io/adopted"
+
+	// AdoptedValue is the value of AdoptedAnnotation.
+	AdoptedValue = "true"
+
+	// DeleteAdoptedAnnotation, set to "true" on a federated object, makes
+	// the syncer delete its adopted member objects too, as KubeFed did.
+	DeleteAdoptedAnnotation = "kubefed.io/delete-adopted"
 )
 
 // Finalizers.

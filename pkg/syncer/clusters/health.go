@@ -181,3 +181,22 @@ func sameStatus(a, b *corev1beta1.KubeFedClusterStatus) bool {
 	}
 	return equality.Semantic.DeepEqual(strip(a), strip(b))
 }
+
+// Joined returns a lister of the joined clusters: the names of the
+// KubeFedClusters in namespace that are not being deleted, read through
+// reader.
+func Joined(reader client.Reader, namespace string) func(ctx context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		list := &corev1beta1.KubeFedClusterList{}
+		if err := reader.List(ctx, list, client.InNamespace(namespace)); err != nil {
+			return nil, fmt.Errorf("listing the KubeFedClusters in %s: %w", namespace, err)
+		}
+		var names []string
+		for _, c := range list.Items {
+			if c.DeletionTimestamp == nil {
+				names = append(names, c.Name)
+			}
+		}
+		return names, nil
+	}
+}

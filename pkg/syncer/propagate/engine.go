@@ -100,6 +100,9 @@ type Engine struct {
 	settings Settings
 	host     dynamic.Interface
 	members  *clusterclient.Registry
+	joined   JoinedClusters
+	// membersKnown is set once every joined cluster was probed.
+	membersKnown atomic.Bool
 	policies PolicySource
 	recorder record.EventRecorder
 	queue    workqueue.TypedRateLimitingInterface[Key]
@@ -109,6 +112,8 @@ type Engine struct {
 	versions *versionMemory
 	// records keeps the last write to each member object.
 	records *records
+	// served remembers which members serve which types.
+	served *servedMemory
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
@@ -124,7 +129,9 @@ const watchOwner = "propagation"
 // registry: every object is looked at again when a member joins, leaves,
 // or changes readiness or labels. policies may be nil when no policy
 // applies.
-func New(settings Settings, host dynamic.Interface, registry *clusterclient.Registry, policies PolicySource, recorder record.EventRecorder) *Engine {
+// joined lists the joined clusters: until each has been probed once, no
+// pass runs.
+func New(settings Settings, host dynamic.Interface, registry *clusterclient.Registry, joined JoinedClusters, policies PolicySource, recorder record.EventRecorder) *Engine {
 	if settings.Workers <= 0 {
 		settings.Workers = 1
 	}
@@ -132,6 +139,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		settings: settings,
 		host:     host,
 		members:  registry,
+		joined:   joined,
 		policies: policies,
 		recorder: recorder,
 		queue:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[Key]()),
@@ -140,6 +148,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		statusWrites: newWriteClock(),
 		versions:     newVersionMemory(),
 		records:      newRecords(),
+		served:       newServedMemory(),
 	}
 	registry.Subscribe(func(string) { e.EnqueueAll() })
 	return e
@@ -176,6 +185,12 @@ func (e *Engine) work(ctx context.Context) {
 		if shutdown {
 			return
 		}
+		if !e.knowsMembers(ctx) {
+			e.queue.Forget(key)
+			e.queue.AddAfter(key, memberWait)
+			e.queue.Done(key)
+			continue
+		}
 		after, err := e.reconcileSafely(ctx, key)
 		switch {
 		case err != nil:
@@ -189,6 +204,39 @@ func (e *Engine) work(ctx context.Context) {
 		}
 		e.queue.Done(key)
 	}
+}
+
+// JoinedClusters lists the names of the joined member clusters (the
+// KubeFedClusters that are not being deleted).
+type JoinedClusters func(ctx context.Context) ([]string, error)
+
+// memberWait is how soon an object is looked at again while some joined
+// cluster has not been probed yet.
+const memberWait = 200 * time.Millisecond
+
+// knowsMembers reports whether every joined cluster has been probed once
+// (found ready, not ready or unreachable). Until then no pass runs: it
+// would take a member it has not seen for one that is not there, and
+// write a status listing fewer clusters than placed, or finish a deletion
+// leaving that member's copy behind. Once true it stays true; a cluster
+// joined later is served from its first probe on.
+func (e *Engine) knowsMembers(ctx context.Context) bool {
+	if e.membersKnown.Load() {
+		return true
+	}
+	names, err := e.joined(ctx)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing the joined clusters")
+		return false
+	}
+	for _, name := range names {
+		if _, known := e.members.Get(name); !known {
+			return false
+		}
+	}
+	e.membersKnown.Store(true)
+	ctrl.LoggerFrom(ctx).Info("every joined cluster was probed: propagation starts", "clusters", len(names))
+	return true
 }
 
 // reconcileSafely reconciles key, turning a panic into an error so that one

@@ -3,6 +3,7 @@ package propagate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -35,6 +36,9 @@ const (
 	cacheWait = 10 * time.Second
 	// recheck is when an object waiting on members is looked at again.
 	recheck = 2 * time.Second
+	// namespacesWait is when an object of a namespaced type is looked at
+	// again while the FederatedNamespaces cannot be read.
+	namespacesWait = 10 * time.Second
 )
 
 // systemNamespaces are never federated as FederatedNamespaces.
@@ -110,6 +114,12 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return 0, err
 	}
 	placed, err := e.placement(t, fed, spec, list)
+	if errors.Is(err, errNamespacesUnknown) {
+		// Without the namespace placement the object would look placed
+		// nowhere and every member copy would be deleted: wait. A
+		// FederatedNamespace event queues the namespace's objects again.
+		return namespacesWait, nil
+	}
 	if err != nil {
 		pass.Reason = typesv1beta1.ComputePlacementFailed
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.ComputePlacementFailed), "Invalid placement: %v", err)
@@ -224,7 +234,11 @@ func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spe
 		Clusters:                  clusterclient.PlacementClusters(list),
 	}
 	if t.targetNamespaced {
-		if ns := e.federatedNamespace(fed.GetNamespace()); ns != nil {
+		ns, err := e.federatedNamespace(fed.GetNamespace())
+		if err != nil && e.settings.ClusterScoped {
+			return placement.Result{}, err
+		}
+		if ns != nil {
 			nsSpec, err := federatedSpec(ns)
 			if err != nil {
 				return placement.Result{}, fmt.Errorf("FederatedNamespace %s: %w", fed.GetNamespace(), err)
@@ -263,17 +277,22 @@ func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spe
 	return denied, nil
 }
 
-// federatedNamespace returns the FederatedNamespace of a namespace, or nil.
-func (e *Engine) federatedNamespace(namespace string) *unstructured.Unstructured {
+// errNamespacesUnknown says that the FederatedNamespaces cannot be read:
+// the namespaces type is not enabled, or its cache has not filled yet.
+var errNamespacesUnknown = errors.New("the FederatedNamespaces are not known yet (the namespaces type is not enabled, or its cache is filling)")
+
+// federatedNamespace returns the FederatedNamespace of a namespace, or nil
+// when there is none; errNamespacesUnknown when that cannot be told.
+func (e *Engine) federatedNamespace(namespace string) (*unstructured.Unstructured, error) {
 	t := e.typeNamed(core.NamespacesTypeConfigName)
-	if t == nil {
-		return nil
+	if t == nil || !t.informer.HasSynced() {
+		return nil, errNamespacesUnknown
 	}
 	obj, exists, _ := t.informer.GetIndexer().GetByKey(cacheKey(namespace, namespace))
 	if !exists {
-		return nil
+		return nil, nil
 	}
-	return obj.(*unstructured.Unstructured)
+	return obj.(*unstructured.Unstructured), nil
 }
 
 // syncCluster makes one member hold what it should for the object.
@@ -284,6 +303,13 @@ func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedTy
 			return outcome{status: typesv1beta1.ClusterNotReady, message: "the cluster is not ready; see its KubeFedCluster's conditions", listed: true}
 		}
 		return outcome{}
+	}
+	if e.lacksType(t, m) {
+		if !placed {
+			return outcome{}
+		}
+		return outcome{status: typesv1beta1.CachedRetrievalFailed, listed: true, retry: true,
+			message: fmt.Sprintf("the cluster does not serve %s: install its CustomResourceDefinition there", t.target)}
 	}
 	observed, ok := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
 	if !ok {
@@ -361,6 +387,9 @@ func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, f
 	if renderErr != nil {
 		return e.renderFailed(ev, m, renderErr)
 	}
+	if adopting {
+		propagation.MarkAdopted(desired)
+	}
 	key, hash := keyOf(t, fed), propagation.RenderedHash(rendered)
 	recorded := e.records.version(key, fed, m.Name)
 	verdict := propagation.Check(desired, observed, hash, recorded)
@@ -419,14 +448,15 @@ func (e *Engine) renderFailed(ev *passEvents, m clusterclient.Member, err *propa
 }
 
 // unplace removes the object from a member that is no longer placed: the
-// host cluster's own namespace is only unlabeled, anything else deleted.
+// host cluster's own namespace and adopted objects are only unlabeled,
+// anything else deleted.
 func (e *Engine) unplace(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
 	switch {
 	case observed == nil:
 		return outcome{}
 	case observed.GetDeletionTimestamp() != nil:
 		return outcome{status: typesv1beta1.WaitingForRemoval, listed: true}
-	case e.isHostNamespace(ctx, t, observed):
+	case propagation.Releases(fed, observed) || e.isHostNamespace(ctx, t, observed):
 		return e.unlabel(ctx, ev, t, fed, m, client, observed)
 	}
 	if err := client.Delete(ctx, observed.GetName(), deleteOptions(fed)); err != nil && !apierrors.IsNotFound(err) {
@@ -447,9 +477,14 @@ func (e *Engine) unlabel(ctx context.Context, ev *passEvents, t *federatedType, 
 	return outcome{wrote: true}
 }
 
+// removeManagedLabel removes the managed label (and the adopted mark) from
+// a member object, if the label is still there.
 func removeManagedLabel(ctx context.Context, client dynamic.ResourceInterface, obj *unstructured.Unstructured) error {
-	patch := []byte(`[{"op":"test","path":"/metadata/labels/kubefed.io~1managed","value":"true"},{"op":"remove","path":"/metadata/labels/kubefed.io~1managed"}]`)
-	_, err := client.Patch(ctx, obj.GetName(), "application/json-patch+json", patch, metav1.PatchOptions{})
+	patch := `[{"op":"test","path":"/metadata/labels/kubefed.io~1managed","value":"true"},{"op":"remove","path":"/metadata/labels/kubefed.io~1managed"}`
+	if propagation.Adopted(obj) {
+		patch += `,{"op":"remove","path":"/metadata/annotations/kubefed.io~1adopted"}`
+	}
+	_, err := client.Patch(ctx, obj.GetName(), "application/json-patch+json", []byte(patch+"]"), metav1.PatchOptions{})
 	if apierrors.IsNotFound(err) || apierrors.IsInvalid(err) {
 		return nil // gone, or the label is no longer ours
 	}

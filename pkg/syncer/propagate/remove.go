@@ -13,12 +13,13 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 )
 
 // remove runs the deletion of a federated object (reference §3.3 deletion):
-// member objects are deleted (or, with kubefed.io/orphan, unlabeled and
-// left) in every joined cluster, then the finalizer is removed. A joined,
+// member objects are deleted (or, with kubefed.io/orphan and for adopted
+// objects, unlabeled and left) in every joined cluster, then the finalizer is removed. A joined,
 // placed cluster that is not ready blocks the deletion, with an event and
 // status naming it; a cluster that was unjoined does not.
 func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured, list []clusterclient.Member) (time.Duration, error) {
@@ -45,6 +46,10 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 			}
 			continue
 		}
+		if e.lacksType(t, m) {
+			ev.add(corev1.EventTypeNormal, "TypeNotServedInCluster", "Cluster %q does not serve %s, so it holds no %s %q to delete", m.Name, t.target, t.targetKind.Kind, cacheKey(key.Namespace, key.Name))
+			continue
+		}
 		client := e.memberClient(t, m, fed.GetNamespace())
 		observed, ok := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
 		switch {
@@ -52,7 +57,7 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 			pass.Clusters[m.Name] = typesv1beta1.CachedRetrievalFailed
 			waiting = append(waiting, m.Name)
 		case observed == nil:
-		case orphan || e.isHostNamespace(ctx, t, observed):
+		case orphan || propagation.Releases(fed, observed) || e.isHostNamespace(ctx, t, observed):
 			if o := e.unlabel(ctx, ev, t, fed, m, client, observed); o.status != "" {
 				pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
 				waiting = append(waiting, m.Name)

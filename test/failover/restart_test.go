@@ -1,0 +1,202 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+// writeCounter counts the writes (creations, updates, deletions) a watch
+// sees from the moment it starts.
+type writeCounter struct {
+	writes atomic.Int64
+	stop   func()
+}
+
+// countMemberWrites counts writes to the managed ConfigMaps of a member
+// namespace.
+func countMemberWrites(t *testing.T, member kubernetes.Interface, ns string) *writeCounter {
+	t.Helper()
+	w, err := member.CoreV1().ConfigMaps(ns).Watch(context.Background(), metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return count(t, w, func(watch.Event) bool { return true })
+}
+
+// countShortStatuses counts status writes of the FederatedConfigMaps of a
+// host namespace, and how many of them list fewer clusters than the one
+// member every object is placed on.
+func countShortStatuses(t *testing.T, dyn dynamic.Interface, ns string) (all, short *writeCounter) {
+	t.Helper()
+	w, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Watch(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short = &writeCounter{stop: func() {}}
+	all = count(t, w, func(ev watch.Event) bool {
+		obj, ok := ev.Object.(*unstructured.Unstructured)
+		if !ok || ev.Type != watch.Modified || obj.GetDeletionTimestamp() != nil {
+			return false
+		}
+		if clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters"); len(clusters) < 1 {
+			short.writes.Add(1)
+		}
+		return true
+	})
+	return all, short
+}
+
+func count(t *testing.T, w watch.Interface, counted func(watch.Event) bool) *writeCounter {
+	c := &writeCounter{stop: w.Stop}
+	go func() {
+		for ev := range w.ResultChan() {
+			if ev.Type != watch.Bookmark && ev.Type != watch.Error && counted(ev) {
+				c.writes.Add(1)
+			}
+		}
+	}()
+	t.Cleanup(w.Stop)
+	return c
+}
+
+// createConfigMaps creates n FederatedConfigMaps in ns and waits for their
+// member copies.
+func createConfigMaps(t *testing.T, dyn dynamic.Interface, member kubernetes.Interface, ns string, n int) {
+	t.Helper()
+	for i := range n {
+		if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, fmt.Sprintf("cm-%03d", i)), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testkit.Eventually(t, fmt.Sprintf("all %d member objects", n), managedInMember(member, ns, n))
+}
+
+func managedInMember(member kubernetes.Interface, ns string, n int) func(ctx context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		list, err := member.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
+		return err == nil && len(list.Items) == n, err
+	}
+}
+
+// TestUnchangedObjectsCostNoWritesAcrossARestart propagates a batch, then
+// watches the member and the host over a window while the syncer runs, and
+// over another right after it was killed and started again: the restarted
+// syncer reads what its predecessor recorded in the federated statuses, so
+// no member object is written, and no status lists fewer clusters than the
+// object is placed on.
+func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
+	const (
+		batch  = 300
+		window = 15 * time.Second
+	)
+	if err := setUp(); err != nil {
+		t.Fatal(err)
+	}
+	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
+	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
+	first := startSyncer(t, "steady")
+	ns := federatedNamespace(t, dyn)
+	createConfigMaps(t, dyn, member, ns, batch)
+	testkit.Eventually(t, "every status to record its member version", func(ctx context.Context) (bool, error) {
+		list, err := dyn.Resource(federatedConfigMaps).Namespace(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, obj := range list.Items {
+			clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
+			if len(clusters) != 1 || clusters[0].(map[string]interface{})["version"] == nil {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+
+	memberWrites := countMemberWrites(t, member, ns)
+	statusWrites, short := countShortStatuses(t, dyn, ns)
+	<-time.After(window) // a measurement window, not a wait for a condition
+	steadyMember, steadyStatus := memberWrites.writes.Load(), statusWrites.writes.Load()
+
+	first.Kill()
+	startSyncer(t, "restarted")
+	<-time.After(window) // the restarted syncer's first pass over every object falls in this window
+	restartMember, restartStatus := memberWrites.writes.Load()-steadyMember, statusWrites.writes.Load()-steadyStatus
+	t.Logf("%d unchanged objects: %d member writes and %d status writes in %s while running; %d member writes and %d status writes in %s after a restart; %d statuses listed fewer clusters than placed",
+		batch, steadyMember, steadyStatus, window, restartMember, restartStatus, window, short.writes.Load())
+	if steadyMember != 0 || restartMember != 0 {
+		t.Errorf("member writes for unchanged objects: %d while running, %d after the restart; want 0", steadyMember, restartMember)
+	}
+	if short.writes.Load() != 0 {
+		t.Errorf("%d status writes listed fewer clusters than placed", short.writes.Load())
+	}
+
+	// The restarted syncer is at work: a change made in the member is reverted.
+	if _, err := member.CoreV1().ConfigMaps(ns).Patch(context.Background(), "cm-000", "application/merge-patch+json",
+		[]byte(`{"data":{"extra":"x"}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "the change in the member reverted", func(ctx context.Context) (bool, error) {
+		cm, err := member.CoreV1().ConfigMaps(ns).Get(ctx, "cm-000", metav1.GetOptions{})
+		_, extra := cm.Data["extra"]
+		return err == nil && !extra, err
+	})
+}
+
+// TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind deletes a batch of
+// federated objects while the syncer is down; once it is back, every
+// member object is deleted before its federated object goes. Repeated, as
+// a leak depends on timing.
+func TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind(t *testing.T) {
+	const (
+		batch  = 100
+		rounds = 3
+	)
+	if err := setUp(); err != nil {
+		t.Fatal(err)
+	}
+	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
+	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
+	left := 0
+	for round := range rounds {
+		syncer := startSyncer(t, fmt.Sprintf("round-%d", round))
+		ns := federatedNamespace(t, dyn)
+		createConfigMaps(t, dyn, member, ns, batch)
+		_, short := countShortStatuses(t, dyn, ns)
+		syncer.Kill()
+		if err := dyn.Resource(federatedConfigMaps).Namespace(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		restarted := startSyncer(t, fmt.Sprintf("round-%d-restarted", round))
+		start := time.Now()
+		testkit.Eventually(t, "every federated object deleted", func(ctx context.Context) (bool, error) {
+			list, err := dyn.Resource(federatedConfigMaps).Namespace(ns).List(ctx, metav1.ListOptions{})
+			return err == nil && len(list.Items) == 0, err
+		})
+		took := time.Since(start)
+		list, err := member.CoreV1().ConfigMaps(ns).List(context.Background(), metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("round %d: %d federated objects deleted while the syncer was down were gone %s after the restart; %d member objects left behind; %d statuses listed fewer clusters than placed",
+			round+1, batch, took.Round(time.Millisecond), len(list.Items), short.writes.Load())
+		left += len(list.Items)
+		if short.writes.Load() != 0 {
+			t.Errorf("round %d: %d status writes listed fewer clusters than placed", round+1, short.writes.Load())
+		}
+		restarted.Kill()
+	}
+	if left != 0 {
+		t.Errorf("%d member objects left behind over %d rounds of %d deletions", left, rounds, batch)
+	}
+}

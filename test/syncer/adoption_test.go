@@ -1,0 +1,62 @@
+package syncer
+
+import (
+	"context"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+// TestAdoptedNamespaceSurvivesTheDeletionOfItsFederatedNamespace federates
+// a namespace that already exists in member1, holding a ConfigMap nobody
+// federated: the syncer adopts it (and marks it adopted) and creates it in
+// member2. Deleting the FederatedNamespace deletes member2's namespace, and
+// leaves member1's in place, unlabeled, with its ConfigMap.
+func TestAdoptedNamespaceSurvivesTheDeletionOfItsFederatedNamespace(t *testing.T) {
+	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "adopt-")
+	m1, m2 := memberClient(t, "member1"), memberClient(t, "member2")
+	if _, err := m1.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m1.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+	if _, err := m1.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "theirs"}, Data: map[string]string{"owner": "member1's team"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fns := federated(metav1.GroupVersionKind{Group: "types.kubefed.io", Version: "v1beta1", Kind: "FederatedNamespace"}, ns, ns,
+		object{"placement": everywhere})
+	create(t, fns)
+	testkit.Eventually(t, "member1's namespace adopted and marked", func(ctx context.Context) (bool, error) {
+		n, err := m1.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		return err == nil && n.Labels[core.ManagedByKubeFedLabelKey] == "true" && n.Annotations[core.AdoptedAnnotation] == "true", err
+	})
+	waitNamespace(t, m2, ns)
+
+	if err := hostClient.Delete(context.Background(), fns); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "the FederatedNamespace deleted", func(ctx context.Context) (bool, error) {
+		err := hostClient.Get(ctx, client.ObjectKeyFromObject(fns), fns.DeepCopy())
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	})
+	testkit.Eventually(t, "member2's namespace, created by the syncer, deleted", func(ctx context.Context) (bool, error) {
+		n, err := m2.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		return apierrors.IsNotFound(err) || (err == nil && n.DeletionTimestamp != nil), client.IgnoreNotFound(err)
+	})
+	n, err := m1.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
+	if err != nil || n.DeletionTimestamp != nil {
+		t.Fatalf("member1's adopted namespace: %v (deletion %v), want it left in place", err, n.DeletionTimestamp)
+	}
+	if _, managed := n.Labels[core.ManagedByKubeFedLabelKey]; managed || n.Annotations[core.AdoptedAnnotation] != "" {
+		t.Errorf("member1's released namespace keeps labels %v annotations %v, want neither the managed label nor the adopted mark", n.Labels, n.Annotations)
+	}
+	if cm, err := m1.CoreV1().ConfigMaps(ns).Get(context.Background(), "theirs", metav1.GetOptions{}); err != nil || cm.Data["owner"] != "member1's team" {
+		t.Errorf("the unmanaged ConfigMap in member1: %v %v, want it untouched", cm, err)
+	}
+}
