@@ -1,6 +1,8 @@
 package propagation
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
@@ -29,4 +31,19 @@ func Adopted(member *unstructured.Unstructured) bool {
 // them to be deleted.
 func Releases(fed, member *unstructured.Unstructured) bool {
 	return Adopted(member) && fed.GetAnnotations()[core.DeleteAdoptedAnnotation] != "true"
+}
+
+// OverrideFinalizers returns the finalizers of a member object that the
+// cluster's overrides put there (rendered is Render's object for the
+// cluster without a member object, whose only finalizers come from
+// overrides). When the federated object is deleted, the syncer removes
+// them, since nothing else would and the member object would never go.
+func OverrideFinalizers(rendered, member *unstructured.Unstructured) []string {
+	var out []string
+	for _, f := range rendered.GetFinalizers() {
+		if slices.Contains(member.GetFinalizers(), f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -1,9 +1,11 @@
 package propagation
 
 import (
+	"reflect"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 )
@@ -35,5 +37,25 @@ func TestReleases(t *testing.T) {
 				t.Errorf("Releases = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestOverrideFinalizers(t *testing.T) {
+	fed := &unstructured.Unstructured{Object: object{"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedConfigMap",
+		"metadata": object{"name": "c", "namespace": "ns1"},
+		"spec": object{"template": object{"metadata": object{"finalizers": []interface{}{"template/ignored"}}},
+			"overrides": []interface{}{object{"clusterName": "m1", "clusterOverrides": []interface{}{
+				object{"op": "add", "path": "/metadata/finalizers", "value": []interface{}{"example.com/hold", "example.com/gone"}}}}}}}}
+	target := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	member := &unstructured.Unstructured{Object: object{}}
+	member.SetFinalizers([]string{"member/own", "example.com/hold"})
+	for cluster, want := range map[string][]string{"m1": {"example.com/hold"}, "m2": nil} {
+		rendered, err := Render(fed, target, cluster, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := OverrideFinalizers(rendered, member); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: OverrideFinalizers = %v, want %v", cluster, got, want)
+		}
 	}
 }

@@ -103,9 +103,9 @@ type Engine struct {
 	joined   JoinedClusters
 	// membersKnown is set once every joined cluster was probed.
 	membersKnown atomic.Bool
-	policies PolicySource
-	recorder record.EventRecorder
-	queue    workqueue.TypedRateLimitingInterface[Key]
+	policies     PolicySource
+	recorder     record.EventRecorder
+	queue        workqueue.TypedRateLimitingInterface[Key]
 	// statusWrites spaces the status writes of each object.
 	statusWrites *writeClock
 	// versions remembers the PropagatedVersions written.

@@ -2,6 +2,8 @@ package propagate
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -10,11 +12,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 )
 
 // remove runs the deletion of a federated object (reference §3.3 deletion):
@@ -70,6 +74,11 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 					continue
 				}
 			}
+			if o := e.dropOverrideFinalizers(ctx, ev, t, fed, m, client, observed); o.status != "" {
+				pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
+				waiting = append(waiting, m.Name)
+				continue
+			}
 			pass.Clusters[m.Name] = typesv1beta1.WaitingForRemoval
 			waiting = append(waiting, m.Name)
 		}
@@ -97,4 +106,29 @@ func (e *Engine) removeFinalizer(ctx context.Context, t *federatedType, fed *uns
 		return nil
 	}
 	return err
+}
+
+// dropOverrideFinalizers removes from a member object being deleted the
+// finalizers the cluster's overrides put there: nothing else would remove
+// them, and the deletion would never complete.
+func (e *Engine) dropOverrideFinalizers(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
+	rendered, renderErr := propagation.Render(fed, t.targetKind, m.Name, nil)
+	if renderErr != nil {
+		return outcome{} // the overrides do not apply, so they added nothing
+	}
+	drop := propagation.OverrideFinalizers(rendered, observed)
+	if len(drop) == 0 {
+		return outcome{}
+	}
+	kept := slices.DeleteFunc(slices.Clone(observed.GetFinalizers()), func(f string) bool { return slices.Contains(drop, f) })
+	patch, err := json.Marshal(map[string]interface{}{"metadata": map[string]interface{}{"finalizers": kept, "resourceVersion": observed.GetResourceVersion()}})
+	if err == nil {
+		_, err = client.Patch(ctx, observed.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
+	}
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		ev.add(corev1.EventTypeWarning, "RemoveFinalizersInClusterFailed", "Failed to remove the finalizers %v its overrides added from %s %q in cluster %q: %v", drop, t.targetKind.Kind, qualifiedName(observed), m.Name, err)
+		return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
+	}
+	ev.add(corev1.EventTypeNormal, "RemoveFinalizersInCluster", "Removing the finalizers %v its overrides added from %s %q in cluster %q", drop, t.targetKind.Kind, qualifiedName(observed), m.Name)
+	return outcome{}
 }
