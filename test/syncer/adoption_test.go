@@ -60,3 +60,32 @@ func TestAdoptedNamespaceSurvivesTheDeletionOfItsFederatedNamespace(t *testing.T
 		t.Errorf("the unmanaged ConfigMap in member1: %v %v, want it untouched", cm, err)
 	}
 }
+
+// TestNamespaceHoldingUnmanagedObjectsIsNotDeleted adds a ConfigMap nobody
+// federated to a namespace the syncer created in member1: deleting the
+// FederatedNamespace leaves that namespace in place, and the status says
+// what holds it; once the ConfigMap is gone, the deletion completes.
+func TestNamespaceHoldingUnmanagedObjectsIsNotDeleted(t *testing.T) {
+	ns := federatedNamespace(t)
+	m1 := memberClient(t, "member1")
+	waitNamespace(t, m1, ns)
+	if _, err := m1.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "theirs"}, Data: map[string]string{"owner": "member1's team"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fns := federated(metav1.GroupVersionKind{Group: "types.kubefed.io", Version: "v1beta1", Kind: "FederatedNamespace"}, ns, ns, nil)
+	if err := hostClient.Delete(context.Background(), fns); err != nil {
+		t.Fatal(err)
+	}
+	waitClusterStatus(t, fns, "member1", "WaitingForRemoval", "configmaps/theirs")
+	if n, err := m1.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{}); err != nil || n.DeletionTimestamp != nil {
+		t.Fatalf("member1's namespace: %v (deletion %v), want it kept while it holds configmaps/theirs", err, n.DeletionTimestamp)
+	}
+	if err := m1.CoreV1().ConfigMaps(ns).Delete(context.Background(), "theirs", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "the FederatedNamespace deleted once nothing unmanaged is left", func(ctx context.Context) (bool, error) {
+		err := hostClient.Get(ctx, client.ObjectKeyFromObject(fns), fns.DeepCopy())
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	})
+}

@@ -459,6 +459,17 @@ func (e *Engine) unplace(ctx context.Context, ev *passEvents, t *federatedType, 
 	case propagation.Releases(fed, observed) || e.isHostNamespace(ctx, t, observed):
 		return e.unlabel(ctx, ev, t, fed, m, client, observed)
 	}
+	if t.name == core.NamespacesTypeConfigName {
+		held, err := unmanagedIn(ctx, m, observed.GetName())
+		if err != nil {
+			return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
+		}
+		if len(held) > 0 {
+			ev.add(corev1.EventTypeWarning, "NamespaceHoldsUnmanagedObjects", "Not deleting namespace %q in cluster %q: it holds objects the federation does not manage: %s", observed.GetName(), m.Name, strings.Join(held, ", "))
+			return outcome{status: typesv1beta1.WaitingForRemoval, listed: true, message: "not deleted while it holds objects the federation does not manage: " + strings.Join(held, ", ") +
+				"; delete or move them, or annotate the FederatedNamespace " + core.OrphanManagedResourcesAnnotation + "=true to leave the namespace in place"}
+		}
+	}
 	if err := client.Delete(ctx, observed.GetName(), deleteOptions(fed)); err != nil && !apierrors.IsNotFound(err) {
 		ev.add(corev1.EventTypeWarning, "DeleteInClusterFailed", "Failed to delete %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
 		return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}

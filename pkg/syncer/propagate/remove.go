@@ -68,7 +68,7 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 			}
 		default:
 			if observed.GetDeletionTimestamp() == nil {
-				if o := e.unplace(ctx, ev, t, fed, m, client, observed); o.status != typesv1beta1.WaitingForRemoval {
+				if o := e.unplace(ctx, ev, t, fed, m, client, observed); o.status != typesv1beta1.WaitingForRemoval || o.message != "" {
 					pass.Clusters[m.Name], pass.Messages[m.Name] = o.status, o.message
 					waiting = append(waiting, m.Name)
 					continue
