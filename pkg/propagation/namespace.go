@@ -16,6 +16,13 @@ var derivedResources = map[schema.GroupResource]bool{
 	{Group: "discovery.k8s.io", Resource: "endpointslices"}: true,
 }
 
+// Derived reports whether objects of a resource are made by members'
+// controllers from other objects, or are records of what happened (events,
+// endpoints): they never hold a namespace, so they need not be listed.
+func Derived(resource schema.GroupResource) bool {
+	return derivedResources[resource]
+}
+
 // Unmanaged reports whether an object found in a member namespace is one
 // the federation neither manages nor caused, which must keep the namespace
 // from being deleted: it lacks the managed label, is owned by no other

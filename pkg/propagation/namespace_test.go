@@ -44,3 +44,9 @@ func TestUnmanaged(t *testing.T) {
 		})
 	}
 }
+
+func TestDerived(t *testing.T) {
+	if !Derived(schema.GroupResource{Group: "discovery.k8s.io", Resource: "endpointslices"}) || Derived(schema.GroupResource{Resource: "configmaps"}) {
+		t.Error("Derived: endpointslices must be derived, configmaps not")
+	}
+}

@@ -32,7 +32,8 @@ func unmanagedIn(ctx context.Context, m clusterclient.Member, namespace string) 
 			continue
 		}
 		for _, r := range list.APIResources {
-			if strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") {
+			resource := schema.GroupResource{Group: gv.Group, Resource: r.Name}
+			if strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") || propagation.Derived(resource) {
 				continue
 			}
 			objects, err := m.Conn.Dynamic.Resource(gv.WithResource(r.Name)).Namespace(namespace).List(ctx, metav1.ListOptions{Limit: 100})
@@ -40,7 +41,7 @@ func unmanagedIn(ctx context.Context, m clusterclient.Member, namespace string) 
 				continue // a type the syncer may not read holds nothing it could judge
 			}
 			for i := range objects.Items {
-				if propagation.Unmanaged(schema.GroupResource{Group: gv.Group, Resource: r.Name}, &objects.Items[i]) {
+				if propagation.Unmanaged(resource, &objects.Items[i]) {
 					found = append(found, r.Name+"/"+objects.Items[i].GetName())
 					if len(found) == maxNamed {
 						return found, nil
