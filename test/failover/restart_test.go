@@ -101,9 +101,6 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 		batch  = 300
 		window = 15 * time.Second
 	)
-	if err := setUp(); err != nil {
-		t.Fatal(err)
-	}
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	first := startSyncer(t, "steady")
@@ -162,9 +159,6 @@ func TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind(t *testing.T) {
 		batch  = 100
 		rounds = 3
 	)
-	if err := setUp(); err != nil {
-		t.Fatal(err)
-	}
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	left := 0
