@@ -28,7 +28,13 @@ type writeCounter struct {
 // namespace.
 func countMemberWrites(t *testing.T, member kubernetes.Interface, ns string) *writeCounter {
 	t.Helper()
-	w, err := member.CoreV1().ConfigMaps(ns).Watch(context.Background(), metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
+	selector := metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey}
+	list, err := member.CoreV1().ConfigMaps(ns).List(context.Background(), selector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selector.ResourceVersion = list.ResourceVersion // from now on, without the existing objects
+	w, err := member.CoreV1().ConfigMaps(ns).Watch(context.Background(), selector)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +46,11 @@ func countMemberWrites(t *testing.T, member kubernetes.Interface, ns string) *wr
 // member every object is placed on.
 func countShortStatuses(t *testing.T, dyn dynamic.Interface, ns string) (all, short *writeCounter) {
 	t.Helper()
-	w, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Watch(context.Background(), metav1.ListOptions{})
+	list, err := dyn.Resource(federatedConfigMaps).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Watch(context.Background(), metav1.ListOptions{ResourceVersion: list.GetResourceVersion()})
 	if err != nil {
 		t.Fatal(err)
 	}
