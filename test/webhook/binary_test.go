@@ -6,11 +6,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 	"net/http"
-	"os/exec"
-	"path/filepath"
-	"strconv"
+	"os"
 	"testing"
 	"time"
 
@@ -23,51 +21,25 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
 
-// TestBinary builds cmd/webhook, runs it as a process with --cert-dir and
+// TestBinary runs the webhook built for the suite as a process with --cert-dir and
 // --secure-port against the host, checks /healthz and /readyz, sends it
 // 200 admission reviews of a FederatedDeployment with 50 clusters x 5
 // overrides, and logs its resident memory.
 func TestBinary(t *testing.T) {
-	setup(t)
-	root, err := fleet.RepositoryRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "webhook")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/webhook")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	certs := filepath.Join(dir, "certs")
-	ca, err := webhook.GenerateServingCert(certs, "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--kubeconfig", shared.KubeconfigPath(), "--context", shared.Host().Name, "--bind-address", "127.0.0.1",
-		"--secure-port", strconv.Itoa(port), "--cert-dir", certs, "--leader-elect=false", "--policy-status-interval=0")
-	cmd.Stderr = &bytes.Buffer{}
-	if err := cmd.Start(); err != nil {
+	w, err := testkit.StartWebhook(ctx, shared, t.TempDir(), testkit.Command(t, "webhook"), "--policy-status-interval=0")
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
+		w.Process.Stop()
 		if t.Failed() {
-			t.Logf("webhook log:\n%s", cmd.Stderr)
+			out, _ := os.ReadFile(w.Process.LogPath())
+			t.Logf("webhook log:\n%s", out)
 		}
 	})
-	url := fmt.Sprintf("https://127.0.0.1:%d", port)
-	if err := waitReady(ctx, url, ca); err != nil {
-		t.Fatal(err)
-	}
+	url, ca := w.URL, w.CA
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
@@ -94,7 +66,7 @@ func TestBinary(t *testing.T) {
 		latencies = append(latencies, time.Since(start))
 	}
 	t.Logf("webhook binary: resident memory %d MiB after 200 reviews; first review %s, last %s",
-		fleet.ResidentBytes(cmd.Process.Pid)>>20, latencies[0], latencies[len(latencies)-1])
+		fleet.ResidentBytes(w.Process.Pid())>>20, latencies[0], latencies[len(latencies)-1])
 }
 
 // benchmarkReview is an AdmissionReview (CREATE) of a FederatedDeployment

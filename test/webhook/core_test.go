@@ -17,7 +17,7 @@ import (
 // TestKubeFedClusterRules checks each webhook-only KubeFedCluster rule on
 // create, update and merge patch, and that the valid object is admitted.
 func TestKubeFedClusterRules(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	tests := []struct {
 		name     string
@@ -56,7 +56,7 @@ func TestKubeFedClusterRules(t *testing.T) {
 // TestKubeFedClusterStatusSubresource checks that status writes are
 // validated on their own.
 func TestKubeFedClusterStatusSubresource(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	c := &corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: "status"},
 		Spec: corev1beta1.KubeFedClusterSpec{APIEndpoint: "https://example.com", SecretRef: corev1beta1.LocalSecretReference{Name: "s"}}}
@@ -77,7 +77,7 @@ func TestKubeFedClusterStatusSubresource(t *testing.T) {
 // TestKubeFedConfigDefaultedAndValidated checks the mutating webhook fills
 // the defaults as one /spec patch, and that the scope is immutable.
 func TestKubeFedConfigDefaultedAndValidated(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "kubefedconfig", nil)
 	adopt := corev1beta1.AdoptResourcesDisabled
@@ -119,7 +119,7 @@ func TestKubeFedConfigDefaultedAndValidated(t *testing.T) {
 // TestFederatedTypeConfigRules checks the name rule on create and update
 // and that the status subresource is validated.
 func TestFederatedTypeConfigRules(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ftc := &corev1beta1.FederatedTypeConfig{ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: "configmaps"},
 		Spec: corev1beta1.FederatedTypeConfigSpec{
@@ -148,7 +148,7 @@ func TestFederatedTypeConfigRules(t *testing.T) {
 // TestReplicaSchedulingPreferenceRules checks an RSP rule only the webhook
 // enforces.
 func TestReplicaSchedulingPreferenceRules(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "rsp", nil)
 	rsp := &schedulingv1alpha1.ReplicaSchedulingPreference{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},

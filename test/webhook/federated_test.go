@@ -49,7 +49,7 @@ spec:
 // TestFederatedObjectRules checks every federated-object rule through the
 // generic handler: create, update and merge patch.
 func TestFederatedObjectRules(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "fed", nil)
 	tests := []struct {
@@ -109,7 +109,7 @@ func TestFederatedObjectRules(t *testing.T) {
 // TestFederatedNamespaceName checks that a FederatedNamespace must be named
 // after its namespace.
 func TestFederatedNamespaceName(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "fedns", nil)
 	doc := `apiVersion: types.kubefed.io/v1beta1
@@ -125,7 +125,7 @@ spec: {placement: {clusters: []}}`
 
 // TestKubectlApplyPrintsFieldPath checks what a user sees.
 func TestKubectlApplyPrintsFieldPath(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ns := labeledNamespace(t, e.client, "apply", nil)
 	file := filepath.Join(t.TempDir(), "bad.yaml")
 	doc := deployment(ns, "web", "  overrides: [{clusterName: c1, clusterOverrides: [{path: /metadata/namespace, value: prod}]}]")
@@ -169,7 +169,7 @@ func createPolicy(t *testing.T, e *env, p *policyv1alpha1.FederationPolicy) {
 // TestPolicyDeny checks that a Deny policy rejects with a message naming
 // the object, the cluster, the policy and the rule, through the real cache.
 func TestPolicyDeny(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	policyFixture(t, e)
 	ns := labeledNamespace(t, e.client, "shop", nil)
@@ -191,7 +191,7 @@ func TestPolicyDeny(t *testing.T) {
 // TestPolicyWarnShowsInKubectl checks that a Warn policy admits and kubectl
 // prints the warning.
 func TestPolicyWarnShowsInKubectl(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	policyFixture(t, e)
 	ns := labeledNamespace(t, e.client, "warn", nil)
 	createPolicy(t, e, &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "few"},
@@ -219,7 +219,7 @@ func TestPolicyWarnShowsInKubectl(t *testing.T) {
 // TestPolicyAuditAdmits checks that an Audit policy admits a violating
 // object without a warning, and that the policy's status counts it.
 func TestPolicyAuditAdmits(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "audit", nil)
 	p := &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "min"},
@@ -248,7 +248,7 @@ func TestPolicyAuditAdmits(t *testing.T) {
 // the default placement of the policy that selects it, and one with a
 // placement keeps it.
 func TestPolicyDefaultPlacement(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "default", nil)
 	createPolicy(t, e, &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "us"},
@@ -281,7 +281,7 @@ func TestPolicyDefaultPlacement(t *testing.T) {
 
 // TestInvalidPolicyRejected checks that policies are validated.
 func TestInvalidPolicyRejected(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ns := labeledNamespace(t, e.client, "badpolicy", nil)
 	p := &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bad"},
 		Spec: policyv1alpha1.FederationPolicySpec{MinClusters: ptr[int32](3), MaxClusters: ptr[int32](2), DeniedOverridePaths: []string{"spec"}}}
@@ -297,7 +297,7 @@ func TestInvalidPolicyRejected(t *testing.T) {
 // write in that namespace is refused and nothing is stored, while other
 // namespaces are unaffected.
 func TestWebhookDownRefusesWrites(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "down", nil)
 	port, err := freePort()

@@ -26,7 +26,7 @@ import (
 // the serving files and patched the caBundle; then writes in that
 // namespace are admitted through it.
 func TestCertRotation(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	ns := labeledNamespace(t, e.client, "rotation", nil)
 	port, err := freePort()
