@@ -1,0 +1,67 @@
+package propagate
+
+import (
+	"context"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+)
+
+func TestRecordsPreferMemoryOverTheStatus(t *testing.T) {
+	r := newRecords()
+	key := Key{Type: "configmaps", Namespace: "ns1", Name: "c"}
+	fed := &unstructured.Unstructured{Object: map[string]interface{}{"status": map[string]interface{}{"clusters": []interface{}{
+		map[string]interface{}{"name": "member1", "version": "rv:7 h"},
+	}}}}
+	if got := r.version(key, fed, "member1"); got != "rv:7 h" {
+		t.Errorf("version from the status = %q, want rv:7 h", got)
+	}
+	if got := r.version(key, fed, "member2"); got != "" {
+		t.Errorf("version of a cluster without an entry = %q, want none", got)
+	}
+	r.set(key, "member1", "rv:9 h")
+	if got := r.version(key, fed, "member1"); got != "rv:9 h" {
+		t.Errorf("version after a write = %q, want the remembered rv:9 h", got)
+	}
+	r.forget(key)
+	if got := r.version(key, fed, "member1"); got != "rv:7 h" {
+		t.Errorf("version after forget = %q, want the status's again", got)
+	}
+}
+
+func TestConflictsAreCountedUntilAnUpdate(t *testing.T) {
+	r := newRecords()
+	key := Key{Type: "configmaps", Namespace: "ns1", Name: "c"}
+	for want := 1; want <= maxConflicts; want++ {
+		if got := r.conflict(key, "member1"); got != want {
+			t.Fatalf("conflict %d counted as %d", want, got)
+		}
+	}
+	r.updated(key, "member1", "12")
+	if got := r.conflict(key, "member1"); got != 1 {
+		t.Errorf("conflicts after an update = %d, want 1", got)
+	}
+	cached := &unstructured.Unstructured{Object: map[string]interface{}{}}
+	cached.SetResourceVersion("12")
+	if !r.behind(key, "member1", cached) {
+		t.Error("a cache showing the replaced version is not behind")
+	}
+	cached.SetResourceVersion("13")
+	if r.behind(key, "member1", cached) {
+		t.Error("a cache showing another version is behind")
+	}
+}
+
+func TestPanicInOneClusterFailsThatCluster(t *testing.T) {
+	var o outcome
+	func() {
+		defer recoverCluster(context.Background(), Key{Type: "configmaps", Name: "c"}, "member1", &o)
+		var m map[string]int
+		m["boom"]++ // a nil map write panics
+	}()
+	if o.status != typesv1beta1.UpdateFailed || !o.listed || o.message == "" {
+		t.Errorf("outcome after a panic = %+v, want a listed UpdateFailed with a message", o)
+	}
+}
