@@ -280,24 +280,27 @@ func TestUnlabeledObjectIsNeverDeleted(t *testing.T) {
 	}
 }
 
+// setTypePropagation sets a FederatedTypeConfig's propagation and waits
+// until its status says want for the current generation.
+func setTypePropagation(t *testing.T, name string, mode corev1beta1.PropagationMode, want corev1beta1.ControllerStatus) {
+	t.Helper()
+	testkit.Eventually(t, name+" "+string(want), func(ctx context.Context) (bool, error) {
+		ftc := &corev1beta1.FederatedTypeConfig{}
+		if err := hostClient.Get(ctx, types.NamespacedName{Namespace: kubefedNamespace, Name: name}, ftc); err != nil {
+			return false, err
+		}
+		if ftc.Spec.Propagation != mode {
+			ftc.Spec.Propagation = mode
+			return false, client.IgnoreNotFound(hostClient.Update(ctx, ftc))
+		}
+		return ftc.Status.PropagationController == want && ftc.Status.ObservedGeneration == ftc.Generation, nil
+	})
+}
+
 func TestTypeCanBeDisabledAndEnabledAtRunTime(t *testing.T) {
-	setPropagation := func(mode corev1beta1.PropagationMode, want corev1beta1.ControllerStatus) {
-		t.Helper()
-		testkit.Eventually(t, "configmaps "+string(want), func(ctx context.Context) (bool, error) {
-			ftc := &corev1beta1.FederatedTypeConfig{}
-			if err := hostClient.Get(ctx, types.NamespacedName{Namespace: kubefedNamespace, Name: "configmaps"}, ftc); err != nil {
-				return false, err
-			}
-			if ftc.Spec.Propagation != mode {
-				ftc.Spec.Propagation = mode
-				return false, client.IgnoreNotFound(hostClient.Update(ctx, ftc))
-			}
-			return ftc.Status.PropagationController == want && ftc.Status.ObservedGeneration == ftc.Generation, nil
-		})
-	}
 	ns := federatedNamespace(t)
-	setPropagation(corev1beta1.PropagationDisabled, corev1beta1.ControllerStatusNotRunning)
+	setTypePropagation(t, "configmaps", corev1beta1.PropagationDisabled, corev1beta1.ControllerStatusNotRunning)
 	create(t, federated(federatedConfigMapKind, ns, "later", object{"template": object{"data": object{"x": "1"}}, "placement": everywhere}))
-	setPropagation(corev1beta1.PropagationEnabled, corev1beta1.ControllerStatusRunning)
+	setTypePropagation(t, "configmaps", corev1beta1.PropagationEnabled, corev1beta1.ControllerStatusRunning)
 	memberConfigMap(t, "member2", ns, "later", "propagated after re-enabling", hasData("x", "1"))
 }
