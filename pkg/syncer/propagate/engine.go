@@ -180,16 +180,14 @@ func (e *Engine) Start(ctx context.Context) error {
 }
 
 func (e *Engine) work(ctx context.Context) {
+	known := func(ctx context.Context) (bool, error) { return e.knowsMembers(ctx), nil }
+	if wait.PollUntilContextCancel(ctx, memberWait, true, known) != nil {
+		return // stopping
+	}
 	for {
 		key, shutdown := e.queue.Get()
 		if shutdown {
 			return
-		}
-		if !e.knowsMembers(ctx) {
-			e.queue.Forget(key)
-			e.queue.AddAfter(key, memberWait)
-			e.queue.Done(key)
-			continue
 		}
 		after, err := e.reconcileSafely(ctx, key)
 		switch {
@@ -210,8 +208,8 @@ func (e *Engine) work(ctx context.Context) {
 // KubeFedClusters that are not being deleted).
 type JoinedClusters func(ctx context.Context) ([]string, error)
 
-// memberWait is how soon an object is looked at again while some joined
-// cluster has not been probed yet.
+// memberWait is how often the workers check, before their first pass,
+// whether every joined cluster has been probed.
 const memberWait = 200 * time.Millisecond
 
 // knowsMembers reports whether every joined cluster has been probed once
