@@ -38,7 +38,9 @@ func TestDisabledNamespacesTypeDeletesNothing(t *testing.T) {
 	}()
 
 	setTypePropagation(t, "namespaces", corev1beta1.PropagationDisabled, corev1beta1.ControllerStatusNotRunning)
-	mutate(t, fcm, func(o *unstructured.Unstructured) { _ = unstructured.SetNestedField(o.Object, "2", "spec", "template", "data", "v") })
+	mutate(t, fcm, func(o *unstructured.Unstructured) {
+		_ = unstructured.SetNestedField(o.Object, "2", "spec", "template", "data", "v")
+	})
 	<-time.After(2 * time.Second) // a window for the pass the change triggers (it runs within milliseconds)
 	setTypePropagation(t, "namespaces", corev1beta1.PropagationEnabled, corev1beta1.ControllerStatusRunning)
 	memberConfigMap(t, "member1", ns, "kept", "the change applied once namespaces are back", hasData("v", "2"))
