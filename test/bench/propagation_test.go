@@ -12,7 +12,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,7 +22,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -37,6 +35,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -120,27 +119,19 @@ func setUp(b *testing.B, ctx context.Context, f *fleet.Fleet) (int, string) {
 			b.Fatal(err)
 		}
 	}
-	for _, target := range []typesv1beta1.TargetType{
-		{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: apiextensionsv1.ClusterScoped},
-		{Version: "v1", Kind: "ConfigMap", PluralName: "configmaps", Scope: apiextensionsv1.NamespaceScoped},
-	} {
+	for _, target := range []typesv1beta1.TargetType{fixtures.Namespaces, fixtures.ConfigMaps} {
 		if err := fed.Enable(ctx, target); err != nil {
 			b.Fatal(err)
 		}
-	}
-	binary := filepath.Join(b.TempDir(), "syncer")
-	if out, err := exec.Command("go", "build", "-o", binary, filepath.Join(root, "cmd", "syncer")).CombinedOutput(); err != nil {
-		b.Fatalf("building the syncer: %v\n%s", err, out)
 	}
 	ports, err := fleet.FreePorts(1)
 	if err != nil {
 		b.Fatal(err)
 	}
 	metrics := "127.0.0.1:" + strconv.Itoa(ports[0])
-	p, err := fleet.StartProcess("syncer", binary, []string{"--kubeconfig", f.KubeconfigPath(), "--leader-elect=false",
-		"--metrics-bind-address", metrics, "--health-probe-bind-address", "0", "--workers", "32",
-		"--kube-api-qps", "2000", "--kube-api-burst", "4000", "--member-qps", "2000", "--member-burst", "4000"},
-		filepath.Join(b.TempDir(), "syncer.log"))
+	p, err := testkit.StartSyncer(ctx, f, "syncer", testkit.Command(b, "syncer"), filepath.Join(b.TempDir(), "syncer.log"),
+		"--leader-elect=false", "--metrics-bind-address", metrics, "--workers", "32",
+		"--kube-api-qps", "2000", "--kube-api-burst", "4000", "--member-qps", "2000", "--member-burst", "4000")
 	if err != nil {
 		b.Fatal(err)
 	}
