@@ -20,7 +20,7 @@ import (
 // objects and the resolution errors, and disables them again while a
 // stand-in for the syncer reports the propagation controller stopped.
 func TestEnableAndDisable(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	ctx := context.Background()
 	installWidgetCRD(t, "example.com")
 

@@ -24,7 +24,7 @@ import (
 // TestFederate federates objects of the host cluster and files, and checks
 // the federated objects' templates and placements and the errors.
 func TestFederate(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	ctx := context.Background()
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "fed-")
 	mustFed(t, "enable", "configmaps", "deployments.apps", "namespaces")

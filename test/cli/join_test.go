@@ -28,7 +28,7 @@ const kubefedNS = core.DefaultKubeFedSystemNamespace
 // TestJoinAndUnjoin walks a member through dry run, join, rejoin and unjoin,
 // checking every object §6 of the KubeFed reference names.
 func TestJoinAndUnjoin(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	member := clusterClient(t, "member1")
 	ctx := context.Background()
 	sa := "member1-host"
@@ -161,7 +161,7 @@ func TestJoinAndUnjoin(t *testing.T) {
 // TestJoinFailuresLeaveNothingBehind checks that a join that fails, early or
 // half-way, leaves no object in the host and says where it failed.
 func TestJoinFailuresLeaveNothingBehind(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	member := clusterClient(t, "member2")
 	ctx := context.Background()
 
@@ -217,7 +217,7 @@ func TestJoinFailuresLeaveNothingBehind(t *testing.T) {
 // namespace-scoped control plane: namespaced RBAC plus health-check rules,
 // and unjoin keeps the host's own namespace.
 func TestJoinNamespacedControlPlaneAndSelfJoin(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	ns := "fed-scoped"
 	createKubeFed(t, host, ns, apiextensionsv1.NamespaceScoped)
 	out := mustFed(t, "join", "self", "--cluster-context", fleet.HostName, "--kubefed-namespace", ns)
@@ -300,7 +300,7 @@ func assertNoHostSecret(t testing.TB, host client.Client, prefix string) {
 // host when the member cannot be reached, and that --force removes the
 // host's objects anyway.
 func TestUnjoinUnreachableMember(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	member := clusterClient(t, "member2")
 	out := mustFed(t, "join", "member2", "-o", "json")
 	if !strings.Contains(out, `"kind": "KubeFedCluster"`) || !strings.Contains(out, `"apiEndpoint": "`+shared.Cluster("member2").Server+`"`) {

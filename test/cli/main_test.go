@@ -7,10 +7,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,9 +24,6 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
-
-// testVersion is the version the test build of kubectl-fed reports.
-const testVersion = "v0.1.0-clitest"
 
 var (
 	// shared is the fleet every test of this package uses.
@@ -49,70 +44,67 @@ type dist struct {
 	binDir string
 }
 
+// testVersion is the version the test build of kubectl-fed reports.
+const testVersion = testkit.TestVersion
+
+// TestMain builds kubectl-fed, installs the KubeFed CRDs on the host and
+// creates the KubeFed namespace and KubeFedConfig (scope Cluster), as the
+// control plane would, and builds this platform's krew archive and manifest.
 func TestMain(m *testing.M) {
-	code, err := buildAndRun(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(code)
+	os.Exit(testkit.Main(m, testkit.Suite{
+		Commands:     []string{"kubectl-fed"},
+		Fleet:        fleet.Options{Clusters: fleet.ClusterNames(2)},
+		ControlPlane: &testkit.ControlPlaneOptions{KubeFedConfig: true, Unjoined: true},
+		SetUp: func(_ context.Context, env *testkit.Env) error {
+			shared = env.Fleet
+			return buildDist(env.Dir)
+		},
+	}))
 }
 
-// buildAndRun builds kubectl-fed (with `make build`'s flags, so the build
-// cache serves it) and this platform's krew archive and manifest with the
-// functions `make dist` uses, then runs the tests against a fleet.
-func buildAndRun(m *testing.M) (int, error) {
+// buildDist puts the completion script beside the built kubectl-fed, and
+// writes this platform's krew archive and manifest into tmp with the
+// functions `make dist` uses.
+func buildDist(tmp string) error {
 	root, err := fleet.RepositoryRoot()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	tmp, err := os.MkdirTemp("", "kubectl-fed-cli-")
+	plugin, err := testkit.CommandPath("kubectl-fed")
 	if err != nil {
-		return 0, err
+		return err
 	}
-	defer os.RemoveAll(tmp)
 	build.dir = filepath.Join(tmp, "dist")
-	build.binDir = filepath.Join(tmp, "bin")
+	build.binDir = filepath.Dir(plugin)
 	build.manifest = filepath.Join(tmp, "plugins.yaml")
-
-	cmd := exec.Command("go", "build", "-trimpath",
-		"-ldflags", "-X github.com/kubectl-fed/kubectl-fed/pkg/version.gitVersion="+testVersion,
-		"-o", filepath.Join(build.binDir, "kubectl-fed"), "./cmd/kubectl-fed")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("building kubectl-fed: %v\n%s", err, out)
-	}
 	if err := copyFile(filepath.Join(root, "cmd", "kubectl-fed", "kubectl_complete-fed"), filepath.Join(build.binDir, "kubectl_complete-fed"), 0o755); err != nil {
-		return 0, err
+		return err
 	}
 	manifest, err := os.ReadFile(filepath.Join(root, "plugins.yaml"))
 	if err != nil {
-		return 0, err
+		return err
 	}
 	platforms, err := krew.Platforms(manifest)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, p := range platforms {
 		if p.OS != runtime.GOOS || p.Arch != runtime.GOARCH {
 			continue
 		}
 		build.archive = filepath.Join(build.dir, p.Archive())
-		sum, err := krew.WriteArchive(build.archive, p.Bin, filepath.Join(build.binDir, "kubectl-fed"), filepath.Join(root, "LICENSE"))
+		sum, err := krew.WriteArchive(build.archive, p.Bin, plugin, filepath.Join(root, "LICENSE"))
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if manifest, err = krew.RewriteSHA256(manifest, map[string]string{p.Archive(): sum}); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if build.archive == "" {
-		return 0, fmt.Errorf("plugins.yaml has no platform %s/%s", runtime.GOOS, runtime.GOARCH)
+		return fmt.Errorf("plugins.yaml has no platform %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
-	if err := os.WriteFile(build.manifest, manifest, 0o644); err != nil {
-		return 0, err
-	}
-	return fleet.RunTests(m, fleet.Options{Clusters: fleet.ClusterNames(2)}, &shared), nil
+	return os.WriteFile(build.manifest, manifest, 0o644)
 }
 
 func copyFile(from, to string, mode os.FileMode) error {
@@ -166,31 +158,8 @@ func clusterClient(t testing.TB, name string) client.Client {
 	return c
 }
 
-var controlPlaneOnce sync.Once
-
-// controlPlane installs the KubeFed CRDs on the host and creates the
-// KubeFed namespace and KubeFedConfig (scope Cluster), as the control plane
-// would; once per test run.
-func controlPlane(t testing.TB) client.Client {
-	t.Helper()
-	host := clusterClient(t, fleet.HostName)
-	controlPlaneOnce.Do(func() {
-		root, err := fleet.RepositoryRoot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		crds, err := testkit.LoadCRDs(filepath.Join(root, "manifests", "crds"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		if err := testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...); err != nil {
-			t.Fatal(err)
-		}
-		createKubeFed(t, host, core.DefaultKubeFedSystemNamespace, apiextensionsv1.ClusterScoped)
-	})
-	return host
-}
+// hostClient returns a client of the host that knows the KubeFed kinds.
+func hostClient(t testing.TB) client.Client { return clusterClient(t, fleet.HostName) }
 
 // createKubeFed creates a KubeFed namespace with its KubeFedConfig.
 func createKubeFed(t testing.TB, host client.Client, ns string, scope apiextensionsv1.ResourceScope) {

@@ -15,7 +15,7 @@ import (
 // TestOrphaningDeletionRoundTrip enables, shows and disables orphaning of
 // a federated object.
 func TestOrphaningDeletionRoundTrip(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "orphan-")
 	mustFed(t, "enable", "configmaps")
 	if err := host.Create(context.Background(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "c1"}}); err != nil {
