@@ -15,26 +15,11 @@ import (
 // well but not several.
 var lockFile = filepath.Join(os.TempDir(), "kubectl-fed-test-fleet.lock")
 
-// RunTests is the body of a TestMain that shares one fleet between all tests
-// of a package. It waits for any other test package's fleet to stop, starts
-// a fleet, stores it in *into, runs the tests, stops the fleet and returns
-// the exit code. An interrupt stops the fleet before the process exits.
-//
-//	var shared *fleet.Fleet
-//	func TestMain(m *testing.M) { os.Exit(fleet.RunTests(m, fleet.Options{}, &shared)) }
-//
-// test/testkit.Main adds building the commands and a control plane.
-func RunTests(m *testing.M, opts Options, into **Fleet) int {
-	return Run(opts, func(f *Fleet) int {
-		*into = f
-		return m.Run()
-	})
-}
-
 // Run waits for any other test package's fleet to stop, starts a fleet,
 // calls run with it, stops the fleet and returns run's exit code (1 if the
 // fleet did not start). An interrupt stops the fleet before the process
-// exits.
+// exits. It is the heart of test/testkit.Main, which every suite's TestMain
+// calls.
 func Run(opts Options, run func(f *Fleet) int) int {
 	unlock, err := LockForTests()
 	if err != nil {
@@ -63,7 +48,7 @@ func Run(opts Options, run func(f *Fleet) int) int {
 }
 
 // LockForTests waits until no other test package runs a fleet and returns
-// the function that lets the next one go. RunTests takes it; a test that
+// the function that lets the next one go. Run takes it; a test that
 // starts fleets some other way (e.g. through `fleet up`) takes it itself.
 func LockForTests() (unlock func(), err error) {
 	path := lockFile
