@@ -4,6 +4,7 @@
 package kubectl
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"strings"
@@ -77,7 +78,7 @@ func NewCmdFed(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	cmd.AddCommand(newCmdOptions(streams))
 	cmd.SetUsageTemplate(usageTemplate(cmd.UsageTemplate()))
-	cmd.AddCommand(cmdversion.NewCmdVersion(streams))
+	cmd.AddCommand(cmdversion.NewCmdVersion(flags, streams))
 	return cmd
 }
 
@@ -103,8 +104,15 @@ func usageTemplate(cobraTemplate string) string {
 		`Use "kubectl fed options" for the global flags (--kubeconfig, --context, -n, --kubefed-namespace, ...).`, 1)
 }
 
+// optionsOptions are the inputs of `kubectl fed options`.
+type optionsOptions struct {
+	streams genericiooptions.IOStreams
+	usages  string
+}
+
 // newCmdOptions returns `kubectl fed options`, which lists the global flags.
 func newCmdOptions(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &optionsOptions{streams: streams}
 	return &cobra.Command{
 		Use:   "options",
 		Short: "Print the flags every command accepts",
@@ -112,9 +120,21 @@ func newCmdOptions(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print the flags every command accepts
 			kubectl fed options`),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(streams.Out, "The following options can be passed to any command:\n\n%s", cmd.Root().PersistentFlags().FlagUsages())
-			return err
-		},
+		RunE: cli.RunE(o),
 	}
+}
+
+// Complete reads the root command's global flags.
+func (o *optionsOptions) Complete(cmd *cobra.Command, _ []string) error {
+	o.usages = cmd.Root().PersistentFlags().FlagUsages()
+	return nil
+}
+
+// Validate has nothing to check.
+func (o *optionsOptions) Validate() error { return nil }
+
+// Run prints the global flags.
+func (o *optionsOptions) Run(context.Context) error {
+	_, err := fmt.Fprintf(o.streams.Out, "The following options can be passed to any command:\n\n%s", o.usages)
+	return err
 }

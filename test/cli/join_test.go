@@ -47,7 +47,14 @@ func TestJoinAndUnjoin(t *testing.T) {
 	var secretName string
 	t.Run("join creates the member and host objects", func(t *testing.T) {
 		start := time.Now()
-		out := mustFed(t, "join", "member1", "--cluster-labels", "env=prod,team=web", "--region", "eu", "--zone", "eu-1")
+		r := fed(t, "join", "member1", "--cluster-labels", "env=prod,team=web", "--region", "eu", "--zone", "eu-1")
+		if r.Err != nil {
+			t.Fatalf("join: %v\n%s", r.Err, r.Stderr)
+		}
+		out := r.Stdout
+		if strings.Contains(r.Stderr, "enforce-mountable-secrets") || strings.Contains(r.Stderr, "deprecated") {
+			t.Errorf("join triggered an API server warning about its own objects:\n%s", r.Stderr)
+		}
 		t.Logf("FIGURE: kubectl fed join member1 took %s (through kubectl plugin dispatch, local member)", time.Since(start).Round(time.Millisecond))
 		for _, want := range []string{
 			`serviceaccount/member1-host created in cluster "member1"`,
@@ -61,7 +68,7 @@ func TestJoinAndUnjoin(t *testing.T) {
 		}
 		gotSA := &corev1.ServiceAccount{}
 		mustGet(t, member, gotSA, kubefedNS, sa)
-		if gotSA.Annotations["kubernetes.io/enforce-mountable-secrets"] != "true" || gotSA.AutomountServiceAccountToken == nil || *gotSA.AutomountServiceAccountToken {
+		if _, set := gotSA.Annotations["kubernetes.io/enforce-mountable-secrets"]; set || gotSA.AutomountServiceAccountToken == nil || *gotSA.AutomountServiceAccountToken {
 			t.Errorf("service account = %+v", gotSA)
 		}
 		token := &corev1.Secret{}
@@ -128,6 +135,22 @@ func TestJoinAndUnjoin(t *testing.T) {
 		}
 	})
 
+	t.Run("joining again with nothing to change prints unchanged", func(t *testing.T) {
+		out := mustFed(t, "join", "member1", "--error-on-existing=false", "--cluster-labels", "env=staging")
+		for _, want := range []string{
+			`kubefedcluster.core.kubefed.io/member1 unchanged in cluster "host"`,
+			`serviceaccount/member1-host unchanged in cluster "member1"`,
+			`Cluster "member1" unchanged`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("second rejoin output lacks %q:\n%s", want, out)
+			}
+		}
+		if strings.Contains(out, " updated ") || strings.Contains(out, " created ") {
+			t.Errorf("second rejoin reports a change:\n%s", out)
+		}
+	})
+
 	t.Run("unjoin dry run deletes nothing", func(t *testing.T) {
 		out := mustFed(t, "unjoin", "member1", "--dry-run")
 		if !strings.Contains(out, `serviceaccount/member1-host deleted in cluster "member1" (dry run)`) {
@@ -155,6 +178,9 @@ func TestJoinAndUnjoin(t *testing.T) {
 
 	t.Run("unjoin of an unknown cluster", func(t *testing.T) {
 		mustFail(t, fed(t, "unjoin", "nosuchcluster"), `Failed to get kubefed cluster "nosuchcluster"`, "kubectl get kubefedclusters")
+		if out := mustFed(t, "unjoin", "nosuchcluster", "--ignore-not-found"); out != "" {
+			t.Errorf("unjoin --ignore-not-found of an unknown cluster printed %q", out)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -29,32 +30,48 @@ func TestOrphaningDeletionRoundTrip(t *testing.T) {
 	if got := status(); got != "Disabled" {
 		t.Errorf("status before = %q", got)
 	}
-	if out := mustFed(t, "orphaning-deletion", "enable", "federatedconfigmaps", "c1", "-n", ns); !strings.Contains(out, "orphaning deletion enabled") {
+	// TYPE is the target type, as for status: the federated object is annotated.
+	if out := mustFed(t, "orphaning-deletion", "enable", "configmaps", "c1", "-n", ns); !strings.Contains(out, "federatedconfigmap.types.kubefed.io/c1 orphaning deletion enabled") {
 		t.Errorf("enable output: %q", out)
 	}
 	fcm := getFederated(t, host, "FederatedConfigMap", ns, "c1")
 	if fcm.GetAnnotations()["kubefed.io/orphan"] != "true" {
 		t.Errorf("annotations = %v", fcm.GetAnnotations())
 	}
+	cm := &corev1.ConfigMap{}
+	mustGet(t, host, cm, ns, "c1")
+	if _, set := cm.Annotations["kubefed.io/orphan"]; set {
+		t.Errorf("the host ConfigMap was annotated instead of its federated object: %v", cm.Annotations)
+	}
 	if got := status(); got != "Enabled" {
 		t.Errorf("status after enable = %q", got)
 	}
-	mustFed(t, "orphaning-deletion", "disable", "federatedconfigmaps", "c1", "-n", ns)
+	mustFed(t, "orphaning-deletion", "disable", "cm", "c1", "-n", ns)
 	if got := status(); got != "Disabled" {
 		t.Errorf("status after disable = %q", got)
 	}
-	r := fed(t, "orphaning-deletion", "status", "configmaps", "c1", "-n", ns)
-	if r.Err != nil || !strings.Contains(r.Stderr, "Warning: configmaps/v1 might not be a federated resource") {
-		t.Errorf("status of a non-federated type: err=%v stderr=%q", r.Err, r.Stderr)
-	}
+	mustFail(t, fed(t, "orphaning-deletion", "status", "secrets", "c1", "-n", ns), "type secrets is not enabled for federation", "kubectl fed enable secrets")
 	mustFail(t, fed(t, "orphaning-deletion", "status", "federatedconfigmaps", "nope", "-n", ns), `"nope" not found`)
 	mustFail(t, fed(t, "orphaning-deletion", "enable", "federatedconfigmaps"), "TYPE and NAME are required")
 }
 
-// TestVersion checks the three output forms of `kubectl fed version`.
+// TestVersion checks the output forms of `kubectl fed version`: one human
+// line for the plugin, plus one for the control plane it finds.
 func TestVersion(t *testing.T) {
-	if out := mustFed(t, "version"); !strings.HasPrefix(out, `kubectl-fed version: version.Info{GitVersion:"`+testVersion+`"`) {
+	controlPlane(t)
+	out := mustFed(t, "version")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "kubectl-fed "+testVersion+" (commit ") || !strings.Contains(lines[0], runtime.GOOS+"/"+runtime.GOARCH+")") {
 		t.Errorf("version = %q", out)
+	}
+	if len(lines) == 2 && !strings.HasPrefix(lines[1], `Control plane: namespace kube-federation-system of context "host"`) {
+		t.Errorf("version's control plane line = %q", lines[1])
+	}
+	if out := mustFed(t, "version", "--client"); strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "kubectl-fed "+testVersion) {
+		t.Errorf("version --client = %q", out)
+	}
+	if out := mustFed(t, "version", "--kubefed-namespace", "nowhere"); strings.Count(out, "\n") != 1 {
+		t.Errorf("version without a control plane printed more than the plugin's line: %q", out)
 	}
 	if out := mustFed(t, "version", "--short"); strings.TrimSpace(out) != testVersion {
 		t.Errorf("version --short = %q", out)

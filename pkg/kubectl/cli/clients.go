@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -16,6 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
 // Client limits: a command makes a few dozen calls in a burst.
@@ -129,3 +133,22 @@ func Unreachable(err error) bool {
 
 // clientInNamespace restricts a List to one namespace.
 func clientInNamespace(ns string) client.ListOption { return client.InNamespace(ns) }
+
+// RequireControlPlane checks that the cluster runs a KubeFed control plane
+// in namespace ns (its KubeFedConfig exists there), and otherwise says how
+// to find the right namespace or context.
+func (c *Cluster) RequireControlPlane(ctx context.Context, ns string) error {
+	err := c.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: core.KubeFedConfigName}, &corev1beta1.KubeFedConfig{})
+	switch {
+	case err == nil:
+		return nil
+	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err) || discovery.IsGroupDiscoveryFailedError(err):
+		return fmt.Errorf("no KubeFed control plane in namespace %s of context %q (no KubeFedConfig %s/%s there): "+
+			"find the namespace with kubectl get kubefedconfigs -A --context %s and pass --%s, "+
+			"or pass the host cluster's context with --context (kubectl config get-contexts lists them)",
+			ns, c.Name, ns, core.KubeFedConfigName, c.Name, KubeFedNamespaceFlag)
+	case Unreachable(err):
+		return fmt.Errorf("cannot reach the host cluster (context %q): %w\nCheck it with: kubectl --context %s get --raw /healthz", c.Name, err, c.Name)
+	}
+	return fmt.Errorf("reading KubeFedConfig %s/%s of the host cluster (context %q): %w", ns, core.KubeFedConfigName, c.Name, err)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // Command is a kubectl-style command's options: Complete fills them from
@@ -14,7 +15,8 @@ type Command interface {
 	Run(ctx context.Context) error
 }
 
-// RunE returns a cobra RunE that completes, validates and runs c.
+// RunE returns a cobra RunE that completes, validates and runs c, with
+// a logger (ctrl.LoggerFrom) in Run's context.
 func RunE(c Command) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := c.Complete(cmd, args); err != nil {
@@ -23,6 +25,11 @@ func RunE(c Command) func(*cobra.Command, []string) error {
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		return c.Run(cmd.Context())
+		ctx := cmd.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		log := ctrllog.FromContext(ctx).WithValues("command", cmd.CommandPath())
+		return c.Run(ctrllog.IntoContext(ctx, log))
 	}
 }

@@ -5,6 +5,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -60,8 +62,14 @@ func (f *Flags) AddTo(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("namespace", f.CompleteNamespaces)
 }
 
-// rawConfig returns the merged kubeconfig.
+// rawConfig returns the merged kubeconfig; a --kubeconfig file that does
+// not exist is an error that says so.
 func (f *Flags) rawConfig() (clientcmdapi.Config, error) {
+	if p := *f.ConfigFlags.KubeConfig; p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return clientcmdapi.Config{}, fmt.Errorf("the kubeconfig %s (--kubeconfig) cannot be read: %w", p, err)
+		}
+	}
 	raw, err := f.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
 	if err != nil {
 		return raw, fmt.Errorf("reading the kubeconfig: %w", err)
@@ -70,26 +78,51 @@ func (f *Flags) rawConfig() (clientcmdapi.Config, error) {
 }
 
 // HostContext returns the name of the host cluster's context: --context, or
-// the kubeconfig's current context.
+// the kubeconfig's current context. A context the kubeconfig lacks is an
+// error that lists the contexts it has.
 func (f *Flags) HostContext() (string, error) {
-	if c := *f.ConfigFlags.Context; c != "" {
-		return c, nil
-	}
 	raw, err := f.rawConfig()
 	if err != nil {
 		return "", err
 	}
-	if raw.CurrentContext == "" {
-		return "", fmt.Errorf("the kubeconfig has no current context: pass --context (or --%s) to name the host cluster", HostClusterContextFlag)
+	name := *f.ConfigFlags.Context
+	if name == "" {
+		name = raw.CurrentContext
 	}
-	return raw.CurrentContext, nil
+	if name == "" {
+		return "", fmt.Errorf("the kubeconfig has no current context: pass --context (or --%s) to name the host cluster; %s", HostClusterContextFlag, contextList(raw))
+	}
+	if _, ok := raw.Contexts[name]; !ok {
+		return "", fmt.Errorf("context %q does not exist in the kubeconfig; %s", name, contextList(raw))
+	}
+	return name, nil
+}
+
+// contextList names the contexts of a kubeconfig for an error message.
+func contextList(raw clientcmdapi.Config) string {
+	if len(raw.Contexts) == 0 {
+		return "the kubeconfig has no contexts (set KUBECONFIG or pass --kubeconfig)"
+	}
+	names := make([]string, 0, len(raw.Contexts))
+	for name := range raw.Contexts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return "its contexts are: " + strings.Join(names, ", ")
 }
 
 // Namespace returns -n, else the host context's namespace, else "default".
+// A --kubeconfig or --context that does not exist is an error that says
+// so; no kubeconfig at all is not (offline commands need none).
 func (f *Flags) Namespace() (string, error) {
+	if *f.ConfigFlags.KubeConfig != "" || *f.ConfigFlags.Context != "" {
+		if _, err := f.HostContext(); err != nil {
+			return "", err
+		}
+	}
 	ns, _, err := f.ConfigFlags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
-		return "", fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
+		return "", fmt.Errorf("reading the namespace of the host's context from the kubeconfig: %w", err)
 	}
 	return ns, nil
 }

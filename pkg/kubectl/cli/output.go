@@ -175,3 +175,13 @@ func Ref(gvk schema.GroupVersionKind, name string) string {
 	}
 	return kind + "/" + name
 }
+
+// UpdatedOrUnchanged is the verb of a result line after an update or patch
+// of obj, whose resourceVersion was before: "unchanged" when the API server
+// wrote nothing (it keeps the resourceVersion of a no-op update).
+func UpdatedOrUnchanged(before string, obj interface{ GetResourceVersion() string }) string {
+	if obj.GetResourceVersion() == before {
+		return "unchanged"
+	}
+	return "updated"
+}

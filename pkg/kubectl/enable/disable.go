@@ -68,7 +68,8 @@ type DisableOptions struct {
 	// DryRun is --dry-run.
 	DryRun string
 
-	dryRun bool
+	dryRun                        bool
+	versionSet, federatedGroupSet bool
 }
 
 // NewCmdDisable returns `kubectl fed disable`.
@@ -82,12 +83,7 @@ func NewCmdDisable(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.
 		Args:    cobra.MaximumNArgs(1),
 
 		ValidArgsFunction: flags.CompleteTypeConfigs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.DeleteCRD, "delete-crd", false, "Also delete the CustomResourceDefinition of the federated type")
@@ -98,23 +94,30 @@ func NewCmdDisable(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.
 	return cmd
 }
 
-// Complete checks the arguments and flag combinations.
+// Complete reads the arguments and which flags were given.
 func (o *DisableOptions) Complete(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return cli.UsageErrorf(cmd, "TYPE is required")
 	}
 	o.TypeName = args[0]
-	if !o.DeleteCRD {
-		if cmd.Flags().Changed("version") {
-			return fmt.Errorf("--version flag valid only with --delete-crd")
-		}
-		if cmd.Flags().Changed("federated-group") {
-			return fmt.Errorf("--federated-group flag valid only with --delete-crd")
-		}
-	}
+	o.versionSet = cmd.Flags().Changed("version")
+	o.federatedGroupSet = cmd.Flags().Changed("federated-group")
 	var err error
 	o.dryRun, err = cli.ParseDryRun(o.DryRun)
 	return err
+}
+
+// Validate checks flag combinations.
+func (o *DisableOptions) Validate() error {
+	if !o.DeleteCRD {
+		if o.versionSet {
+			return fmt.Errorf("--version flag valid only with --delete-crd")
+		}
+		if o.federatedGroupSet {
+			return fmt.Errorf("--federated-group flag valid only with --delete-crd")
+		}
+	}
+	return nil
 }
 
 // Run disables the type. Its result lines are printed once it is done, so
@@ -168,6 +171,7 @@ func (o *DisableOptions) Run(ctx context.Context) (err error) {
 	}
 	if o.DeleteCRD {
 		crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}
+		cli.LogAction(ctx, "Deleting object", host, crd)
 		switch err := host.Client.Delete(ctx, crd); {
 		case apierrors.IsNotFound(err):
 			fmt.Fprintf(&out, "customresourcedefinition %q does not exist\n", crdName)
@@ -178,6 +182,7 @@ func (o *DisableOptions) Run(ctx context.Context) (err error) {
 		}
 	}
 	if ftc != nil {
+		cli.LogAction(ctx, "Deleting object", host, ftc)
 		if err := host.Client.Delete(ctx, ftc); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting FederatedTypeConfig %s/%s: %w", ns, name, err)
 		}
@@ -237,6 +242,7 @@ func (o *DisableOptions) stopPropagation(ctx context.Context, host *cli.Cluster,
 	} else {
 		patch := client.MergeFrom(ftc.DeepCopy())
 		ftc.Spec.Propagation = corev1beta1.PropagationDisabled
+		cli.LogAction(ctx, "Updating object", host, ftc)
 		if err := host.Client.Patch(ctx, ftc, patch); err != nil {
 			return fmt.Errorf("disabling propagation for FederatedTypeConfig %q: %w", key, err)
 		}

@@ -102,15 +102,7 @@ func NewCmdEnable(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 		Args:    cobra.ArbitraryArgs,
 
 		ValidArgsFunction: flags.CompleteTypes,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := cli.ValidateOutput(o.Output); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "EnableTypeDirective file naming the type to enable; TYPE and the other flags are then ignored")
@@ -146,6 +138,9 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	o.TypeNames = args
 	return nil
 }
+
+// Validate checks -o.
+func (o *Options) Validate() error { return cli.ValidateOutput(o.Output) }
 
 // Run enables the types. Every name is resolved before anything is
 // changed, so a misspelt one changes nothing.
@@ -248,6 +243,7 @@ func Apply(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTyp
 	}
 
 	if existing == nil {
+		cli.LogAction(ctx, "Creating object", host, ftc)
 		if err := host.Client.Create(ctx, ftc); err != nil {
 			return fmt.Errorf("creating FederatedTypeConfig %s/%s: %w", ns, ftc.Name, err)
 		}
@@ -261,16 +257,19 @@ func Apply(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTyp
 		// Enabling again keeps a statusCollection set by hand.
 		existing.Spec.StatusCollection = collection
 	}
+	before := existing.ResourceVersion
+	cli.LogAction(ctx, "Updating object", host, existing)
 	if err := host.Client.Patch(ctx, existing, patch); err != nil {
 		return fmt.Errorf("updating FederatedTypeConfig %s/%s: %w", ns, ftc.Name, err)
 	}
-	fmt.Fprintf(out, "federatedtypeconfig.core.kubefed.io/%s updated in namespace %s\n", ftc.Name, ns)
+	fmt.Fprintf(out, "federatedtypeconfig.core.kubefed.io/%s %s in namespace %s\n", ftc.Name, cli.UpdatedOrUnchanged(before, existing), ns)
 	return nil
 }
 
 // applyCRD creates the federated CRD or, after checking that no other
 // FederatedTypeConfig uses it, updates it; then waits until it is served.
 func applyCRD(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTypeConfig, crd *apiextensionsv1.CustomResourceDefinition, out io.Writer) error {
+	cli.LogAction(ctx, "Creating object", host, crd)
 	err := host.Client.Create(ctx, crd.DeepCopy())
 	switch {
 	case err == nil:
@@ -296,11 +295,13 @@ func applyCRD(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.Federated
 		if err := host.Client.Get(ctx, client.ObjectKeyFromObject(crd), existing); err != nil {
 			return fmt.Errorf("reading CustomResourceDefinition %s: %w", crd.Name, err)
 		}
+		before := existing.ResourceVersion
 		existing.Spec = crd.Spec
+		cli.LogAction(ctx, "Updating object", host, existing)
 		if err := host.Client.Update(ctx, existing); err != nil {
 			return fmt.Errorf("updating CustomResourceDefinition %s: %w", crd.Name, err)
 		}
-		fmt.Fprintf(out, "customresourcedefinition.apiextensions.k8s.io/%s updated\n", crd.Name)
+		fmt.Fprintf(out, "customresourcedefinition.apiextensions.k8s.io/%s %s\n", crd.Name, cli.UpdatedOrUnchanged(before, existing))
 	}
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, establishTimeout, true, func(ctx context.Context) (bool, error) {
 		got := &apiextensionsv1.CustomResourceDefinition{}

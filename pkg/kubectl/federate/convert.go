@@ -94,10 +94,41 @@ func FederatedObject(target *unstructured.Unstructured, fed schema.GroupVersionK
 	out.SetGroupVersionKind(fed)
 	out.SetName(target.GetName())
 	out.SetNamespace(target.GetNamespace())
-	if gvk.Group == "" && gvk.Kind == "Namespace" {
+	if IsNamespace(target) {
 		out.SetNamespace(target.GetName())
 	}
 	return out, warnings
+}
+
+// IsNamespace reports whether obj is a core Namespace.
+func IsNamespace(obj *unstructured.Unstructured) bool {
+	gvk := obj.GroupVersionKind()
+	return gvk.Group == "" && gvk.Kind == "Namespace"
+}
+
+// UnjoinedWarnings returns one warning per cluster of --clusters that is
+// not among the joined clusters (the federated object will not go there
+// until it joins), or one when no cluster is joined at all.
+func UnjoinedWarnings(placed, joined []string) []string {
+	if len(joined) == 0 && len(placed) == 0 {
+		return []string{"no cluster is joined to the federation yet, so the federated objects go nowhere until one joins: kubectl fed join CLUSTER"}
+	}
+	joinedNames := "none"
+	if len(joined) > 0 {
+		sort.Strings(joined)
+		joinedNames = strings.Join(joined, ", ")
+	}
+	known := map[string]bool{}
+	for _, c := range joined {
+		known[c] = true
+	}
+	var out []string
+	for _, c := range placed {
+		if !known[c] {
+			out = append(out, fmt.Sprintf("cluster %q in --clusters is not joined (joined clusters: %s): nothing goes there until it joins (kubectl fed join %s)", c, joinedNames, c))
+		}
+	}
+	return out
 }
 
 // cleanService drops what each cluster allocates for a Service: its

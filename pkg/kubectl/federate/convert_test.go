@@ -207,3 +207,21 @@ func TestSkipContent(t *testing.T) {
 		}
 	}
 }
+
+func TestUnjoinedWarnings(t *testing.T) {
+	tests := []struct {
+		placed, joined []string
+		want           []string
+	}{
+		{nil, []string{"a"}, nil},
+		{[]string{"a"}, []string{"a", "b"}, nil},
+		{[]string{"a", "c9"}, []string{"b", "a"}, []string{`cluster "c9" in --clusters is not joined (joined clusters: a, b): nothing goes there until it joins (kubectl fed join c9)`}},
+		{[]string{"a"}, nil, []string{`cluster "a" in --clusters is not joined (joined clusters: none): nothing goes there until it joins (kubectl fed join a)`}},
+		{nil, nil, []string{"no cluster is joined to the federation yet, so the federated objects go nowhere until one joins: kubectl fed join CLUSTER"}},
+	}
+	for _, tt := range tests {
+		if got := UnjoinedWarnings(tt.placed, tt.joined); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("UnjoinedWarnings(%v, %v) = %q, want %q", tt.placed, tt.joined, got, tt.want)
+		}
+	}
+}

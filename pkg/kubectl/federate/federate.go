@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
@@ -100,6 +102,7 @@ type Options struct {
 	dryRun    bool
 	namespace string
 	placement map[string]any
+	cmd       *cobra.Command
 }
 
 // NewCmdFederate returns `kubectl fed federate`.
@@ -113,15 +116,7 @@ func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 		Args:    cobra.MaximumNArgs(2),
 
 		ValidArgsFunction: flags.CompleteTypes,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "YAML or JSON file of objects to convert, or - for standard input; prints the federated objects")
@@ -138,6 +133,7 @@ func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 
 // Complete reads the arguments and builds the placement.
 func (o *Options) Complete(cmd *cobra.Command, args []string) error {
+	o.cmd = cmd
 	var err error
 	if o.dryRun, err = cli.ParseDryRun(o.DryRun); err != nil {
 		return err
@@ -166,7 +162,7 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 }
 
 // Validate checks flag combinations.
-func (o *Options) Validate(cmd *cobra.Command) error {
+func (o *Options) Validate() error {
 	if err := cli.ValidateOutput(o.Output); err != nil {
 		return err
 	}
@@ -174,7 +170,7 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return fmt.Errorf("Flag '--enable-type' cannot be used with '--output [%s]'", o.Output)
 	}
 	if o.Filename != "" && (o.EnableType || o.Contents) {
-		return cli.UsageErrorf(cmd, "--enable-type and --contents cannot be used with --filename")
+		return cli.UsageErrorf(o.cmd, "--enable-type and --contents cannot be used with --filename")
 	}
 	return nil
 }
@@ -319,6 +315,9 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 	if o.Output != "" {
 		return cli.PrintObjects(o.streams.Out, o.Output, objs...)
 	}
+	if err := o.warnNowhere(ctx, host, targets, ftcs); err != nil {
+		return err
+	}
 	for _, obj := range objs {
 		fed := obj.(*unstructured.Unstructured)
 		ref := cli.Ref(fed.GroupVersionKind(), fed.GetName())
@@ -335,6 +334,76 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 		cli.Done(o.streams.Out, o.dryRun, "%s created", ref)
 	}
 	return nil
+}
+
+// warnNowhere warns, without failing (clusters may join later), when the
+// placement names clusters that are not joined or when a namespaced object
+// lands in a namespace that is not federated, so the object would go to no
+// cluster.
+func (o *Options) warnNowhere(ctx context.Context, host *cli.Cluster, targets []typedObject, ftcs map[string]*corev1beta1.FederatedTypeConfig) error {
+	ns := o.flags.KubeFedNamespace
+	clusters := &corev1beta1.KubeFedClusterList{}
+	if err := host.Client.List(ctx, clusters, client.InNamespace(ns)); err != nil && !meta.IsNoMatchError(err) {
+		return fmt.Errorf("listing the joined clusters (KubeFedClusters in namespace %s of context %q): %w", ns, host.Name, err)
+	}
+	joined := make([]string, 0, len(clusters.Items))
+	for _, c := range clusters.Items {
+		joined = append(joined, c.Name)
+	}
+	for _, w := range UnjoinedWarnings(o.Clusters, joined) {
+		fmt.Fprintln(o.streams.ErrOut, "Warning:", w)
+	}
+
+	config := &corev1beta1.KubeFedConfig{}
+	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: core.KubeFedConfigName}, config); err != nil || config.Spec.Scope != apiextensionsv1.ClusterScoped {
+		// A namespace-scoped control plane needs no FederatedNamespace.
+		return nil
+	}
+	federating := map[string]bool{}
+	for _, t := range targets {
+		if IsNamespace(t.obj) {
+			federating[t.obj.GetName()] = true
+		}
+	}
+	checked := map[string]bool{}
+	for _, t := range targets {
+		namespace := t.obj.GetNamespace()
+		if !t.resource.Namespaced || namespace == "" || federating[namespace] || checked[namespace] {
+			continue
+		}
+		checked[namespace] = true
+		federated, err := namespaceFederated(ctx, host, ns, namespace)
+		if err != nil {
+			return err
+		}
+		if !federated {
+			fmt.Fprintf(o.streams.ErrOut, "Warning: namespace %s is not federated, so its federated objects go to no cluster: federate it with kubectl fed federate namespace %s\n", namespace, namespace)
+		}
+	}
+	return nil
+}
+
+// namespaceFederated reports whether the FederatedNamespace of namespace
+// exists (false when the namespaces type is not enabled).
+func namespaceFederated(ctx context.Context, host *cli.Cluster, kubefedNS, namespace string) (bool, error) {
+	ftc := &corev1beta1.FederatedTypeConfig{}
+	err := host.Client.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: "namespaces"}, ftc)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading FederatedTypeConfig %s/namespaces: %w", kubefedNS, err)
+	}
+	fns := &unstructured.Unstructured{}
+	fns.SetGroupVersionKind(FederatedGVK(ftc))
+	err = host.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: namespace}, fns)
+	switch {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("reading the %s %s/%s: %w", ftc.Spec.FederatedType.Kind, namespace, namespace, err)
 }
 
 // enable enables a type the way `kubectl fed enable` does, with the
@@ -357,6 +426,7 @@ func (o *Options) enable(ctx context.Context, host *cli.Cluster, r apiresource.R
 func create(ctx context.Context, host *cli.Cluster, fed *unstructured.Unstructured) error {
 	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, createRetryTimeout, true, func(ctx context.Context) (bool, error) {
+		cli.LogAction(ctx, "Creating object", host, fed)
 		lastErr = host.Client.Create(ctx, fed.DeepCopy())
 		if lastErr == nil {
 			return true, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -54,8 +55,23 @@ func (j *journal) record(cluster *cli.Cluster, obj client.Object, verb string) {
 	j.lines = append(j.lines, fmt.Sprintf("%s %s in cluster %q", describe(obj), verb, cluster.Name))
 }
 
+// unchanged reports whether the join changed nothing: it created nothing
+// and every object it recorded is unchanged.
+func (j *journal) unchanged() bool {
+	if len(j.created) > 0 {
+		return false
+	}
+	for _, line := range j.lines {
+		if !strings.Contains(line, " unchanged ") {
+			return false
+		}
+	}
+	return true
+}
+
 // create creates obj and remembers it for a rollback.
 func (j *journal) create(ctx context.Context, cluster *cli.Cluster, obj client.Object) error {
+	cli.LogAction(ctx, "Creating object", cluster, obj)
 	if err := cluster.Client.Create(ctx, obj); err != nil {
 		return err
 	}
@@ -97,6 +113,7 @@ func (j *journal) ensure(ctx context.Context, cluster *cli.Cluster, obj client.O
 		return err
 	}
 	if roleRefDiffers(existing, obj) {
+		cli.LogAction(ctx, "Replacing object", cluster, existing)
 		if err := cluster.Client.Delete(ctx, existing); err != nil {
 			return err
 		}
@@ -110,6 +127,7 @@ func (j *journal) ensure(ctx context.Context, cluster *cli.Cluster, obj client.O
 		j.record(cluster, obj, "unchanged")
 		return nil
 	}
+	cli.LogAction(ctx, "Updating object", cluster, existing)
 	if err := cluster.Client.Update(ctx, existing); err != nil {
 		return err
 	}

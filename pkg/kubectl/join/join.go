@@ -257,6 +257,10 @@ func (o *Options) Run(ctx context.Context) error {
 	for _, line := range j.lines {
 		fmt.Fprintln(o.streams.Out, line)
 	}
+	if j.unchanged() {
+		fmt.Fprintf(o.streams.Out, "Cluster %q unchanged: it is joined to host cluster %q as requested\n", o.ClusterName, host.Name)
+		return nil
+	}
 	fmt.Fprintf(o.streams.Out, "Cluster %q joined the federation of host cluster %q\n", o.ClusterName, host.Name)
 	return nil
 }
@@ -363,6 +367,7 @@ func (o *Options) ensureHostSecret(ctx context.Context, j *journal, host *cli.Cl
 		existing.Data = map[string][]byte{}
 	}
 	existing.Data[core.ClusterSecretTokenKey] = token
+	cli.LogAction(ctx, "Updating object", host, existing)
 	if err := host.Client.Update(ctx, existing); err != nil {
 		return nil, err
 	}
@@ -392,11 +397,13 @@ func (o *Options) ensureKubeFedCluster(ctx context.Context, j *journal, host *cl
 		}
 		existing.Labels[k] = v
 	}
+	before := existing.ResourceVersion
+	cli.LogAction(ctx, "Updating object", host, existing)
 	if err := host.Client.Patch(ctx, existing, patch); err != nil {
 		return err
 	}
 	existing.DeepCopyInto(kfc)
-	j.record(host, kfc, "updated")
+	j.record(host, kfc, cli.UpdatedOrUnchanged(before, existing))
 	return nil
 }
 

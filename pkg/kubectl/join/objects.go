@@ -94,12 +94,12 @@ func ClusterLabels(pairs map[string]string, region, zone string) (map[string]str
 }
 
 // serviceAccount is the member's service account for the control plane.
+// No pod runs as it, so its token is not mounted; it carries no
+// kubernetes.io/enforce-mountable-secrets annotation, which the API server
+// reports as deprecated.
 func serviceAccount(namespace, name string) *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: namespace,
-			Annotations: map[string]string{"kubernetes.io/enforce-mountable-secrets": "true"},
-		},
+		ObjectMeta:                   metav1.ObjectMeta{Name: name, Namespace: namespace},
 		AutomountServiceAccountToken: new(false),
 	}
 }

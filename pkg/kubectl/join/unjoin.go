@@ -51,6 +51,9 @@ type UnjoinOptions struct {
 
 	// Force removes the host's objects even if the member's clean-up fails.
 	Force bool
+	// IgnoreNotFound succeeds without a change when the cluster is not
+	// joined (kubectl delete's --ignore-not-found).
+	IgnoreNotFound bool
 }
 
 // NewCmdUnjoin returns `kubectl fed unjoin`.
@@ -63,20 +66,13 @@ func NewCmdUnjoin(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 		Example:           unjoinExample,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: flags.CompleteJoinedClusters,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := ValidateHostName(o.HostClusterName, true); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.ClusterContext, "cluster-context", "", "Kubeconfig context of the cluster to unjoin (default CLUSTER_NAME)")
 	f.StringVar(&o.HostClusterName, "host-cluster-name", "", "Name of the host used when the cluster was joined (default: the host's context name)")
 	f.BoolVar(&o.Force, "force", false, "Delete the host's objects even if the member cannot be cleaned up")
+	f.BoolVar(&o.IgnoreNotFound, "ignore-not-found", false, "Succeed without a change when the cluster is not joined")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
 	return cmd
 }
@@ -96,6 +92,9 @@ func (o *UnjoinOptions) Complete(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// Validate checks the host's name.
+func (o *UnjoinOptions) Validate() error { return ValidateHostName(o.HostClusterName, true) }
+
 // Run unjoins the cluster.
 func (o *UnjoinOptions) Run(ctx context.Context) error {
 	ns := o.flags.KubeFedNamespace
@@ -106,6 +105,8 @@ func (o *UnjoinOptions) Run(ctx context.Context) error {
 	kfc := &corev1beta1.KubeFedCluster{}
 	err = host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: o.ClusterName}, kfc)
 	switch {
+	case apierrors.IsNotFound(err) && o.IgnoreNotFound && !o.Force:
+		return nil
 	case apierrors.IsNotFound(err) && !o.Force:
 		return fmt.Errorf("Failed to get kubefed cluster %q: not found in namespace %s of the host cluster (context %q): list the joined clusters with kubectl get kubefedclusters -n %s, or pass --force to clean up the member anyway", o.ClusterName, ns, host.Name, ns)
 	case apierrors.IsNotFound(err):
@@ -120,6 +121,7 @@ func (o *UnjoinOptions) Run(ctx context.Context) error {
 		if o.dryRun {
 			err = cluster.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
 		} else {
+			cli.LogAction(ctx, "Deleting object", cluster, obj)
 			err = cluster.Client.Delete(ctx, obj)
 		}
 		switch {

@@ -5,9 +5,9 @@ package orphaning
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -15,9 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
-	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 )
 
 // Operation is what `orphaning-deletion` does.
@@ -40,7 +39,8 @@ var (
 
 	orphaningExample = templates.Examples(`
 		# Keep the member objects of FederatedDeployment web when it is deleted
-		kubectl fed orphaning-deletion enable federateddeployments web -n shop
+		# (TYPE is the target type, as for status, or the federated type)
+		kubectl fed orphaning-deletion enable deployments web -n shop
 
 		# Show whether orphaning is enabled
 		kubectl fed orphaning-deletion status federateddeployments web -n shop
@@ -84,12 +84,9 @@ func NewCmdOrphaningDeletion(flags *cli.Flags, streams genericiooptions.IOStream
 			Short:   shorts[op],
 			Example: orphaningExample,
 			Args:    cobra.MaximumNArgs(2),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				if err := o.Complete(cmd, args); err != nil {
-					return err
-				}
-				return o.Run(cmd.Context())
-			},
+			RunE:    cli.RunE(o),
+
+			ValidArgsFunction: flags.CompleteTypeConfigs,
 		})
 	}
 	return cmd
@@ -106,33 +103,45 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	return err
 }
 
+// Validate checks the operation.
+func (o *Options) Validate() error {
+	switch o.Operation {
+	case Enable, Disable, Status:
+		return nil
+	}
+	return fmt.Errorf("unknown orphaning-deletion operation %q: use enable, disable or status", o.Operation)
+}
+
 // Run applies the operation.
 func (o *Options) Run(ctx context.Context) error {
 	host, err := o.flags.Host()
 	if err != nil {
 		return err
 	}
-	r, err := apiresource.Lookup(host.Discovery, "", o.TypeName)
+	t, err := status.ResolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
 	if err != nil {
 		return err
 	}
-	if r.Group != typesv1beta1.DefaultFederatedGroup || !strings.HasPrefix(r.Kind, "Federated") {
-		fmt.Fprintf(o.streams.ErrOut, "Warning: %s/%s might not be a federated resource\n", r.QualifiedName(), r.Version)
-	}
+	fedType := t.Config.Spec.FederatedType
+	gvk := fedType.GroupVersionKind()
 	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(r.GroupVersionKind())
+	obj.SetGroupVersionKind(gvk)
 	key := client.ObjectKey{Name: o.Name}
-	if r.Namespaced {
+	switch {
+	case t.Target.Group == "" && t.Target.Kind == "Namespace":
+		// A FederatedNamespace lives in the namespace it federates.
+		key.Namespace = o.Name
+	case fedType.Scope != apiextensionsv1.ClusterScoped:
 		key.Namespace = o.namespace
 	}
 	if err := host.Client.Get(ctx, key, obj); err != nil {
-		if apierrors.IsNotFound(err) && r.Namespaced {
-			return fmt.Errorf("%w in namespace %q of the host cluster (context %q)", err, o.namespace, host.Name)
+		if apierrors.IsNotFound(err) && key.Namespace != "" {
+			return fmt.Errorf("%w in namespace %q of the host cluster (context %q): list them with kubectl fed status %s -n %s", err, key.Namespace, host.Name, t.Config.Name, key.Namespace)
 		}
-		return fmt.Errorf("reading %s %q: %w", r.QualifiedName(), o.Name, err)
+		return fmt.Errorf("reading %s %q: %w", fedType.QualifiedName(), o.Name, err)
 	}
 	enabled := obj.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue
-	ref := cli.Ref(r.GroupVersionKind(), o.Name)
+	ref := cli.Ref(gvk, o.Name)
 	switch o.Operation {
 	case Status:
 		if enabled {
@@ -154,6 +163,7 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		obj.SetAnnotations(SetOrphan(obj.GetAnnotations(), false))
 	}
+	cli.LogAction(ctx, "Updating object", host, obj)
 	if err := host.Client.Update(ctx, obj); err != nil {
 		return fmt.Errorf("updating %s: %w", ref, err)
 	}

@@ -47,10 +47,10 @@ func namesOf(t Type) []string {
 	}
 }
 
-// resolveType finds the enabled type that name refers to: the names of
+// ResolveType finds the enabled type that name refers to: the names of
 // namesOf first, then anything discovery resolves (short names, singular
 // names) to a target or federated type.
-func resolveType(ctx context.Context, host *cli.Cluster, kubefedNS, name string) (Type, error) {
+func ResolveType(ctx context.Context, host *cli.Cluster, kubefedNS, name string) (Type, error) {
 	types, err := listTypes(ctx, host, kubefedNS)
 	if err != nil {
 		return Type{}, err

@@ -173,6 +173,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := host.RequireControlPlane(ctx, o.flags.KubeFedNamespace); err != nil {
+		return err
+	}
 	switch {
 	case o.TypeName == "":
 		return o.runFleet(ctx, host)
@@ -246,12 +249,13 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 
 // runType lists the federated objects of one type.
 func (o *Options) runType(ctx context.Context, host *cli.Cluster) error {
-	t, err := resolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
+	t, err := ResolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
 	if err != nil {
 		return err
 	}
 	namespace := o.namespace
-	if o.AllNamespaces {
+	if o.AllNamespaces || isNamespaceType(t) {
+		// A FederatedNamespace lives in the namespace it federates: list them all.
 		namespace = ""
 	}
 	list, err := listObjects(ctx, host, t, namespace)
@@ -269,11 +273,11 @@ func (o *Options) runType(ctx context.Context, host *cli.Cluster) error {
 	for i := range list.Items {
 		objects = append(objects, ObjectFrom(&list.Items[i]))
 	}
-	withNamespace := o.AllNamespaces && namespaced(t)
+	withNamespace := o.AllNamespaces && namespaced(t) && !isNamespaceType(t)
 	table := ObjectsTable(t, objects, withNamespace, o.Now())
 	if len(objects) == 0 && !o.Watch {
 		where := ""
-		if namespaced(t) && !o.AllNamespaces {
+		if namespace != "" && namespaced(t) {
 			where = " in namespace " + namespace
 		}
 		fmt.Fprintf(o.streams.ErrOut, "No %s found%s.\n", t.Config.Spec.FederatedType.PluralName, where)
@@ -297,11 +301,16 @@ func (o *Options) runType(ctx context.Context, host *cli.Cluster) error {
 
 // runObject shows one federated object cluster by cluster.
 func (o *Options) runObject(ctx context.Context, host *cli.Cluster) error {
-	t, err := resolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
+	t, err := ResolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
 	if err != nil {
 		return err
 	}
-	obj, err := getObject(ctx, host, t, o.namespace, o.Name)
+	namespace := o.namespace
+	if isNamespaceType(t) {
+		// A FederatedNamespace lives in the namespace it federates.
+		namespace = o.Name
+	}
+	obj, err := getObject(ctx, host, t, namespace, o.Name)
 	if err != nil {
 		return err
 	}
@@ -340,6 +349,12 @@ func (o *Options) runObject(ctx context.Context, host *cli.Cluster) error {
 		return fmt.Errorf("%s %s is not ready: %s", t.Config.Spec.FederatedType.Kind, qualified(view), notReadyReason(view))
 	}
 	return nil
+}
+
+// isNamespaceType reports whether t federates Namespaces, whose federated
+// objects live in the namespace they federate.
+func isNamespaceType(t Type) bool {
+	return t.Target.Group == "" && t.Target.Kind == "Namespace"
 }
 
 // writeSummary prints "Key:   value" lines aligned on the longest key.

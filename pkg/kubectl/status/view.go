@@ -79,20 +79,36 @@ func (o Object) State() (State, string) {
 	if c == nil || o.Status.ObservedGeneration != o.Generation {
 		return Pending, ""
 	}
-	if c.Status == corev1.ConditionTrue {
-		return Propagated, ""
-	}
-	if c.Reason != typesv1beta1.CheckClusters {
+	if c.Reason != typesv1beta1.AggregateSuccess && c.Reason != typesv1beta1.CheckClusters {
+		// Any other reason, known or not (e.g. NamespaceNotFederated), is a
+		// problem, whatever the condition's status says.
 		return Failing, string(c.Reason)
 	}
+	optedOut := false
 	for _, cl := range sortedClusters(o.Status.Clusters) {
-		if cl.Status != typesv1beta1.ClusterPropagationOK {
+		switch cl.Status {
+		case typesv1beta1.ClusterPropagationOK:
+		case typesv1beta1.ManagedLabelFalse:
+			// The user opted this member object out on purpose.
+			optedOut = true
+		default:
 			return Failing, string(cl.Status)
 		}
+	}
+	switch {
+	case len(o.Status.Clusters) == 0:
+		// Placed nowhere: never shown as a green "Propagated 0/0".
+		return Failing, NoClusters
+	case c.Status == corev1.ConditionTrue || optedOut:
+		return Propagated, ""
 	}
 	// Every cluster is OK but some member status is not collected yet.
 	return Pending, ""
 }
+
+// NoClusters is the reason shown for an object placed on no cluster (its
+// placement names no joined cluster, or selects none).
+const NoClusters = "NoClusters"
 
 // Ready reports whether the object is propagated and, when its member
 // statuses are aggregated, Ready.

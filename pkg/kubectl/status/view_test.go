@@ -202,7 +202,16 @@ func TestStates(t *testing.T) {
 			condition(typesv1beta1.PropagationConditionType, corev1.ConditionFalse, typesv1beta1.CheckClusters, "")},
 			Clusters: []typesv1beta1.ClusterStatus{{Name: "a"}}}}, Pending, "", false},
 		{Object{Name: "uncollected", Status: typesv1beta1.FederatedStatus{Conditions: []typesv1beta1.Condition{
-			condition(typesv1beta1.PropagationConditionType, corev1.ConditionTrue, "", "")}}}, Propagated, "", true},
+			condition(typesv1beta1.PropagationConditionType, corev1.ConditionTrue, "", "")},
+			Clusters: []typesv1beta1.ClusterStatus{{Name: "a"}}}}, Propagated, "", true},
+		{Object{Name: "placed nowhere", Status: typesv1beta1.FederatedStatus{Conditions: []typesv1beta1.Condition{
+			condition(typesv1beta1.PropagationConditionType, corev1.ConditionTrue, "", "")}}}, Failing, NoClusters, false},
+		{Object{Name: "unknown reason", Status: typesv1beta1.FederatedStatus{Conditions: []typesv1beta1.Condition{
+			condition(typesv1beta1.PropagationConditionType, corev1.ConditionTrue, "UnknownCluster", "member9 is not joined")},
+			Clusters: []typesv1beta1.ClusterStatus{{Name: "a"}}}}, Failing, "UnknownCluster", false},
+		{Object{Name: "opted out", Status: typesv1beta1.FederatedStatus{Conditions: []typesv1beta1.Condition{
+			condition(typesv1beta1.PropagationConditionType, corev1.ConditionFalse, typesv1beta1.CheckClusters, "")},
+			Clusters: []typesv1beta1.ClusterStatus{{Name: "a"}, {Name: "b", Status: typesv1beta1.ManagedLabelFalse}}}}, Propagated, "", true},
 		{Object{Name: "garbled", StatusError: "status cannot be read"}, Failing, "StatusUnreadable", false},
 	}
 	for _, tt := range tests {
