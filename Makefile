@@ -29,6 +29,30 @@ KUBE_BINS := $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kube-sc
 TOOLS := $(KUBE_BINS) $(BIN)/etcd $(BIN)/krew $(BIN)/validate-krew-manifest $(BIN)/controller-gen
 TOOL_MODULES := test/tools/kube test/tools/etcd test/tools/krew test/tools/codegen
 
+, := ,
+# V=1 shows the raw commands that the announced steps run.
+V ?= 0
+# HEARTBEAT is how often (seconds) a long step says it is still running.
+HEARTBEAT ?= 30
+
+# $(call step,WHAT,COMMAND): announce ">> WHAT", run COMMAND (echoed only
+# with V=1) with a line every $(HEARTBEAT) s while it runs, and say how long
+# it took. The heartbeat's sleep does not hold make's output open.
+define step
+	@echo ">> $(1)"; $(if $(filter 1,$(V)),echo '$(subst ','\'',$(2))';) start=$$(date +%s); \
+	( while :; do sleep $(HEARTBEAT) </dev/null >/dev/null 2>&1; echo "   ... still $(1) ($$(( $$(date +%s) - start )) s)"; done ) & hb=$$!; \
+	( $(2) ); rc=$$?; kill $$hb 2>/dev/null; wait $$hb 2>/dev/null; \
+	if [ $$rc -eq 0 ]; then echo "   done in $$(( $$(date +%s) - start )) s"; fi; exit $$rc
+endef
+
+# Go sources of the binaries (cmd, pkg) and of the test tools (test, but
+# not test/tools, whose modules are separate); a binary is rebuilt only
+# when one of them changed.
+GO_SOURCES := go.mod go.sum $(shell find cmd pkg -name '*.go' ! -name '*_test.go')
+TEST_GO_SOURCES := $(GO_SOURCES) $(shell find test -path test/tools -prune -o -name '*.go' ! -name '*_test.go' -print)
+BUILD_BINS := $(BIN)/kubectl-fed $(BIN)/syncer $(BIN)/webhook
+MODULES_STAMP := _output/.modules-downloaded
+
 .PHONY: help
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,8 +60,19 @@ help: ## Show this help
 ##@ Build
 
 .PHONY: build
-build: ## Build kubectl-fed, syncer and webhook into _output/bin
-	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/kubectl-fed ./cmd/syncer ./cmd/webhook
+build: $(BUILD_BINS) ## Build kubectl-fed, syncer and webhook into _output/bin (only when their sources changed)
+
+$(BUILD_BINS) &: $(GO_SOURCES) | $(MODULES_STAMP)
+	$(call step,building kubectl-fed$(,) syncer and webhook,go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/kubectl-fed ./cmd/syncer ./cmd/webhook)
+	@touch $(BUILD_BINS)
+
+.PHONY: modules
+modules: $(MODULES_STAMP) ## Download the Go modules of the project and of its tools (once)
+
+# One line instead of one "go: downloading" line per module.
+$(MODULES_STAMP): go.sum $(addsuffix /go.sum,$(TOOL_MODULES))
+	$(call step,downloading the Go modules (once; about 2 min on a fresh machine),go mod download && for m in $(TOOL_MODULES); do (cd $$m && go mod download) || exit 1; done)
+	@mkdir -p $(dir $@) && touch $@
 
 IMAGE ?= ghcr.io/kubectl-fed/kubectl-fed:$(VERSION)
 
@@ -47,36 +82,32 @@ image: ## Build the container image (syncer, webhook, kubectl-fed) with docker; 
 		--build-arg GIT_TREE_STATE=$(GIT_TREE_STATE) --build-arg BUILD_DATE=$(BUILD_DATE) -t $(IMAGE) .
 
 .PHONY: tools
-tools: $(TOOLS) ## Build the pinned test binaries (once; about 20 min on a fresh machine)
+tools: $(TOOLS) ## Build the pinned test binaries (once; about 8-10 min on a fresh 2-core machine)
 
 # Each tools module is its own go.mod, so its dependencies stay out of the
 # main module; a binary is rebuilt only when its module's pins change.
-$(KUBE_BINS) &: test/tools/kube/go.mod test/tools/kube/go.sum
-	@echo ">> building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl $(KUBE_VERSION) (about 15 min on a fresh machine, 1 min when cached)"
-	cd test/tools/kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o $(abspath $(BIN))/ \
+$(KUBE_BINS) &: test/tools/kube/go.mod test/tools/kube/go.sum | $(MODULES_STAMP)
+	$(call step,building kube-apiserver$(,) kube-controller-manager$(,) kube-scheduler and kubectl $(KUBE_VERSION) (about 6 min on a fresh 2-core machine$(,) 1 min when cached),cd test/tools/kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o $(abspath $(BIN))/ \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
 	@touch $(KUBE_BINS)
 
-$(BIN)/etcd: test/tools/etcd/go.mod test/tools/etcd/go.sum
-	@echo ">> building etcd (about 3 min on a fresh machine)"
-	cd test/tools/etcd && go build -trimpath -ldflags "-s -w" -o $(abspath $@) go.etcd.io/etcd/server/v3
+$(BIN)/etcd: test/tools/etcd/go.mod test/tools/etcd/go.sum | $(MODULES_STAMP)
+	$(call step,building etcd (about 1 min on a fresh machine),cd test/tools/etcd && go build -trimpath -ldflags "-s -w" -o $(abspath $@) go.etcd.io/etcd/server/v3)
+	@touch $@
 
-$(BIN)/krew $(BIN)/validate-krew-manifest &: test/tools/krew/go.mod test/tools/krew/go.sum
-	@echo ">> building krew and validate-krew-manifest"
-	cd test/tools/krew && go build -trimpath -ldflags "-s -w" -o $(abspath $(BIN))/ \
-		sigs.k8s.io/krew/cmd/krew sigs.k8s.io/krew/cmd/validate-krew-manifest
+$(BIN)/krew $(BIN)/validate-krew-manifest &: test/tools/krew/go.mod test/tools/krew/go.sum | $(MODULES_STAMP)
+	$(call step,building krew and validate-krew-manifest,cd test/tools/krew && go build -trimpath -ldflags "-s -w" -o $(abspath $(BIN))/ \
+		sigs.k8s.io/krew/cmd/krew sigs.k8s.io/krew/cmd/validate-krew-manifest)
 	@touch $(BIN)/krew $(BIN)/validate-krew-manifest
 
-$(BIN)/controller-gen: test/tools/codegen/go.mod test/tools/codegen/go.sum
-	@echo ">> building controller-gen"
-	cd test/tools/codegen && go build -trimpath -o $(abspath $@) sigs.k8s.io/controller-tools/cmd/controller-gen
+$(BIN)/controller-gen: test/tools/codegen/go.mod test/tools/codegen/go.sum | $(MODULES_STAMP)
+	$(call step,building controller-gen,cd test/tools/codegen && go build -trimpath -o $(abspath $@) sigs.k8s.io/controller-tools/cmd/controller-gen)
+	@touch $@
 
-$(BIN)/fleet: FORCE
-	go build -o $@ ./test/cmd/fleet
-
-.PHONY: FORCE
-FORCE:
+$(BIN)/fleet: $(TEST_GO_SOURCES) | $(MODULES_STAMP)
+	$(call step,building the local fleet tool,go build -o $@ ./test/cmd/fleet)
+	@touch $@
 
 ##@ Code generation and checks
 
@@ -133,7 +164,7 @@ DEMO_NODES := $(if $(filter-out 0,$(NODES)),$(NODES),1)
 
 .PHONY: demo
 demo: ## Build what is missing, start a fresh local federation and walk the quickstart with real commands (leaves it running)
-	@echo ">> demo 1/3: building what is missing (about 20 min on a fresh machine, each long build announces itself; seconds afterwards)"
+	@echo ">> demo 1/3: building what is missing (about 8-10 min on a fresh 2-core machine, each build announced; seconds afterwards)"
 	@$(MAKE) --no-print-directory tools build $(BIN)/fleet $(BIN)/demo
 	@echo ">> demo 2/3: a fresh local federation: host + $(MEMBERS) members with $(DEMO_NODES) simulated node(s) each, webhook and syncer (a running one is restarted)"
 	@$(BIN)/fleet down --dir $(LOCAL)
@@ -141,8 +172,9 @@ demo: ## Build what is missing, start a fresh local federation and walk the quic
 	@echo ">> demo 3/3: the quickstart"
 	@$(BIN)/demo --kubeconfig $(LOCAL)/kubeconfig --bin-dir $(BIN)
 
-$(BIN)/demo: FORCE
-	go build -o $@ ./test/cmd/demo
+$(BIN)/demo: $(TEST_GO_SOURCES) | $(MODULES_STAMP)
+	$(call step,building the demo,go build -o $@ ./test/cmd/demo)
+	@touch $@
 
 .PHONY: clean
 clean: local-down ## Remove build outputs (keeps the Go caches)
@@ -152,9 +184,12 @@ clean: local-down ## Remove build outputs (keeps the Go caches)
 
 DIST := _output/dist
 
+# PLATFORMS=linux/amd64,darwin/arm64 builds only those (default: every platform of plugins.yaml).
+PLATFORMS ?=
+
 .PHONY: dist
-dist: ## Cross-build the kubectl fed krew archives into _output/dist and write their sha256 into plugins.yaml
-	go run ./cmd/kubectl-fed/dist -manifest plugins.yaml -out $(DIST) -license LICENSE -ldflags "-s -w $(LDFLAGS)"
+dist: | $(MODULES_STAMP) ## Cross-build the kubectl fed krew archives (PLATFORMS=os/arch,... for some) into _output/dist, with the filled manifest _output/dist/plugins.yaml
+	$(call step,building the krew archives into $(DIST),go run ./cmd/kubectl-fed/dist -manifest plugins.yaml -manifest-out $(DIST)/plugins.yaml -out $(DIST) -license LICENSE -platforms "$(PLATFORMS)" -ldflags "-s -w $(LDFLAGS)")
 
 .PHONY: verify-krew
 verify-krew: $(BIN)/validate-krew-manifest ## Check plugins.yaml with krew-index's validator (test/cli also installs every platform)

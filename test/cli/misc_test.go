@@ -50,7 +50,7 @@ func TestOrphaningDeletionRoundTrip(t *testing.T) {
 	if got := status(); got != "Disabled" {
 		t.Errorf("status after disable = %q", got)
 	}
-	mustFail(t, fed(t, "orphaning-deletion", "status", "secrets", "c1", "-n", ns), "type secrets is not enabled for federation", "kubectl fed enable secrets")
+	mustFail(t, fed(t, "orphaning-deletion", "status", "podtemplates", "c1", "-n", ns), "type podtemplates is not enabled for federation", "kubectl fed enable podtemplates")
 	mustFail(t, fed(t, "orphaning-deletion", "status", "federatedconfigmaps", "nope", "-n", ns), `"nope" not found`)
 	mustFail(t, fed(t, "orphaning-deletion", "enable", "federatedconfigmaps"), "TYPE and NAME are required")
 }
