@@ -63,7 +63,7 @@ func TestEnableAndDisable(t *testing.T) {
 		if ftc.Spec.TargetType != want.TargetType || ftc.Spec.FederatedType != want.FederatedType || ftc.Spec.Propagation != want.Propagation {
 			t.Errorf("FTC spec = %+v, want %+v", ftc.Spec, want)
 		}
-		if out := mustFed(t, "enable", "cm"); !strings.Contains(out, "federatedtypeconfig.core.kubefed.io/configmaps updated") {
+		if out := mustFed(t, "enable", "cm"); !strings.Contains(out, "federatedtypeconfig.core.kubefed.io/configmaps unchanged") {
 			t.Errorf("enabling again by short name:\n%s", out)
 		}
 	})
