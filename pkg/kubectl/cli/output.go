@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/printers"
 )
 
 // Dry-run modes accepted by --dry-run.
@@ -38,13 +39,14 @@ func ParseDryRun(value string) (bool, error) {
 	return false, fmt.Errorf("invalid --dry-run value %q: must be %q or %q", value, DryRunNone, DryRunClient)
 }
 
-// OutputFormats are the values of -o.
-var OutputFormats = []string{"yaml", "json"}
+// OutputFormats are the values of -o that completion offers: kubectl's
+// printers (cli-runtime's and custom-columns).
+var OutputFormats = []string{"yaml", "json", "name", "jsonpath=", "jsonpath-as-json=", "jsonpath-file=", "go-template=", "go-template-file=", "custom-columns="}
 
-// AddOutputFlag adds -o/--output for yaml and json.
+// AddOutputFlag adds -o/--output with kubectl's printers.
 func AddOutputFlag(cmd *cobra.Command, value *string, usage string) {
-	cmd.Flags().StringVarP(value, "output", "o", "", usage+`. One of: `+strings.Join(OutputFormats, "|"))
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(OutputFormats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVarP(value, "output", "o", "", usage+`. One of: json|yaml|name|jsonpath=...|go-template=...|custom-columns=... (as kubectl get)`)
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(OutputFormats, cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
 }
 
 // ValidateOutput checks an -o value; empty means no structured output.
@@ -52,17 +54,31 @@ func ValidateOutput(format string) error {
 	if format == "" {
 		return nil
 	}
-	for _, f := range OutputFormats {
-		if format == f {
-			return nil
-		}
-	}
-	return fmt.Errorf("Invalid value for --output: %q. Allowed values: %s", format, strings.Join(OutputFormats, ", "))
+	_, err := Printer(format)
+	return err
 }
 
-// PrintObjects prints objects in format (yaml or json). YAML documents each
-// start with "---", so the output can be applied or concatenated; several
-// objects in JSON are printed as a v1 List.
+// Printer returns kubectl's printer of an -o value: cli-runtime's (json,
+// yaml, name, go-template, jsonpath, ...) or kubectl get's custom-columns.
+func Printer(format string) (printers.ResourcePrinter, error) {
+	flags := genericclioptions.NewPrintFlags("").WithTypeSetter(Scheme)
+	flags.OutputFormat = &format
+	p, err := flags.ToPrinter()
+	if spec, ok := strings.CutPrefix(format, "custom-columns="); ok && genericclioptions.IsNoCompatiblePrinterError(err) {
+		p, err = newColumnsPrinter(spec)
+	}
+	if genericclioptions.IsNoCompatiblePrinterError(err) {
+		return nil, fmt.Errorf("Invalid value for --output: %q. Allowed values: json, yaml, name, jsonpath=..., jsonpath-as-json=..., jsonpath-file=..., go-template=..., go-template-file=..., custom-columns=...", format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("invalid --output %q: %w", format, err)
+	}
+	return p, nil
+}
+
+// PrintObjects prints objects in an -o format. YAML documents each start
+// with "---", so the output can be applied or concatenated; several objects
+// in any other format are printed as one v1 List, as kubectl get does.
 func PrintObjects(w io.Writer, format string, objs ...runtime.Object) error {
 	items := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, obj := range objs {
@@ -72,19 +88,15 @@ func PrintObjects(w io.Writer, format string, objs ...runtime.Object) error {
 		}
 		items = append(items, u)
 	}
-	printer, err := genericclioptions.NewJSONYamlPrintFlags().ToPrinter(format)
+	printer, err := Printer(format)
 	if err != nil {
 		return err
 	}
-	if format == "json" {
+	if format != "yaml" {
 		if len(items) == 1 {
 			return printer.PrintObj(items[0], w)
 		}
-		list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
-		for _, u := range items {
-			list.Items = append(list.Items, *u)
-		}
-		return printer.PrintObj(list, w)
+		return printer.PrintObj(List(items), w)
 	}
 	if len(items) > 0 {
 		if _, err := io.WriteString(w, "---\n"); err != nil {
@@ -97,6 +109,16 @@ func PrintObjects(w io.Writer, format string, objs ...runtime.Object) error {
 		}
 	}
 	return nil
+}
+
+// List wraps objects into a v1 List.
+func List(items []*unstructured.Unstructured) *unstructured.UnstructuredList {
+	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
+	list.Items = make([]unstructured.Unstructured, 0, len(items))
+	for _, u := range items {
+		list.Items = append(list.Items, *u)
+	}
+	return list
 }
 
 // ToUnstructured converts obj to an unstructured object with apiVersion and

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
@@ -82,5 +84,42 @@ func TestRef(t *testing.T) {
 	}
 	if got := Ref(schema.GroupVersionKind{Version: "v1", Kind: "Secret"}, "s"); got != "secret/s" {
 		t.Errorf("Ref = %q", got)
+	}
+}
+
+func TestPrintObjectsWithKubectlPrinters(t *testing.T) {
+	cm := func(name string) runtime.Object {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("v1")
+		u.SetKind("ConfigMap")
+		u.SetName(name)
+		u.SetNamespace("shop")
+		return u
+	}
+	tests := []struct {
+		format string
+		objs   []runtime.Object
+		want   string
+	}{
+		{"name", []runtime.Object{cm("a"), cm("b")}, "configmap/a\nconfigmap/b\n"},
+		{"jsonpath={.metadata.name}", []runtime.Object{cm("a")}, "a"},
+		{"jsonpath={.items[*].metadata.name}", []runtime.Object{cm("a"), cm("b")}, "a b"},
+		{"go-template={{.metadata.namespace}}", []runtime.Object{cm("a")}, "shop"},
+		{"custom-columns=NAME:.metadata.name,NS:.metadata.namespace,X:.spec.x", []runtime.Object{cm("a"), cm("bb")}, "NAME   NS     X\na      shop   <none>\nbb     shop   <none>\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := PrintObjects(&b, tt.format, tt.objs...); err != nil {
+			t.Errorf("%s: %v", tt.format, err)
+			continue
+		}
+		if b.String() != tt.want {
+			t.Errorf("%s:\n%q\nwant\n%q", tt.format, b.String(), tt.want)
+		}
+	}
+	for _, bad := range []string{"xml", "custom-columns=", "custom-columns=NAME", "jsonpath={.a"} {
+		if err := ValidateOutput(bad); err == nil {
+			t.Errorf("ValidateOutput(%q) accepted it", bad)
+		}
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
 	"k8s.io/kubectl/pkg/util/term"
@@ -109,8 +108,8 @@ func NewCmdStatus(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "", "Output format. One of: wide|json|yaml")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputWide, outputJSON, outputYAML}, cobra.ShellCompDirectiveNoFileComp))
+	f.StringVarP(&o.Output, "output", "o", "", "Output format. One of: wide|json|yaml|name|jsonpath=...|go-template=...|custom-columns=... (as kubectl get)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(append([]string{outputWide}, cli.OutputFormats...), cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List the federated objects of every namespace")
 	f.BoolVarP(&o.Watch, "watch", "w", false, "After the list, print a row again each time it changes, until interrupted")
 	f.BoolVar(&o.NoHeaders, "no-headers", false, "Do not print the header rows of tables")
@@ -137,10 +136,10 @@ func (o *Options) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks the flags against each other.
 func (o *Options) Validate() error {
-	switch o.Output {
-	case "", outputWide, outputJSON, outputYAML:
-	default:
-		return fmt.Errorf("Invalid value for --output: %q. Allowed values: wide, json, yaml", o.Output)
+	if o.Output != outputWide {
+		if err := cli.ValidateOutput(o.Output); err != nil {
+			return fmt.Errorf("%w, wide", err)
+		}
 	}
 	if o.Watch && o.TypeName == "" {
 		return errors.New("--watch needs a TYPE: kubectl fed status TYPE [NAME] -w")
@@ -148,7 +147,7 @@ func (o *Options) Validate() error {
 	if o.Watch && o.FailIfNotReady {
 		return errors.New("--watch and --fail-if-not-ready cannot be used together: --fail-if-not-ready judges one snapshot")
 	}
-	if o.Watch && (o.Output == outputJSON || o.Output == outputYAML) {
+	if o.Watch && o.structured() {
 		return fmt.Errorf("--watch prints table rows; it cannot be used with -o %s", o.Output)
 	}
 	if o.AllNamespaces && o.Name != "" {
@@ -162,9 +161,10 @@ func (o *Options) renderOptions() RenderOptions {
 	return RenderOptions{Wide: o.Output == outputWide, NoHeaders: o.NoHeaders, Colour: o.Colour}
 }
 
-// structured reports whether -o asks for json or yaml.
+// structured reports whether -o asks for a printer (json, yaml, name,
+// jsonpath, ...) instead of tables.
 func (o *Options) structured() bool {
-	return o.Output == outputJSON || o.Output == outputYAML
+	return o.Output != "" && o.Output != outputWide
 }
 
 // Run shows the view the arguments select.
@@ -409,21 +409,20 @@ func notReadyError(problems []string, what string) error {
 	return fmt.Errorf("%d %s not ready: %s%s", len(problems), what, strings.Join(named, ", "), suffix)
 }
 
-// printList prints objects as one v1 List (as kubectl get does), in JSON
-// or YAML.
+// printList prints objects as one v1 List (as kubectl get does) in an -o
+// format.
 func printList(w io.Writer, format string, objs []runtime.Object) error {
-	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
-	list.Items = make([]unstructured.Unstructured, 0, len(objs))
+	items := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, obj := range objs {
 		u, err := cli.ToUnstructured(obj)
 		if err != nil {
 			return err
 		}
-		list.Items = append(list.Items, *u)
+		items = append(items, u)
 	}
-	printer, err := genericclioptions.NewJSONYamlPrintFlags().ToPrinter(format)
+	printer, err := cli.Printer(format)
 	if err != nil {
 		return err
 	}
-	return printer.PrintObj(list, w)
+	return printer.PrintObj(cli.List(items), w)
 }

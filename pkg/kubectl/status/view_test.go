@@ -347,7 +347,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{Options{}, ""},
 		{Options{TypeName: "deploy", Output: "wide", Watch: true}, ""},
-		{Options{Output: "name"}, `Invalid value for --output: "name"`},
+		{Options{Output: "xml"}, `Invalid value for --output: "xml"`},
 		{Options{Watch: true}, "--watch needs a TYPE"},
 		{Options{TypeName: "deploy", Watch: true, FailIfNotReady: true}, "cannot be used together"},
 		{Options{TypeName: "deploy", Watch: true, Output: "json"}, "cannot be used with -o json"},

@@ -63,7 +63,7 @@ func NewCmdVersion(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.
 		Args: cobra.NoArgs,
 		RunE: cli.RunE(o),
 	}
-	cli.AddOutputFlag(cmd, &o.Output, "Print the build information in this format")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Print the build information in this format. One of: json|yaml")
 	cmd.Flags().BoolVar(&o.Short, "short", false, "Print the version only")
 	cmd.Flags().BoolVar(&o.Client, "client", false, "Print the plugin's version only, without looking for a control plane")
 	return cmd
@@ -74,8 +74,8 @@ func (o *Options) Complete(*cobra.Command, []string) error { return nil }
 
 // Validate checks -o and --short.
 func (o *Options) Validate() error {
-	if err := cli.ValidateOutput(o.Output); err != nil {
-		return err
+	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
+		return fmt.Errorf("Invalid value for --output: %q. Allowed values: json, yaml", o.Output)
 	}
 	if o.Short && o.Output != "" {
 		return fmt.Errorf("--short and --output cannot be used together")
