@@ -113,3 +113,24 @@ func TestEnableTwiceIsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestFederateContentsSelector checks that -l restricts what --contents
+// federates with a namespace, and that -o name prints the federated objects.
+func TestFederateContentsSelector(t *testing.T) {
+	host := controlPlane(t)
+	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "selector-")
+	mustFed(t, "enable", "configmaps", "namespaces")
+	for name, app := range map[string]string{"web-a": "web", "web-b": "web", "db": "db"} {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": app}}}
+		if err := host.Create(context.Background(), cm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := mustFed(t, "federate", "namespace", ns, "--contents", "-l", "app=web", "--skip-api-resources", "secrets,serviceaccounts", "-o", "name")
+	want := "federatednamespace.types.kubefed.io/" + ns + "\nfederatedconfigmap.types.kubefed.io/web-a\nfederatedconfigmap.types.kubefed.io/web-b\n"
+	if out != want {
+		t.Errorf("federate --contents -l app=web -o name:\n%s\nwant\n%s", out, want)
+	}
+	mustFail(t, fed(t, "federate", "cm", "db", "-n", ns, "-l", "app=web"), "--selector chooses the objects --contents federates")
+	mustFail(t, fed(t, "federate", "cm", "db", "-n", ns, "-o", "xml"), `Invalid value for --output: "xml"`)
+}

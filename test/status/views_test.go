@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
@@ -214,7 +215,8 @@ func TestErrors(t *testing.T) {
 	mustFail(t, fed(t, "status", "deployment", "missing", "-n", "shop"),
 		`FederatedDeployment "missing" not found in namespace shop`, "kubectl fed status deployments.apps")
 	mustFail(t, fed(t, "status", "-w"), "--watch needs a TYPE")
-	mustFail(t, fed(t, "status", "deployments", "-o", "name"), `Invalid value for --output: "name"`)
+	mustFail(t, fed(t, "status", "deployments", "-o", "xml"), `Invalid value for --output: "xml"`)
+	mustFail(t, fed(t, "status", "-l", "app=web"), "--selector filters the list of a type")
 	mustFail(t, fed(t, "status", "deployments", "-w", "--fail-if-not-ready"), "cannot be used together")
 }
 
@@ -342,4 +344,34 @@ func TestWatchPrintsChangedRows(t *testing.T) {
 		_, i := cluster.find(0, "member2 | ClusterNotReady | <none> | <none> | <none> | cluster member2 is not ready")
 		return i >= 0, nil
 	})
+}
+
+// TestKubectlPrintersAndSelector checks kubectl's -o printers and -l on the
+// list of a type.
+func TestKubectlPrintersAndSelector(t *testing.T) {
+	setUp(t)
+	web, _ := shopObjects(t, "shop-print")
+	if out := mustFed(t, "status", "deployments", "-n", "shop-print", "-o", "name"); out != "federateddeployment.types.kubefed.io/api\nfederateddeployment.types.kubefed.io/new\nfederateddeployment.types.kubefed.io/web\n" {
+		t.Errorf("-o name:\n%s", out)
+	}
+	if out := mustFed(t, "status", "deployments", "-n", "shop-print", "-o", "jsonpath={.items[*].metadata.name}"); out != "api new web" {
+		t.Errorf("-o jsonpath: %q", out)
+	}
+	out := mustFed(t, "status", "deployments", "-n", "shop-print", "-o", "custom-columns=NAME:.metadata.name,READY:.status.aggregated.clustersReady")
+	if got := normalize(out); !strings.Contains(got, "NAME | READY") || !strings.Contains(got, "web | 2") || !strings.Contains(got, "new | <none>") {
+		t.Errorf("-o custom-columns:\n%s", out)
+	}
+	if out := mustFed(t, "status", "deployment", "web", "-n", "shop-print", "-o", "go-template={{.metadata.name}}"); out != "web" {
+		t.Errorf("-o go-template of one object: %q", out)
+	}
+
+	if err := host.Patch(context.Background(), web, client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"labels":{"app":"web"}}}`))); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustFed(t, "status", "deployments", "-n", "shop-print", "-l", "app=web", "-o", "name"); out != "federateddeployment.types.kubefed.io/web\n" {
+		t.Errorf("-l app=web -o name:\n%s", out)
+	}
+	if out := mustFed(t, "status", "deployments", "-n", "shop-print", "-l", "app!=web", "--no-headers"); strings.Contains(out, "web") || !strings.Contains(out, "api") {
+		t.Errorf("-l app!=web:\n%s", out)
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -206,4 +207,18 @@ func UpdatedOrUnchanged(before string, obj interface{ GetResourceVersion() strin
 		return "unchanged"
 	}
 	return "updated"
+}
+
+// AddSelectorFlag adds kubectl's -l/--selector.
+func AddSelectorFlag(cmd *cobra.Command, value *string, usage string) {
+	cmd.Flags().StringVarP(value, "selector", "l", "", usage+" (e.g. -l key1=value1,key2=value2; supports '=', '==', '!=', 'in', 'notin' and 'key')")
+}
+
+// ParseSelector parses -l; an empty value selects everything.
+func ParseSelector(value string) (labels.Selector, error) {
+	sel, err := labels.Parse(value)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --selector %q: %w", value, err)
+	}
+	return sel, nil
 }

@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -71,6 +72,9 @@ var (
 		# Federate a namespace and everything in it, except its pods
 		kubectl fed federate namespace shop --contents --skip-api-resources=pods
 
+		# Federate a namespace with its objects labelled app=web
+		kubectl fed federate namespace shop --contents -l app=web
+
 		# Print the federated objects of a file without creating them
 		kubectl fed federate -f app.yaml -o yaml
 		cat app.yaml | kubectl fed federate -f - > federated.yaml`)
@@ -93,6 +97,8 @@ type Options struct {
 	Contents bool
 	// SkipAPIResources are types --contents leaves out.
 	SkipAPIResources []string
+	// Selector is -l: --contents federates only the objects with these labels.
+	Selector string
 	// Clusters and ClusterSelector set the placement.
 	Clusters        []string
 	ClusterSelector string
@@ -102,6 +108,7 @@ type Options struct {
 	dryRun    bool
 	namespace string
 	placement map[string]any
+	selector  labels.Selector
 	cmd       *cobra.Command
 }
 
@@ -123,6 +130,7 @@ func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 	f.BoolVarP(&o.EnableType, "enable-type", "t", false, "Enable the type for federation first if it is not enabled")
 	f.BoolVarP(&o.Contents, "contents", "c", false, "Also federate every object in the namespace (type namespaces only)")
 	f.StringSliceVarP(&o.SkipAPIResources, "skip-api-resources", "s", nil, "Types (name, kind, short name, plural.group or whole group) that --contents leaves out")
+	cli.AddSelectorFlag(cmd, &o.Selector, "With --contents, federate only the namespace's objects with these labels")
 	f.StringSliceVar(&o.Clusters, "clusters", nil, "Place the federated objects on these member clusters only")
 	f.StringVar(&o.ClusterSelector, "cluster-selector", "", "Place the federated objects on the member clusters whose KubeFedCluster labels match this selector (e.g. env=prod)")
 	cli.AddOutputFlag(cmd, &o.Output, "Print the federated objects in this format instead of creating them")
@@ -139,6 +147,9 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	if o.placement, err = Placement(o.Clusters, o.ClusterSelector); err != nil {
+		return err
+	}
+	if o.selector, err = cli.ParseSelector(o.Selector); err != nil {
 		return err
 	}
 	if o.Filename != "" {
@@ -168,6 +179,9 @@ func (o *Options) Validate() error {
 	}
 	if o.EnableType && o.Output != "" {
 		return fmt.Errorf("Flag '--enable-type' cannot be used with '--output [%s]'", o.Output)
+	}
+	if o.Selector != "" && !o.Contents {
+		return cli.UsageErrorf(o.cmd, "--selector chooses the objects --contents federates with a namespace; it needs --contents")
 	}
 	if o.Filename != "" && (o.EnableType || o.Contents) {
 		return cli.UsageErrorf(o.cmd, "--enable-type and --contents cannot be used with --filename")
@@ -250,7 +264,7 @@ func (o *Options) namespaceContents(ctx context.Context, host *cli.Cluster, reso
 		}
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(r.GroupVersionKind().GroupVersion().WithKind(r.Kind + "List"))
-		if err := host.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+		if err := host.Client.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: o.selector}); err != nil {
 			if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
 				fmt.Fprintf(o.streams.ErrOut, "Warning: skipping %s: %v\n", r.QualifiedName(), err)
 				continue

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -95,14 +96,18 @@ func namespaced(t Type) bool {
 	return t.Config.Spec.FederatedType.Scope != "Cluster"
 }
 
-// listObjects lists the federated objects of t in namespace (all when "").
-func listObjects(ctx context.Context, host *cli.Cluster, t Type, namespace string) (*unstructured.UnstructuredList, error) {
+// listObjects lists the federated objects of t in namespace (all when "")
+// that selector matches (all when nil).
+func listObjects(ctx context.Context, host *cli.Cluster, t Type, namespace string, selector labels.Selector) (*unstructured.UnstructuredList, error) {
 	list := &unstructured.UnstructuredList{}
 	gvk := federatedGVK(t)
 	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	var opts []client.ListOption
 	if namespace != "" && namespaced(t) {
 		opts = append(opts, client.InNamespace(namespace))
+	}
+	if selector != nil && !selector.Empty() {
+		opts = append(opts, client.MatchingLabelsSelector{Selector: selector})
 	}
 	if err := host.Client.List(ctx, list, opts...); err != nil {
 		return nil, fmt.Errorf("listing %s in the host cluster (context %q): %w", t.Config.Spec.FederatedType.QualifiedName(), host.Name, err)

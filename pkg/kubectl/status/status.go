@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
@@ -55,6 +56,9 @@ var (
 		# Show Deployment web cluster by cluster, with its events
 		kubectl fed status deployment web -n shop
 
+		# List the federated Deployments labelled app=web, by name
+		kubectl fed status deployments -A -l app=web -o name
+
 		# Watch the federated Deployments of every namespace, with more columns
 		kubectl fed status deploy -A -o wide -w
 
@@ -82,6 +86,8 @@ type Options struct {
 	AllNamespaces bool
 	// Watch is -w.
 	Watch bool
+	// Selector is -l: the lists show the federated objects with these labels.
+	Selector string
 	// NoHeaders is --no-headers.
 	NoHeaders bool
 	// FailIfNotReady is --fail-if-not-ready.
@@ -93,6 +99,7 @@ type Options struct {
 	Now func() time.Time
 
 	namespace string
+	selector  labels.Selector
 }
 
 // NewCmdStatus returns `kubectl fed status`.
@@ -113,6 +120,7 @@ func NewCmdStatus(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List the federated objects of every namespace")
 	f.BoolVarP(&o.Watch, "watch", "w", false, "After the list, print a row again each time it changes, until interrupted")
 	f.BoolVar(&o.NoHeaders, "no-headers", false, "Do not print the header rows of tables")
+	cli.AddSelectorFlag(cmd, &o.Selector, "List only the federated objects (of TYPE) with these labels")
 	f.BoolVar(&o.FailIfNotReady, "fail-if-not-ready", false, "Exit 1 unless every cluster and object shown is propagated and ready")
 	return cmd
 }
@@ -128,6 +136,9 @@ func (o *Options) Complete(_ *cobra.Command, args []string) error {
 	}
 	var err error
 	if o.namespace, err = o.flags.Namespace(); err != nil {
+		return err
+	}
+	if o.selector, err = cli.ParseSelector(o.Selector); err != nil {
 		return err
 	}
 	o.Colour = term.TTY{Out: o.streams.Out}.IsTerminalOut() && os.Getenv("NO_COLOR") == ""
@@ -149,6 +160,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Watch && o.structured() {
 		return fmt.Errorf("--watch prints table rows; it cannot be used with -o %s", o.Output)
+	}
+	if o.Selector != "" && (o.TypeName == "" || o.Name != "") {
+		return errors.New("--selector filters the list of a type: kubectl fed status TYPE -l key=value")
 	}
 	if o.AllNamespaces && o.Name != "" {
 		return errors.New("--all-namespaces cannot be used with NAME: name the object's namespace with -n")
@@ -207,7 +221,7 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	}
 	objects := map[string][]Object{}
 	for _, t := range types {
-		list, err := listObjects(ctx, host, t, "")
+		list, err := listObjects(ctx, host, t, "", nil)
 		if err != nil {
 			// One broken type (e.g. its CRD was deleted) does not hide the rest.
 			fmt.Fprintf(o.streams.ErrOut, "Warning: %v\n", err)
@@ -258,7 +272,7 @@ func (o *Options) runType(ctx context.Context, host *cli.Cluster) error {
 		// A FederatedNamespace lives in the namespace it federates: list them all.
 		namespace = ""
 	}
-	list, err := listObjects(ctx, host, t, namespace)
+	list, err := listObjects(ctx, host, t, namespace, o.selector)
 	if err != nil {
 		return err
 	}
