@@ -7,11 +7,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -21,13 +20,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
+	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/propagate"
@@ -57,7 +57,10 @@ type Options struct {
 	MemberBurst int
 	// WritePropagatedVersions writes KubeFed's PropagatedVersion objects.
 	WritePropagatedVersions bool
-	Zap                     zap.Options
+	// PolicyStatusInterval is how often the leader recounts what every
+	// federation policy selects and violates; 0 disables it.
+	PolicyStatusInterval time.Duration
+	Zap                  zap.Options
 }
 
 // NewCommand returns the syncer's root command.
@@ -89,6 +92,8 @@ func NewCommand() *cobra.Command {
 	f.IntVar(&o.MemberBurst, "member-burst", clusterclient.DefaultBurst, "Burst of queries to each member cluster")
 	f.BoolVar(&o.WritePropagatedVersions, "write-propagated-versions", false,
 		"Write a PropagatedVersion (ClusterPropagatedVersion for cluster-scoped types) per federated object, as KubeFed did, for tools that read them")
+	f.DurationVar(&o.PolicyStatusInterval, "policy-status-interval", 30*time.Second,
+		"How often policy status (selected and violating objects) is recounted; 0 disables it")
 	goFlags := flag.NewFlagSet("syncer", flag.ContinueOnError)
 	o.Zap.BindFlags(goFlags)
 	f.AddGoFlagSet(goFlags)
@@ -102,14 +107,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+	runtimeScheme, err := scheme.New()
+	if err != nil {
 		return err
 	}
-	if err := apis.AddToScheme(scheme); err != nil {
-		return err
-	}
-	direct, err := client.New(restConfig, client.Options{Scheme: scheme})
+	direct, err := client.New(restConfig, client.Options{Scheme: runtimeScheme})
 	if err != nil {
 		return fmt.Errorf("connecting to the host cluster: %w", err)
 	}
@@ -135,7 +137,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	lease, renew, retry := spec.LeaderElect.LeaseDuration.Duration, spec.LeaderElect.RenewDeadline.Duration, spec.LeaderElect.RetryPeriod.Duration
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
-		Scheme:                        scheme,
+		Scheme:                        runtimeScheme,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       o.KubeFedNamespace,
@@ -185,9 +187,15 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := mgr.Add(registry); err != nil {
 		return err
 	}
-	engine := propagate.New(settings, host, registry, clusters.Joined(mgr.GetClient(), o.KubeFedNamespace), policies.Source{Reader: mgr.GetCache()}, mgr.GetEventRecorderFor("syncer"))
+	hostReader := hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace}
+	engine := propagate.New(settings, host, registry, clusters.Joined(mgr.GetClient(), o.KubeFedNamespace), hostReader, mgr.GetEventRecorderFor("syncer"))
 	if err := mgr.Add(engine); err != nil {
 		return err
+	}
+	if o.PolicyStatusInterval > 0 {
+		if err := mgr.Add(&policies.StatusWriter{Host: hostReader, Objects: engine, Writer: mgr.GetClient(), Interval: o.PolicyStatusInterval}); err != nil {
+			return err
+		}
 	}
 	if err := (&policies.Reconciler{Changed: engine.EnqueueAll}).SetupWithManager(mgr); err != nil {
 		return err

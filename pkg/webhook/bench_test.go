@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
+	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 )
 
@@ -33,7 +34,7 @@ func benchmarkLookup() *staticLookup {
 		clusters = append(clusters, policy.Cluster{Name: fmt.Sprintf("cluster-%02d", i), Labels: map[string]string{"region": "us", "env": "prod"}})
 	}
 	maxClusters := int32(100)
-	return &staticLookup{target: deploymentTarget, clusters: clusters, policies: []policy.Policy{
+	return &staticLookup{target: deploymentTarget, clusters: clusters, namespace: hostread.NamespaceFederated, policies: []policy.Policy{
 		euOnly(v1alpha1.EnforcementDeny),
 		policy.FromFederationPolicy(&v1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "limits"},
 			Spec: v1alpha1.FederationPolicySpec{MaxClusters: &maxClusters, DeniedOverridePaths: []string{"/spec/template/spec/hostNetwork", "/metadata/labels"}}}),
@@ -50,7 +51,7 @@ func benchmarkLookup() *staticLookup {
 // pair.
 func BenchmarkFederatedAdmission(b *testing.B) {
 	lookup := benchmarkLookup()
-	validate := &admission.Webhook{Handler: federatedHandler(lookup)}
+	validate := &admission.Webhook{Handler: federatedHandler(lookup, true)}
 	mutate := &admission.Webhook{Handler: federatedDefaulter(lookup)}
 	review, err := json.Marshal(admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},

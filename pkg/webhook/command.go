@@ -60,7 +60,7 @@ func NewCommand() *cobra.Command {
 // newConfigurationsCommand prints the webhook configurations for a webhook
 // reached by URL (a local process) or by Service.
 func newConfigurationsCommand() *cobra.Command {
-	var url, caFile, namespace, service string
+	var url, caFile, namespace, service, syncerUser string
 	var namespaced bool
 	var timeout int32
 	cmd := &cobra.Command{
@@ -71,9 +71,11 @@ func newConfigurationsCommand() *cobra.Command {
 			"  webhook configurations --url https://127.0.0.1:8443 --ca-file certs/ca.crt | kubectl apply -f -",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o := ConfigOptions{URL: url, TimeoutSeconds: timeout}
+			o := ConfigOptions{URL: url, TimeoutSeconds: timeout, SyncerUser: syncerUser}
 			if namespaced {
 				o.Namespace = namespace
+			} else if syncerUser == "" {
+				o.SyncerUser = "system:serviceaccount:" + namespace + ":" + SyncerServiceAccount
 			}
 			if (url == "") == (service == "") {
 				return errors.New("exactly one of --url and --service is required")
@@ -102,6 +104,8 @@ func newConfigurationsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&namespace, "kubefed-namespace", core.DefaultKubeFedSystemNamespace, "Namespace of the control plane.")
 	cmd.Flags().BoolVar(&namespaced, "namespaced", false, "The control plane is namespaced: select only --kubefed-namespace.")
 	cmd.Flags().Int32Var(&timeout, "timeout-seconds", DefaultTimeoutSeconds, "Timeout of each admission call (1-30).")
+	cmd.Flags().StringVar(&syncerUser, "syncer-user", "", "User the syncer authenticates as, whose requests the webhooks skip; default: the service account "+
+		SyncerServiceAccount+" of --kubefed-namespace.")
 	return cmd
 }
 

@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"strconv"
+
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,6 +22,12 @@ const (
 	MutatingConfigurationName = "mutation.core.kubefed.io"
 	// DefaultTimeoutSeconds bounds each admission call.
 	DefaultTimeoutSeconds int32 = 5
+	// SyncerServiceAccount is the syncer's service account in the
+	// manifests (in the KubeFed namespace).
+	SyncerServiceAccount = "kubefed-syncer"
+	// excludeSyncerCondition names the match condition that keeps the
+	// syncer's own writes away from the webhooks.
+	excludeSyncerCondition = "exclude-syncer"
 )
 
 // ConfigOptions says how the API server reaches the webhook.
@@ -43,6 +51,28 @@ type ConfigOptions struct {
 	// FederatedGroups are the API groups of the federated types; empty
 	// means types.kubefed.io.
 	FederatedGroups []string
+	// SyncerUser is the user name the syncer authenticates as; the
+	// webhooks are not called for its requests (a matchCondition), so that
+	// its bookkeeping (finalizers, status) goes on while the webhook is
+	// down. Empty means the service account SyncerServiceAccount of the
+	// KubeFed namespace (Namespace, else the Service's namespace, else
+	// kube-federation-system).
+	SyncerUser string
+}
+
+// syncerUser returns the user whose requests the webhooks skip.
+func (o ConfigOptions) syncerUser() string {
+	if o.SyncerUser != "" {
+		return o.SyncerUser
+	}
+	ns := core.DefaultKubeFedSystemNamespace
+	switch {
+	case o.Namespace != "":
+		ns = o.Namespace
+	case o.Service != nil && o.Service.Namespace != "":
+		ns = o.Service.Namespace
+	}
+	return "system:serviceaccount:" + ns + ":" + SyncerServiceAccount
 }
 
 // ConfigurationNames returns the names of the validating and mutating
@@ -66,7 +96,11 @@ type webhookRule struct {
 var createUpdate = []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
 
 // Configurations renders the webhook configurations: failurePolicy Fail,
-// sideEffects None, admissionReviewVersions [v1] and a bounded timeout.
+// sideEffects None, admissionReviewVersions [v1], a bounded timeout, and a
+// matchCondition (Kubernetes 1.30 or later) that leaves the syncer's own
+// requests out, so that removing its finalizer and writing status never
+// wait for the webhook; every other user's write is still judged, and
+// refused while the webhook is down.
 func Configurations(o ConfigOptions) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
 	groups := o.FederatedGroups
 	if len(groups) == 0 {
@@ -98,7 +132,7 @@ func Configurations(o ConfigOptions) (*admissionregistrationv1.ValidatingWebhook
 		v.Webhooks = append(v.Webhooks, admissionregistrationv1.ValidatingWebhook{
 			Name: c.name, ClientConfig: c.clientConfig, Rules: c.rules, FailurePolicy: c.failurePolicy,
 			SideEffects: c.sideEffects, TimeoutSeconds: c.timeout, AdmissionReviewVersions: c.versions,
-			NamespaceSelector: c.namespaceSelector, MatchPolicy: c.matchPolicy,
+			NamespaceSelector: c.namespaceSelector, MatchPolicy: c.matchPolicy, MatchConditions: c.matchConditions,
 		})
 	}
 	m := &admissionregistrationv1.MutatingWebhookConfiguration{
@@ -111,7 +145,7 @@ func Configurations(o ConfigOptions) (*admissionregistrationv1.ValidatingWebhook
 		m.Webhooks = append(m.Webhooks, admissionregistrationv1.MutatingWebhook{
 			Name: c.name, ClientConfig: c.clientConfig, Rules: c.rules, FailurePolicy: c.failurePolicy,
 			SideEffects: c.sideEffects, TimeoutSeconds: c.timeout, AdmissionReviewVersions: c.versions,
-			NamespaceSelector: c.namespaceSelector, MatchPolicy: c.matchPolicy, ReinvocationPolicy: &never,
+			NamespaceSelector: c.namespaceSelector, MatchPolicy: c.matchPolicy, MatchConditions: c.matchConditions, ReinvocationPolicy: &never,
 		})
 	}
 	return v, m
@@ -128,6 +162,7 @@ type commonFields struct {
 	versions          []string
 	namespaceSelector *metav1.LabelSelector
 	matchPolicy       *admissionregistrationv1.MatchPolicyType
+	matchConditions   []admissionregistrationv1.MatchCondition
 }
 
 // common renders the shared fields of one webhook.
@@ -159,6 +194,10 @@ func (o ConfigOptions) common(r webhookRule) commonFields {
 			},
 		}},
 		failurePolicy: &fail, sideEffects: &none, timeout: &timeout, versions: []string{"v1"}, matchPolicy: &equivalent,
+		matchConditions: []admissionregistrationv1.MatchCondition{{
+			Name:       excludeSyncerCondition,
+			Expression: "request.userInfo.username != " + strconv.Quote(o.syncerUser()),
+		}},
 	}
 	if o.Namespace != "" {
 		c.namespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: o.Namespace}}

@@ -87,3 +87,38 @@ func TestConfigurations(t *testing.T) {
 		t.Errorf("cluster scope: %s with selector %v", clusterV.Name, clusterV.Webhooks[0].NamespaceSelector)
 	}
 }
+
+// TestConfigurationsExcludeTheSyncer checks that every webhook skips the
+// syncer's service account of the control plane's namespace, or the user
+// given.
+func TestConfigurationsExcludeTheSyncer(t *testing.T) {
+	port := int32(443)
+	tests := []struct {
+		name string
+		o    ConfigOptions
+		user string
+	}{
+		{"by URL, default namespace", ConfigOptions{URL: "https://x"}, "system:serviceaccount:kube-federation-system:kubefed-syncer"},
+		{"namespaced control plane", ConfigOptions{URL: "https://x", Namespace: "fed"}, "system:serviceaccount:fed:kubefed-syncer"},
+		{"the Service's namespace", ConfigOptions{Service: &admissionregistrationv1.ServiceReference{Namespace: "ops", Name: "w", Port: &port}}, "system:serviceaccount:ops:kubefed-syncer"},
+		{"a user given", ConfigOptions{URL: "https://x", SyncerUser: "syncer"}, "syncer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, m := Configurations(tt.o)
+			want := `request.userInfo.username != "` + tt.user + `"`
+			var conditions [][]admissionregistrationv1.MatchCondition
+			for _, w := range v.Webhooks {
+				conditions = append(conditions, w.MatchConditions)
+			}
+			for _, w := range m.Webhooks {
+				conditions = append(conditions, w.MatchConditions)
+			}
+			for i, c := range conditions {
+				if len(c) != 1 || c[0].Name != "exclude-syncer" || c[0].Expression != want {
+					t.Errorf("webhook %d: matchConditions %+v, want one %q", i, c, want)
+				}
+			}
+		})
+	}
+}

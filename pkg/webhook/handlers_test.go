@@ -16,34 +16,32 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 )
 
 // staticLookup is a Lookup over fixed data.
 type staticLookup struct {
-	target   *corev1beta1.APIResource
-	policies []policy.Policy
-	clusters []policy.Cluster
+	target    *corev1beta1.APIResource
+	policies  []policy.Policy
+	clusters  []policy.Cluster
+	namespace hostread.NamespaceFederation
 }
 
 func (l *staticLookup) TargetType(context.Context, string, string) (*corev1beta1.APIResource, error) {
 	return l.target, nil
 }
 
-func (l *staticLookup) Policies(_ context.Context, ns string) ([]policy.Policy, error) {
-	var out []policy.Policy
-	for _, p := range l.policies {
-		if p.Kind == v1alpha1.ClusterFederationPolicyKind || p.Namespace == ns {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
+func (l *staticLookup) Policies(context.Context) ([]policy.Policy, error) { return l.policies, nil }
 
 func (l *staticLookup) Clusters(context.Context) ([]policy.Cluster, error) { return l.clusters, nil }
 
 func (l *staticLookup) NamespaceLabels(context.Context, string) (map[string]string, error) {
 	return map[string]string{"team": "shop"}, nil
+}
+
+func (l *staticLookup) Namespace(context.Context, string) (hostread.NamespaceFederation, error) {
+	return l.namespace, nil
 }
 
 var deploymentTarget = &corev1beta1.APIResource{Group: "apps", Version: "v1", Kind: "Deployment", PluralName: "deployments", Scope: corev1beta1.NamespaceScoped}
@@ -97,7 +95,7 @@ func TestFederatedHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := federatedHandler(&staticLookup{target: deploymentTarget, policies: tt.policies, clusters: fleetOfTwo})
+			h := federatedHandler(&staticLookup{target: deploymentTarget, policies: tt.policies, clusters: fleetOfTwo, namespace: hostread.NamespaceFederated}, true)
 			resp := h.Handle(context.Background(), tt.req)
 			if resp.Allowed != tt.allowed {
 				t.Fatalf("allowed = %v, want %v (%+v)", resp.Allowed, tt.allowed, resp.Result)
@@ -115,6 +113,44 @@ func TestFederatedHandler(t *testing.T) {
 			}
 			if fmt.Sprint(resp.Warnings) != fmt.Sprint(tt.warnings) {
 				t.Errorf("warnings = %q, want %q", resp.Warnings, tt.warnings)
+			}
+		})
+	}
+}
+
+// TestFederatedHandlerWarnings checks the warnings (never denials) for
+// clusters that are not joined and for a namespace that is not federated.
+func TestFederatedHandlerWarnings(t *testing.T) {
+	const typo = `{"metadata":{"name":"web","namespace":"shop"},"spec":{"placement":{"clusters":[{"name":"us-prod-1"},{"name":"us-prdo-2"},{"name":"member9"}]}}}`
+	const good = `{"metadata":{"name":"web","namespace":"shop"},"spec":{"placement":{"clusters":[{"name":"us-prod-1"}]}}}`
+	const unknown = `FederatedDeployment shop/web: spec.placement.clusters names "member9", "us-prdo-2", which are not joined: nothing goes there until they join (kubectl fed join); joined clusters: eu-prod-1, us-prod-1`
+	const notFederated = `FederatedDeployment shop/web: namespace "shop" is not federated, so this object goes to no cluster until it is; to federate it: kubectl fed federate namespace shop`
+	const notEnabled = `FederatedDeployment shop/web: namespace "shop" is not federated, so this object goes to no cluster until it is; to federate it: kubectl fed enable namespaces && kubectl fed federate namespace shop`
+	clusterScope := []struct {
+		name          string
+		obj           string
+		namespace     hostread.NamespaceFederation
+		target        *corev1beta1.APIResource
+		clusterScoped bool
+		warnings      []string
+	}{
+		{"unknown clusters", typo, hostread.NamespaceFederated, deploymentTarget, true, []string{unknown}},
+		{"namespace not federated", good, hostread.NamespaceNotFederated, deploymentTarget, true, []string{notFederated}},
+		{"namespaces not enabled", good, hostread.NamespacesNotEnabled, deploymentTarget, true, []string{notEnabled}},
+		{"both", typo, hostread.NamespaceNotFederated, deploymentTarget, true, []string{unknown, notFederated}},
+		{"a Namespaced control plane needs no FederatedNamespace", good, hostread.NamespaceNotFederated, deploymentTarget, false, nil},
+		{"a FederatedNamespace needs none", `{"metadata":{"name":"shop","namespace":"shop"},"spec":{"placement":{"clusters":[]}}}`, hostread.NamespaceNotFederated,
+			&corev1beta1.APIResource{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: corev1beta1.ClusterScoped}, true, nil},
+	}
+	for _, tt := range clusterScope {
+		t.Run(tt.name, func(t *testing.T) {
+			h := federatedHandler(&staticLookup{target: tt.target, clusters: fleetOfTwo, namespace: tt.namespace}, tt.clusterScoped)
+			resp := h.Handle(context.Background(), request(admissionv1.Create, tt.obj, ""))
+			if !resp.Allowed {
+				t.Fatalf("refused: %+v", resp.Result)
+			}
+			if fmt.Sprint(resp.Warnings) != fmt.Sprint(tt.warnings) {
+				t.Errorf("warnings =\n%q\nwant\n%q", resp.Warnings, tt.warnings)
 			}
 		})
 	}

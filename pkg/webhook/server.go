@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -23,10 +20,11 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 )
 
 // Options configure the webhook server.
@@ -58,27 +56,19 @@ type Options struct {
 	// certificate is valid for, e.g. 127.0.0.1 for a local process that the
 	// API server calls by URL.
 	CertHosts []string
-	// MetricsBindAddress serves Prometheus metrics; "0" disables them.
+	// MetricsBindAddress serves Prometheus metrics; "0" disables it.
 	MetricsBindAddress string
-	// PolicyStatusInterval is how often the elected replica recounts the
-	// objects every policy selects and violates; 0 disables the counting.
-	PolicyStatusInterval time.Duration
-	// LeaderElect elects the replica that writes policy status (a Lease in
-	// the KubeFed namespace). Admission runs on every replica.
-	LeaderElect bool
 }
 
 // DefaultOptions returns the defaults of the flags.
 func DefaultOptions() Options {
 	return Options{
-		SecurePort:           8443,
-		CertDir:              "/tmp/k8s-webhook-server/serving-certs",
-		KubeFedNamespace:     core.DefaultKubeFedSystemNamespace,
-		CertSecretName:       "kubefed-admission-webhook-cert",
-		ServiceName:          "kubefed-admission-webhook",
-		MetricsBindAddress:   "0",
-		PolicyStatusInterval: 30 * time.Second,
-		LeaderElect:          true,
+		SecurePort:         8443,
+		CertDir:            "/tmp/k8s-webhook-server/serving-certs",
+		KubeFedNamespace:   core.DefaultKubeFedSystemNamespace,
+		CertSecretName:     "kubefed-admission-webhook-cert",
+		ServiceName:        "kubefed-admission-webhook",
+		MetricsBindAddress: "0",
 	}
 }
 
@@ -94,8 +84,13 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ServiceName, "service-name", o.ServiceName, "Service of the webhook; the rotated certificate is valid for <service>.<namespace>.svc.")
 	fs.StringSliceVar(&o.CertHosts, "cert-host", o.CertHosts, "Further host names or IP addresses the rotated certificate is valid for (e.g. 127.0.0.1).")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, `Address of the metrics endpoint; "0" disables it.`)
-	fs.DurationVar(&o.PolicyStatusInterval, "policy-status-interval", o.PolicyStatusInterval, "How often policy status (selected and violating objects) is recounted; 0 disables it.")
-	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Elect one replica to write policy status.")
+	// Policy status moved to the syncer, and with it the only work that
+	// needed an elected replica: the flags are still accepted, so that
+	// existing deployments start, and do nothing.
+	fs.Duration("policy-status-interval", 0, "")
+	fs.Bool("leader-elect", false, "")
+	_ = fs.MarkDeprecated("policy-status-interval", "policy status is written by the syncer (its --policy-status-interval)")
+	_ = fs.MarkDeprecated("leader-elect", "every replica serves admission; no replica is elected")
 }
 
 // Validate checks the options.
@@ -116,20 +111,10 @@ func (o *Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-// NewScheme returns a scheme with every kind the webhook reads.
-func NewScheme() (*runtime.Scheme, error) {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apis.AddToScheme} {
-		if err := add(s); err != nil {
-			return nil, fmt.Errorf("building the scheme: %w", err)
-		}
-	}
-	return s, nil
-}
-
 // Register adds every admission webhook to a webhook server, reading
-// through lookup.
-func Register(srv crwebhook.Server, lookup Lookup) {
+// through lookup. clusterScoped is set for a Cluster-scoped control plane,
+// where objects in namespaces that are not federated go nowhere.
+func Register(srv crwebhook.Server, lookup Lookup, clusterScoped bool) {
 	for path, h := range map[string]admission.Handler{
 		FederatedTypeConfigPath:         federatedTypeConfigHandler(),
 		KubeFedClusterPath:              kubeFedClusterHandler(),
@@ -138,7 +123,7 @@ func Register(srv crwebhook.Server, lookup Lookup) {
 		ReplicaSchedulingPreferencePath: replicaSchedulingPreferenceHandler(),
 		FederationPolicyPath:            federationPolicyHandler(),
 		ClusterFederationPolicyPath:     clusterFederationPolicyHandler(),
-		FederatedPath:                   federatedHandler(lookup),
+		FederatedPath:                   federatedHandler(lookup, clusterScoped),
 		FederatedDefaultPath:            federatedDefaulter(lookup),
 	} {
 		srv.Register(path, &admission.Webhook{Handler: h})
@@ -152,19 +137,15 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	scheme, err := NewScheme()
+	runtimeScheme, err := scheme.New()
 	if err != nil {
 		return err
 	}
 	inKubeFedNamespace := cache.ByObject{Namespaces: map[string]cache.Config{o.KubeFedNamespace: {}}}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        scheme,
-		Metrics:                       metricsserver.Options{BindAddress: o.MetricsBindAddress},
-		HealthProbeBindAddress:        "0",
-		LeaderElection:                o.LeaderElect,
-		LeaderElectionID:              "kubectl-fed-webhook",
-		LeaderElectionNamespace:       o.KubeFedNamespace,
-		LeaderElectionReleaseOnCancel: true,
+		Scheme:                 runtimeScheme,
+		Metrics:                metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		HealthProbeBindAddress: "0",
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&corev1beta1.FederatedTypeConfig{}: inKubeFedNamespace,
 			&corev1beta1.KubeFedCluster{}:      inKubeFedNamespace,
@@ -175,19 +156,13 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 
 	srv := crwebhook.NewServer(crwebhook.Options{Host: o.Host, Port: o.SecurePort, CertDir: o.CertDir})
-	Register(srv, &clientLookup{reader: mgr.GetClient(), kubeFedNamespace: o.KubeFedNamespace})
+	Register(srv, hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace}, !o.Namespaced)
 
 	var synced atomic.Bool
 	if err := mgr.Add(everyReplica(func(ctx context.Context) error {
 		return warmCache(ctx, mgr.GetCache(), &synced)
 	})); err != nil {
 		return fmt.Errorf("adding the cache warmer: %w", err)
-	}
-	if o.PolicyStatusInterval > 0 {
-		if err := mgr.Add(&policyStatusUpdater{reader: mgr.GetAPIReader(), writer: mgr.GetClient(),
-			kubeFedNamespace: o.KubeFedNamespace, interval: o.PolicyStatusInterval}); err != nil {
-			return fmt.Errorf("adding the policy status updater: %w", err)
-		}
 	}
 	checks := map[string]healthz.Checker{"informers": func(*http.Request) error {
 		if !synced.Load() {
@@ -200,7 +175,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if o.CertRotation {
 		validating, mutating := ConfigurationNames(o.namespaceSuffix())
 		dns := fmt.Sprintf("%s.%s.svc", o.ServiceName, o.KubeFedNamespace)
-		direct, err := client.New(cfg, client.Options{Scheme: scheme})
+		direct, err := client.New(cfg, client.Options{Scheme: runtimeScheme})
 		if err != nil {
 			return fmt.Errorf("creating a client: %w", err)
 		}

@@ -20,7 +20,6 @@ import (
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -53,10 +52,9 @@ func TestMain(m *testing.M) {
 			Types:  []typesv1beta1.TargetType{fixtures.Namespaces, fixtures.Deployments},
 			Syncer: testkit.InProcess,
 		},
-		SetUp: func(_ context.Context, env *testkit.Env) (err error) {
-			shared = env.Fleet
-			host, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
-			return err
+		SetUp: func(_ context.Context, env *testkit.Env) error {
+			shared, host = env.Fleet, env.ControlPlane.Host
+			return nil
 		},
 	}))
 }

@@ -19,8 +19,8 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/krew"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -151,7 +151,11 @@ func mustFail(t testing.TB, r testkit.Result, fragments ...string) {
 // kinds.
 func clusterClient(t testing.TB, name string) client.Client {
 	t.Helper()
-	c, err := client.New(shared.Cluster(name).RESTConfig(), client.Options{Scheme: cli.Scheme})
+	runtimeScheme, err := scheme.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(shared.Cluster(name).RESTConfig(), client.Options{Scheme: runtimeScheme})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,11 @@ type ControlPlane struct {
 
 	fleet     *fleet.Fleet
 	processes []*fleet.Process
+	// webhook is the running webhook process; webhookArgs and webhookURL
+	// start it again.
+	webhook     *fleet.Process
+	webhookArgs []string
+	webhookURL  string
 }
 
 // Install dry-runs the dryRuns variants on the fleet's fresh host, applies
@@ -127,7 +132,7 @@ func (cp *ControlPlane) install(ctx context.Context, variant string, dryRuns []s
 	webhookURL := "https://127.0.0.1:" + strconv.Itoa(ports[0])
 	configArgs := []string{"configurations", "--url", webhookURL}
 	webhookArgs := []string{"--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(ports[0]), "--cert-dir", filepath.Join(cp.Logs, "webhook-certs"),
-		"--cert-rotation", "--cert-host", "127.0.0.1", "--policy-status-interval", "1s"}
+		"--cert-rotation", "--cert-host", "127.0.0.1"}
 	if namespaced {
 		configArgs = append(configArgs, "--namespaced")
 		webhookArgs = append(webhookArgs, "--namespaced")
@@ -141,13 +146,14 @@ func (cp *ControlPlane) install(ctx context.Context, variant string, dryRuns []s
 	}
 
 	cp.WebhookLog = filepath.Join(cp.Logs, "webhook.log")
-	if err := cp.startAs(ctx, webhookServiceAccount, "webhook", cp.WebhookLog, webhookURL+"/readyz", webhookArgs...); err != nil {
+	cp.webhookArgs, cp.webhookURL = webhookArgs, webhookURL
+	if err := cp.StartWebhook(ctx); err != nil {
 		return err
 	}
 	cp.SyncerLog = filepath.Join(cp.Logs, "syncer.log")
 	probes := "127.0.0.1:" + strconv.Itoa(ports[1])
-	if err := cp.startAs(ctx, syncerServiceAccount, "syncer", cp.SyncerLog, "http://"+probes+"/readyz",
-		"--leader-elect", "--metrics-bind-address", "0", "--health-probe-bind-address", probes); err != nil {
+	if _, err := cp.startAs(ctx, syncerServiceAccount, "syncer", cp.SyncerLog, "http://"+probes+"/readyz",
+		"--leader-elect", "--metrics-bind-address", "0", "--health-probe-bind-address", probes, "--policy-status-interval", "1s"); err != nil {
 		return err
 	}
 
@@ -160,6 +166,22 @@ func (cp *ControlPlane) install(ctx context.Context, variant string, dryRuns []s
 		return fmt.Errorf("kubectl fed enable: %w\n%s", r.Err, r.Stderr)
 	}
 	return nil
+}
+
+// StartWebhook starts the webhook (again, after StopWebhook), appending to
+// its log, and waits until it is ready.
+func (cp *ControlPlane) StartWebhook(ctx context.Context) error {
+	p, err := cp.startAs(ctx, webhookServiceAccount, "webhook", cp.WebhookLog, cp.webhookURL+"/readyz", cp.webhookArgs...)
+	cp.webhook = p
+	return err
+}
+
+// StopWebhook stops the webhook process; its configurations stay, so the
+// API server's calls to it fail.
+func (cp *ControlPlane) StopWebhook() {
+	if cp.webhook != nil {
+		cp.webhook.Stop()
+	}
 }
 
 // Stop ends the processes and removes the logs unless keepLogs, in which
@@ -280,17 +302,17 @@ func collect(cmd *exec.Cmd) testkit.Result {
 // startAs starts a control-plane binary with a kubeconfig holding a token
 // of the given service account of the KubeFed namespace, and waits until
 // readyURL answers 200.
-func (cp *ControlPlane) startAs(ctx context.Context, serviceAccount, binary, logPath, readyURL string, args ...string) error {
+func (cp *ControlPlane) startAs(ctx context.Context, serviceAccount, binary, logPath, readyURL string, args ...string) (*fleet.Process, error) {
 	kubeconfig, err := cp.serviceAccountKubeconfig(ctx, serviceAccount)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p, err := fleet.StartProcess(binary, filepath.Join(cp.Bin, binary), append([]string{"--kubeconfig", kubeconfig, "--kubefed-namespace", KubeFedNamespace}, args...), logPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cp.processes = append(cp.processes, p)
-	return testkit.WaitReady(ctx, readyURL, nil, p)
+	return p, testkit.WaitReady(ctx, readyURL, nil, p)
 }
 
 // serviceAccountKubeconfig writes a kubeconfig for the host that

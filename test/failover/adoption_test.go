@@ -7,12 +7,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -34,11 +34,11 @@ func setAdoptResources(t *testing.T, c client.Client, mode corev1beta1.ResourceA
 }
 
 func TestExistingObjectIsNotAdoptedWhenAdoptionIsDisabled(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := corev1beta1.AddToScheme(scheme); err != nil {
+	runtimeScheme, err := scheme.New()
+	if err != nil {
 		t.Fatal(err)
 	}
-	host, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: scheme})
+	host, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: runtimeScheme})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -55,12 +54,9 @@ func TestMain(m *testing.M) {
 			Types:  []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget},
 			Syncer: testkit.InProcess,
 		},
-		// The federation's client knows only the core kinds; the tests also
-		// write ReplicaSchedulingPreferences.
-		SetUp: func(_ context.Context, env *testkit.Env) (err error) {
-			shared = env.Fleet
-			hostClient, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
-			return err
+		SetUp: func(_ context.Context, env *testkit.Env) error {
+			shared, hostClient = env.Fleet, env.ControlPlane.Host
+			return nil
 		},
 	}))
 }

@@ -23,7 +23,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -67,9 +66,7 @@ func TestMain(m *testing.M) {
 		},
 		SetUp: func(ctx context.Context, env *testkit.Env) (err error) {
 			shared = env.Fleet
-			if host, err = client.New(shared.Host().RESTConfig(), client.Options{Scheme: cli.Scheme}); err != nil {
-				return err
-			}
+			host = env.ControlPlane.Host
 			return testkit.Fed(ctx, shared.KubeconfigPath(), "enable", "deployments.apps", "services", "configmaps", "--context", fleet.HostName)
 		},
 	}))

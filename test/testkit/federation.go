@@ -18,15 +18,16 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
 
-// kubeFedScheme knows the core kinds and the KubeFed core kinds.
+// kubeFedScheme is the project's one scheme (package scheme): built-in
+// kinds, CRDs and every KubeFed kind.
 var kubeFedScheme = func() *runtime.Scheme {
-	scheme := runtime.NewScheme()
-	utilruntime.Must(corev1.AddToScheme(scheme))
-	utilruntime.Must(corev1beta1.AddToScheme(scheme))
-	return scheme
+	s, err := scheme.New()
+	utilruntime.Must(err)
+	return s
 }()
 
 // Federation sets up a federation on a fleet's host without the CLI, for

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
@@ -13,8 +14,9 @@ import (
 )
 
 // RunSyncer runs the syncer in this process against the host of
-// kubeconfig, in the default KubeFed namespace, with 4 workers and its
-// metrics and probe endpoints off, until ctx ends. The returned channel
+// kubeconfig, in the default KubeFed namespace, with 4 workers, policy
+// status recounted every second and its metrics and probe endpoints off,
+// until ctx ends. The returned channel
 // is closed once the syncer has stopped.
 func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool) <-chan struct{} {
 	opts := &syncer.Options{
@@ -24,6 +26,7 @@ func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool) <-chan 
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",
 		Workers:                4,
+		PolicyStatusInterval:   time.Second,
 	}
 	done := make(chan struct{})
 	go func() {
@@ -37,7 +40,8 @@ func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool) <-chan 
 
 // StartSyncer runs binary (a syncer built with BuildCommands) as a process
 // named name against the fleet's host, in the default KubeFed namespace,
-// with its metrics off and its probes on a free port of 127.0.0.1, logging
+// with its metrics off, policy status recounted every second and its
+// probes on a free port of 127.0.0.1, logging
 // to logPath; args are added to (and override) those flags. It waits until
 // the syncer's /readyz answers; the caller stops the process.
 func StartSyncer(ctx context.Context, f *fleet.Fleet, name, binary, logPath string, args ...string) (*fleet.Process, error) {
@@ -48,6 +52,7 @@ func StartSyncer(ctx context.Context, f *fleet.Fleet, name, binary, logPath stri
 	probes := "127.0.0.1:" + strconv.Itoa(ports[0])
 	p, err := fleet.StartProcess(name, binary, append([]string{"--kubeconfig", f.KubeconfigPath(),
 		"--kubefed-namespace", core.DefaultKubeFedSystemNamespace, "--metrics-bind-address", "0", "--health-probe-bind-address", probes,
+		"--policy-status-interval", "1s",
 	}, args...), logPath)
 	if err != nil {
 		return nil, err

@@ -37,9 +37,9 @@ type Webhook struct {
 // StartWebhook runs the webhook against the fleet's host on 127.0.0.1,
 // with a serving certificate generated into dir/webhook-certs, and waits
 // until its /readyz answers. With binary "" it runs in this process until
-// ctx ends (policy status every second); otherwise binary runs as a
-// process (logging to dir/logs/webhook.log, without leader election) with
-// extra flags args, and is stopped when ctx ends.
+// ctx ends; otherwise binary runs as a process (logging to
+// dir/logs/webhook.log) with extra flags args, and is stopped when ctx
+// ends.
 func StartWebhook(ctx context.Context, f *fleet.Fleet, dir, binary string, args ...string) (*Webhook, error) {
 	certDir := filepath.Join(dir, "webhook-certs")
 	ca, err := webhook.GenerateServingCert(certDir, "127.0.0.1")
@@ -55,7 +55,6 @@ func StartWebhook(ctx context.Context, f *fleet.Fleet, dir, binary string, args 
 		cfg := f.Host().RESTConfig()
 		opts := webhook.DefaultOptions()
 		opts.Host, opts.SecurePort, opts.CertDir = "127.0.0.1", ports[0], certDir
-		opts.PolicyStatusInterval = time.Second
 		go func() {
 			if err := webhook.Run(ctx, cfg, opts); err != nil {
 				fmt.Fprintln(os.Stderr, "webhook:", err)
@@ -64,7 +63,7 @@ func StartWebhook(ctx context.Context, f *fleet.Fleet, dir, binary string, args 
 	} else {
 		w.Process, err = fleet.StartProcess("webhook", binary, append([]string{
 			"--kubeconfig", f.KubeconfigPath(), "--context", f.Host().Name, "--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(ports[0]),
-			"--cert-dir", certDir, "--leader-elect=false",
+			"--cert-dir", certDir,
 		}, args...), filepath.Join(dir, "logs", "webhook.log"))
 		if err != nil {
 			return nil, err

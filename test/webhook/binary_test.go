@@ -28,7 +28,7 @@ import (
 func TestBinary(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w, err := testkit.StartWebhook(ctx, shared, t.TempDir(), testkit.Command(t, "webhook"), "--policy-status-interval=0")
+	w, err := testkit.StartWebhook(ctx, shared, t.TempDir(), testkit.Command(t, "webhook"))
 	if err != nil {
 		t.Fatal(err)
 	}

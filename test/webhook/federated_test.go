@@ -197,6 +197,7 @@ func TestPolicyWarnShowsInKubectl(t *testing.T) {
 	createPolicy(t, e, &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "few"},
 		Spec: policyv1alpha1.FederationPolicySpec{MaxClusters: ptr[int32](1), Enforcement: policyv1alpha1.EnforcementWarn}})
 	dir := t.TempDir()
+	want := fmt.Sprintf("placement selects 2 cluster(s), more than FederationPolicy %s/few allows (maxClusters 1)", ns)
 	var r testkit.Result
 	testkit.Eventually(t, "kubectl to print the policy warning", func(ctx context.Context) (bool, error) {
 		file := filepath.Join(dir, "fd.yaml")
@@ -208,19 +209,80 @@ func TestPolicyWarnShowsInKubectl(t *testing.T) {
 		if r.Err != nil {
 			return false, fmt.Errorf("%v: %s", r.Err, r.Stderr)
 		}
-		return strings.Contains(r.Stderr, "Warning: "), nil
+		return strings.Contains(r.Stderr, want), nil
 	})
-	want := fmt.Sprintf("placement selects 2 cluster(s), more than FederationPolicy %s/few allows (maxClusters 1)", ns)
 	if !strings.Contains(r.Stderr, want) {
 		t.Fatalf("kubectl's warning %q does not contain %q", r.Stderr, want)
 	}
 }
 
+// TestPlacementWarningsShowInKubectl checks that kubectl apply admits, with
+// warnings on stderr, a placement naming a cluster that is not joined (a
+// typo among good names) and an object in a namespace that is not
+// federated (the webhook runs for a Cluster-scoped control plane); once
+// the namespace is federated only the cluster warning is left.
+func TestPlacementWarningsShowInKubectl(t *testing.T) {
+	e := hostEnv
+	policyFixture(t, e)
+	ns := labeledNamespace(t, e.client, "warnings", nil)
+	dir := t.TempDir()
+	apply := func(doc string) testkit.Result {
+		file := filepath.Join(dir, "obj.yaml")
+		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return testkit.Kubectl(t, shared.KubeconfigPath(), nil, "apply", "-f", file)
+	}
+	unknown := func(name string) string {
+		return fmt.Sprintf(`Warning: FederatedDeployment %s/%s: spec.placement.clusters names "us-prdo-1", which is not joined: nothing goes there until it joins (kubectl fed join); joined clusters: `, ns, name)
+	}
+	notFederated := func(name string) string {
+		return fmt.Sprintf(`Warning: FederatedDeployment %s/%s: namespace %q is not federated, so this object goes to no cluster until it is; to federate it: kubectl fed federate namespace %s`, ns, name, ns, ns)
+	}
+	typo := "  placement: {clusters: [{name: us-prod-1}, {name: us-prdo-1}]}"
+	i := 0
+	var r testkit.Result
+	testkit.Eventually(t, "kubectl to print both warnings", func(context.Context) (bool, error) {
+		i++
+		name := fmt.Sprintf("web-%d", i)
+		if r = apply(deployment(ns, name, typo)); r.Err != nil {
+			return false, fmt.Errorf("refused: %v: %s", r.Err, r.Stderr)
+		}
+		if !strings.Contains(r.Stderr, unknown(name)) || !strings.Contains(r.Stderr, notFederated(name)) {
+			return false, fmt.Errorf("stderr: %s", r.Stderr)
+		}
+		return true, nil
+	})
+	if !strings.Contains(r.Stdout, "created") || !strings.Contains(r.Stderr, "eu-prod-1, us-prod-1") {
+		t.Fatalf("want the object created and the joined clusters named; stdout %q, stderr %q", r.Stdout, r.Stderr)
+	}
+
+	if r := apply(fmt.Sprintf("apiVersion: types.kubefed.io/v1beta1\nkind: FederatedNamespace\nmetadata: {name: %s, namespace: %s}\nspec: {placement: {clusterSelector: {}}}\n", ns, ns)); r.Err != nil {
+		t.Fatalf("federating the namespace: %v: %s", r.Err, r.Stderr)
+	}
+	testkit.Eventually(t, "the namespace warning to go once the namespace is federated", func(context.Context) (bool, error) {
+		i++
+		name := fmt.Sprintf("web-%d", i)
+		if r = apply(deployment(ns, name, typo)); r.Err != nil {
+			return false, fmt.Errorf("refused: %v: %s", r.Err, r.Stderr)
+		}
+		if strings.Contains(r.Stderr, "is not federated") || !strings.Contains(r.Stderr, unknown(name)) {
+			return false, fmt.Errorf("stderr: %s", r.Stderr)
+		}
+		return true, nil
+	})
+	if r := apply(deployment(ns, "good", "  placement: {clusters: [{name: us-prod-1}]}")); r.Err != nil || strings.Contains(r.Stderr, "Warning") {
+		t.Fatalf("a placement of joined clusters in a federated namespace: %v, stderr %q", r.Err, r.Stderr)
+	}
+}
+
 // TestPolicyAuditAdmits checks that an Audit policy admits a violating
-// object without a warning, and that the policy's status counts it.
+// object without a warning, and that the policy's status, which the
+// syncer writes, counts it.
 func TestPolicyAuditAdmits(t *testing.T) {
 	e := hostEnv
 	ctx := context.Background()
+	runSyncer(t)
 	ns := labeledNamespace(t, e.client, "audit", nil)
 	p := &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "min"},
 		Spec: policyv1alpha1.FederationPolicySpec{MinClusters: ptr[int32](1), Enforcement: policyv1alpha1.EnforcementAudit}}

@@ -21,7 +21,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
-	"github.com/kubectl-fed/kubectl-fed/pkg/webhook"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -62,11 +62,11 @@ func TestMain(m *testing.M) {
 		},
 		SetUp: func(_ context.Context, e *testkit.Env) error {
 			shared = e.Fleet
-			scheme, err := webhook.NewScheme()
+			runtimeScheme, err := scheme.New()
 			if err != nil {
 				return err
 			}
-			c, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: scheme})
+			c, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: runtimeScheme})
 			hostEnv = &env{client: c, url: e.ControlPlane.Webhook.URL}
 			return err
 		},
@@ -134,4 +134,17 @@ func labeledNamespace(t *testing.T, c client.Client, prefix string, labels map[s
 		}
 	}
 	return name
+}
+
+// runSyncer runs the syncer in this process until the test ends: policy
+// status is the syncer's work. Only the tests that need it start it, since
+// it adds its finalizer to every federated object while it runs.
+func runSyncer(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := testkit.RunSyncer(ctx, shared.KubeconfigPath(), false)
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }

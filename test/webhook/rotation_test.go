@@ -54,7 +54,6 @@ func TestCertRotation(t *testing.T) {
 	opts := webhook.DefaultOptions()
 	opts.Host, opts.SecurePort, opts.CertDir, opts.KubeFedNamespace = "127.0.0.1", port, certDir, ns
 	opts.Namespaced, opts.CertRotation, opts.CertHosts = true, true, []string{"127.0.0.1"}
-	opts.LeaderElect, opts.PolicyStatusInterval = false, 0
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- webhook.Run(runCtx, shared.Host().RESTConfig(), opts) }()

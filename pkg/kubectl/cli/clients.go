@@ -7,19 +7,17 @@ import (
 	"os"
 	"time"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 )
 
 // Client limits: a command makes a few dozen calls in a burst.
@@ -32,16 +30,15 @@ const (
 	memberTimeout = 20 * time.Second
 )
 
-// Scheme knows the built-in kinds, CustomResourceDefinitions and the
+// Scheme is the CLI's instance of the project's one scheme (package
+// scheme): the built-in kinds, CustomResourceDefinitions and the
 // statically typed KubeFed kinds.
 var Scheme = newScheme()
 
 func newScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(err) // only on a programming error in a scheme builder
-		}
+	s, err := scheme.New()
+	if err != nil {
+		panic(err) // only on a programming error in a scheme builder
 	}
 	return s
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
@@ -337,6 +338,26 @@ func (e *Engine) EnqueueAll() {
 			e.queue.Add(Key{Type: t.name, Namespace: ns, Name: name})
 		}
 	}
+}
+
+// FederatedObjects returns the federated objects of every enabled type
+// from the host caches, for counting (they must not be changed). synced is
+// false while any of those caches is still filling: the list is then
+// partial and must not be acted on.
+func (e *Engine) FederatedObjects() (objs []*unstructured.Unstructured, synced bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, t := range e.types {
+		if !t.informer.HasSynced() {
+			return nil, false
+		}
+		for _, obj := range t.informer.GetStore().List() {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				objs = append(objs, u)
+			}
+		}
+	}
+	return objs, true
 }
 
 func (e *Engine) enqueueFederated(t *federatedType, obj interface{}) {

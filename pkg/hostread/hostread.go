@@ -1,0 +1,176 @@
+// Package hostread is the one place that reads, from the host cluster, what
+// both the syncer and the webhook need to judge a federated object: the
+// federation policies, namespace labels, the member clusters, the enabled
+// types and whether a namespace is federated. It reads through a
+// controller-runtime client.Reader, in practice the caller's informer
+// cache, and turns what it reads into the plain inputs of the pure
+// packages (policy, placement).
+package hostread
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
+)
+
+// Reader reads the host. FederatedTypeConfigs and KubeFedClusters are read
+// from KubeFedNamespace; policies and namespaces from everywhere.
+type Reader struct {
+	// Client reads the host, typically a manager's cache.
+	Client client.Reader
+	// KubeFedNamespace is the control plane's namespace.
+	KubeFedNamespace string
+}
+
+// TargetType returns the target type of the FederatedTypeConfig whose
+// federated type has this group and kind, or nil if no type is enabled
+// for it.
+func (r Reader) TargetType(ctx context.Context, group, kind string) (*corev1beta1.APIResource, error) {
+	ftcs := &corev1beta1.FederatedTypeConfigList{}
+	if err := r.Client.List(ctx, ftcs, client.InNamespace(r.KubeFedNamespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("listing FederatedTypeConfigs in %s: %w", r.KubeFedNamespace, err)
+	}
+	for i := range ftcs.Items {
+		ft := ftcs.Items[i].Spec.FederatedType
+		if ft.Group == group && ft.Kind == kind {
+			target := ftcs.Items[i].Spec.TargetType
+			return &target, nil
+		}
+	}
+	return nil, nil
+}
+
+// PolicyObjects are every FederationPolicy and ClusterFederationPolicy,
+// as stored (copies the caller may change, e.g. to write their status).
+type PolicyObjects struct {
+	Namespaced []policyv1alpha1.FederationPolicy
+	Cluster    []policyv1alpha1.ClusterFederationPolicy
+}
+
+// Policies returns the evaluator's view of the objects, FederationPolicies
+// first, in the order of the lists.
+func (p *PolicyObjects) Policies() []policy.Policy {
+	out := make([]policy.Policy, 0, len(p.Namespaced)+len(p.Cluster))
+	for i := range p.Namespaced {
+		out = append(out, policy.FromFederationPolicy(&p.Namespaced[i]))
+	}
+	for i := range p.Cluster {
+		out = append(out, policy.FromClusterFederationPolicy(&p.Cluster[i]))
+	}
+	return out
+}
+
+// PolicyObjects lists every FederationPolicy (in every namespace) and
+// every ClusterFederationPolicy.
+func (r Reader) PolicyObjects(ctx context.Context) (*PolicyObjects, error) {
+	namespaced := &policyv1alpha1.FederationPolicyList{}
+	if err := r.Client.List(ctx, namespaced); err != nil {
+		return nil, fmt.Errorf("listing FederationPolicies: %w", err)
+	}
+	cluster := &policyv1alpha1.ClusterFederationPolicyList{}
+	if err := r.Client.List(ctx, cluster); err != nil {
+		return nil, fmt.Errorf("listing ClusterFederationPolicies: %w", err)
+	}
+	return &PolicyObjects{Namespaced: namespaced.Items, Cluster: cluster.Items}, nil
+}
+
+// Policies returns every FederationPolicy and ClusterFederationPolicy in
+// the evaluator's form. Which of them apply to an object is
+// policy.Selects's decision.
+func (r Reader) Policies(ctx context.Context) ([]policy.Policy, error) {
+	objs, err := r.PolicyObjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return objs.Policies(), nil
+}
+
+// Clusters returns the joined member clusters (the KubeFedClusters) with
+// their labels.
+func (r Reader) Clusters(ctx context.Context) ([]policy.Cluster, error) {
+	list := &corev1beta1.KubeFedClusterList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(r.KubeFedNamespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("listing KubeFedClusters in %s: %w", r.KubeFedNamespace, err)
+	}
+	out := make([]policy.Cluster, 0, len(list.Items))
+	for _, c := range list.Items {
+		out = append(out, policy.Cluster{Name: c.Name, Labels: c.Labels})
+	}
+	return out, nil
+}
+
+// NamespaceLabels returns a host namespace's labels, for
+// ClusterFederationPolicies that select namespaces; nil for "" (a
+// cluster-scoped object) and for a namespace that does not exist.
+func (r Reader) NamespaceLabels(ctx context.Context, namespace string) (map[string]string, error) {
+	if namespace == "" {
+		return nil, nil
+	}
+	ns := &corev1.Namespace{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading namespace %s: %w", namespace, err)
+	}
+	return ns.Labels, nil
+}
+
+// AllNamespaceLabels returns the labels of every host namespace, by name.
+func (r Reader) AllNamespaceLabels(ctx context.Context) (map[string]map[string]string, error) {
+	list := &corev1.NamespaceList{}
+	if err := r.Client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("listing namespaces: %w", err)
+	}
+	out := make(map[string]map[string]string, len(list.Items))
+	for _, ns := range list.Items {
+		out[ns.Name] = ns.Labels
+	}
+	return out, nil
+}
+
+// NamespaceFederation says whether a namespace is federated.
+type NamespaceFederation int
+
+const (
+	// NamespacesNotEnabled: there is no FederatedTypeConfig "namespaces",
+	// so no namespace can be federated.
+	NamespacesNotEnabled NamespaceFederation = iota
+	// NamespaceNotFederated: namespaces are enabled, but this one has no
+	// FederatedNamespace.
+	NamespaceNotFederated
+	// NamespaceFederated: the namespace has its FederatedNamespace.
+	NamespaceFederated
+)
+
+// Namespace reports whether a namespace is federated: whether the
+// FederatedNamespace named after it exists inside it.
+func (r Reader) Namespace(ctx context.Context, namespace string) (NamespaceFederation, error) {
+	ftc := &corev1beta1.FederatedTypeConfig{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.KubeFedNamespace, Name: core.NamespacesTypeConfigName}, ftc)
+	if apierrors.IsNotFound(err) {
+		return NamespacesNotEnabled, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading FederatedTypeConfig %s/%s: %w", r.KubeFedNamespace, core.NamespacesTypeConfigName, err)
+	}
+	fns := &unstructured.Unstructured{}
+	fns.SetGroupVersionKind(ftc.Spec.FederatedType.GroupVersionKind())
+	err = r.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: namespace}, fns)
+	switch {
+	case apierrors.IsNotFound(err):
+		return NamespaceNotFederated, nil
+	case err != nil:
+		return 0, fmt.Errorf("reading %s %s/%s: %w", ftc.Spec.FederatedType.Kind, namespace, namespace, err)
+	}
+	return NamespaceFederated, nil
+}

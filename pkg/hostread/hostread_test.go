@@ -1,0 +1,90 @@
+package hostread
+
+import (
+	"context"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
+)
+
+const kubeFedNS = "kube-federation-system"
+
+func reader(t *testing.T, objs ...client.Object) Reader {
+	t.Helper()
+	s, err := scheme.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Reader{Client: fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).Build(), KubeFedNamespace: kubeFedNS}
+}
+
+var namespacesFTC = &corev1beta1.FederatedTypeConfig{
+	ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: "namespaces"},
+	Spec: corev1beta1.FederatedTypeConfigSpec{
+		TargetType:    corev1beta1.APIResource{Version: "v1", Kind: "Namespace", PluralName: "namespaces", Scope: corev1beta1.ClusterScoped},
+		FederatedType: corev1beta1.APIResource{Group: "types.kubefed.io", Version: "v1beta1", Kind: "FederatedNamespace", PluralName: "federatednamespaces", Scope: corev1beta1.NamespaceScoped},
+	},
+}
+
+func TestReads(t *testing.T) {
+	ctx := context.Background()
+	r := reader(t,
+		&policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "p"}},
+		&policyv1alpha1.ClusterFederationPolicy{ObjectMeta: metav1.ObjectMeta{Name: "c"}},
+		&corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: "member1", Labels: map[string]string{"region": "eu"}}},
+		&corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Namespace: "elsewhere", Name: "ignored"}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop", Labels: map[string]string{"team": "shop"}}},
+		namespacesFTC,
+	)
+	policies, err := r.Policies(ctx)
+	if err != nil || len(policies) != 2 || policies[0].String() != "FederationPolicy shop/p" || policies[1].String() != "ClusterFederationPolicy c" {
+		t.Fatalf("Policies = %v, %v", policies, err)
+	}
+	clusters, err := r.Clusters(ctx)
+	if err != nil || len(clusters) != 1 || clusters[0].Name != "member1" || clusters[0].Labels["region"] != "eu" {
+		t.Fatalf("Clusters = %v, %v (only the KubeFed namespace's)", clusters, err)
+	}
+	for ns, want := range map[string]string{"shop": "shop", "gone": "", "": ""} {
+		labels, err := r.NamespaceLabels(ctx, ns)
+		if err != nil || labels["team"] != want {
+			t.Errorf("NamespaceLabels(%q) = %v, %v", ns, labels, err)
+		}
+	}
+	all, err := r.AllNamespaceLabels(ctx)
+	if err != nil || len(all) != 1 || all["shop"]["team"] != "shop" {
+		t.Errorf("AllNamespaceLabels = %v, %v", all, err)
+	}
+	target, err := r.TargetType(ctx, "types.kubefed.io", "FederatedNamespace")
+	if err != nil || target == nil || target.Kind != "Namespace" {
+		t.Errorf("TargetType = %v, %v", target, err)
+	}
+	if target, err := r.TargetType(ctx, "types.kubefed.io", "FederatedSecret"); err != nil || target != nil {
+		t.Errorf("TargetType of a type not enabled = %v, %v", target, err)
+	}
+}
+
+func TestNamespace(t *testing.T) {
+	ctx := context.Background()
+	if got, err := reader(t).Namespace(ctx, "shop"); err != nil || got != NamespacesNotEnabled {
+		t.Errorf("without the namespaces type: %v, %v", got, err)
+	}
+	if got, err := reader(t, namespacesFTC).Namespace(ctx, "shop"); err != nil || got != NamespaceNotFederated {
+		t.Errorf("without a FederatedNamespace: %v, %v", got, err)
+	}
+	fns := &unstructured.Unstructured{}
+	fns.SetAPIVersion("types.kubefed.io/v1beta1")
+	fns.SetKind("FederatedNamespace")
+	fns.SetNamespace("shop")
+	fns.SetName("shop")
+	if got, err := reader(t, namespacesFTC, fns).Namespace(ctx, "shop"); err != nil || got != NamespaceFederated {
+		t.Errorf("with its FederatedNamespace: %v, %v", got, err)
+	}
+}
