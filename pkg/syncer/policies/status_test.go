@@ -21,7 +21,9 @@ type cachedObjects struct {
 	synced bool
 }
 
-func (c cachedObjects) FederatedObjects() ([]*unstructured.Unstructured, bool) { return c.objs, c.synced }
+func (c cachedObjects) FederatedObjects() ([]*unstructured.Unstructured, bool) {
+	return c.objs, c.synced
+}
 
 func federatedDeployment(ns, name string, clusters ...string) *unstructured.Unstructured {
 	refs := []any{}
