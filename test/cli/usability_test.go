@@ -22,7 +22,7 @@ func fedRaw(t testing.TB, args ...string) testkit.Result {
 // warns when a placement names a cluster that is not joined, and when the
 // object's namespace is not federated (with the command that fixes it).
 func TestFederateWarnsWhenItGoesNowhere(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "nowhere-")
 	mustFed(t, "enable", "configmaps", "namespaces")
 	for _, name := range []string{"c3", "c4"} {
@@ -87,7 +87,6 @@ func TestFederateWarnsWhenItGoesNowhere(t *testing.T) {
 // TestStatusFindsTheControlPlane checks the messages for a kubeconfig,
 // context or KubeFed namespace that holds no control plane.
 func TestStatusFindsTheControlPlane(t *testing.T) {
-	controlPlane(t)
 	mustFail(t, fed(t, "status", "--kubefed-namespace", "wrong"),
 		`no KubeFed control plane in namespace wrong of context "host"`, "kubectl get kubefedconfigs -A", "--kubefed-namespace")
 	mustFail(t, fedRaw(t, "status", "--context", "member1"),
@@ -101,7 +100,6 @@ func TestStatusFindsTheControlPlane(t *testing.T) {
 // TestEnableTwiceIsUnchanged checks that enabling a type again reports
 // both of its objects unchanged.
 func TestEnableTwiceIsUnchanged(t *testing.T) {
-	controlPlane(t)
 	mustFed(t, "enable", "limitranges")
 	out := mustFed(t, "enable", "limitranges")
 	for _, want := range []string{
@@ -117,7 +115,7 @@ func TestEnableTwiceIsUnchanged(t *testing.T) {
 // TestFederateContentsSelector checks that -l restricts what --contents
 // federates with a namespace, and that -o name prints the federated objects.
 func TestFederateContentsSelector(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "selector-")
 	mustFed(t, "enable", "configmaps", "namespaces")
 	for name, app := range map[string]string{"web-a": "web", "web-b": "web", "db": "db"} {

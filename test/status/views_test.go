@@ -349,7 +349,6 @@ func TestWatchPrintsChangedRows(t *testing.T) {
 // TestKubectlPrintersAndSelector checks kubectl's -o printers and -l on the
 // list of a type.
 func TestKubectlPrintersAndSelector(t *testing.T) {
-	setUp(t)
 	web, _ := shopObjects(t, "shop-print")
 	if out := mustFed(t, "status", "deployments", "-n", "shop-print", "-o", "name"); out != "federateddeployment.types.kubefed.io/api\nfederateddeployment.types.kubefed.io/new\nfederateddeployment.types.kubefed.io/web\n" {
 		t.Errorf("-o name:\n%s", out)
