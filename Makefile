@@ -8,6 +8,9 @@ BIN := _output/bin
 LOCAL := _output/local
 MEMBERS ?= 2
 NODES ?= 0
+# Extra flags for the local fleet's syncer and webhook, e.g. SYNCER_FLAGS="--workers=2 --zap-log-level=2".
+SYNCER_FLAGS ?=
+WEBHOOK_FLAGS ?=
 export KUBECTL_FED_BIN_DIR := $(abspath $(BIN))
 
 # Build information injected into the binaries (see pkg/version).
@@ -151,7 +154,7 @@ bench: tools build ## Run the benchmarks and print their figures
 
 .PHONY: local-up
 local-up: tools build $(BIN)/fleet ## Start host + MEMBERS members (with NODES simulated nodes and kube-scheduler each), the webhook and the syncer, join the members and enable the default types (idempotent)
-	$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS) --nodes $(NODES)
+	$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS) --nodes $(NODES) --syncer-flags "$(SYNCER_FLAGS)" --webhook-flags "$(WEBHOOK_FLAGS)"
 
 .PHONY: local-down
 local-down: $(BIN)/fleet ## Stop the local fleet (idempotent)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/transport"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 )
@@ -41,6 +42,9 @@ type Registry struct {
 	// QPS and Burst, when positive, replace the rate limits of member clients.
 	QPS   float32
 	Burst int
+	// WrapTransport, when set, wraps the transport of every member client,
+	// e.g. to refuse writes by a syncer that may have lost its leadership.
+	WrapTransport transport.WrapperFunc
 
 	mu          sync.RWMutex
 	members     map[string]*member
@@ -102,6 +106,9 @@ func (r *Registry) Connect(cluster string, cfg *rest.Config, fingerprint string)
 	}
 	if r.Burst > 0 {
 		cfg.Burst = r.Burst
+	}
+	if r.WrapTransport != nil {
+		cfg.Wrap(r.WrapTransport)
 	}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {

@@ -7,15 +7,22 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -29,6 +36,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/fence"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/propagate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/rsp"
@@ -136,7 +144,24 @@ func (o *Options) Run(ctx context.Context) error {
 		rspNamespace = cache.AllNamespaces
 	}
 	lease, renew, retry := spec.LeaderElect.LeaseDuration.Duration, spec.LeaderElect.RenewDeadline.Duration, spec.LeaderElect.RetryPeriod.Duration
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+	// Everything the syncer writes goes through the fence, except the
+	// renewals of the Lease itself.
+	fenced := restConfig
+	var lock *fence.Lock
+	if o.LeaderElect {
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		if lock, err = o.leaseLock(restConfig, lease, renew, func(lost error) {
+			log.Error(lost, "stepping down")
+			cancel(lost)
+		}); err != nil {
+			return err
+		}
+		fenced = rest.CopyConfig(restConfig)
+		fenced.Wrap(lock.WrapTransport)
+	}
+	mgrOptions := ctrl.Options{
 		Scheme:                        runtimeScheme,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              LeaderElectionID,
@@ -154,7 +179,11 @@ func (o *Options) Run(ctx context.Context) error {
 				&schedulingv1alpha1.ReplicaSchedulingPreference{}: {Namespaces: map[string]cache.Config{rspNamespace: {}}},
 			},
 		},
-	})
+	}
+	if lock != nil {
+		mgrOptions.LeaderElectionResourceLockInterface = lock
+	}
+	mgr, err := ctrl.NewManager(fenced, mgrOptions)
 	if err != nil {
 		return fmt.Errorf("creating the controller manager: %w", err)
 	}
@@ -164,7 +193,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	host, err := dynamic.NewForConfig(restConfig)
+	host, err := dynamic.NewForConfig(fenced)
 	if err != nil {
 		return err
 	}
@@ -184,12 +213,22 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	registry := clusterclient.NewRegistry(settings.WatchNamespace())
 	registry.QPS, registry.Burst = o.MemberQPS, o.MemberBurst
+	if lock != nil {
+		registry.WrapTransport = lock.WrapTransport
+	}
 	if err := mgr.Add(registry); err != nil {
 		return err
 	}
 	hostReader := hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace}
 	engine := propagate.New(settings, host, registry, clusters.Joined(mgr.GetClient(), o.KubeFedNamespace), hostReader, mgr.GetEventRecorderFor("syncer"))
 	if err := mgr.Add(engine); err != nil {
+		return err
+	}
+	var reported int64 // the generation whose problem is reported already
+	if problem != nil {
+		reported = cfg.Generation
+	}
+	if err := newSettingsWatcher(mgr.GetClient(), mgr.GetEventRecorderFor("syncer"), cfg, reported, engine.SetAdoptResources).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	if o.PolicyStatusInterval > 0 {
@@ -219,8 +258,21 @@ func (o *Options) Run(ctx context.Context) error {
 		log.Info("ReplicaSchedulingPreferences are not acted on: the SchedulerPreferences feature gate is Disabled")
 	}
 	if spec.GateEnabled(corev1beta1.PushReconciler) {
+		hostDiscovery, err := discovery.NewDiscoveryClientForConfig(restConfig)
+		if err != nil {
+			return err
+		}
+		rechecks := make(chan event.GenericEvent, 64)
+		engine.NotifyServedChanges(func(name string) {
+			select {
+			case rechecks <- event.GenericEvent{Object: &corev1beta1.FederatedTypeConfig{ObjectMeta: metav1.ObjectMeta{Namespace: o.KubeFedNamespace, Name: name}}}:
+			default: // full: the periodic check comes soon enough
+			}
+		})
 		if err := (&typeconfig.Reconciler{
 			Client: mgr.GetClient(), Engine: engine, KubeFedNamespace: o.KubeFedNamespace, ClusterScoped: clusterScoped,
+			Discovery: hostDiscovery, Members: registry, Recorder: mgr.GetEventRecorderFor("federated-type-config"), Rechecks: rechecks,
+			CRDs: mgr.GetAPIReader(),
 		}).SetupWithManager(mgr); err != nil {
 			return err
 		}
@@ -228,7 +280,35 @@ func (o *Options) Run(ctx context.Context) error {
 		log.Info("nothing is propagated: the PushReconciler feature gate is Disabled")
 	}
 	log.Info("starting", "version", version.Get().GitVersion, "namespace", o.KubeFedNamespace, "scope", spec.Scope, "workers", workers)
-	return mgr.Start(ctx)
+	err = mgr.Start(ctx)
+	if lock != nil && lock.Lost() != nil {
+		return lock.Lost()
+	}
+	return err
+}
+
+// leaseLock is the syncer's Lease lock, fenced: writes are allowed until
+// fence.Validity after each renewal, and onLost runs when one comes after
+// the lease duration.
+// Its own requests use restConfig, unfenced, with controller-runtime's
+// timeout for leader election (half the renew deadline, at least 1s).
+func (o *Options) leaseLock(restConfig *rest.Config, lease, renew time.Duration, onLost func(error)) (*fence.Lock, error) {
+	cfg := rest.AddUserAgent(rest.CopyConfig(restConfig), "leader-election")
+	cfg.Timeout = max(renew/2, time.Second)
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		return nil, fmt.Errorf("naming this syncer for leader election: %w", err)
+	}
+	inner, err := resourcelock.New(resourcelock.LeasesResourceLock, o.KubeFedNamespace, LeaderElectionID,
+		kube.CoreV1(), kube.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: host + "_" + string(uuid.NewUUID())})
+	if err != nil {
+		return nil, err
+	}
+	return fence.New(inner, fence.Validity(lease, renew), lease, onLost), nil
 }
 
 func (o *Options) restConfig() (*rest.Config, error) {

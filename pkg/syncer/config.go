@@ -24,7 +24,7 @@ const ScopeEnv = "DEFAULT_KUBEFED_SCOPE"
 // loadConfig reads the KubeFedConfig "kubefed" from the KubeFed namespace,
 // creating it when it is missing, and returns it defaulted. An invalid one
 // does not stop the syncer (KubeFed crash-looped): problem describes it, and
-// the defaults are used instead.
+// the safe settings are used instead (see safeConfig).
 func loadConfig(ctx context.Context, c client.Client, namespace string) (cfg *corev1beta1.KubeFedConfig, problem error, err error) {
 	cfg = &corev1beta1.KubeFedConfig{}
 	key := types.NamespacedName{Namespace: namespace, Name: core.KubeFedConfigName}
@@ -40,16 +40,24 @@ func loadConfig(ctx context.Context, c client.Client, namespace string) (cfg *co
 	}
 	defaults.SetDefaultKubeFedConfig(cfg)
 	if errs := validation.ValidateKubeFedConfig(cfg, nil); len(errs) > 0 {
-		problem = fmt.Errorf("invalid KubeFedConfig %q: %v; running on the defaults until it is fixed", key, errs.ToAggregate())
-		fallback := newConfig(namespace)
-		if cfg.Spec.Scope == corev1beta1.NamespaceScoped {
-			fallback.Spec.Scope = corev1beta1.NamespaceScoped
-		}
-		fallback.ObjectMeta = cfg.ObjectMeta
-		defaults.SetDefaultKubeFedConfig(fallback)
-		cfg = fallback
+		problem = fmt.Errorf("invalid KubeFedConfig %q: %v; running on the safe settings (the defaults, with adoptResources Disabled) until it is fixed", key, errs.ToAggregate())
+		cfg = safeConfig(cfg)
 	}
 	return cfg, problem, nil
+}
+
+// safeConfig is what the syncer runs on when it starts with an invalid
+// KubeFedConfig: the defaults, in the invalid one's scope, with adoption
+// Disabled, so that nothing in a member is taken over by mistake.
+func safeConfig(invalid *corev1beta1.KubeFedConfig) *corev1beta1.KubeFedConfig {
+	safe := newConfig(invalid.Namespace)
+	if invalid.Spec.Scope == corev1beta1.NamespaceScoped {
+		safe.Spec.Scope = corev1beta1.NamespaceScoped
+	}
+	safe.ObjectMeta = invalid.ObjectMeta
+	disabled := corev1beta1.AdoptResourcesDisabled
+	safe.Spec.SyncController.AdoptResources = &disabled
+	return safe
 }
 
 // newConfig is the KubeFedConfig the syncer creates: scope Cluster unless

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -266,6 +267,25 @@ func Apply(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTyp
 	return nil
 }
 
+// addedFields lists the fields the desired CRD's schema declares and the
+// existing one's lacks (a CRD created by KubeFed lacks some the syncer
+// writes, e.g. status.clusters[].message), comparing storage versions.
+func addedFields(existing, desired *apiextensionsv1.CustomResourceDefinition) []string {
+	schema := func(crd *apiextensionsv1.CustomResourceDefinition) *apiextensionsv1.JSONSchemaProps {
+		for _, v := range crd.Spec.Versions {
+			if v.Storage && v.Schema != nil {
+				return v.Schema.OpenAPIV3Schema
+			}
+		}
+		return nil
+	}
+	have, want := schema(existing), schema(desired)
+	if have == nil || want == nil {
+		return nil
+	}
+	return typesv1beta1.MissingFields(have, want, "")
+}
+
 // applyCRD creates the federated CRD or, after checking that no other
 // FederatedTypeConfig uses it, updates it; then waits until it is served.
 func applyCRD(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTypeConfig, crd *apiextensionsv1.CustomResourceDefinition, out io.Writer) error {
@@ -296,12 +316,16 @@ func applyCRD(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.Federated
 			return fmt.Errorf("reading CustomResourceDefinition %s: %w", crd.Name, err)
 		}
 		before := existing.ResourceVersion
+		added := addedFields(existing, crd)
 		existing.Spec = crd.Spec
 		cli.LogAction(ctx, "Updating object", host, existing)
 		if err := host.Client.Update(ctx, existing); err != nil {
 			return fmt.Errorf("updating CustomResourceDefinition %s: %w", crd.Name, err)
 		}
 		fmt.Fprintf(out, "customresourcedefinition.apiextensions.k8s.io/%s %s\n", crd.Name, cli.UpdatedOrUnchanged(before, existing))
+		if len(added) > 0 {
+			fmt.Fprintf(out, "customresourcedefinition.apiextensions.k8s.io/%s upgraded: its schema now declares %s\n", crd.Name, strings.Join(added, ", "))
+		}
 	}
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, establishTimeout, true, func(ctx context.Context) (bool, error) {
 		got := &apiextensionsv1.CustomResourceDefinition{}

@@ -26,6 +26,7 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/served"
 )
 
 // Settings are the control-plane settings propagation follows.
@@ -113,8 +114,10 @@ type Engine struct {
 	versions *versionMemory
 	// records keeps the last write to each member object.
 	records *records
-	// served remembers which members serve which types.
-	served *servedMemory
+	// adopt is settings.AdoptResources as changed by SetAdoptResources.
+	adopt atomic.Bool
+	// served remembers which members serve which target types.
+	served *served.Cache
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
@@ -149,10 +152,40 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		statusWrites: newWriteClock(),
 		versions:     newVersionMemory(),
 		records:      newRecords(),
-		served:       newServedMemory(),
+		served:       served.NewCache(servedTTL),
 	}
+	e.adopt.Store(settings.AdoptResources)
 	registry.Subscribe(func(string) { e.EnqueueAll() })
 	return e
+}
+
+// NotifyServedChanges has notify called with a type's name when a member
+// turns out not to serve its target type, or to serve it again. Call it
+// before Start.
+func (e *Engine) NotifyServedChanges(notify func(typeName string)) {
+	e.served.OnChange = func(_ string, gvr schema.GroupVersionResource, _ bool) {
+		e.mu.RLock()
+		var names []string
+		for _, t := range e.types {
+			if t.target == gvr {
+				names = append(names, t.name)
+			}
+		}
+		e.mu.RUnlock()
+		for _, name := range names {
+			notify(name)
+		}
+	}
+}
+
+// SetAdoptResources changes whether member objects that exist before the
+// syncer creates them are adopted (the KubeFedConfig's
+// syncController.adoptResources) and, if it changed, looks at every
+// federated object again.
+func (e *Engine) SetAdoptResources(adopt bool) {
+	if e.adopt.Swap(adopt) != adopt {
+		e.EnqueueAll()
+	}
 }
 
 // Start runs the workers until ctx ends. It makes the engine a

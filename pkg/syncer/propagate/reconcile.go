@@ -28,6 +28,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/status"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/served"
 )
 
 // Timings of the engine.
@@ -39,6 +40,9 @@ const (
 	// namespacesWait is when an object of a namespaced type is looked at
 	// again while the FederatedNamespaces cannot be read.
 	namespacesWait = 10 * time.Second
+	// servedTTL is how long an answer to "does this member serve the
+	// target type" is reused.
+	servedTTL = 10 * time.Second
 )
 
 // systemNamespaces are never federated as FederatedNamespaces.
@@ -304,12 +308,12 @@ func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedTy
 		}
 		return outcome{}
 	}
-	if e.lacksType(t, m) {
+	if missing := e.typeMissing(ctx, t, m); missing != "" {
 		if !placed {
 			return outcome{}
 		}
-		return outcome{status: typesv1beta1.CachedRetrievalFailed, listed: true, retry: true,
-			message: fmt.Sprintf("the cluster does not serve %s: install its CustomResourceDefinition there", t.target)}
+		ev.add(corev1.EventTypeWarning, string(typesv1beta1.CachedRetrievalFailed), "Cluster %q: %s", m.Name, missing)
+		return outcome{status: typesv1beta1.CachedRetrievalFailed, message: missing, listed: true}
 	}
 	observed, ok := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
 	if !ok {
@@ -323,6 +327,22 @@ func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedTy
 		return e.create(ctx, ev, t, fed, m, client)
 	}
 	return e.update(ctx, ev, t, fed, m, client, observed, false)
+}
+
+// typeMissing says why a member holds no objects of the type when it does
+// not serve the target type (its CRD is missing there), and stops the
+// member's cache of the type so that its watch does not retry in a loop;
+// "" when the type is served, or when that cannot be told (the cluster did
+// not answer: the cache then says what it can).
+func (e *Engine) typeMissing(ctx context.Context, t *federatedType, m clusterclient.Member) string {
+	ok, err := e.served.Served(m.Name, m.Conn.Discovery, t.target)
+	if err != nil || ok {
+		return ""
+	}
+	m.Conn.StopInformer(t.target)
+	ctrl.LoggerFrom(ctx).V(1).Info("member does not serve the target type", "cluster", m.Name, "type", t.name)
+	return fmt.Sprintf("the cluster does not serve %s (its CustomResourceDefinition is missing there), so it holds none of these objects; install the CRD there or leave the cluster out of the placement",
+		served.Describe(t.target))
 }
 
 // observed reads the member's managed object from its cache, waiting for
@@ -364,7 +384,7 @@ func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, f
 	if live.GetLabels()[core.ManagedByKubeFedLabelKey] == core.UnmanagedByKubeFedLabelValue {
 		return outcome{status: typesv1beta1.ManagedLabelFalse, message: "the member object is labeled " + core.ManagedByKubeFedLabelKey + "=false", listed: true}
 	}
-	if !e.settings.AdoptResources && !e.isHostNamespace(ctx, t, live) {
+	if !e.adopt.Load() && !e.isHostNamespace(ctx, t, live) {
 		ev.add(corev1.EventTypeWarning, string(typesv1beta1.AlreadyExists),
 			"%s %q already exists in cluster %q and adoptResources is Disabled", t.targetKind.Kind, qualifiedName(live), m.Name)
 		return outcome{status: typesv1beta1.AlreadyExists, message: "the object exists in the member and adoptResources is Disabled", listed: true}
@@ -518,7 +538,7 @@ func (e *Engine) isHostNamespace(ctx context.Context, t *federatedType, obj *uns
 // touched.
 func (e *Engine) releaseOrphans(ctx context.Context, t *federatedType, key Key, list []clusterclient.Member) {
 	for _, m := range list {
-		if !m.Ready || m.Conn == nil {
+		if !m.Ready || m.Conn == nil || e.typeMissing(ctx, t, m) != "" {
 			continue
 		}
 		observed, ok := e.observed(ctx, t, m, key.Namespace, key.Name)

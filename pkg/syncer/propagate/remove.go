@@ -50,8 +50,9 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 			}
 			continue
 		}
-		if e.lacksType(t, m) {
-			ev.add(corev1.EventTypeNormal, "TypeNotServedInCluster", "Cluster %q does not serve %s, so it holds no %s %q to delete", m.Name, t.target, t.targetKind.Kind, cacheKey(key.Namespace, key.Name))
+		if missing := e.typeMissing(ctx, t, m); missing != "" {
+			ev.add(corev1.EventTypeWarning, "MemberObjectsNotChecked",
+				"Cluster %q: member objects could not be checked, and the deletion does not wait for them: %s", m.Name, missing)
 			continue
 		}
 		client := e.memberClient(t, m, fed.GetNamespace())

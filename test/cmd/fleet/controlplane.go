@@ -30,6 +30,7 @@ var defaultTypes = []string{
 // webhook and the syncer as local processes, the members joined and the
 // default types enabled with `kubectl fed`, as a user would.
 type controlPlane struct {
+	extra     extraFlags
 	dir       string
 	f         *fleet.Fleet
 	bin       string
@@ -38,7 +39,7 @@ type controlPlane struct {
 
 // startControlPlane brings the control plane up on the fleet's host; stop
 // ends its processes.
-func startControlPlane(ctx context.Context, dir string, f *fleet.Fleet) (*controlPlane, error) {
+func startControlPlane(ctx context.Context, dir string, f *fleet.Fleet, extra extraFlags) (*controlPlane, error) {
 	bin, err := fleet.BinDir()
 	if err != nil {
 		return nil, err
@@ -48,7 +49,7 @@ func startControlPlane(ctx context.Context, dir string, f *fleet.Fleet) (*contro
 			return nil, fmt.Errorf("%s is not built in %s: run `make build`", b, bin)
 		}
 	}
-	cp := &controlPlane{dir: dir, f: f, bin: bin}
+	cp := &controlPlane{dir: dir, f: f, bin: bin, extra: extra}
 	steps := []struct {
 		what string
 		run  func(context.Context) error
@@ -68,6 +69,12 @@ func startControlPlane(ctx context.Context, dir string, f *fleet.Fleet) (*contro
 		fmt.Printf("%s: done in %.1fs\n", step.what, time.Since(started).Seconds())
 	}
 	return cp, nil
+}
+
+// extraFlags are flags for the control plane's processes beyond the
+// fleet's own, each a space-separated list; later flags override earlier ones.
+type extraFlags struct {
+	syncer, webhook string
 }
 
 func (cp *controlPlane) stop() {
@@ -102,7 +109,7 @@ func (cp *controlPlane) installCRDs(ctx context.Context) error {
 // startWebhook runs the webhook on 127.0.0.1 with a generated certificate
 // and registers its configurations on the host by URL.
 func (cp *controlPlane) startWebhook(ctx context.Context) error {
-	w, err := testkit.StartWebhook(ctx, cp.f, cp.dir, filepath.Join(cp.bin, "webhook"))
+	w, err := testkit.StartWebhook(ctx, cp.f, cp.dir, filepath.Join(cp.bin, "webhook"), strings.Fields(cp.extra.webhook)...)
 	if err != nil {
 		return err
 	}
@@ -113,7 +120,8 @@ func (cp *controlPlane) startWebhook(ctx context.Context) error {
 // startSyncer runs the syncer, which creates the KubeFedConfig, and waits
 // until it is ready.
 func (cp *controlPlane) startSyncer(ctx context.Context) error {
-	p, err := testkit.StartSyncer(ctx, cp.f, "syncer", filepath.Join(cp.bin, "syncer"), filepath.Join(cp.dir, "logs", "syncer.log"), "--workers", "8")
+	p, err := testkit.StartSyncer(ctx, cp.f, "syncer", filepath.Join(cp.bin, "syncer"), filepath.Join(cp.dir, "logs", "syncer.log"),
+		append([]string{"--workers", "8"}, strings.Fields(cp.extra.syncer)...)...)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,13 @@
 // Command fleet runs a local fleet of clusters in the background for
 // `make local-up` and `make local-down`.
 //
-//	fleet up   [--dir DIR] [--members N] [--nodes N] [--control-plane=false]  start in the background; wait until ready
-//	fleet down [--dir DIR]                                                     stop the fleet started by up
-//	fleet run  [--dir DIR] [--members N] [--nodes N] [--control-plane=false]  run in the foreground until SIGTERM
+//	fleet up   [--dir DIR] [--members N] [--nodes N] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]  start in the background; wait until ready
+//	fleet down [--dir DIR]                                                                                           stop the fleet started by up
+//	fleet run  [--dir DIR] [--members N] [--nodes N] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]  run in the foreground until SIGTERM
+//
+// --syncer-flags and --webhook-flags are extra flags (split at spaces) for
+// the syncer and webhook processes, after the fleet's own: `make local-up
+// SYNCER_FLAGS=--workers=2` passes them.
 //
 // With --nodes N, every cluster also runs kube-scheduler and N simulated
 // nodes (test/nodesim) of 4 CPU, 8Gi and 20 pods each, so that pods are
@@ -48,16 +52,19 @@ func main() {
 	members := flags.Int("members", 2, "Number of member clusters besides the host")
 	nodes := flags.Int("nodes", 0, "Number of simulated nodes per cluster, with kube-scheduler (0: none, pods stay Pending)")
 	withControlPlane := flags.Bool("control-plane", true, "Also run the federation control plane (webhook, syncer) and join the members")
+	var extra extraFlags
+	flags.StringVar(&extra.syncer, "syncer-flags", "", "Extra flags for the syncer, separated by spaces")
+	flags.StringVar(&extra.webhook, "webhook-flags", "", "Extra flags for the webhook, separated by spaces")
 	_ = flags.Parse(os.Args[2:])
 	abs, err := filepath.Abs(*dir)
 	if err == nil {
 		switch os.Args[1] {
 		case "up":
-			err = up(abs, *members, *nodes, *withControlPlane)
+			err = up(abs, *members, *nodes, *withControlPlane, extra)
 		case "down":
 			err = down(abs)
 		case "run":
-			err = run(abs, *members, *nodes, *withControlPlane)
+			err = run(abs, *members, *nodes, *withControlPlane, extra)
 		default:
 			usage()
 		}
@@ -69,13 +76,13 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: fleet up|down|run [--dir DIR] [--members N] [--nodes N] [--control-plane=false]")
+	fmt.Fprintln(os.Stderr, "usage: fleet up|down|run [--dir DIR] [--members N] [--nodes N] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]")
 	os.Exit(2)
 }
 
 // up starts `fleet run` as a detached background process and waits until it
 // reports the fleet ready, or fails.
-func up(dir string, members, nodes int, withControlPlane bool) error {
+func up(dir string, members, nodes int, withControlPlane bool, extra extraFlags) error {
 	if pid, ok := runningSupervisor(dir); ok {
 		fmt.Printf("local fleet already running (pid %d)\n", pid)
 		printUsage(dir)
@@ -103,7 +110,7 @@ func up(dir string, members, nodes int, withControlPlane bool) error {
 		return err
 	}
 	cmd := exec.Command(self, "run", "--dir", dir, "--members", strconv.Itoa(members), "--nodes", strconv.Itoa(nodes),
-		"--control-plane="+strconv.FormatBool(withControlPlane))
+		"--control-plane="+strconv.FormatBool(withControlPlane), "--syncer-flags", extra.syncer, "--webhook-flags", extra.webhook)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -174,7 +181,7 @@ func down(dir string) error {
 
 // run starts the fleet in the foreground, marks it ready and keeps it running
 // until SIGTERM or SIGINT. Its clusters die with it.
-func run(dir string, members, nodes int, withControlPlane bool) error {
+func run(dir string, members, nodes int, withControlPlane bool, extra extraFlags) error {
 	if err := os.WriteFile(filepath.Join(dir, pidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return err
 	}
@@ -193,7 +200,7 @@ func run(dir string, members, nodes int, withControlPlane bool) error {
 	}
 	defer f.Stop()
 	if withControlPlane {
-		cp, err := startControlPlane(ctx, dir, f)
+		cp, err := startControlPlane(ctx, dir, f, extra)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,9 @@ func TestUpAndDownAreIdempotentAndLeaveNothingBehind(t *testing.T) {
 	}
 	t.Cleanup(func() { _, _ = exec.Command(bin, "down", "--dir", dir).CombinedOutput() })
 
-	out := fleetCmd("up", "--members", "1", "--nodes", "1")
+	// Extra flags reach the control plane's processes, as make local-up's
+	// SYNCER_FLAGS and WEBHOOK_FLAGS pass them.
+	out := fleetCmd("up", "--members", "1", "--nodes", "1", "--syncer-flags", "--workers=3 --member-qps=30", "--webhook-flags", "--v=1")
 	for _, want := range []string{"local fleet ready in", "contexts: host, member1", "export KUBECONFIG="} {
 		if !strings.Contains(out, want) {
 			t.Errorf("up printed no %q:\n%s", want, out)
@@ -81,6 +83,9 @@ func TestUpAndDownAreIdempotentAndLeaveNothingBehind(t *testing.T) {
 			r := testkit.Kubectl(t, kubeconfig, nil, append([]string{"--context", "host"}, check.query...)...)
 			return strings.TrimSpace(r.Stdout) == check.want, nil
 		})
+	}
+	if log, err := os.ReadFile(filepath.Join(dir, "logs", "syncer.log")); err != nil || !strings.Contains(string(log), `"workers":3`) {
+		t.Errorf("the syncer did not get --workers=3 from --syncer-flags (%v):\n%s", err, log)
 	}
 	if out := fleetCmd("up", "--members", "1"); !strings.Contains(out, "already running") {
 		t.Errorf("second up did not report the running fleet:\n%s", out)

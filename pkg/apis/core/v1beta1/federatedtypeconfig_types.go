@@ -155,7 +155,30 @@ type FederatedTypeConfigStatus struct {
 	// StatusController says whether the legacy status controller runs.
 	// +optional
 	StatusController *ControllerStatus `json:"statusController,omitempty"`
+
+	// Conditions explain what keeps the type from being served fully (new
+	// in kubectl-fed; KubeFed had none): TargetTypeServed is False while the
+	// host or a member does not serve the target type (its CRD is missing),
+	// FederatedTypeServed while the host does not serve the federated type,
+	// and FederatedSchemaCurrent while the federated CRD's schema lacks
+	// fields the syncer writes (a CRD created by KubeFed: run `kubectl fed
+	// enable` again to upgrade it).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
+
+// Conditions of a FederatedTypeConfig.
+const (
+	// TargetTypeServed is False while a cluster does not serve the target type.
+	TargetTypeServed = "TargetTypeServed"
+	// FederatedTypeServed is False while the host does not serve the federated type.
+	FederatedTypeServed = "FederatedTypeServed"
+	// FederatedSchemaCurrent is False while the federated CRD's schema lacks
+	// fields the syncer writes.
+	FederatedSchemaCurrent = "FederatedSchemaCurrent"
+)
 
 // FederatedTypeConfig enables the federation of one type. It lives in the
 // KubeFed namespace and is named after its target type:

@@ -1,0 +1,100 @@
+// Package served tells whether a cluster's API server serves a resource,
+// e.g. whether a custom resource's CRD is installed there, through
+// discovery, with answers remembered for a while so that asking on every
+// pass costs nothing.
+package served
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+)
+
+// Check asks disco whether it serves gvr. An error means it could not tell
+// (the cluster did not answer); a group-version it does not know is a clear
+// "no".
+func Check(disco discovery.DiscoveryInterface, gvr schema.GroupVersionResource) (bool, error) {
+	list, err := disco.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("discovering %s: %w", gvr.GroupVersion(), err)
+	}
+	for _, r := range list.APIResources {
+		if r.Name == gvr.Resource {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Describe names a resource as users see it: "widgets.example.io/v1",
+// "configmaps/v1".
+func Describe(gvr schema.GroupVersionResource) string {
+	if gvr.Group == "" {
+		return gvr.Resource + "/" + gvr.Version
+	}
+	return gvr.Resource + "." + gvr.Group + "/" + gvr.Version
+}
+
+// Cache remembers answers of Check per cluster and resource for TTL.
+// It is safe for concurrent use.
+type Cache struct {
+	// TTL is how long an answer is reused.
+	TTL time.Duration
+	// OnChange, when set, is told when a cluster turns out not to serve a
+	// resource, or to serve it again, compared with the last answer (a first
+	// answer counts as a change only when it is "not served").
+	OnChange func(cluster string, gvr schema.GroupVersionResource, served bool)
+	// check is Check, replaced in tests.
+	check func(discovery.DiscoveryInterface, schema.GroupVersionResource) (bool, error)
+	now   func() time.Time
+
+	mu      sync.Mutex
+	answers map[key]answer
+}
+
+type key struct {
+	cluster string
+	gvr     schema.GroupVersionResource
+}
+
+type answer struct {
+	served bool
+	at     time.Time
+}
+
+// NewCache returns a cache that keeps answers for ttl.
+func NewCache(ttl time.Duration) *Cache {
+	return &Cache{TTL: ttl, check: Check, now: time.Now, answers: map[key]answer{}}
+}
+
+// Served reports whether cluster (through disco) serves gvr, asking it at
+// most once per TTL. An error is not remembered.
+func (c *Cache) Served(cluster string, disco discovery.DiscoveryInterface, gvr schema.GroupVersionResource) (bool, error) {
+	k := key{cluster, gvr}
+	now := c.now()
+	c.mu.Lock()
+	a, ok := c.answers[k]
+	c.mu.Unlock()
+	if ok && now.Sub(a.at) < c.TTL {
+		return a.served, nil
+	}
+	served, err := c.check(disco, gvr)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	previous, known := c.answers[k]
+	c.answers[k] = answer{served: served, at: now}
+	c.mu.Unlock()
+	if c.OnChange != nil && (known && previous.served != served || !known && !served) {
+		c.OnChange(cluster, gvr, served)
+	}
+	return served, nil
+}

@@ -1,0 +1,79 @@
+package served
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	clienttesting "k8s.io/client-go/testing"
+)
+
+var widgets = schema.GroupVersionResource{Group: "example.io", Version: "v1", Resource: "widgets"}
+
+func TestCheck(t *testing.T) {
+	disco := &fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{Resources: []*metav1.APIResourceList{
+		{GroupVersion: "example.io/v1", APIResources: []metav1.APIResource{{Name: "gadgets"}}},
+		{GroupVersion: "v1", APIResources: []metav1.APIResource{{Name: "configmaps"}}},
+	}}}
+	for _, tc := range []struct {
+		gvr  schema.GroupVersionResource
+		want bool
+	}{
+		{widgets, false}, // group served, resource not
+		{schema.GroupVersionResource{Group: "other.io", Version: "v1", Resource: "widgets"}, false}, // group not served
+		{schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, true},
+	} {
+		got, err := Check(disco, tc.gvr)
+		if err != nil || got != tc.want {
+			t.Errorf("Check(%s) = %v, %v; want %v", Describe(tc.gvr), got, err, tc.want)
+		}
+	}
+}
+
+func TestCacheAsksOncePerTTLAndForgetsErrors(t *testing.T) {
+	calls := 0
+	var fail error
+	now := time.Unix(0, 0)
+	c := NewCache(10 * time.Second)
+	c.now = func() time.Time { return now }
+	var changes []bool
+	c.OnChange = func(cluster string, gvr schema.GroupVersionResource, served bool) {
+		if cluster != "member1" || gvr != widgets {
+			t.Errorf("change reported for %s %s", cluster, gvr)
+		}
+		changes = append(changes, served)
+	}
+	c.check = func(discovery.DiscoveryInterface, schema.GroupVersionResource) (bool, error) {
+		calls++
+		return calls == 1, fail
+	}
+	for range 3 {
+		if served, err := c.Served("member1", nil, widgets); !served || err != nil {
+			t.Fatalf("first answer: %v %v", served, err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("%d discovery calls within the TTL, want 1", calls)
+	}
+	now = now.Add(11 * time.Second)
+	if served, _ := c.Served("member1", nil, widgets); served || calls != 2 {
+		t.Fatalf("after the TTL: served %v after %d calls, want a fresh answer (false)", served, calls)
+	}
+	now = now.Add(11 * time.Second)
+	fail = errors.New("unreachable")
+	if _, err := c.Served("member1", nil, widgets); err == nil {
+		t.Fatal("an error was hidden")
+	}
+	fail = nil
+	if _, _ = c.Served("member1", nil, widgets); calls != 4 {
+		t.Fatalf("an error was remembered: %d calls, want 4", calls)
+	}
+	// served (first answer, no change), then not served, then not served again
+	if len(changes) != 1 || changes[0] {
+		t.Errorf("changes reported: %v, want one (not served)", changes)
+	}
+}
