@@ -64,7 +64,7 @@ const (
 	// ReasonReady means every placed cluster is ready.
 	ReasonReady typesv1beta1.AggregateReason = "ClustersReady"
 	// ReasonNoClusters means the object is placed in no cluster.
-	ReasonNoClusters typesv1beta1.AggregateReason = "NoClusters"
+	ReasonNoClusters = typesv1beta1.NoClusters
 	// ReasonClustersNotReady is used when the clusters that are not ready
 	// have different reasons.
 	ReasonClustersNotReady typesv1beta1.AggregateReason = "ClustersNotReady"

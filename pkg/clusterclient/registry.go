@@ -208,11 +208,15 @@ func notify(subscribers []func(string), cluster string) {
 	}
 }
 
+// Reachable reports whether the member is ready and has a connection, so
+// that the syncer can act there.
+func (m Member) Reachable() bool { return m.Ready && m.Conn != nil }
+
 // PlacementClusters returns the members as placement sees them.
 func PlacementClusters(list []Member) []placement.Cluster {
 	out := make([]placement.Cluster, len(list))
 	for i, m := range list {
-		out[i] = placement.Cluster{Name: m.Name, Labels: m.Labels}
+		out[i] = placement.Cluster{Name: m.Name, Labels: m.Labels, Ready: m.Reachable()}
 	}
 	return out
 }

@@ -1,103 +1,192 @@
-// Package overrides applies a federated object's per-cluster overrides, RFC
-// 6902 JSON patches, to the object rendered for one member cluster. It is
-// pure: an invalid override is an error for that cluster only.
+// Package overrides applies a federated object's per-cluster overrides,
+// JSON-patch operations, to the object rendered for one member cluster, with
+// KubeFed's semantics. It is pure: an invalid override is an error for that
+// cluster only. The rules an override must follow are the validation
+// package's, so the syncer refuses exactly what admission refuses, with the
+// same messages.
 package overrides
 
 import (
-	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
 )
 
-// ForCluster returns the overrides for one cluster, checked: the cluster
-// named at most once, no path twice, no path at or below one the syncer
-// forces (typesvalidation.ForbiddenOverridePaths), and an op that is add,
-// remove or replace (empty means replace).
+// ForCluster returns the overrides for one cluster, checked with the rules
+// admission applies (typesvalidation.ValidateClusterOverrides): the cluster
+// named at most once, no path twice, no path at or below one the syncer or
+// the member's API server owns, a known op and a value for add and replace.
 func ForCluster(overrides []typesv1beta1.Override, cluster string) ([]typesv1beta1.ClusterOverride, error) {
-	var found []typesv1beta1.ClusterOverride
-	seen := false
-	for i, o := range overrides {
-		if o.ClusterName != cluster {
-			continue
-		}
-		if seen {
-			return nil, fmt.Errorf("spec.overrides[%d].clusterName: cluster %q has more than one overrides entry; merge them into one", i, cluster)
-		}
-		seen = true
-		paths := map[string]bool{}
-		for j, op := range o.ClusterOverrides {
-			field := fmt.Sprintf("spec.overrides[%d].clusterOverrides[%d]", i, j)
-			if paths[op.Path] {
-				return nil, fmt.Errorf("%s.path: %q is overridden twice for cluster %q", field, op.Path, cluster)
-			}
-			paths[op.Path] = true
-			if forbidden := typesvalidation.CoveringPrefix(op.Path, typesvalidation.ForbiddenOverridePaths); forbidden != "" {
-				return nil, fmt.Errorf("%s.path: %q may not be overridden: the syncer sets %s", field, op.Path, forbidden)
-			}
-			switch op.Op {
-			case typesv1beta1.OverrideOpDefault, typesv1beta1.OverrideOpAdd, typesv1beta1.OverrideOpRemove, typesv1beta1.OverrideOpReplace:
-			default:
-				return nil, fmt.Errorf("%s.op: %q is not one of add, remove, replace", field, op.Op)
-			}
-		}
-		found = o.ClusterOverrides
+	if errs := typesvalidation.ValidateClusterOverrides(overrides, cluster, field.NewPath("spec", "overrides")); len(errs) > 0 {
+		return nil, errs.ToAggregate()
 	}
-	return found, nil
+	for _, o := range overrides {
+		if o.ClusterName == cluster {
+			return o.ClusterOverrides, nil
+		}
+	}
+	return nil, nil
 }
 
-// operation is one RFC 6902 operation as JSON.
-type operation struct {
-	Op    string          `json:"op"`
-	Path  string          `json:"path"`
-	Value json.RawMessage `json:"value,omitempty"`
-}
-
-// Apply applies the overrides to obj in place, in order. An empty op means
-// replace. Negative array indexes are errors, as RFC 6902 says.
+// Apply applies the overrides to obj in order, with KubeFed's semantics:
+// RFC 6902 add, remove and replace (an empty op means replace), except that
+// replace of a key an existing object lacks sets it, as KubeFed did. It is
+// an error when the parent of the path is missing or not an object or array,
+// when an array index is out of range or negative, and when remove names a
+// key that is not there. On error obj is left unchanged.
 func Apply(obj *unstructured.Unstructured, ops []typesv1beta1.ClusterOverride) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	patch := make([]operation, 0, len(ops))
-	for _, o := range ops {
-		op := operation{Op: string(o.Op), Path: o.Path}
-		if op.Op == "" {
-			op.Op = string(typesv1beta1.OverrideOpReplace)
+	var doc interface{} = copyValue(obj.Object)
+	for i, o := range ops {
+		op := o.Op
+		if op == typesv1beta1.OverrideOpDefault {
+			op = typesv1beta1.OverrideOpReplace
 		}
-		if o.Value != nil && op.Op != string(typesv1beta1.OverrideOpRemove) {
-			op.Value = o.Value.Raw
-		} else if op.Op != string(typesv1beta1.OverrideOpRemove) {
-			op.Value = json.RawMessage("null")
+		var value interface{}
+		if op != typesv1beta1.OverrideOpRemove && o.Value != nil {
+			if err := utiljson.Unmarshal(o.Value.Raw, &value); err != nil {
+				return fmt.Errorf("override %d (%s %s): the value is not JSON: %w", i, op, o.Path, err)
+			}
 		}
-		patch = append(patch, op)
+		tokens, err := pointer(o.Path)
+		if err != nil {
+			return fmt.Errorf("override %d (%s %s): %w", i, op, o.Path, err)
+		}
+		if doc, err = apply(doc, tokens, "", op, value); err != nil {
+			return fmt.Errorf("override %d (%s %s): %w", i, op, o.Path, err)
+		}
 	}
-	patchJSON, err := json.Marshal(patch)
-	if err != nil {
-		return err
+	result, ok := doc.(map[string]interface{})
+	if !ok {
+		return fmt.Errorf("the overridden object is not a valid object: it is not a JSON object")
 	}
-	decoded, err := jsonpatch.DecodePatch(patchJSON)
-	if err != nil {
-		return fmt.Errorf("decoding overrides: %w", err)
+	if kind, _ := result["kind"].(string); kind == "" {
+		return fmt.Errorf("the overridden object is not a valid object: it has no kind")
 	}
-	doc, err := obj.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	options := jsonpatch.NewApplyOptions()
-	options.SupportNegativeIndices = false
-	patched, err := decoded.ApplyWithOptions(doc, options)
-	if err != nil {
-		return fmt.Errorf("applying overrides: %w", err)
-	}
-	result := &unstructured.Unstructured{}
-	if err := result.UnmarshalJSON(patched); err != nil {
-		return fmt.Errorf("the overridden object is not a valid object: %w", err)
-	}
-	obj.Object = result.Object
+	obj.Object = result
 	return nil
+}
+
+// pointer splits an RFC 6901 JSON pointer into its unescaped tokens.
+func pointer(path string) ([]string, error) {
+	if msg := typesvalidation.JSONPointerError(path); msg != "" {
+		return nil, fmt.Errorf("the path %s", msg)
+	}
+	tokens := strings.Split(path[1:], "/")
+	for i, t := range tokens {
+		tokens[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+	}
+	return tokens, nil
+}
+
+// apply runs one operation on the value node found at the pointer prefix
+// at, with tokens the rest of the path, and returns the new node.
+func apply(node interface{}, tokens []string, at string, op typesv1beta1.OverrideOp, value interface{}) (interface{}, error) {
+	token, here := tokens[0], at+"/"+escape(tokens[0])
+	last := len(tokens) == 1
+	switch n := node.(type) {
+	case map[string]interface{}:
+		child, found := n[token]
+		switch {
+		case !last && !found:
+			return nil, fmt.Errorf("%s does not exist; add it first (op: add, path: %s)", here, here)
+		case !last:
+			updated, err := apply(child, tokens[1:], here, op, value)
+			if err != nil {
+				return nil, err
+			}
+			n[token] = updated
+		case op == typesv1beta1.OverrideOpRemove && !found:
+			return nil, fmt.Errorf("%s does not exist, so it cannot be removed", here)
+		case op == typesv1beta1.OverrideOpRemove:
+			delete(n, token)
+		default: // add, and replace, which sets a missing key as KubeFed did
+			n[token] = value
+		}
+		return n, nil
+	case []interface{}:
+		if token == "-" && last && op == typesv1beta1.OverrideOpAdd {
+			return append(n, value), nil
+		}
+		index, err := arrayIndex(token, at)
+		if err != nil {
+			return nil, err
+		}
+		limit := len(n) // add may insert at the end
+		if !last || op != typesv1beta1.OverrideOpAdd {
+			limit = len(n) - 1
+		}
+		if index > limit {
+			return nil, fmt.Errorf("index %d is out of range: %s has %d elements", index, describe(at), len(n))
+		}
+		switch {
+		case !last:
+			updated, err := apply(n[index], tokens[1:], here, op, value)
+			if err != nil {
+				return nil, err
+			}
+			n[index] = updated
+			return n, nil
+		case op == typesv1beta1.OverrideOpAdd:
+			n = append(n, nil)
+			copy(n[index+1:], n[index:])
+			n[index] = value
+			return n, nil
+		case op == typesv1beta1.OverrideOpRemove:
+			return append(n[:index], n[index+1:]...), nil
+		default:
+			n[index] = value
+			return n, nil
+		}
+	}
+	return nil, fmt.Errorf("%s is not an object or an array, so it has no %q", describe(at), token)
+}
+
+// arrayIndex parses an array index token: digits without a leading zero.
+func arrayIndex(token, at string) (int, error) {
+	index, err := strconv.Atoi(token)
+	if err != nil || index < 0 || token != strconv.Itoa(index) {
+		return 0, fmt.Errorf("%s is an array: %q is not an index (0, 1, ...; \"-\" appends with op add)", describe(at), token)
+	}
+	return index, nil
+}
+
+func describe(at string) string {
+	if at == "" {
+		return "the object"
+	}
+	return at
+}
+
+func escape(token string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
+}
+
+// copyValue copies the maps and slices of a JSON-like value, so that a
+// failed override leaves the original untouched; other values are shared.
+func copyValue(v interface{}) interface{} {
+	switch x := v.(type) {
+	case map[string]interface{}:
+		out := make(map[string]interface{}, len(x))
+		for k, e := range x {
+			out[k] = copyValue(e)
+		}
+		return out
+	case []interface{}:
+		out := make([]interface{}, len(x))
+		for i, e := range x {
+			out[i] = copyValue(e)
+		}
+		return out
+	}
+	return v
 }

@@ -1,10 +1,13 @@
 // Package placement decides which member clusters a federated object goes
-// to: its own placement, intersected with its namespace's placement. It is
-// pure: callers pass the clusters and placements they have read.
+// to: its own placement ∩ its namespace's placement ∩ what federation
+// policies allow ∩ the ready clusters, in one function (Compute) that
+// propagation and replica scheduling share. It is pure: callers pass the
+// clusters, placements and policy verdict they have read.
 package placement
 
 import (
 	"fmt"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -17,6 +20,8 @@ import (
 type Cluster struct {
 	Name   string
 	Labels map[string]string
+	// Ready is set when the cluster is ready and the syncer can reach it.
+	Ready bool
 }
 
 // Selected returns the clusters a placement selects (reference §3.3 step 5):
@@ -69,38 +74,123 @@ type Input struct {
 	// object's namespace; Namespace is then its spec.placement.
 	NamespaceFederated bool
 	Namespace          *typesv1beta1.Placement
+	// NamespaceName names the object's namespace in messages.
+	NamespaceName string
 	// ClusterScopedControlPlane is set when the control plane serves all
 	// namespaces (KubeFedConfig scope Cluster), where an object in a namespace
 	// that is not federated goes nowhere.
 	ClusterScopedControlPlane bool
 	// Clusters are the joined member clusters.
 	Clusters []Cluster
+	// Denied maps each cluster a federation policy with enforcement Deny
+	// forbids for the object to the violation's message.
+	Denied map[string]string
 }
 
 // Result is where the object goes.
 type Result struct {
+	// Clusters are the clusters the placements select: the object's
+	// placement ∩ its namespace's.
 	Clusters sets.Set[string]
-	// NamespaceNotFederated is set when the object goes nowhere because its
-	// namespace is not federated (status reason NamespaceNotFederated).
-	NamespaceNotFederated bool
+	// Denied are the selected clusters a Deny policy forbids, with the
+	// violation's message: nothing is written there.
+	Denied map[string]string
+	// NotReady are the selected clusters no policy forbids that are not
+	// ready: nothing is written there until they are.
+	NotReady sets.Set[string]
+	// Targets are the clusters the object is written to: selected ∩ allowed
+	// ∩ ready.
+	Targets sets.Set[string]
+	// Unknown lists, sorted, the names spec.placement.clusters gives that
+	// are not joined clusters (they are dropped, as in KubeFed).
+	Unknown []string
+	// Reason is set when the placement is not what the object asks for:
+	// NamespaceNotFederated (the object goes nowhere because its namespace
+	// is not federated), UnknownCluster (it names clusters that are not
+	// joined) or NoClusters (it selects clusters, but none remains). A
+	// placement that selects nothing on purpose (none, or an empty clusters
+	// list) has no reason. Message says why, and what to do.
+	Reason  typesv1beta1.AggregateReason
+	Message string
 }
 
 // Compute applies the object's placement and, for a namespaced target, its
-// namespace's placement (reference §3.3 step 5).
+// namespace's placement (reference §3.3 step 5), then keeps the clusters no
+// Deny policy forbids and, of those, the ready ones.
 func Compute(in Input) (Result, error) {
-	selected, err := Selected(in.Object, in.Clusters)
-	if err != nil || !in.NamespacedTarget {
-		return Result{Clusters: selected}, err
-	}
-	if !in.NamespaceFederated {
-		if in.ClusterScopedControlPlane {
-			return Result{Clusters: sets.New[string](), NamespaceNotFederated: true}, nil
-		}
-		return Result{Clusters: selected}, nil
-	}
-	namespace, err := Selected(in.Namespace, in.Clusters)
+	own, err := Selected(in.Object, in.Clusters)
 	if err != nil {
-		return Result{}, fmt.Errorf("the FederatedNamespace's %w", err)
+		return Result{}, err
 	}
-	return Result{Clusters: selected.Intersection(namespace)}, nil
+	res := Result{Clusters: own, Unknown: unknown(in.Object, in.Clusters)}
+	if in.NamespacedTarget {
+		switch {
+		case in.NamespaceFederated:
+			namespace, err := Selected(in.Namespace, in.Clusters)
+			if err != nil {
+				return Result{}, fmt.Errorf("the FederatedNamespace's %w", err)
+			}
+			res.Clusters = own.Intersection(namespace)
+		case in.ClusterScopedControlPlane:
+			res.Clusters = sets.New[string]()
+			res.Reason = typesv1beta1.NamespaceNotFederated
+			res.Message = fmt.Sprintf("namespace %s is not federated, so the object goes nowhere: run kubectl fed federate namespace %s", in.NamespaceName, in.NamespaceName)
+		}
+	}
+	res.Denied, res.NotReady, res.Targets = map[string]string{}, sets.New[string](), sets.New[string]()
+	for _, c := range in.Clusters {
+		switch message, denied := in.Denied[c.Name]; {
+		case !res.Clusters.Has(c.Name):
+		case denied:
+			res.Denied[c.Name] = message
+		case !c.Ready:
+			res.NotReady.Insert(c.Name)
+		default:
+			res.Targets.Insert(c.Name)
+		}
+	}
+	if res.Reason == "" {
+		res.Reason, res.Message = problem(in, own, res)
+	}
+	return res, nil
+}
+
+// unknown returns the names p.Clusters gives that are not joined, sorted.
+func unknown(p *typesv1beta1.Placement, clusters []Cluster) []string {
+	if p == nil {
+		return nil
+	}
+	joined := sets.New[string]()
+	for _, c := range clusters {
+		joined.Insert(c.Name)
+	}
+	missing := sets.New[string]()
+	for _, ref := range p.Clusters {
+		if !joined.Has(ref.Name) {
+			missing.Insert(ref.Name)
+		}
+	}
+	return sets.List(missing)
+}
+
+// problem returns UnknownCluster when the placement names clusters that are
+// not joined, and NoClusters when it selects clusters (a non-empty list or a
+// selector) but none remains; own is what the object's placement selects.
+func problem(in Input, own sets.Set[string], res Result) (typesv1beta1.AggregateReason, string) {
+	if len(res.Unknown) > 0 {
+		return typesv1beta1.UnknownCluster, fmt.Sprintf("spec.placement.clusters names clusters that are not joined: %s; fix the names or join the clusters (kubectl fed join)",
+			strings.Join(res.Unknown, ", "))
+	}
+	if res.Clusters.Len() > 0 || in.Object == nil || (in.Object.Clusters != nil && len(in.Object.Clusters) == 0) ||
+		(in.Object.Clusters == nil && in.Object.ClusterSelector == nil) {
+		return typesv1beta1.AggregateSuccess, ""
+	}
+	switch {
+	case len(in.Clusters) == 0:
+		return typesv1beta1.NoClusters, "no cluster is joined: join one with kubectl fed join"
+	case own.Len() == 0:
+		return typesv1beta1.NoClusters, fmt.Sprintf("spec.placement.clusterSelector matches none of the %d joined clusters; fix the selector or the clusters' labels", len(in.Clusters))
+	}
+	return typesv1beta1.NoClusters, fmt.Sprintf("the FederatedNamespace %s places none of the clusters the object's placement selects (%s); add them to the namespace's placement",
+		in.NamespaceName, strings.Join(sets.List(own), ", "))
 }

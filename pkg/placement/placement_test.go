@@ -89,8 +89,80 @@ func TestComputeIntersectsWithTheNamespace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !got.Clusters.Equal(sets.New(tc.want...)) || got.NamespaceNotFederated != tc.notFederated {
-				t.Errorf("got %v (namespace not federated %v), want %v (%v)", sets.List(got.Clusters), got.NamespaceNotFederated, tc.want, tc.notFederated)
+			notFederated := got.Reason == typesv1beta1.NamespaceNotFederated
+			if !got.Clusters.Equal(sets.New(tc.want...)) || notFederated != tc.notFederated {
+				t.Errorf("got %v (namespace not federated %v), want %v (%v)", sets.List(got.Clusters), notFederated, tc.want, tc.notFederated)
+			}
+		})
+	}
+}
+
+// TestComputeTargets checks placement ∩ namespace placement ∩ policy ∩
+// ready, and the reasons a placement is not what the object asks for.
+func TestComputeTargets(t *testing.T) {
+	clusters := []Cluster{{Name: "a", Ready: true, Labels: map[string]string{"tier": "gold"}}, {Name: "b", Ready: true}, {Name: "c"}, {Name: "d", Ready: true}}
+	all := &typesv1beta1.Placement{ClusterSelector: selector(nil)}
+	cases := []struct {
+		name                        string
+		in                          Input
+		selected, targets, notReady []string
+		denied                      map[string]string
+		reason                      typesv1beta1.AggregateReason
+		message                     string
+		unknown                     []string
+	}{
+		{name: "ready, allowed clusters are targets", in: Input{Object: all},
+			selected: []string{"a", "b", "c", "d"}, targets: []string{"a", "b", "d"}, notReady: []string{"c"}},
+		{name: "a denied cluster is no target, ready or not", in: Input{Object: all, Denied: map[string]string{"b": "no b", "c": "no c", "x": "not placed"}},
+			selected: []string{"a", "b", "c", "d"}, targets: []string{"a", "d"}, denied: map[string]string{"b": "no b", "c": "no c"}},
+		{name: "namespace placement narrows", in: Input{Object: all, NamespacedTarget: true, NamespaceFederated: true, Namespace: &typesv1beta1.Placement{Clusters: names("a", "c")}},
+			selected: []string{"a", "c"}, targets: []string{"a"}, notReady: []string{"c"}},
+		{name: "an unknown name among good ones", in: Input{Object: &typesv1beta1.Placement{Clusters: names("a", "member9", "gone")}},
+			selected: []string{"a"}, targets: []string{"a"}, unknown: []string{"gone", "member9"},
+			reason: typesv1beta1.UnknownCluster, message: "spec.placement.clusters names clusters that are not joined: gone, member9; fix the names or join the clusters (kubectl fed join)"},
+		{name: "only unknown names", in: Input{Object: &typesv1beta1.Placement{Clusters: names("member9")}},
+			unknown: []string{"member9"}, reason: typesv1beta1.UnknownCluster, message: "not joined: member9"},
+		{name: "a selector that matches nothing", in: Input{Object: &typesv1beta1.Placement{ClusterSelector: selector(map[string]string{"tier": "silver"})}},
+			reason: typesv1beta1.NoClusters, message: "spec.placement.clusterSelector matches none of the 4 joined clusters"},
+		{name: "no cluster joined", in: Input{Object: all, Clusters: []Cluster{}},
+			reason: typesv1beta1.NoClusters, message: "no cluster is joined: join one with kubectl fed join"},
+		{name: "the namespace excludes every selected cluster", in: Input{Object: &typesv1beta1.Placement{Clusters: names("a")}, NamespacedTarget: true, NamespaceName: "shop",
+			NamespaceFederated: true, Namespace: &typesv1beta1.Placement{Clusters: names("b")}},
+			reason: typesv1beta1.NoClusters, message: "the FederatedNamespace shop places none of the clusters the object's placement selects (a)"},
+		{name: "an empty clusters list is placed nowhere on purpose", in: Input{Object: &typesv1beta1.Placement{Clusters: names()}}},
+		{name: "no placement is placed nowhere on purpose", in: Input{}},
+		{name: "a placement with neither field selects nothing on purpose", in: Input{Object: &typesv1beta1.Placement{}}},
+		{name: "an unfederated namespace says how to federate it", in: Input{Object: all, NamespacedTarget: true, ClusterScopedControlPlane: true, NamespaceName: "shop"},
+			reason: typesv1beta1.NamespaceNotFederated, message: "run kubectl fed federate namespace shop"},
+		{name: "every placed cluster denied is no placement problem", in: Input{Object: &typesv1beta1.Placement{Clusters: names("a")}, Denied: map[string]string{"a": "no"}},
+			selected: []string{"a"}, denied: map[string]string{"a": "no"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.in.Clusters == nil {
+				tc.in.Clusters = clusters
+			}
+			got, err := Compute(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Clusters.Equal(sets.New(tc.selected...)) || !got.Targets.Equal(sets.New(tc.targets...)) || !got.NotReady.Equal(sets.New(tc.notReady...)) {
+				t.Errorf("selected %v targets %v not ready %v; want %v, %v, %v", sets.List(got.Clusters), sets.List(got.Targets), sets.List(got.NotReady),
+					tc.selected, tc.targets, tc.notReady)
+			}
+			if len(got.Denied) != len(tc.denied) {
+				t.Errorf("denied %v, want %v", got.Denied, tc.denied)
+			}
+			for k, v := range tc.denied {
+				if got.Denied[k] != v {
+					t.Errorf("denied %v, want %v", got.Denied, tc.denied)
+				}
+			}
+			if strings.Join(got.Unknown, ",") != strings.Join(tc.unknown, ",") {
+				t.Errorf("unknown %v, want %v", got.Unknown, tc.unknown)
+			}
+			if got.Reason != tc.reason || !strings.Contains(got.Message, tc.message) || (tc.reason == "" && got.Message != "") {
+				t.Errorf("reason %q message %q; want %q containing %q", got.Reason, got.Message, tc.reason, tc.message)
 			}
 		})
 	}

@@ -52,7 +52,7 @@ func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, clus
 			return nil, fail(typesv1beta1.FieldRetentionFailed, err)
 		}
 	}
-	spec, err := federatedSpec(fed)
+	spec, err := typesv1beta1.SpecOf(fed)
 	if err != nil {
 		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
 	}
@@ -122,21 +122,6 @@ func propagatedAnnotations(template map[string]string) map[string]string {
 
 func isNamespace(gvk schema.GroupVersionKind) bool {
 	return gvk.Group == "" && gvk.Kind == "Namespace"
-}
-
-func federatedSpec(fed *unstructured.Unstructured) (*typesv1beta1.FederatedSpec, error) {
-	spec := &typesv1beta1.FederatedSpec{}
-	raw, found, err := unstructured.NestedMap(fed.Object, "spec")
-	if err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	if !found {
-		return spec, nil
-	}
-	if err := fromUnstructured(raw, spec); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	return spec, nil
 }
 
 func sortedKeys(m map[string]string) []string {

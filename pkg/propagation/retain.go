@@ -145,7 +145,3 @@ func retainServiceAccountSecrets(desired, observed *unstructured.Unstructured) {
 		_ = unstructured.SetNestedSlice(desired.Object, secrets, "secrets")
 	}
 }
-
-func fromUnstructured(in map[string]interface{}, out interface{}) error {
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(in, out)
-}

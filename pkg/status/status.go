@@ -23,9 +23,13 @@ type Pass struct {
 	// Generation is the federated object's metadata.generation.
 	Generation int64
 	// Reason is set when the pass failed before looking at clusters
-	// (ClusterRetrievalFailed, ComputePlacementFailed) or found the
-	// namespace not federated (NamespaceNotFederated).
-	Reason typesv1beta1.AggregateReason
+	// (ClusterRetrievalFailed, ComputePlacementFailed), found the namespace
+	// not federated (NamespaceNotFederated), or found the placement naming
+	// clusters that are not joined (UnknownCluster) or selecting none of
+	// them (NoClusters). The last two yield to CheckClusters. Message says
+	// why, for the condition's message.
+	Reason  typesv1beta1.AggregateReason
+	Message string
 	// Clusters holds the status of every placed cluster ("" is OK), and
 	// Messages why a cluster's status is not OK.
 	Clusters map[string]typesv1beta1.PropagationStatus
@@ -58,6 +62,9 @@ func Next(old typesv1beta1.FederatedStatus, pass Pass, now metav1.Time) (typesv1
 		Status: corev1.ConditionTrue,
 		Reason: reason,
 	}
+	if reason == pass.Reason {
+		condition.Message = pass.Message
+	}
 	if reason != typesv1beta1.AggregateSuccess {
 		condition.Status = corev1.ConditionFalse
 	}
@@ -87,7 +94,7 @@ func Next(old typesv1beta1.FederatedStatus, pass Pass, now metav1.Time) (typesv1
 		Clusters:           clusters,
 		Aggregated:         pass.Aggregated,
 	}
-	changed := old.ObservedGeneration != pass.Generation || transition || pass.Propagated || readyChanged ||
+	changed := old.ObservedGeneration != pass.Generation || transition || (previous != nil && previous.Message != condition.Message) || pass.Propagated || readyChanged ||
 		!sameClusters(old.Clusters, clusters) || !equality.Semantic.DeepEqual(old.Aggregated, pass.Aggregated)
 	return next, changed
 }
@@ -123,9 +130,12 @@ func conditionOrder(c typesv1beta1.Condition) int {
 
 // aggregateReason applies the reference's precedence: a failure before the
 // clusters, then an unfederated namespace, then any cluster not OK (or, when
-// collecting, without a remote status yet).
+// collecting, without a remote status yet), then a placement naming
+// clusters that are not joined or selecting none.
 func aggregateReason(pass Pass) typesv1beta1.AggregateReason {
-	if pass.Reason != typesv1beta1.AggregateSuccess {
+	switch pass.Reason {
+	case typesv1beta1.AggregateSuccess, typesv1beta1.UnknownCluster, typesv1beta1.NoClusters:
+	default:
 		return pass.Reason
 	}
 	for name, s := range pass.Clusters {
@@ -133,7 +143,7 @@ func aggregateReason(pass Pass) typesv1beta1.AggregateReason {
 			return typesv1beta1.CheckClusters
 		}
 	}
-	return typesv1beta1.AggregateSuccess
+	return pass.Reason
 }
 
 // clusterStatuses lists the clusters sorted by name, so that equal statuses

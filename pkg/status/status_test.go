@@ -83,6 +83,16 @@ func TestConditionReasonsAndTimes(t *testing.T) {
 		{"placement failure wins over clusters", Pass{Reason: typesv1beta1.ComputePlacementFailed,
 			Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.UpdateFailed}},
 			corev1.ConditionFalse, typesv1beta1.ComputePlacementFailed, &now, &now},
+		{"unknown clusters are not green", Pass{Reason: typesv1beta1.UnknownCluster, Clusters: ok("cluster1")},
+			corev1.ConditionFalse, typesv1beta1.UnknownCluster, &now, &now},
+		{"no clusters are not green", Pass{Reason: typesv1beta1.NoClusters, Clusters: ok()},
+			corev1.ConditionFalse, typesv1beta1.NoClusters, &now, &now},
+		{"a failing cluster wins over unknown clusters", Pass{Reason: typesv1beta1.UnknownCluster,
+			Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.UpdateFailed}},
+			corev1.ConditionFalse, typesv1beta1.CheckClusters, &now, &now},
+		{"an unfederated namespace wins over clusters", Pass{Reason: typesv1beta1.NamespaceNotFederated,
+			Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.UpdateFailed}},
+			corev1.ConditionFalse, typesv1beta1.NamespaceNotFederated, &now, &now},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -164,3 +174,30 @@ func TestReadyConditionAndAggregatedStatus(t *testing.T) {
 		t.Errorf("changed=%v conditions %v aggregated %v: without collection Ready and aggregated go", changed, off.Conditions, off.Aggregated)
 	}
 }
+
+func TestPlacementMessageIsTheConditionsMessage(t *testing.T) {
+	pass := Pass{Reason: typesv1beta1.UnknownCluster, Message: "not joined: member9", Clusters: ok("cluster1")}
+	next, changed := Next(stored(nil), pass, now)
+	if c := propagationCondition(next); !changed || c.Message != "not joined: member9" {
+		t.Fatalf("changed=%v condition %+v, want the placement's message", changed, c)
+	}
+	if _, changed := Next(next, pass, now); changed {
+		t.Error("the same message counts as a change")
+	}
+	pass.Message = "not joined: member8, member9"
+	if _, changed := Next(next, pass, now); !changed {
+		t.Error("a new message does not count as a change")
+	}
+	// A failing cluster wins: its reason has no message of the placement's.
+	failing := Pass{Reason: typesv1beta1.UnknownCluster, Message: "not joined: member9",
+		Clusters: map[string]typesv1beta1.PropagationStatus{"cluster1": typesv1beta1.UpdateFailed}}
+	if c := propagationCondition(first(Next(next, failing, now))); c.Reason != typesv1beta1.CheckClusters || c.Message != "" {
+		t.Errorf("condition %+v, want CheckClusters without the placement's message", c)
+	}
+	// Back to a good placement: the message goes.
+	if c := propagationCondition(first(Next(next, Pass{Clusters: ok("cluster1")}, now))); c.Status != corev1.ConditionTrue || c.Message != "" {
+		t.Errorf("condition %+v, want True without a message", c)
+	}
+}
+
+func first(s typesv1beta1.FederatedStatus, _ bool) typesv1beta1.FederatedStatus { return s }

@@ -2,6 +2,8 @@ package syncer
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,7 +166,12 @@ func TestConfigMapLifecycle(t *testing.T) {
 	})
 	create(t, fcm)
 	memberConfigMap(t, "member1", ns, "settings", "created", hasData("color", "blue"))
-	propagationCondition(t, fcm, "True", "")
+	// The name of a cluster that is not joined is dropped, as in KubeFed,
+	// but the status says so instead of a green Propagation.
+	live := propagationCondition(t, fcm, "False", "UnknownCluster")
+	if conditions, _, _ := unstructured.NestedSlice(live.Object, "status", "conditions"); !strings.Contains(fmt.Sprint(conditions), "not joined: no-such-cluster") {
+		t.Errorf("the Propagation condition does not name the unknown cluster: %v", conditions)
+	}
 	memberConfigMap(t, "member2", ns, "settings", "not created", absent)
 
 	mutate(t, fcm, func(o *unstructured.Unstructured) {
@@ -204,6 +211,24 @@ func TestConfigMapLifecycle(t *testing.T) {
 	})
 }
 
+// TestPlacementOnNoJoinedClusterIsNotGreen: a placement that names only
+// clusters that are not joined, or a selector that matches none, is its own
+// state in the status, never a green Propagation over 0 clusters.
+func TestPlacementOnNoJoinedClusterIsNotGreen(t *testing.T) {
+	setUpOnce(t)
+	ns := federatedNamespace(t)
+	typo := federated(federatedConfigMapKind, ns, "typo", object{"template": object{"data": object{"a": "b"}}, "placement": onClusters("member9")})
+	create(t, typo)
+	propagationCondition(t, typo, "False", "UnknownCluster")
+	nowhere := federated(federatedConfigMapKind, ns, "nowhere", object{"template": object{"data": object{"a": "b"}},
+		"placement": object{"clusterSelector": object{"matchLabels": object{"no-cluster-has": "this"}}}})
+	create(t, nowhere)
+	propagationCondition(t, nowhere, "False", "NoClusters")
+	mutate(t, typo, func(o *unstructured.Unstructured) { o.Object["spec"].(object)["placement"] = onClusters("member1") })
+	memberConfigMap(t, "member1", ns, "typo", "created once the name is fixed", hasData("a", "b"))
+	propagationCondition(t, typo, "True", "")
+}
+
 func TestNamespaceNotFederated(t *testing.T) {
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "unfederated-")
 	fcm := federated(federatedConfigMapKind, ns, "lonely", object{"placement": everywhere})
@@ -220,7 +245,9 @@ func TestInvalidOverrideFailsOnlyThatCluster(t *testing.T) {
 		"overrides": []interface{}{
 			object{"clusterName": "member1", "clusterOverrides": []interface{}{object{"path": "/data/size", "value": "xl"},
 				object{"op": "add", "path": "/metadata/annotations", "value": object{"tier": "gold"}}}},
-			object{"clusterName": "member2", "clusterOverrides": []interface{}{object{"path": "/data/missing", "value": "x"}}},
+			// The parent /data/missing does not exist: still an error (only a
+			// missing last key is set by replace, as in KubeFed).
+			object{"clusterName": "member2", "clusterOverrides": []interface{}{object{"path": "/data/missing/deeper", "value": "x"}}},
 		},
 	})
 	create(t, fcm)
@@ -230,6 +257,28 @@ func TestInvalidOverrideFailsOnlyThatCluster(t *testing.T) {
 	propagationCondition(t, fcm, "False", "CheckClusters")
 	waitClusterStatus(t, fcm, "member2", "ApplyOverridesFailed", "/data/missing")
 	waitClusterStatus(t, fcm, "member1", "", "") // OK
+}
+
+// TestReplaceOverrideSetsMissingLabels is KubeFed's e2e update step: an
+// override {path: /metadata/labels, value: {...}} with no op (so replace)
+// on a template without labels sets the labels, as KubeFed did.
+func TestReplaceOverrideSetsMissingLabels(t *testing.T) {
+	setUpOnce(t)
+	ns := federatedNamespace(t)
+	fcm := federated(federatedConfigMapKind, ns, "relabeled", object{
+		"template":  object{"data": object{"a": "b"}},
+		"placement": onClusters("member1"),
+	})
+	create(t, fcm)
+	memberConfigMap(t, "member1", ns, "relabeled", "created", hasData("a", "b"))
+	mutate(t, fcm, func(o *unstructured.Unstructured) {
+		o.Object["spec"].(object)["overrides"] = []interface{}{object{"clusterName": "member1", "clusterOverrides": []interface{}{
+			object{"path": "/metadata/labels", "value": object{"updated": "yes"}}}}}
+	})
+	memberConfigMap(t, "member1", ns, "relabeled", "labelled by the override", func(cm *corev1.ConfigMap) bool {
+		return cm != nil && cm.Labels["updated"] == "yes" && cm.Labels[core.ManagedByKubeFedLabelKey] == core.ManagedByKubeFedLabelValue
+	})
+	propagationCondition(t, fcm, "True", "")
 }
 
 func TestOrphaningLeavesMemberObjectsUnlabeled(t *testing.T) {

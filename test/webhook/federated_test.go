@@ -72,6 +72,16 @@ func TestFederatedObjectRules(t *testing.T) {
 		{"forbidden path", "  overrides: [{clusterName: c1, clusterOverrides: [{path: /metadata/name, value: x}]}]",
 			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/kind","value":"Pod"}]}]}}`,
 			[]string{"spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change"}},
+		{"resourceVersion override", "  overrides: [{clusterName: c1, clusterOverrides: [{path: /metadata/resourceVersion, value: '1'}]}]",
+			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/resourceVersion","value":"1"}]}]}}`,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change /metadata/resourceVersion", "remove this override"}},
+		{"ownerReferences override", "  overrides: [{clusterName: c1, clusterOverrides: [{op: add, path: /metadata/ownerReferences, value: [{apiVersion: v1, kind: ConfigMap, name: gone, uid: x}]}]}]",
+			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"add","path":"/metadata/ownerReferences/-","value":{"kind":"X"}}]}]}}`,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change /metadata/ownerReferences"}},
+		{"uid, generation and managedFields overrides", "  overrides: [{clusterName: c1, clusterOverrides: [{path: /metadata/uid, value: u}, {path: /metadata/generation, value: 2}, {op: remove, path: /metadata/managedFields}]}]",
+			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/uid","value":"u"}]}]}}`,
+			[]string{"clusterOverrides[0].path: Forbidden: overrides may not change /metadata/uid", "clusterOverrides[1].path: Forbidden: overrides may not change /metadata/generation",
+				"clusterOverrides[2].path: Forbidden: overrides may not change /metadata/managedFields"}},
 		{"not a pointer", "  overrides: [{clusterName: c1, clusterOverrides: [{path: spec/replicas, value: 1}]}]",
 			`{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/a~2","value":1}]}]}}`,
 			[]string{"spec.overrides[0].clusterOverrides[0].path: Invalid value", "must be a JSON pointer"}},
@@ -120,6 +130,17 @@ spec: {placement: {clusters: []}}`
 		"metadata.name: Invalid value: \"other\": the name of a federated namespace must match the name of its containing namespace")
 	if err := e.client.Create(ctx, federated(t, fmt.Sprintf(doc, ns, ns))); err != nil {
 		t.Fatalf("valid FederatedNamespace refused: %v", err)
+	}
+}
+
+// TestFinalizerOverrideIsAdmitted checks that finalizers stay overridable,
+// as in KubeFed, while the other server-owned metadata is refused.
+func TestFinalizerOverrideIsAdmitted(t *testing.T) {
+	e := setup(t)
+	ns := labeledNamespace(t, e.client, "finalizer", nil)
+	obj := federated(t, deployment(ns, "web", "  overrides: [{clusterName: c1, clusterOverrides: [{op: add, path: /metadata/finalizers, value: [example.com/keep]}]}]"))
+	if err := e.client.Create(context.Background(), obj); err != nil {
+		t.Fatalf("a finalizer override was refused: %v", err)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -114,11 +113,9 @@ func (w *StatusWriter) write(ctx context.Context, obj client.Object, status *pol
 func policyObjects(federated []*unstructured.Unstructured, nsLabels map[string]map[string]string) []policy.Object {
 	out := make([]policy.Object, 0, len(federated))
 	for _, item := range federated {
-		spec := typesv1beta1.FederatedSpec{}
-		if raw, ok := item.Object["spec"].(map[string]any); ok {
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &spec); err != nil {
-				continue
-			}
+		spec, err := typesv1beta1.SpecOf(item)
+		if err != nil {
+			continue
 		}
 		out = append(out, policy.Object{
 			Kind: item.GetKind(), Namespace: item.GetNamespace(), Name: item.GetName(), Labels: item.GetLabels(),

@@ -113,11 +113,15 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	fed = withFinalizer
 
 	pass := newPass(fed)
-	spec, err := federatedSpec(fed)
+	spec, err := typesv1beta1.SpecOf(fed)
 	if err != nil {
 		return 0, err
 	}
-	placed, err := e.placement(t, fed, spec, list)
+	denied, err := e.denied(ctx, fed, spec, list)
+	if err != nil {
+		return 0, err
+	}
+	placed, err := e.placement(t, fed, spec, list, denied)
 	if errors.Is(err, errNamespacesUnknown) {
 		// Without the namespace placement the object would look placed
 		// nowhere and every member copy would be deleted: wait. A
@@ -129,18 +133,12 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.ComputePlacementFailed), "Invalid placement: %v", err)
 		return e.writeStatus(ctx, t, key, fed, pass)
 	}
-	if placed.NamespaceNotFederated {
-		pass.Reason = typesv1beta1.NamespaceNotFederated
-	}
-	denied, err := e.denied(ctx, fed, spec, list)
-	if err != nil {
-		return 0, err
-	}
+	pass.Reason, pass.Message = placed.Reason, placed.Message
 	outcomes := make([]outcome, len(list))
 	ev := newPassEvents()
 	var wg sync.WaitGroup
 	for i, m := range list {
-		if message, ok := denied[m.Name]; ok && placed.Clusters.Has(m.Name) {
+		if message, ok := placed.Denied[m.Name]; ok {
 			outcomes[i] = outcome{status: typesv1beta1.PolicyDenied, message: message, listed: true}
 			continue
 		}
@@ -229,13 +227,16 @@ func newPass(fed *unstructured.Unstructured) status.Pass {
 		Messages: map[string]string{}, RemoteStatus: map[string]*apiextensionsv1.JSON{}, Versions: map[string]string{}}
 }
 
-// placement computes the clusters the object goes to.
-func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member) (placement.Result, error) {
+// placement computes where the object goes: placement ∩ namespace
+// placement ∩ what policies allow (denied) ∩ ready clusters.
+func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member, denied map[string]string) (placement.Result, error) {
 	in := placement.Input{
 		Object:                    spec.Placement,
 		NamespacedTarget:          t.targetNamespaced,
+		NamespaceName:             fed.GetNamespace(),
 		ClusterScopedControlPlane: e.settings.ClusterScoped,
 		Clusters:                  clusterclient.PlacementClusters(list),
+		Denied:                    denied,
 	}
 	if t.targetNamespaced {
 		ns, err := e.federatedNamespace(fed.GetNamespace())
@@ -243,9 +244,9 @@ func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spe
 			return placement.Result{}, err
 		}
 		if ns != nil {
-			nsSpec, err := federatedSpec(ns)
+			nsSpec, err := typesv1beta1.SpecOf(ns)
 			if err != nil {
-				return placement.Result{}, fmt.Errorf("FederatedNamespace %s: %w", fed.GetNamespace(), err)
+				return placement.Result{}, err
 			}
 			in.NamespaceFederated, in.Namespace = true, nsSpec.Placement
 		}
@@ -648,18 +649,6 @@ func deleteOptions(fed *unstructured.Unstructured) metav1.DeleteOptions {
 		return metav1.DeleteOptions{}
 	}
 	return metav1.DeleteOptions{GracePeriodSeconds: parsed.GracePeriodSeconds, PropagationPolicy: parsed.PropagationPolicy, Preconditions: parsed.Preconditions}
-}
-
-func federatedSpec(obj *unstructured.Unstructured) (*typesv1beta1.FederatedSpec, error) {
-	spec := &typesv1beta1.FederatedSpec{}
-	raw, found, err := unstructured.NestedMap(obj.Object, "spec")
-	if err != nil || !found {
-		return spec, err
-	}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, spec); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	return spec, nil
 }
 
 func cacheKey(namespace, name string) string {

@@ -31,11 +31,11 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 		return 0, nil
 	}
 	orphan := fed.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue
-	spec, err := federatedSpec(fed)
+	spec, err := typesv1beta1.SpecOf(fed)
 	if err != nil {
 		return 0, err
 	}
-	placed, err := e.placement(t, fed, spec, list)
+	placed, err := e.placement(t, fed, spec, list, nil)
 	pass := newPass(fed)
 	ev := newPassEvents()
 	defer ev.emit(e.recorder, fed)

@@ -172,7 +172,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	if err != nil {
 		return outcome{}, fmt.Errorf("reading %s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
 	}
-	spec, err := decodeSpec(fed)
+	spec, err := typesv1beta1.SpecOf(fed)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -327,7 +327,7 @@ func (r *Reconciler) intersect(ctx context.Context, rsp *v1alpha1.ReplicaSchedul
 	if err != nil {
 		return nil, fmt.Errorf("intersectWithClusterSelector needs the FederatedNamespace %s/%s: %w", rsp.Namespace, rsp.Namespace, err)
 	}
-	nsSpec, err := decodeSpec(ns)
+	nsSpec, err := typesv1beta1.SpecOf(ns)
 	if err != nil {
 		return nil, err
 	}
@@ -414,20 +414,6 @@ func (r *Reconciler) writeStatus(ctx context.Context, rsp *v1alpha1.ReplicaSched
 		return false, fmt.Errorf("writing the status of ReplicaSchedulingPreference %s/%s: %w", rsp.Namespace, rsp.Name, err)
 	}
 	return true, nil
-}
-
-// decodeSpec reads a federated object's spec.
-func decodeSpec(obj *unstructured.Unstructured) (*typesv1beta1.FederatedSpec, error) {
-	raw, _, _ := unstructured.NestedMap(obj.Object, "spec")
-	data, err := json.Marshal(raw)
-	if err != nil {
-		return nil, err
-	}
-	spec := &typesv1beta1.FederatedSpec{}
-	if err := json.Unmarshal(data, spec); err != nil {
-		return nil, fmt.Errorf("%s %s/%s: invalid spec: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
-	}
-	return spec, nil
 }
 
 // encodeSpec writes placement and overrides back into a federated object,

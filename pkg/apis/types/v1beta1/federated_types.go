@@ -248,6 +248,14 @@ const (
 	// CheckClusters means at least one cluster has a non-empty status (or,
 	// with raw status collection, no remote status yet).
 	CheckClusters AggregateReason = "CheckClusters"
+	// UnknownCluster means spec.placement.clusters names clusters that are
+	// not joined; the condition's message names them. It is not in KubeFed,
+	// which dropped such names silently.
+	UnknownCluster AggregateReason = "UnknownCluster"
+	// NoClusters means the placement selects clusters (a non-empty list or
+	// a selector) but none remains: no cluster matches, none is joined, or
+	// the namespace's placement excludes them all. It is not in KubeFed.
+	NoClusters AggregateReason = "NoClusters"
 )
 
 // ClusterStatus is the propagation status in one cluster.

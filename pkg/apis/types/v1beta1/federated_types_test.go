@@ -2,8 +2,10 @@ package v1beta1
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -22,8 +24,8 @@ func TestFederatedSpecFromUnstructured(t *testing.T) {
 			},
 		}},
 	}
-	spec := FederatedSpec{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &spec); err != nil {
+	spec, err := SpecOf(&unstructured.Unstructured{Object: map[string]interface{}{"spec": obj}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if spec.Template == nil || string(spec.Template.Raw) != `{"spec":{"replicas":3}}` {
@@ -65,5 +67,23 @@ func TestFederatedSpecFromUnstructured(t *testing.T) {
 		if _, ok := back["clusters"]; ok != (tt.placement.Clusters != nil) {
 			t.Errorf("ToUnstructured(%+v) = %v", tt.placement, back)
 		}
+	}
+}
+
+func TestSpecOf(t *testing.T) {
+	empty, err := SpecOf(&unstructured.Unstructured{Object: map[string]interface{}{"kind": "FederatedConfigMap"}})
+	if err != nil || empty.Placement != nil || empty.Template != nil || empty.Overrides != nil {
+		t.Errorf("no spec: %+v, %v; want an empty spec", empty, err)
+	}
+	bad := &unstructured.Unstructured{Object: map[string]interface{}{"kind": "FederatedConfigMap",
+		"metadata": map[string]interface{}{"name": "c", "namespace": "ns"},
+		"spec":     map[string]interface{}{"placement": map[string]interface{}{"clusters": "member1"}}}}
+	if _, err := SpecOf(bad); err == nil || !strings.Contains(err.Error(), "FederatedConfigMap ns/c: spec:") {
+		t.Errorf("bad placement: %v; want an error naming the object and spec", err)
+	}
+	notMap := &unstructured.Unstructured{Object: map[string]interface{}{"kind": "FederatedConfigMap", "spec": "x",
+		"metadata": map[string]interface{}{"name": "c"}}}
+	if _, err := SpecOf(notMap); err == nil || !strings.Contains(err.Error(), "FederatedConfigMap c: spec:") {
+		t.Errorf("spec not an object: %v", err)
 	}
 }

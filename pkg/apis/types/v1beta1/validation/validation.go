@@ -23,6 +23,22 @@ import (
 // that no override may touch: they identify the member object.
 var ForbiddenOverridePaths = []string{"/metadata/name", "/metadata/namespace", "/metadata/generateName", "/kind"}
 
+// ServerOwnedOverridePaths are the metadata fields (and everything below
+// them) that the member's API server or its controllers own: no override
+// may touch them. Finalizers stay overridable, as in KubeFed.
+var ServerOwnedOverridePaths = []string{"/metadata/resourceVersion", "/metadata/uid", "/metadata/generation",
+	"/metadata/managedFields", "/metadata/ownerReferences"}
+
+// serverOwned says why each of ServerOwnedOverridePaths cannot be
+// overridden.
+var serverOwned = map[string]string{
+	"/metadata/resourceVersion": "the member's API server sets it, and an overridden one makes every update of the member object conflict",
+	"/metadata/uid":             "the member's API server sets it when it creates the object",
+	"/metadata/generation":      "the member's API server sets it",
+	"/metadata/managedFields":   "the member's API server records field ownership there",
+	"/metadata/ownerReferences": "owners are objects of the member cluster, and an owner missing there makes the member's garbage collector delete the copy over and over",
+}
+
 // FederatedNamespaceNameMessage is the error for a FederatedNamespace that is
 // not named after its namespace.
 const FederatedNamespaceNameMessage = "the name of a federated namespace must match the name of its containing namespace"
@@ -104,28 +120,49 @@ func ValidatePlacement(p *v1beta1.Placement, path *field.Path) field.ErrorList {
 
 // ValidateOverrides checks the per-cluster patches: one entry per cluster,
 // one operation per path and cluster, valid JSON pointers outside the
-// forbidden paths, a known op and a value for add and replace.
+// forbidden paths, a known op and a value for add and replace. Admission
+// applies these rules to the whole list; the syncer applies the same rules
+// to one cluster's entries (ValidateClusterOverrides).
 func ValidateOverrides(overrides []v1beta1.Override, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	clusters := sets.New[string]()
 	for i, o := range overrides {
-		p := path.Index(i)
-		namePath := p.Child("clusterName")
-		errs = append(errs, validateClusterName(o.ClusterName, namePath)...)
-		if clusters.Has(o.ClusterName) {
-			errs = append(errs, field.Duplicate(namePath, o.ClusterName))
-		}
-		clusters.Insert(o.ClusterName)
+		errs = append(errs, validateClusterName(o.ClusterName, path.Index(i).Child("clusterName"))...)
+		errs = append(errs, validateOverride(o, clusters, path.Index(i))...)
+	}
+	return errs
+}
 
-		paths := sets.New[string]()
-		for j, co := range o.ClusterOverrides {
-			cp := p.Child("clusterOverrides").Index(j)
-			errs = append(errs, validateClusterOverride(&co, cp)...)
-			if co.Path != "" && paths.Has(co.Path) {
-				errs = append(errs, field.Duplicate(cp.Child("path"), co.Path))
-			}
-			paths.Insert(co.Path)
+// ValidateClusterOverrides checks, with the rules of ValidateOverrides,
+// only the entries for cluster: a problem in another cluster's entry does
+// not stop propagation to this one.
+func ValidateClusterOverrides(overrides []v1beta1.Override, cluster string, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	clusters := sets.New[string]()
+	for i, o := range overrides {
+		if o.ClusterName == cluster {
+			errs = append(errs, validateOverride(o, clusters, path.Index(i))...)
 		}
+	}
+	return errs
+}
+
+// validateOverride checks one cluster's entry; clusters holds the cluster
+// names of the entries before it.
+func validateOverride(o v1beta1.Override, clusters sets.Set[string], p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if clusters.Has(o.ClusterName) {
+		errs = append(errs, field.Duplicate(p.Child("clusterName"), o.ClusterName))
+	}
+	clusters.Insert(o.ClusterName)
+	paths := sets.New[string]()
+	for j, co := range o.ClusterOverrides {
+		cp := p.Child("clusterOverrides").Index(j)
+		errs = append(errs, validateClusterOverride(&co, cp)...)
+		if co.Path != "" && paths.Has(co.Path) {
+			errs = append(errs, field.Duplicate(cp.Child("path"), co.Path))
+		}
+		paths.Insert(co.Path)
 	}
 	return errs
 }
@@ -141,7 +178,9 @@ func validateClusterOverride(co *v1beta1.ClusterOverride, path *field.Path) fiel
 		if msg := JSONPointerError(co.Path); msg != "" {
 			errs = append(errs, field.Invalid(pathPath, co.Path, msg))
 		} else if forbidden := CoveringPrefix(co.Path, ForbiddenOverridePaths); forbidden != "" {
-			errs = append(errs, field.Forbidden(pathPath, fmt.Sprintf("overrides may not change %s", forbidden)))
+			errs = append(errs, field.Forbidden(pathPath, fmt.Sprintf("overrides may not change %s: the syncer sets it from the federated object; remove this override", forbidden)))
+		} else if owned := CoveringPrefix(co.Path, ServerOwnedOverridePaths); owned != "" {
+			errs = append(errs, field.Forbidden(pathPath, fmt.Sprintf("overrides may not change %s: %s; remove this override", owned, serverOwned[owned])))
 		}
 	}
 	switch co.Op {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
@@ -58,6 +60,17 @@ func TestFederatedObject(t *testing.T) {
 			[]string{"Forbidden: overrides may not change /metadata/generateName"}},
 		{"forbidden kind", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/kind","value":"Pod"}]}]}}`, deployments,
 			[]string{"Forbidden: overrides may not change /kind"}},
+		{"server-owned resourceVersion", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/resourceVersion","value":"1"}]}]}}`, deployments,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change /metadata/resourceVersion: the member's API server sets it", "remove this override"}},
+		{"server-owned ownerReferences entry", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"add","path":"/metadata/ownerReferences/-","value":{"kind":"X"}}]}]}}`, deployments,
+			[]string{"Forbidden: overrides may not change /metadata/ownerReferences: owners are objects of the member cluster"}},
+		{"server-owned uid", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/uid","value":"u"}]}]}}`, deployments,
+			[]string{"Forbidden: overrides may not change /metadata/uid"}},
+		{"server-owned generation", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/generation","value":2}]}]}}`, deployments,
+			[]string{"Forbidden: overrides may not change /metadata/generation"}},
+		{"server-owned managedFields", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"remove","path":"/metadata/managedFields"}]}]}}`, deployments,
+			[]string{"Forbidden: overrides may not change /metadata/managedFields"}},
+		{"finalizers stay overridable", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"op":"add","path":"/metadata/finalizers","value":["example.com/keep"]}]}]}}`, deployments, nil},
 		{"not forbidden sibling", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/metadata/namespaces","value":"x"},{"path":"/kinds","value":1}]}]}}`, deployments, nil},
 		{"relative path", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"spec/replicas","value":1}]}]}}`, deployments,
 			[]string{`spec.overrides[0].clusterOverrides[0].path: Invalid value: "spec/replicas": must be a JSON pointer starting with "/"`}},
@@ -129,5 +142,38 @@ func TestCoveringPrefix(t *testing.T) {
 		if got := CoveringPrefix(tt.path, []string{tt.prefix}) != ""; got != tt.covered {
 			t.Errorf("CoveringPrefix(%q, %q) = %v", tt.path, tt.prefix, got)
 		}
+	}
+}
+
+func TestValidateClusterOverrides(t *testing.T) {
+	obj, err := Decode([]byte(`{"spec":{"overrides":[
+		{"clusterName":"a","clusterOverrides":[{"path":"/spec/replicas","value":1}]},
+		{"clusterName":"b","clusterOverrides":[{"path":"/kind","value":"Pod"}]},
+		{"clusterName":"c","clusterOverrides":[{"path":"/x","value":1},{"path":"/x","value":2}]},
+		{"clusterName":"c"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := field.NewPath("spec", "overrides")
+	for cluster, want := range map[string][]string{
+		"a": nil,
+		"b": {"spec.overrides[1].clusterOverrides[0].path: Forbidden: overrides may not change /kind"},
+		"c": {`spec.overrides[2].clusterOverrides[1].path: Duplicate value: "/x"`, `spec.overrides[3].clusterName: Duplicate value: "c"`},
+		"d": nil,
+	} {
+		errs := ValidateClusterOverrides(obj.Spec.Overrides, cluster, path)
+		if len(errs) != len(want) {
+			t.Errorf("cluster %s: %v, want %q", cluster, errs, want)
+			continue
+		}
+		for i, e := range errs {
+			if !strings.Contains(e.Error(), want[i]) {
+				t.Errorf("cluster %s: %q does not contain %q", cluster, e.Error(), want[i])
+			}
+		}
+	}
+	// The whole list reports every cluster's problems, as admission does.
+	if errs := ValidateOverrides(obj.Spec.Overrides, path); len(errs) != 3 {
+		t.Errorf("ValidateOverrides: %v, want 3 errors", errs)
 	}
 }
