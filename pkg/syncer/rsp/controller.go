@@ -10,7 +10,6 @@
 package rsp
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -176,7 +176,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	if err != nil {
 		return outcome{}, err
 	}
-	candidates, grace, err := r.candidates(ctx, spec)
+	candidates, grace, err := r.candidates(ctx, rsp, spec)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -184,11 +184,6 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 		// A placed cluster has just turned NotReady: keep the plan until
 		// unavailableDelay has passed, in case it comes back.
 		return outcome{status: &rsp.Status, after: grace}, nil
-	}
-	if rsp.Spec.IntersectWithClusterSelector {
-		if candidates, err = r.intersect(ctx, rsp, spec, candidates); err != nil {
-			return outcome{}, err
-		}
 	}
 	if len(candidates) == 0 {
 		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonNoCandidates, "no ready member cluster is a candidate; the placement is left as it is")
@@ -253,10 +248,13 @@ func (r *Reconciler) types(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingP
 		schema.GroupVersionResource{Group: t.Group, Version: t.Version, Resource: t.PluralName}, "", nil
 }
 
-// candidates returns the ready clusters that have a connection, sorted by
-// name. If a cluster the object is placed in turned NotReady less than
-// UnavailableDelay ago, grace is the time left.
-func (r *Reconciler) candidates(ctx context.Context, spec *typesv1beta1.FederatedSpec) (out []candidate, grace time.Duration, err error) {
+// candidates returns the clusters the replicas may go to, sorted by name:
+// the ready clusters with a connection (placement.Compute's targets, as for
+// propagation), and with intersectWithClusterSelector only those the
+// object's clusterSelector (placement.clusters ignored) and its namespace's
+// FederatedNamespace select. If a cluster the object is placed in turned
+// NotReady less than UnavailableDelay ago, grace is the time left.
+func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec) (out []candidate, grace time.Duration, err error) {
 	list := &corev1beta1.KubeFedClusterList{}
 	if err := r.Client.List(ctx, list, client.InNamespace(r.KubeFedNamespace)); err != nil {
 		return nil, 0, fmt.Errorf("listing KubeFedClusters: %w", err)
@@ -267,23 +265,38 @@ func (r *Reconciler) candidates(ctx context.Context, spec *typesv1beta1.Federate
 			placed[c.Name] = true
 		}
 	}
+	conns := map[string]*clusterclient.Connection{}
+	var clusters []placement.Cluster
 	for _, kfc := range list.Items {
 		if kfc.DeletionTimestamp != nil {
 			continue
 		}
-		if !kfc.Status.IsReady() {
+		ready := kfc.Status.IsReady()
+		if !ready {
 			if since := notReadySince(&kfc); placed[kfc.Name] && since != nil {
 				if left := r.UnavailableDelay - time.Since(since.Time); left > 0 && (grace == 0 || left < grace) {
 					grace = left
 				}
 			}
-			continue
 		}
 		if m, ok := r.Registry.Get(kfc.Name); ok && m.Conn != nil {
-			out = append(out, candidate{name: kfc.Name, conn: m.Conn})
+			conns[kfc.Name] = m.Conn
+		}
+		clusters = append(clusters, placement.Cluster{Name: kfc.Name, Labels: kfc.Labels, Ready: ready && conns[kfc.Name] != nil})
+	}
+	in := placement.Input{Object: &typesv1beta1.Placement{ClusterSelector: &metav1.LabelSelector{}}, Clusters: clusters}
+	if rsp.Spec.IntersectWithClusterSelector {
+		if in, err = r.intersection(ctx, rsp, spec, clusters); err != nil {
+			return nil, 0, err
 		}
 	}
-	slices.SortFunc(out, func(a, b candidate) int { return cmp.Compare(a.name, b.name) })
+	res, err := placement.Compute(in)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
+	}
+	for _, name := range sets.List(res.Targets) {
+		out = append(out, candidate{name: name, conn: conns[name]})
+	}
 	return out, grace, nil
 }
 
@@ -299,45 +312,28 @@ func notReadySince(kfc *corev1beta1.KubeFedCluster) *metav1.Time {
 	return nil
 }
 
-// intersect keeps the candidates the object's clusterSelector selects
-// (placement.clusters ignored) and, for this namespaced type, that its
-// namespace's FederatedNamespace selects.
-func (r *Reconciler) intersect(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec, candidates []candidate) ([]candidate, error) {
-	kfcs := &corev1beta1.KubeFedClusterList{}
-	if err := r.Client.List(ctx, kfcs, client.InNamespace(r.KubeFedNamespace)); err != nil {
-		return nil, fmt.Errorf("listing KubeFedClusters: %w", err)
-	}
-	clusters := make([]placement.Cluster, len(kfcs.Items))
-	for i, k := range kfcs.Items {
-		clusters[i] = placement.Cluster{Name: k.Name, Labels: k.Labels}
-	}
+// intersection returns the placement input of intersectWithClusterSelector:
+// the object's clusterSelector (placement.clusters ignored) within its
+// namespace's FederatedNamespace, which must exist.
+func (r *Reconciler) intersection(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec, clusters []placement.Cluster) (placement.Input, error) {
 	var selector *metav1.LabelSelector
 	if spec.Placement != nil {
 		selector = spec.Placement.ClusterSelector
 	}
-	selected, err := placement.Selected(&typesv1beta1.Placement{ClusterSelector: selector}, clusters)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
-	}
 	nsGVR, err := r.namespaceType(ctx)
 	if err != nil {
-		return nil, err
+		return placement.Input{}, err
 	}
 	ns, err := r.Host.Resource(nsGVR).Namespace(rsp.Namespace).Get(ctx, rsp.Namespace, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("intersectWithClusterSelector needs the FederatedNamespace %s/%s: %w", rsp.Namespace, rsp.Namespace, err)
+		return placement.Input{}, fmt.Errorf("intersectWithClusterSelector needs the FederatedNamespace %s/%s: %w", rsp.Namespace, rsp.Namespace, err)
 	}
 	nsSpec, err := typesv1beta1.SpecOf(ns)
 	if err != nil {
-		return nil, err
+		return placement.Input{}, err
 	}
-	inNamespace, err := placement.Selected(nsSpec.Placement, clusters)
-	if err != nil {
-		return nil, fmt.Errorf("FederatedNamespace %s: %w", rsp.Namespace, err)
-	}
-	return slices.DeleteFunc(candidates, func(c candidate) bool {
-		return !selected.Has(c.name) || !inNamespace.Has(c.name)
-	}), nil
+	return placement.Input{Object: &typesv1beta1.Placement{ClusterSelector: selector}, NamespacedTarget: true, NamespaceName: rsp.Namespace,
+		NamespaceFederated: true, Namespace: nsSpec.Placement, Clusters: clusters}, nil
 }
 
 // namespaceType returns the resource of FederatedNamespaces.
