@@ -215,7 +215,6 @@ func TestConfigMapLifecycle(t *testing.T) {
 // clusters that are not joined, or a selector that matches none, is its own
 // state in the status, never a green Propagation over 0 clusters.
 func TestPlacementOnNoJoinedClusterIsNotGreen(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	typo := federated(federatedConfigMapKind, ns, "typo", object{"template": object{"data": object{"a": "b"}}, "placement": onClusters("member9")})
 	create(t, typo)
@@ -263,7 +262,6 @@ func TestInvalidOverrideFailsOnlyThatCluster(t *testing.T) {
 // override {path: /metadata/labels, value: {...}} with no op (so replace)
 // on a template without labels sets the labels, as KubeFed did.
 func TestReplaceOverrideSetsMissingLabels(t *testing.T) {
-	setUpOnce(t)
 	ns := federatedNamespace(t)
 	fcm := federated(federatedConfigMapKind, ns, "relabeled", object{
 		"template":  object{"data": object{"a": "b"}},
