@@ -136,7 +136,7 @@ spec: {placement: {clusters: []}}`
 // TestFinalizerOverrideIsAdmitted checks that finalizers stay overridable,
 // as in KubeFed, while the other server-owned metadata is refused.
 func TestFinalizerOverrideIsAdmitted(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ns := labeledNamespace(t, e.client, "finalizer", nil)
 	obj := federated(t, deployment(ns, "web", "  overrides: [{clusterName: c1, clusterOverrides: [{op: add, path: /metadata/finalizers, value: [example.com/keep]}]}]"))
 	if err := e.client.Create(context.Background(), obj); err != nil {
