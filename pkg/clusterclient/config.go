@@ -4,14 +4,17 @@
 package clusterclient
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,7 +33,9 @@ const (
 // RESTConfig builds the client configuration for a member cluster from its
 // KubeFedCluster and the Secret its secretRef names (reference §1.1): the
 // API endpoint as host, the CA bundle, the Secret's bearer token, the proxy,
-// and the TLS checks the cluster disables. The error says what to fix.
+// and the TLS checks the cluster disables, over a transport with HTTP/2
+// health-check pings and a timeout on every call but watches. The error
+// says what to fix.
 func RESTConfig(cluster *corev1beta1.KubeFedCluster, secret *corev1.Secret) (*rest.Config, error) {
 	spec := cluster.Spec
 	if spec.APIEndpoint == "" {
@@ -52,34 +57,125 @@ func RESTConfig(cluster *corev1beta1.KubeFedCluster, secret *corev1.Secret) (*re
 		BearerToken: string(token),
 		QPS:         DefaultQPS,
 		Burst:       DefaultBurst,
+		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
+			return &timeoutRoundTripper{next: rt, timeout: DefaultRequestTimeout}
+		},
 	}
+	proxy := http.ProxyFromEnvironment
 	if spec.ProxyURL != "" {
-		proxy, err := url.Parse(spec.ProxyURL)
+		u, err := url.Parse(spec.ProxyURL)
 		if err != nil {
 			return nil, fmt.Errorf("KubeFedCluster %s/%s: spec.proxyURL: %w", cluster.Namespace, cluster.Name, err)
 		}
-		cfg.Proxy = http.ProxyURL(proxy)
+		proxy = http.ProxyURL(u)
 	}
-	disabled := spec.DisabledTLSValidations
-	switch {
-	case slices.Contains(disabled, corev1beta1.TLSAll):
-		cfg.Insecure = true
-	case len(disabled) > 0:
-		transport, err := relaxedTransport(spec, cfg.Proxy)
-		if err != nil {
-			return nil, fmt.Errorf("KubeFedCluster %s/%s: %w", cluster.Namespace, cluster.Name, err)
-		}
-		cfg.Transport = transport
-	default:
-		cfg.CAData = spec.CABundle
+	tlsConfig, err := memberTLSConfig(spec)
+	if err != nil {
+		return nil, fmt.Errorf("KubeFedCluster %s/%s: %w", cluster.Namespace, cluster.Name, err)
 	}
+	cfg.Transport = memberTransport(tlsConfig, proxy)
 	return cfg, nil
 }
 
-// relaxedTransport verifies the server's chain against the CA bundle but
+// Member transport settings. A member connection that stops answering
+// (a dead TCP peer, a NAT that dropped the flow) is noticed within
+// HTTP2ReadIdleTimeout + HTTP2PingTimeout: after ReadIdleTimeout without
+// frames the client sends an HTTP/2 ping (SendPingTimeout in net/http's
+// HTTP2Config), and closes the connection if no answer comes within
+// PingTimeout. Every call other than a watch must finish within
+// DefaultRequestTimeout.
+const (
+	HTTP2ReadIdleTimeout  = 10 * time.Second
+	HTTP2PingTimeout      = 5 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+	tlsHandshakeTimeout   = 10 * time.Second
+	idleConnTimeout       = 90 * time.Second
+)
+
+// memberTLSConfig is the TLS client configuration of a member: the CA
+// bundle (else the system roots), or the relaxed checks of
+// disabledTLSValidations.
+func memberTLSConfig(spec corev1beta1.KubeFedClusterSpec) (*tls.Config, error) {
+	disabled := spec.DisabledTLSValidations
+	switch {
+	case slices.Contains(disabled, corev1beta1.TLSAll):
+		return &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, nil //nolint:gosec // the cluster disables all TLS validations
+	case len(disabled) > 0:
+		return relaxedTLSConfig(spec)
+	case len(spec.CABundle) == 0:
+		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(spec.CABundle) {
+		return nil, errors.New("spec.caBundle holds no PEM certificate")
+	}
+	return &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, nil
+}
+
+// memberTransport is the HTTP transport of a member connection: HTTP/2
+// with health-check pings, bounded TLS handshakes, and the proxy.
+func memberTransport(tlsConfig *tls.Config, proxy func(*http.Request) (*url.URL, error)) *http.Transport {
+	return &http.Transport{
+		Proxy:               proxy,
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     tlsConfig,
+		TLSHandshakeTimeout: tlsHandshakeTimeout,
+		IdleConnTimeout:     idleConnTimeout,
+		MaxIdleConnsPerHost: 25,
+		ForceAttemptHTTP2:   true,
+		HTTP2:               &http.HTTP2Config{SendPingTimeout: HTTP2ReadIdleTimeout, PingTimeout: HTTP2PingTimeout},
+	}
+}
+
+// timeoutRoundTripper bounds every request but watches to a timeout; the
+// deadline covers reading the body, which is released on Close.
+type timeoutRoundTripper struct {
+	next    http.RoundTripper
+	timeout time.Duration
+}
+
+// RoundTrip sends the request with the deadline.
+func (t *timeoutRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	if isWatch(req) {
+		return t.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// isWatch reports whether a request is a watch, which lives as long as the
+// server keeps it.
+func isWatch(req *http.Request) bool {
+	switch req.URL.Query().Get("watch") {
+	case "true", "1":
+		return true
+	}
+	return strings.Contains(req.URL.Path, "/watch/")
+}
+
+// cancelOnClose releases a request's deadline when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+// Close closes the body and releases the deadline.
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// relaxedTLSConfig verifies the server's chain against the CA bundle but
 // skips the checks the cluster disables: the subject name, or the validity
 // period (the chain is then checked as of the leaf's NotBefore + 1 s).
-func relaxedTransport(spec corev1beta1.KubeFedClusterSpec, proxy func(*http.Request) (*url.URL, error)) (http.RoundTripper, error) {
+func relaxedTLSConfig(spec corev1beta1.KubeFedClusterSpec) (*tls.Config, error) {
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
 		roots = x509.NewCertPool()
@@ -118,15 +214,8 @@ func relaxedTransport(spec corev1beta1.KubeFedClusterSpec, proxy func(*http.Requ
 		_, err := certs[0].Verify(opts)
 		return err
 	}
-	if proxy == nil {
-		proxy = http.ProxyFromEnvironment
-	}
-	return &http.Transport{
-		Proxy:               proxy,
-		TLSHandshakeTimeout: 10 * time.Second,
-		// Verification is done by VerifyPeerCertificate with the relaxed rules.
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, VerifyPeerCertificate: verify, MinVersion: tls.VersionTLS12}, //nolint:gosec
-	}, nil
+	// Verification is done by VerifyPeerCertificate with the relaxed rules.
+	return &tls.Config{InsecureSkipVerify: true, VerifyPeerCertificate: verify, MinVersion: tls.VersionTLS12}, nil //nolint:gosec
 }
 
 // endpointHost returns the host part of an API endpoint, which may be a
