@@ -146,3 +146,32 @@ func withProbeTime(conditions []corev1beta1.ClusterCondition, probed metav1.Time
 	}
 	return out
 }
+
+// ReasonInsecureConnection is the reason of the InsecureConnection
+// condition.
+const ReasonInsecureConnection = "InsecureConnectionAllowed"
+
+// WithInsecureWarning returns the conditions with the InsecureConnection
+// warning set to insecure (what makes the connection insecure), or removed
+// when insecure is "". An unchanged warning keeps its transition time.
+func WithInsecureWarning(conditions []corev1beta1.ClusterCondition, insecure string, now metav1.Time) []corev1beta1.ClusterCondition {
+	out := make([]corev1beta1.ClusterCondition, 0, len(conditions)+1)
+	var old *corev1beta1.ClusterCondition
+	for i, c := range conditions {
+		if c.Type == corev1beta1.ClusterInsecureConnection {
+			old = &conditions[i]
+			continue
+		}
+		out = append(out, c)
+	}
+	if insecure == "" {
+		return out
+	}
+	warning := corev1beta1.ClusterCondition{Type: corev1beta1.ClusterInsecureConnection, Status: corev1.ConditionTrue,
+		Reason: ReasonInsecureConnection, LastProbeTime: now, LastTransitionTime: &now,
+		Message: insecure + " (the KubeFedConfig sets allowInsecureClusterConnections)"}
+	if old != nil && old.Status == corev1.ConditionTrue && old.Message == warning.Message && old.LastTransitionTime != nil {
+		warning.LastTransitionTime = old.LastTransitionTime
+	}
+	return append(out, warning)
+}

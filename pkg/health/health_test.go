@@ -112,3 +112,20 @@ func TestSmoothing(t *testing.T) {
 }
 
 func ptr(t metav1.Time) *metav1.Time { return &t }
+
+func TestWithInsecureWarning(t *testing.T) {
+	t0, t1 := metav1.NewTime(time.Unix(100, 0)), metav1.NewTime(time.Unix(200, 0))
+	ready := corev1beta1.ClusterCondition{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue}
+	warned := WithInsecureWarning([]corev1beta1.ClusterCondition{ready}, "TLS validations are disabled (*)", t0)
+	if len(warned) != 2 || warned[1].Type != corev1beta1.ClusterInsecureConnection || warned[1].Status != corev1.ConditionTrue ||
+		warned[1].Message != "TLS validations are disabled (*) (the KubeFedConfig sets allowInsecureClusterConnections)" {
+		t.Fatalf("warning not added: %+v", warned)
+	}
+	again := WithInsecureWarning(warned, "TLS validations are disabled (*)", t1)
+	if len(again) != 2 || !again[1].LastTransitionTime.Equal(&t0) || !again[1].LastProbeTime.Equal(&t1) {
+		t.Fatalf("an unchanged warning must keep its transition time: %+v", again)
+	}
+	if cleared := WithInsecureWarning(again, "", t1); len(cleared) != 1 || cleared[0].Type != corev1beta1.ClusterReady {
+		t.Fatalf("warning not removed: %+v", cleared)
+	}
+}

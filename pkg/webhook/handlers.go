@@ -93,17 +93,6 @@ func joinDenials(errs field.ErrorList, denials []string) string {
 	return strings.Join(append(parts, denials...), "; ")
 }
 
-// kubeFedClusterHandler validates the spec, or only the status on the
-// status subresource.
-func kubeFedClusterHandler() admission.Handler {
-	return validating(func(_ context.Context, req admission.Request, c, _ *corev1beta1.KubeFedCluster) ([]string, field.ErrorList, error) {
-		if req.SubResource == "status" {
-			return nil, corevalidation.ValidateKubeFedClusterStatus(&c.Status, field.NewPath("status")), nil
-		}
-		return nil, corevalidation.ValidateKubeFedCluster(c), nil
-	})
-}
-
 // federatedTypeConfigHandler validates the name and spec, or only the
 // status on any subresource.
 func federatedTypeConfigHandler() admission.Handler {

@@ -214,12 +214,12 @@ func TestKubeFedConfigDefaulterReplacesSpec(t *testing.T) {
 func TestCoreHandlersUseSubresource(t *testing.T) {
 	cluster := `{"metadata":{"name":"c"},"spec":{"apiEndpoint":"tcp://x","secretRef":{"name":"s"}},"status":{"conditions":[{"type":"Ready","status":"Maybe","lastProbeTime":"2026-01-01T00:00:00Z"}]}}`
 	req := request(admissionv1.Update, cluster, cluster)
-	resp := kubeFedClusterHandler().Handle(context.Background(), req)
+	resp := kubeFedClusterHandler(&staticGuard{readable: map[string]bool{"s": true}}).Handle(context.Background(), req)
 	if resp.Allowed || !strings.Contains(resp.Result.Message, "spec.apiEndpoint") || strings.Contains(resp.Result.Message, "status.") {
 		t.Fatalf("spec write: %+v", resp.Result)
 	}
 	req.SubResource = "status"
-	resp = kubeFedClusterHandler().Handle(context.Background(), req)
+	resp = kubeFedClusterHandler(&staticGuard{readable: map[string]bool{"s": true}}).Handle(context.Background(), req)
 	if resp.Allowed || !strings.Contains(resp.Result.Message, `status.conditions[0].status: Unsupported value: "Maybe"`) || strings.Contains(resp.Result.Message, "spec.") {
 		t.Fatalf("status write: %+v", resp.Result)
 	}

@@ -112,12 +112,13 @@ func (o *Options) Validate() error {
 }
 
 // Register adds every admission webhook to a webhook server, reading
-// through lookup. clusterScoped is set for a Cluster-scoped control plane,
-// where objects in namespaces that are not federated go nowhere.
-func Register(srv crwebhook.Server, lookup Lookup, clusterScoped bool) {
+// through lookup and guarding KubeFedClusters with guard. clusterScoped is
+// set for a Cluster-scoped control plane, where objects in namespaces that
+// are not federated go nowhere.
+func Register(srv crwebhook.Server, lookup Lookup, guard ClusterGuard, clusterScoped bool) {
 	for path, h := range map[string]admission.Handler{
 		FederatedTypeConfigPath:         federatedTypeConfigHandler(),
-		KubeFedClusterPath:              kubeFedClusterHandler(),
+		KubeFedClusterPath:              kubeFedClusterHandler(guard),
 		KubeFedConfigPath:               kubeFedConfigHandler(),
 		KubeFedConfigDefaultPath:        kubeFedConfigDefaulter(),
 		ReplicaSchedulingPreferencePath: replicaSchedulingPreferenceHandler(),
@@ -149,6 +150,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&corev1beta1.FederatedTypeConfig{}: inKubeFedNamespace,
 			&corev1beta1.KubeFedCluster{}:      inKubeFedNamespace,
+			&corev1beta1.KubeFedConfig{}:       inKubeFedNamespace,
 		}},
 	})
 	if err != nil {
@@ -156,7 +158,8 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 
 	srv := crwebhook.NewServer(crwebhook.Options{Host: o.Host, Port: o.SecurePort, CertDir: o.CertDir})
-	Register(srv, hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace}, !o.Namespaced)
+	Register(srv, hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace},
+		&clientGuard{reader: mgr.GetCache(), writer: mgr.GetClient(), kubeFedNamespace: o.KubeFedNamespace}, !o.Namespaced)
 
 	var synced atomic.Bool
 	if err := mgr.Add(everyReplica(func(ctx context.Context) error {
@@ -252,7 +255,7 @@ func (o *Options) namespaceSuffix() string {
 // so the first admission request does not wait for a list.
 func warmCache(ctx context.Context, c cache.Cache, synced *atomic.Bool) error {
 	for _, obj := range []client.Object{
-		&corev1beta1.FederatedTypeConfig{}, &corev1beta1.KubeFedCluster{}, &corev1.Namespace{},
+		&corev1beta1.FederatedTypeConfig{}, &corev1beta1.KubeFedCluster{}, &corev1beta1.KubeFedConfig{}, &corev1.Namespace{},
 		&policyv1alpha1.FederationPolicy{}, &policyv1alpha1.ClusterFederationPolicy{},
 	} {
 		if _, err := c.GetInformer(ctx, obj); err != nil {

@@ -55,6 +55,13 @@ const (
 	// DeleteAdoptedAnnotation, set to "true" on a federated object, makes
 	// the syncer delete its adopted member objects too, as KubeFed did.
 	DeleteAdoptedAnnotation = "kubefed.io/delete-adopted"
+
+	// JoinedAtAnnotation is set by `kubectl fed join` on the KubeFedClusters
+	// it writes, to the time of the join. The connection fields of a
+	// KubeFedCluster (apiEndpoint, secretRef, caBundle, proxyURL,
+	// disabledTLSValidations) may change only in an update that also changes
+	// this annotation: a re-join.
+	JoinedAtAnnotation = "kubefed.io/joined-at"
 )
 
 // Finalizers.

@@ -391,6 +391,7 @@ func (o *Options) ensureKubeFedCluster(ctx context.Context, j *journal, host *cl
 	}
 	patch := client.MergeFrom(existing.DeepCopy())
 	existing.Spec = kfc.Spec
+	metav1.SetMetaDataAnnotation(&existing.ObjectMeta, core.JoinedAtAnnotation, kfc.Annotations[core.JoinedAtAnnotation])
 	for k, v := range kfc.Labels {
 		if existing.Labels == nil {
 			existing.Labels = map[string]string{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -13,6 +14,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
@@ -161,14 +163,17 @@ func rbacObjects(scope apiextensionsv1.ResourceScope, namespace, sa string) []cl
 // KubeFedCluster builds the KubeFedCluster of a member from its kubeconfig
 // cluster entry: the server is the apiEndpoint, the CA data the caBundle
 // (else caFallback, the CA of the token secret), insecure-skip-tls-verify
-// disables all TLS validations and proxy-url becomes proxyURL.
+// disables all TLS validations and proxy-url becomes proxyURL. The
+// kubefed.io/joined-at annotation, set to now, marks the write as a join,
+// which admission requires for a change of the connection fields.
 func KubeFedCluster(namespace, name string, entry *clientcmdapi.Cluster, secretName string, caFallback []byte, labels map[string]string) *corev1beta1.KubeFedCluster {
 	ca := entry.CertificateAuthorityData
 	if len(ca) == 0 {
 		ca = caFallback
 	}
 	kfc := &corev1beta1.KubeFedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels,
+			Annotations: map[string]string{core.JoinedAtAnnotation: time.Now().UTC().Format(time.RFC3339Nano)}},
 		Spec: corev1beta1.KubeFedClusterSpec{
 			APIEndpoint: entry.Server,
 			CABundle:    ca,

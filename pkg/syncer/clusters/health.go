@@ -23,7 +23,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	corevalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1/validation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
 )
@@ -77,7 +79,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.forget(req.Name)
 		return ctrl.Result{}, nil
 	}
-	probe, version := r.probe(ctx, cluster)
+	allowInsecure, err := r.allowInsecure(ctx, cluster.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	insecure := corevalidation.InsecureConnection(&cluster.Spec)
+	probe, version := r.probe(ctx, cluster, insecure != "" && !allowInsecure)
 	r.mu.Lock()
 	previous, known := r.memory[cluster.Name]
 	if !known {
@@ -88,7 +95,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	r.mu.Unlock()
 
 	status := cluster.Status.DeepCopy()
-	status.Conditions = published
+	status.Conditions = health.WithInsecureWarning(published, insecure, probe.Time)
 	if version != "" {
 		status.KubernetesVersion = version
 	}
@@ -103,12 +110,30 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
 }
 
+// allowInsecure reads the KubeFedConfig's allowInsecureClusterConnections
+// (false without a KubeFedConfig).
+func (r *Reconciler) allowInsecure(ctx context.Context, namespace string) (bool, error) {
+	cfg := &corev1beta1.KubeFedConfig{}
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: core.KubeFedConfigName}, cfg)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return cfg.Spec.AllowInsecureClusterConnections, err
+}
+
 // probe connects to the cluster (reusing the connection while its inputs
 // are unchanged) and asks /healthz and, when healthy, /version. A cluster
-// no connection can be built for is left without one in the registry.
-func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedCluster) (health.Probe, string) {
+// no connection can be built for is left without one in the registry; so
+// is a cluster whose connection is insecure while the KubeFedConfig does
+// not allow it (refuseInsecure): its token is not sent.
+func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedCluster, refuseInsecure bool) (health.Probe, string) {
 	// Stored times have second precision; so do ours, so that equal statuses compare equal.
 	probe := health.Probe{Time: metav1.NewTime(time.Now().Truncate(time.Second))}
+	if refuseInsecure {
+		r.Registry.Disconnect(cluster.Name)
+		probe.ConfigError = fmt.Errorf("%s, and the KubeFedConfig does not set spec.allowInsecureClusterConnections: fix the KubeFedCluster (kubectl fed join %s --error-on-existing=false) or set the switch", corevalidation.InsecureConnection(&cluster.Spec), cluster.Name)
+		return probe, ""
+	}
 	secret := &corev1.Secret{}
 	err := r.Client.Get(ctx, types.NamespacedName{Namespace: cluster.Namespace, Name: cluster.Spec.SecretRef.Name}, secret)
 	if apierrors.IsNotFound(err) {

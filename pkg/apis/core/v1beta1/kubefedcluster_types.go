@@ -22,7 +22,7 @@ const (
 )
 
 // ClusterConditionType is the type of a KubeFedCluster condition.
-// +kubebuilder:validation:Enum=Ready;Offline;ConfigMalformed
+// +kubebuilder:validation:Enum=Ready;Offline;ConfigMalformed;InsecureConnection
 type ClusterConditionType string
 
 const (
@@ -34,6 +34,10 @@ const (
 	// ClusterConfigMalformed means no client could be built from the
 	// KubeFedCluster and its secret.
 	ClusterConfigMalformed ClusterConditionType = "ConfigMalformed"
+	// ClusterInsecureConnection warns that the member is reached over
+	// http:// or with TLS validations disabled, as the KubeFedConfig's
+	// allowInsecureClusterConnections permits. Not in KubeFed.
+	ClusterInsecureConnection ClusterConditionType = "InsecureConnection"
 )
 
 // KubeFedClusterSpec describes how to reach a member cluster.

@@ -104,6 +104,14 @@ type KubeFedConfigSpec struct {
 	// StatusController configures the status controllers.
 	// +optional
 	StatusController *StatusControllerConfig `json:"statusController,omitempty"`
+
+	// AllowInsecureClusterConnections lets KubeFedClusters use http://
+	// API endpoints and disabledTLSValidations. Off by default: with it, a
+	// member's token travels in clear text or to a server whose identity is
+	// not checked. Clusters that use it carry the condition
+	// InsecureConnection=True. Not in KubeFed, which allowed both always.
+	// +optional
+	AllowInsecureClusterConnections bool `json:"allowInsecureClusterConnections,omitempty"`
 }
 
 // DurationConfig holds the controllers' delays and timeouts.

@@ -5,6 +5,7 @@ package validation
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	apivalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
@@ -118,10 +120,10 @@ func ValidateKubeFedClusterStatus(status *v1beta1.KubeFedClusterStatus, path *fi
 		switch c.Type {
 		case "":
 			errs = append(errs, field.Required(p.Child("type"), ""))
-		case v1beta1.ClusterReady, v1beta1.ClusterOffline, v1beta1.ClusterConfigMalformed:
+		case v1beta1.ClusterReady, v1beta1.ClusterOffline, v1beta1.ClusterConfigMalformed, v1beta1.ClusterInsecureConnection:
 		default:
 			errs = append(errs, field.NotSupported(p.Child("type"), c.Type,
-				[]v1beta1.ClusterConditionType{v1beta1.ClusterReady, v1beta1.ClusterOffline, v1beta1.ClusterConfigMalformed}))
+				[]v1beta1.ClusterConditionType{v1beta1.ClusterReady, v1beta1.ClusterOffline, v1beta1.ClusterConfigMalformed, v1beta1.ClusterInsecureConnection}))
 		}
 		switch c.Status {
 		case "":
@@ -152,6 +154,87 @@ func dns1035Label(value string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for _, msg := range apivalidation.IsDNS1035Label(value) {
 		errs = append(errs, field.Invalid(path, value, msg))
+	}
+	return errs
+}
+
+// ValidateKubeFedClusterConnection refuses, unless allowInsecure (the
+// KubeFedConfig's allowInsecureClusterConnections), the connections that
+// expose the member's token: an http:// endpoint sends it in clear text, and
+// disabledTLSValidations sends it to a server whose identity is not fully
+// checked.
+func ValidateKubeFedClusterConnection(spec *v1beta1.KubeFedClusterSpec, path *field.Path, allowInsecure bool) field.ErrorList {
+	if allowInsecure {
+		return nil
+	}
+	var errs field.ErrorList
+	if strings.HasPrefix(strings.ToLower(spec.APIEndpoint), "http://") {
+		errs = append(errs, field.Forbidden(path.Child("apiEndpoint"),
+			"an http:// endpoint sends the member's token in clear text: use https://, or set spec."+insecureSwitch+": true in the KubeFedConfig"))
+	}
+	if len(spec.DisabledTLSValidations) > 0 {
+		errs = append(errs, field.Forbidden(path.Child("disabledTLSValidations"),
+			"disabling TLS validations sends the member's token to a server whose identity is not checked: set caBundle to the member's CA instead, or set spec."+insecureSwitch+": true in the KubeFedConfig"))
+	}
+	return errs
+}
+
+// insecureSwitch is the KubeFedConfig field that allows insecure cluster
+// connections.
+const insecureSwitch = "allowInsecureClusterConnections"
+
+// InsecureConnection describes what makes a cluster's connection insecure
+// ("" if nothing): an http:// endpoint, disabled TLS validations.
+func InsecureConnection(spec *v1beta1.KubeFedClusterSpec) string {
+	var what []string
+	if strings.HasPrefix(strings.ToLower(spec.APIEndpoint), "http://") {
+		what = append(what, "the API endpoint is http://, so the token travels in clear text")
+	}
+	if len(spec.DisabledTLSValidations) > 0 {
+		list := make([]string, len(spec.DisabledTLSValidations))
+		for i, v := range spec.DisabledTLSValidations {
+			list[i] = string(v)
+		}
+		what = append(what, "TLS validations are disabled ("+strings.Join(list, ", ")+")")
+	}
+	return strings.Join(what, "; ")
+}
+
+// ConnectionChanges lists the paths of the connection fields (where the
+// member's token is sent, and which Secret holds it) that differ between
+// old and new.
+func ConnectionChanges(old, new *v1beta1.KubeFedClusterSpec, path *field.Path) []*field.Path {
+	var changed []*field.Path
+	if old.APIEndpoint != new.APIEndpoint {
+		changed = append(changed, path.Child("apiEndpoint"))
+	}
+	if old.SecretRef != new.SecretRef {
+		changed = append(changed, path.Child("secretRef"))
+	}
+	if string(old.CABundle) != string(new.CABundle) {
+		changed = append(changed, path.Child("caBundle"))
+	}
+	if old.ProxyURL != new.ProxyURL {
+		changed = append(changed, path.Child("proxyURL"))
+	}
+	if !slices.Equal(old.DisabledTLSValidations, new.DisabledTLSValidations) {
+		changed = append(changed, path.Child("disabledTLSValidations"))
+	}
+	return changed
+}
+
+// ValidateKubeFedClusterUpdate refuses a change of the connection fields
+// that is not a re-join: an update that changes them must also change the
+// kubefed.io/joined-at annotation, as `kubectl fed join
+// --error-on-existing=false` does.
+func ValidateKubeFedClusterUpdate(c, old *v1beta1.KubeFedCluster) field.ErrorList {
+	changed := ConnectionChanges(&old.Spec, &c.Spec, field.NewPath("spec"))
+	if len(changed) == 0 || c.Annotations[core.JoinedAtAnnotation] != old.Annotations[core.JoinedAtAnnotation] {
+		return nil
+	}
+	errs := make(field.ErrorList, 0, len(changed))
+	for _, p := range changed {
+		errs = append(errs, field.Forbidden(p, "the connection of a joined cluster (apiEndpoint, secretRef, caBundle, proxyURL, disabledTLSValidations) changes only by joining it again: kubectl fed join "+c.Name+" --error-on-existing=false"))
 	}
 	return errs
 }
