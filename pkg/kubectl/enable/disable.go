@@ -22,6 +22,7 @@ import (
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 // DefaultStopTimeout bounds the wait for the propagation controller to
@@ -188,7 +189,7 @@ func (o *DisableOptions) Run(ctx context.Context) (err error) {
 		}
 		fmt.Fprintf(&out, "federatedtypeconfig %q deleted\n", ns+"/"+name)
 	}
-	return nil
+	return grant.Sync(ctx, o.flags, host, &out, o.streams.ErrOut)
 }
 
 // typeConfigName resolves TYPE to the FederatedTypeConfig's name. A name

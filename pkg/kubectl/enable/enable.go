@@ -24,6 +24,7 @@ import (
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 // establishTimeout bounds the wait for a new CRD to be served.
@@ -181,7 +182,10 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	if o.dryRun {
+		return nil
+	}
+	return grant.Sync(ctx, o.flags, host, o.streams.Out, o.streams.ErrOut)
 }
 
 // ResolveTarget finds the type TYPE names in the host cluster and tells

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 // rollbackTimeout bounds the clean-up after a failed join.
@@ -159,6 +160,20 @@ func merge(existing, desired client.Object) bool {
 		annotations[k] = v
 	}
 	existing.SetAnnotations(annotations)
+	switch existing.(type) {
+	case *rbacv1.Role, *rbacv1.ClusterRole:
+		// The grant label says whether enable and disable may rewrite the rules.
+		labels := existing.GetLabels()
+		if v, ok := desired.GetLabels()[grant.Label]; ok {
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[grant.Label] = v
+		} else {
+			delete(labels, grant.Label)
+		}
+		existing.SetLabels(labels)
+	}
 	switch e := existing.(type) {
 	case *corev1.ServiceAccount:
 		e.AutomountServiceAccountToken = desired.(*corev1.ServiceAccount).AutomountServiceAccountToken

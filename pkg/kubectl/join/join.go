@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 // DefaultTokenTimeout bounds the wait for the member's token controller.
@@ -35,7 +36,11 @@ var (
 		In the member cluster (the kubeconfig context --cluster-context, by default
 		CLUSTER_NAME), join creates the KubeFed namespace, a service account
 		named CLUSTER_NAME-HOST_NAME with a service-account token secret, and the
-		RBAC rules that let the control plane manage the cluster. It waits for the
+		RBAC rules that let the control plane manage the cluster: every verb on
+		the enabled types (kubectl fed enable and disable keep them in step), read
+		access to Deployments, ReplicaSets and Pods for replica scheduling, and
+		the health endpoints. --cluster-admin grants everything instead, as
+		KubeFed did. It waits for the
 		member's token controller to fill the token, then creates in the host
 		cluster (--context) a secret holding the token and the KubeFedCluster
 		CLUSTER_NAME that points at the member's API server.
@@ -77,6 +82,9 @@ type Options struct {
 	Region, Zone string
 	// TokenTimeout bounds the wait for the member's token.
 	TokenTimeout time.Duration
+	// ClusterAdmin grants the control plane every verb on every resource of
+	// the member, as KubeFed did, instead of only what the enabled types need.
+	ClusterAdmin bool
 
 	clusterLabels map[string]string
 	hostContext   string
@@ -102,6 +110,7 @@ func NewCmdJoin(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 	f.StringToStringVar(&o.Labels, "cluster-labels", nil, "Labels of the KubeFedCluster, for placement by cluster selector (e.g. env=prod,team=web)")
 	f.StringVar(&o.Region, "region", "", "Region of the cluster, set as label topology.kubernetes.io/region")
 	f.StringVar(&o.Zone, "zone", "", "Zone of the cluster, set as label topology.kubernetes.io/zone")
+	f.BoolVar(&o.ClusterAdmin, "cluster-admin", false, "Grant the control plane every verb on every resource of the member, as KubeFed did, instead of only what the enabled types, replica scheduling and health checks need")
 	f.DurationVar(&o.TokenTimeout, "token-timeout", o.TokenTimeout, "How long to wait for the member cluster: for a terminating KubeFed namespace to go, and for the token controller to issue the service account's token")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
 	cli.AddOutputFlag(cmd, &o.Output, "Print the KubeFedCluster in this format instead of the list of changes")
@@ -284,7 +293,14 @@ func (o *Options) join(ctx context.Context, j *journal, host, member *cli.Cluste
 	if err := j.ensure(ctx, member, tokenSecret(ns, sa), o.ErrorOnExisting); err != nil {
 		return nil, stepError("create the token secret "+sa, member, err)
 	}
-	for _, obj := range rbacObjects(scope, ns, sa) {
+	types, err := grant.EnabledTypes(ctx, host.Client, ns)
+	if err != nil {
+		return nil, stepError("read the enabled types", host, err)
+	}
+	if o.ClusterAdmin {
+		fmt.Fprintf(o.streams.ErrOut, "Warning: --cluster-admin grants the control plane every verb on every resource of cluster %q: whoever obtains its token (from Secret %s/%s of the host) is that cluster's admin\n", member.Name, ns, secretName)
+	}
+	for _, obj := range rbacObjects(scope, ns, sa, types, o.ClusterAdmin) {
 		if err := j.ensure(ctx, member, obj, o.ErrorOnExisting); err != nil {
 			return nil, stepError("grant access with "+describe(obj), member, err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 // roleNamePrefix starts the names of the RBAC objects join creates.
@@ -119,25 +120,38 @@ func tokenSecret(namespace, serviceAccount string) *corev1.Secret {
 }
 
 // rbacObjects are the roles and bindings that give the service account the
-// access the control plane needs: all of the member for a Cluster-scoped
-// control plane; the KubeFed namespace plus health checks for a Namespaced
-// one. The health-check rule uses the verb "get" (KubeFed wrote "Get",
-// which RBAC never matches).
-func rbacObjects(scope apiextensionsv1.ResourceScope, namespace, sa string) []client.Object {
+// access the control plane needs. By default that is the grant of package
+// grant: the enabled target types, reads for scheduling, the health
+// endpoints — in a ClusterRole for a Cluster-scoped control plane; in a Role
+// of the KubeFed namespace plus a health-check ClusterRole for a Namespaced
+// one. The type roles carry grant.Label so that enable and disable keep them
+// in step. With clusterAdmin the grant is KubeFed's: every verb on every
+// resource (of the KubeFed namespace for a Namespaced control plane). The
+// health-check rule uses the verb "get" (KubeFed wrote "Get", which RBAC
+// never matches).
+func rbacObjects(scope apiextensionsv1.ResourceScope, namespace, sa string, types []corev1beta1.APIResource, clusterAdmin bool) []client.Object {
 	subjects := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: sa, Namespace: namespace}}
 	all := rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}
 	name := RoleName(sa)
+	var labels map[string]string
+	if !clusterAdmin {
+		labels = map[string]string{grant.Label: grant.LabelValue}
+	}
 	if scope == corev1beta1.NamespaceScoped {
+		rules := []rbacv1.PolicyRule{all}
+		if !clusterAdmin {
+			rules = grant.Rules(types, true)
+		}
 		health := HealthCheckRoleName(namespace, sa)
 		return []client.Object{
-			&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Rules: []rbacv1.PolicyRule{all}},
+			&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels}, Rules: rules},
 			&rbacv1.RoleBinding{
 				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
 				Subjects:   subjects,
 			},
 			&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: health}, Rules: []rbacv1.PolicyRule{
-				{NonResourceURLs: []string{"/healthz"}, Verbs: []string{"get"}},
+				grant.HealthRule(),
 				{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"list"}},
 			}},
 			&rbacv1.ClusterRoleBinding{
@@ -147,11 +161,12 @@ func rbacObjects(scope apiextensionsv1.ResourceScope, namespace, sa string) []cl
 			},
 		}
 	}
+	rules := []rbacv1.PolicyRule{all, {NonResourceURLs: []string{"*"}, Verbs: []string{"get"}}}
+	if !clusterAdmin {
+		rules = grant.ClusterRules(types)
+	}
 	return []client.Object{
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: []rbacv1.PolicyRule{
-			all,
-			{NonResourceURLs: []string{"*"}, Verbs: []string{"get"}},
-		}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Rules: rules},
 		&rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},

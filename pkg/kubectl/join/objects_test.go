@@ -1,6 +1,7 @@
 package join
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 func TestNames(t *testing.T) {
@@ -85,7 +87,7 @@ func TestClusterLabels(t *testing.T) {
 }
 
 func TestRBACObjects(t *testing.T) {
-	cluster := rbacObjects(apiextensionsv1.ClusterScoped, "kf", "m-h")
+	cluster := rbacObjects(apiextensionsv1.ClusterScoped, "kf", "m-h", nil, true)
 	if len(cluster) != 2 {
 		t.Fatalf("cluster scope: %d objects", len(cluster))
 	}
@@ -98,7 +100,7 @@ func TestRBACObjects(t *testing.T) {
 		t.Errorf("cluster role binding = %+v", binding)
 	}
 
-	namespaced := rbacObjects(apiextensionsv1.NamespaceScoped, "kf", "m-h")
+	namespaced := rbacObjects(apiextensionsv1.NamespaceScoped, "kf", "m-h", nil, true)
 	if len(namespaced) != 4 {
 		t.Fatalf("namespaced scope: %d objects", len(namespaced))
 	}
@@ -112,6 +114,36 @@ func TestRBACObjects(t *testing.T) {
 	// KubeFed spelt the verb "Get", which RBAC never matches.
 	if health.Rules[0].Verbs[0] != "get" || health.Rules[1].Resources[0] != "nodes" || health.Rules[1].Verbs[0] != "list" {
 		t.Errorf("health-check rules = %+v", health.Rules)
+	}
+	if len(role.Labels)+len(namespaced[0].GetLabels()) != 0 {
+		t.Errorf("a --cluster-admin grant must not carry the grant label, which lets enable rewrite it")
+	}
+}
+
+func TestRBACObjectsGrantOnlyTheEnabledTypes(t *testing.T) {
+	types := []corev1beta1.APIResource{
+		{Group: "", PluralName: "configmaps", Scope: corev1beta1.NamespaceScoped},
+		{Group: "", PluralName: "namespaces", Scope: corev1beta1.ClusterScoped},
+		{Group: "apps", PluralName: "deployments", Scope: corev1beta1.NamespaceScoped},
+	}
+	cluster := rbacObjects(apiextensionsv1.ClusterScoped, "kf", "m-h", types, false)
+	role := cluster[0].(*rbacv1.ClusterRole)
+	if role.Labels[grant.Label] != grant.LabelValue {
+		t.Errorf("the grant role lacks its label: %v", role.Labels)
+	}
+	if !reflect.DeepEqual(role.Rules, grant.ClusterRules(types)) {
+		t.Errorf("cluster role rules = %+v", role.Rules)
+	}
+	for _, r := range role.Rules {
+		for _, res := range r.Resources {
+			if res == "*" || res == "secrets" || res == "clusterrolebindings" {
+				t.Errorf("the default grant includes %q: %+v", res, r)
+			}
+		}
+	}
+	namespaced := rbacObjects(apiextensionsv1.NamespaceScoped, "kf", "m-h", types, false)
+	if r := namespaced[0].(*rbacv1.Role); !reflect.DeepEqual(r.Rules, grant.Rules(types, true)) || r.Labels[grant.Label] != grant.LabelValue {
+		t.Errorf("role = %+v", r)
 	}
 }
 
