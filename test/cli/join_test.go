@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
 
@@ -78,8 +80,12 @@ func TestJoinAndUnjoin(t *testing.T) {
 		}
 		role := &rbacv1.ClusterRole{}
 		mustGet(t, member, role, "", "kubefed-controller-manager:"+sa)
-		if len(role.Rules) != 2 || role.Rules[0].Verbs[0] != "*" || role.Rules[1].NonResourceURLs[0] != "*" || role.Rules[1].Verbs[0] != "get" {
-			t.Errorf("cluster role rules = %+v", role.Rules)
+		types, err := grant.EnabledTypes(ctx, host, kubefedNS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(role.Rules, grant.ClusterRules(types)) || role.Labels[grant.Label] != grant.LabelValue {
+			t.Errorf("cluster role = %+v, want the grant of the enabled types %+v", role, types)
 		}
 		binding := &rbacv1.ClusterRoleBinding{}
 		mustGet(t, member, binding, "", "kubefed-controller-manager:"+sa)
@@ -111,8 +117,8 @@ func TestJoinAndUnjoin(t *testing.T) {
 		// The credentials the control plane gets really work in the member.
 		cfg := &rest.Config{Host: kfc.Spec.APIEndpoint, BearerToken: string(hostSecret.Data["token"]),
 			TLSClientConfig: rest.TLSClientConfig{CAData: kfc.Spec.CABundle}}
-		if _, err := kubernetes.NewForConfigOrDie(cfg).CoreV1().Namespaces().List(ctx, metav1.ListOptions{}); err != nil {
-			t.Errorf("listing the member's namespaces with the joined credentials: %v", err)
+		if _, err := kubernetes.NewForConfigOrDie(cfg).CoreV1().Pods("").List(ctx, metav1.ListOptions{}); err != nil {
+			t.Errorf("listing the member's pods with the joined credentials: %v", err)
 		}
 	})
 
@@ -338,7 +344,7 @@ func TestUnjoinUnreachableMember(t *testing.T) {
 	mustGet(t, host, &corev1beta1.KubeFedCluster{}, kubefedNS, "member2")
 
 	r := fedWith(t, dead, "unjoin", "member2", "--cluster-context", "dead", "--force")
-	if r.Err != nil || !strings.Contains(r.Stderr, "Warning: the member cluster was not cleaned up") ||
+	if r.Err != nil || !strings.Contains(r.Stderr, "Warning: the member cluster was not fully cleaned up; removing the host's objects anyway (--force). Not removed:\n  - ") ||
 		!strings.Contains(r.Stdout, `kubefedcluster.core.kubefed.io/member2 deleted in cluster "host"`) {
 		t.Fatalf("unjoin --force: err=%v\nstdout:\n%s\nstderr:\n%s", r.Err, r.Stdout, r.Stderr)
 	}

@@ -51,11 +51,13 @@ func TestJoinedClusterConnectionChangesOnlyByRejoin(t *testing.T) {
 	ctx := context.Background()
 	kfc := joinedCluster(t, e.client)
 	for field, change := range map[string]func(*corev1beta1.KubeFedClusterSpec){
-		"spec.apiEndpoint":            func(s *corev1beta1.KubeFedClusterSpec) { s.APIEndpoint = "https://attacker.example:6443" },
-		"spec.secretRef":              func(s *corev1beta1.KubeFedClusterSpec) { s.SecretRef.Name = "other-token" },
-		"spec.caBundle":               func(s *corev1beta1.KubeFedClusterSpec) { s.CABundle = []byte("attacker-ca") },
-		"spec.proxyURL":               func(s *corev1beta1.KubeFedClusterSpec) { s.ProxyURL = "http://attacker.example:3128" },
-		"spec.disabledTLSValidations": func(s *corev1beta1.KubeFedClusterSpec) { s.DisabledTLSValidations = []corev1beta1.TLSValidation{"SubjectName"} },
+		"spec.apiEndpoint": func(s *corev1beta1.KubeFedClusterSpec) { s.APIEndpoint = "https://attacker.example:6443" },
+		"spec.secretRef":   func(s *corev1beta1.KubeFedClusterSpec) { s.SecretRef.Name = "other-token" },
+		"spec.caBundle":    func(s *corev1beta1.KubeFedClusterSpec) { s.CABundle = []byte("attacker-ca") },
+		"spec.proxyURL":    func(s *corev1beta1.KubeFedClusterSpec) { s.ProxyURL = "http://attacker.example:3128" },
+		"spec.disabledTLSValidations": func(s *corev1beta1.KubeFedClusterSpec) {
+			s.DisabledTLSValidations = []corev1beta1.TLSValidation{"SubjectName"}
+		},
 	} {
 		t.Run(field, func(t *testing.T) {
 			update := kfc.DeepCopy()

@@ -4,18 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	apitypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 var (
@@ -23,13 +30,17 @@ var (
 		Remove a member cluster from the federation.
 
 		In the member cluster (--cluster-context, by default CLUSTER_NAME), unjoin
-		deletes the roles, bindings and service account that join created, and the
-		KubeFed namespace unless the member is the host cluster itself. In the host
-		cluster it deletes the secret holding the member's token and the
-		KubeFedCluster. Objects that are already gone are skipped.
+		deletes the roles, bindings, token secret and service account that join
+		created, releases the objects the control plane managed there (removes
+		their kubefed.io/managed label, so they stay but are no longer managed),
+		and deletes the KubeFed namespace unless the member is the host cluster
+		itself. In the host cluster it deletes the secret holding the member's
+		token and the KubeFedCluster. Objects that are already gone are skipped;
+		what could not be removed is listed.
 
-		If the member cannot be reached, unjoin stops before touching the host;
-		with --force it removes the host's objects anyway.`)
+		If the member cannot be cleaned up, unjoin stops before touching the
+		host; with --force it removes the host's objects anyway (and still
+		cleans up what it can reach in the member).`)
 
 	unjoinExample = templates.Examples(`
 		# Unjoin the cluster member1
@@ -54,6 +65,8 @@ type UnjoinOptions struct {
 	// IgnoreNotFound succeeds without a change when the cluster is not
 	// joined (kubectl delete's --ignore-not-found).
 	IgnoreNotFound bool
+
+	lines []string
 }
 
 // NewCmdUnjoin returns `kubectl fed unjoin`.
@@ -115,7 +128,6 @@ func (o *UnjoinOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("Failed to get kubefed cluster %q in the host cluster (context %q): %w", o.ClusterName, host.Name, err)
 	}
 
-	var lines []string
 	remove := func(cluster *cli.Cluster, obj client.Object) error {
 		var err error
 		if o.dryRun {
@@ -130,19 +142,16 @@ func (o *UnjoinOptions) Run(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("deleting %s: %w", where(obj, cluster), err)
 		}
-		line := fmt.Sprintf("%s deleted in cluster %q", describe(obj), cluster.Name)
-		if o.dryRun {
-			line += " (dry run)"
-		}
-		lines = append(lines, line)
+		o.lines = append(o.lines, fmt.Sprintf("%s deleted in cluster %q%s", describe(obj), cluster.Name, dryRunSuffix(o.dryRun)))
 		return nil
 	}
 
 	if err := o.cleanMember(ctx, host, remove); err != nil {
 		if !o.Force {
-			return fmt.Errorf("unjoin of cluster %q failed in the member; nothing was deleted in the host cluster: %w\nFix the access to context %q, or pass --force to remove the host's objects anyway", o.ClusterName, err, o.ClusterContext)
+			o.printLines()
+			return fmt.Errorf("unjoin of cluster %q failed in the member; nothing was deleted in the host cluster. Not removed:\n%s\nFix the access to context %q, or pass --force to remove the host's objects anyway", o.ClusterName, bullets(err), o.ClusterContext)
 		}
-		fmt.Fprintf(o.streams.ErrOut, "Warning: the member cluster was not cleaned up (%v); removing the host's objects anyway (--force)\n", err)
+		fmt.Fprintf(o.streams.ErrOut, "Warning: the member cluster was not fully cleaned up; removing the host's objects anyway (--force). Not removed:\n%s\n", bullets(err))
 	}
 	if kfc != nil {
 		var errs []error
@@ -151,17 +160,37 @@ func (o *UnjoinOptions) Run(ctx context.Context) error {
 		}
 		errs = append(errs, remove(host, kfc))
 		if err := errors.Join(errs...); err != nil {
-			return fmt.Errorf("unjoin of cluster %q failed in the host cluster: %w", o.ClusterName, err)
+			o.printLines()
+			return fmt.Errorf("unjoin of cluster %q failed in the host cluster. Not removed:\n%s", o.ClusterName, bullets(err))
 		}
 	}
-	for _, line := range lines {
-		fmt.Fprintln(o.streams.Out, line)
-	}
+	o.printLines()
 	return nil
 }
 
-// cleanMember deletes join's objects in the member and, unless the member
-// is the host itself, the KubeFed namespace.
+// printLines prints what was deleted and released.
+func (o *UnjoinOptions) printLines() {
+	for _, line := range o.lines {
+		fmt.Fprintln(o.streams.Out, line)
+	}
+}
+
+// bullets lists the errors joined in err, one per line.
+func bullets(err error) string {
+	var lines []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line != "" {
+			lines = append(lines, "  - "+line)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cleanMember deletes join's objects in the member, releases the member
+// objects the control plane managed (their managed label is removed, so a
+// later join neither adopts nor deletes them) and, unless the member is the
+// host itself, deletes the KubeFed namespace. It goes on past failures and
+// returns them all; it stops early only when the member cannot be reached.
 func (o *UnjoinOptions) cleanMember(ctx context.Context, host *cli.Cluster, remove func(*cli.Cluster, client.Object) error) error {
 	ns := o.flags.KubeFedNamespace
 	member, _, err := o.flags.Member(o.ClusterContext)
@@ -170,6 +199,8 @@ func (o *UnjoinOptions) cleanMember(ctx context.Context, host *cli.Cluster, remo
 	}
 	sa := ServiceAccountName(o.ClusterName, o.HostClusterName)
 	name, health := RoleName(sa), HealthCheckRoleName(ns, sa)
+	// The access goes first: once it is gone the syncer can no longer write
+	// to the member, so it cannot re-label what is released below.
 	objs := []client.Object{
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}},
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}},
@@ -177,6 +208,7 @@ func (o *UnjoinOptions) cleanMember(ctx context.Context, host *cli.Cluster, remo
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: health}},
 		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
 		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: sa}},
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: sa}},
 	}
 	var errs []error
@@ -188,6 +220,7 @@ func (o *UnjoinOptions) cleanMember(ctx context.Context, host *cli.Cluster, remo
 			}
 		}
 	}
+	errs = append(errs, o.releaseManaged(ctx, host, member))
 	memberNS, hostNS := &corev1.Namespace{}, &corev1.Namespace{}
 	if err := member.Client.Get(ctx, client.ObjectKey{Name: ns}, memberNS); err != nil {
 		if !apierrors.IsNotFound(err) {
@@ -202,4 +235,50 @@ func (o *UnjoinOptions) cleanMember(ctx context.Context, host *cli.Cluster, remo
 		errs = append(errs, remove(member, memberNS))
 	}
 	return errors.Join(errs...)
+}
+
+// releaseManaged removes the managed label from the member's objects of
+// every enabled type, and says how many it released per type.
+func (o *UnjoinOptions) releaseManaged(ctx context.Context, host, member *cli.Cluster) error {
+	types, err := grant.EnabledTypes(ctx, host.Client, o.flags.KubeFedNamespace)
+	if err != nil {
+		return err
+	}
+	patch := client.RawPatch(apitypes.JSONPatchType, []byte(`[{"op":"test","path":"/metadata/labels/kubefed.io~1managed","value":"true"},{"op":"remove","path":"/metadata/labels/kubefed.io~1managed"}]`))
+	var errs []error
+	for _, t := range types {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(schema.GroupVersionKind{Group: t.Group, Version: t.Version, Kind: t.Kind + "List"})
+		err := member.Client.List(ctx, list, client.MatchingLabels{core.ManagedByKubeFedLabelKey: core.ManagedByKubeFedLabelValue})
+		switch {
+		case meta.IsNoMatchError(err) || apierrors.IsNotFound(err):
+			continue // the member does not serve the type
+		case err != nil:
+			errs = append(errs, fmt.Errorf("listing the managed %s in cluster %q: %w", t.PluralName, member.Name, err))
+			continue
+		}
+		released := 0
+		for i := range list.Items {
+			obj := &list.Items[i]
+			if !o.dryRun {
+				if err := member.Client.Patch(ctx, obj, patch); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsInvalid(err) {
+					errs = append(errs, fmt.Errorf("removing the managed label of %s %s in cluster %q: %w", t.PluralName, client.ObjectKeyFromObject(obj), member.Name, err))
+					continue
+				}
+			}
+			released++
+		}
+		if released > 0 {
+			o.lines = append(o.lines, fmt.Sprintf("%d %s released in cluster %q (managed label removed)%s", released, t.PluralName, member.Name, dryRunSuffix(o.dryRun)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dryRunSuffix marks the result lines of a dry run.
+func dryRunSuffix(dryRun bool) string {
+	if dryRun {
+		return " (dry run)"
+	}
+	return ""
 }
