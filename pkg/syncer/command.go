@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/discovery"
@@ -25,7 +26,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
@@ -35,6 +35,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
 	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
+	"github.com/kubectl-fed/kubectl-fed/pkg/serving"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/fence"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
@@ -49,10 +50,13 @@ const LeaderElectionID = "kubectl-fed-syncer"
 
 // Options are the syncer's flags.
 type Options struct {
-	Kubeconfig             string
-	KubeFedNamespace       string
-	LeaderElect            bool
-	MetricsBindAddress     string
+	Kubeconfig       string
+	KubeFedNamespace string
+	LeaderElect      bool
+	// Metrics configures the /metrics endpoint.
+	Metrics serving.Metrics
+	// HealthProbeBindAddress serves /healthz and /readyz (plain HTTP, for
+	// the kubelet); "0" disables them.
 	HealthProbeBindAddress string
 	// Workers is the number of federated objects reconciled at once; 0 means
 	// the KubeFedConfig's syncController.maxConcurrentReconciles.
@@ -91,8 +95,8 @@ func NewCommand() *cobra.Command {
 	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to the host cluster's kubeconfig; empty means in-cluster or $KUBECONFIG")
 	f.StringVar(&o.KubeFedNamespace, "kubefed-namespace", core.DefaultKubeFedSystemNamespace, "Namespace of the federation control plane")
 	f.BoolVar(&o.LeaderElect, "leader-elect", true, "Elect a leader among syncer replicas with a Lease; only the leader acts")
-	f.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":9090", "Address of the Prometheus /metrics endpoint; 0 disables it")
-	f.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 disables them")
+	o.Metrics.AddFlags(f, ":9090")
+	f.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address (host:port) of the /healthz and /readyz endpoints; 0 disables them")
 	f.IntVar(&o.Workers, "workers", 0, "Federated objects reconciled at once; 0 uses the KubeFedConfig's syncController.maxConcurrentReconciles")
 	f.Float32Var(&o.HostQPS, "kube-api-qps", 100, "Queries per second to the host cluster")
 	f.IntVar(&o.HostBurst, "kube-api-burst", 200, "Burst of queries to the host cluster")
@@ -170,8 +174,11 @@ func (o *Options) Run(ctx context.Context) error {
 		LeaseDuration:                 &lease,
 		RenewDeadline:                 &renew,
 		RetryPeriod:                   &retry,
-		Metrics:                       metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		Metrics:                       o.Metrics.Options(),
 		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		// Member tokens are read by name when a cluster is probed, never
+		// cached: the syncer needs no list or watch on Secrets.
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 		Cache: cache.Options{
 			DefaultNamespaces: map[string]cache.Config{o.KubeFedNamespace: {}},
 			ByObject: map[client.Object]cache.ByObject{

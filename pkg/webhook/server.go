@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -25,6 +24,7 @@ import (
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
+	"github.com/kubectl-fed/kubectl-fed/pkg/serving"
 )
 
 // Options configure the webhook server.
@@ -56,19 +56,19 @@ type Options struct {
 	// certificate is valid for, e.g. 127.0.0.1 for a local process that the
 	// API server calls by URL.
 	CertHosts []string
-	// MetricsBindAddress serves Prometheus metrics; "0" disables it.
-	MetricsBindAddress string
+	// Metrics configures the /metrics endpoint (disabled by default).
+	Metrics serving.Metrics
 }
 
 // DefaultOptions returns the defaults of the flags.
 func DefaultOptions() Options {
 	return Options{
-		SecurePort:         8443,
-		CertDir:            "/tmp/k8s-webhook-server/serving-certs",
-		KubeFedNamespace:   core.DefaultKubeFedSystemNamespace,
-		CertSecretName:     "kubefed-admission-webhook-cert",
-		ServiceName:        "kubefed-admission-webhook",
-		MetricsBindAddress: "0",
+		SecurePort:       8443,
+		CertDir:          "/tmp/k8s-webhook-server/serving-certs",
+		KubeFedNamespace: core.DefaultKubeFedSystemNamespace,
+		CertSecretName:   "kubefed-admission-webhook-cert",
+		ServiceName:      "kubefed-admission-webhook",
+		Metrics:          serving.Metrics{BindAddress: "0", Secure: true},
 	}
 }
 
@@ -83,7 +83,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CertSecretName, "cert-secret", o.CertSecretName, "Secret in the control plane namespace that keeps rotated certificates.")
 	fs.StringVar(&o.ServiceName, "service-name", o.ServiceName, "Service of the webhook; the rotated certificate is valid for <service>.<namespace>.svc.")
 	fs.StringSliceVar(&o.CertHosts, "cert-host", o.CertHosts, "Further host names or IP addresses the rotated certificate is valid for (e.g. 127.0.0.1).")
-	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, `Address of the metrics endpoint; "0" disables it.`)
+	o.Metrics.AddFlags(fs, o.Metrics.BindAddress)
 	// Policy status moved to the syncer, and with it the only work that
 	// needed an elected replica: the flags are still accepted, so that
 	// existing deployments start, and do nothing.
@@ -145,7 +145,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	inKubeFedNamespace := cache.ByObject{Namespaces: map[string]cache.Config{o.KubeFedNamespace: {}}}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 runtimeScheme,
-		Metrics:                metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		Metrics:                o.Metrics.Options(),
 		HealthProbeBindAddress: "0",
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&corev1beta1.FederatedTypeConfig{}: inKubeFedNamespace,

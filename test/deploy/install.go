@@ -54,6 +54,9 @@ type ControlPlane struct {
 	DryRuns map[string]testkit.Result
 	// SyncerLog and WebhookLog are the processes' logs.
 	SyncerLog, WebhookLog string
+	// SyncerMetrics is the URL of the syncer's /metrics (HTTPS, with
+	// authentication and authorization, as the manifests serve it).
+	SyncerMetrics string
 
 	fleet     *fleet.Fleet
 	processes []*fleet.Process
@@ -125,7 +128,7 @@ func (cp *ControlPlane) install(ctx context.Context, variant string, dryRuns []s
 		scope, _, _ := unstructured.NestedString(d, "spec", "scope")
 		namespaced = scope == "Namespaced"
 	}
-	ports, err := fleet.FreePorts(2)
+	ports, err := fleet.FreePorts(3)
 	if err != nil {
 		return err
 	}
@@ -152,8 +155,10 @@ func (cp *ControlPlane) install(ctx context.Context, variant string, dryRuns []s
 	}
 	cp.SyncerLog = filepath.Join(cp.Logs, "syncer.log")
 	probes := "127.0.0.1:" + strconv.Itoa(ports[1])
+	metrics := "127.0.0.1:" + strconv.Itoa(ports[2])
+	cp.SyncerMetrics = "https://" + metrics + "/metrics"
 	if _, err := cp.startAs(ctx, syncerServiceAccount, "syncer", cp.SyncerLog, "http://"+probes+"/readyz",
-		"--leader-elect", "--metrics-bind-address", "0", "--health-probe-bind-address", probes, "--policy-status-interval", "1s"); err != nil {
+		"--leader-elect", "--metrics-bind-address", metrics, "--metrics-secure", "--health-probe-bind-address", probes, "--policy-status-interval", "1s"); err != nil {
 		return err
 	}
 

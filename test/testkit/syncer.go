@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/pkg/serving"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
@@ -23,7 +24,7 @@ func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool) <-chan 
 		Kubeconfig:             kubeconfig,
 		KubeFedNamespace:       core.DefaultKubeFedSystemNamespace,
 		LeaderElect:            leaderElect,
-		MetricsBindAddress:     "0",
+		Metrics:                serving.Metrics{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Workers:                4,
 		PolicyStatusInterval:   time.Second,

@@ -189,7 +189,7 @@ func (o *DisableOptions) Run(ctx context.Context) (err error) {
 		}
 		fmt.Fprintf(&out, "federatedtypeconfig %q deleted\n", ns+"/"+name)
 	}
-	return grant.Sync(ctx, o.flags, host, &out, o.streams.ErrOut)
+	return grant.Sync(ctx, o.flags, host, nil, &out, o.streams.ErrOut)
 }
 
 // typeConfigName resolves TYPE to the FederatedTypeConfig's name. A name

@@ -170,6 +170,15 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Output != "" {
 		return cli.PrintObjects(o.streams.Out, o.Output, objs...)
 	}
+	if !o.dryRun {
+		var enabling []corev1beta1.APIResource
+		for i := 0; i < len(objs); i += 2 {
+			enabling = append(enabling, objs[i].(*corev1beta1.FederatedTypeConfig).Spec.TargetType)
+		}
+		if err := grant.Sync(ctx, o.flags, host, enabling, o.streams.Out, o.streams.ErrOut); err != nil {
+			return err
+		}
+	}
 	for i := 0; i < len(objs); i += 2 {
 		ftc := objs[i].(*corev1beta1.FederatedTypeConfig)
 		crd := objs[i+1].(*apiextensionsv1.CustomResourceDefinition)
@@ -182,10 +191,7 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	if o.dryRun {
-		return nil
-	}
-	return grant.Sync(ctx, o.flags, host, o.streams.Out, o.streams.ErrOut)
+	return nil
 }
 
 // ResolveTarget finds the type TYPE names in the host cluster and tells

@@ -139,18 +139,20 @@ func MemberContext(raw clientcmdapi.Config, cluster *corev1beta1.KubeFedCluster)
 }
 
 // Sync brings the grant of every joined member in step with the enabled
-// types of the host: in each member its kubeconfig reaches, the rules of the
+// types of the host plus enabling (types about to be enabled: enable calls
+// Sync before it creates their FederatedTypeConfigs, so that the syncer is
+// never denied): in each member its kubeconfig reaches, the rules of the
 // labelled ClusterRoles (Roles in the KubeFed namespace for a namespaced
 // control plane) are replaced. Result lines go to out; a member it could not
 // update is named on errOut with the fix, and does not fail the command
-// (the type change on the host is done; the member's status will show
-// Forbidden until its grant is fixed).
-func Sync(ctx context.Context, flags *cli.Flags, host *cli.Cluster, out, errOut io.Writer) error {
+// (the member's status shows Forbidden until its grant is fixed).
+func Sync(ctx context.Context, flags *cli.Flags, host *cli.Cluster, enabling []corev1beta1.APIResource, out, errOut io.Writer) error {
 	ns := flags.KubeFedNamespace
 	types, err := EnabledTypes(ctx, host.Client, ns)
 	if err != nil {
 		return err
 	}
+	types = append(types, enabling...)
 	cfg := &corev1beta1.KubeFedConfig{}
 	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: core.KubeFedConfigName}, cfg); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading the KubeFedConfig %s/%s: %w", ns, core.KubeFedConfigName, err)

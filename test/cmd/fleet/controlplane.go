@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,11 +121,17 @@ func (cp *controlPlane) startWebhook(ctx context.Context) error {
 // startSyncer runs the syncer, which creates the KubeFedConfig, and waits
 // until it is ready.
 func (cp *controlPlane) startSyncer(ctx context.Context) error {
-	p, err := testkit.StartSyncer(ctx, cp.f, "syncer", filepath.Join(cp.bin, "syncer"), filepath.Join(cp.dir, "logs", "syncer.log"),
-		append([]string{"--workers", "8"}, strings.Fields(cp.extra.syncer)...)...)
+	ports, err := fleet.FreePorts(1)
 	if err != nil {
 		return err
 	}
+	metrics := "127.0.0.1:" + strconv.Itoa(ports[0])
+	p, err := testkit.StartSyncer(ctx, cp.f, "syncer", filepath.Join(cp.bin, "syncer"), filepath.Join(cp.dir, "logs", "syncer.log"),
+		append([]string{"--workers", "8", "--metrics-bind-address", metrics, "--metrics-secure"}, strings.Fields(cp.extra.syncer)...)...)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("syncer metrics: https://%s/metrics (HTTPS; send a bearer token allowed to get the non-resource URL /metrics)\n", metrics)
 	cp.processes = append(cp.processes, p)
 	return nil
 }
