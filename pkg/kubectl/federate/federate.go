@@ -30,6 +30,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/enable"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
 
 // createRetryTimeout bounds the retries of a create whose federated type
@@ -420,8 +421,8 @@ func namespaceFederated(ctx context.Context, host *cli.Cluster, kubefedNS, names
 	return false, fmt.Errorf("reading the %s %s/%s: %w", ftc.Spec.FederatedType.Kind, namespace, namespace, err)
 }
 
-// enable enables a type the way `kubectl fed enable` does, with the
-// default federated group and version.
+// enable enables a type the way `kubectl fed enable` does (members' grants
+// first), with the default federated group and version.
 func (o *Options) enable(ctx context.Context, host *cli.Cluster, r apiresource.Resource) (*corev1beta1.FederatedTypeConfig, error) {
 	target, err := enable.ResolveTarget(ctx, host, r.QualifiedName(), r.Version)
 	if err != nil {
@@ -429,6 +430,9 @@ func (o *Options) enable(ctx context.Context, host *cli.Cluster, r apiresource.R
 	}
 	ftc := enable.TypeConfig(o.flags.KubeFedNamespace, target, "", "")
 	crd := typesv1beta1.FederatedCRD(target, "", "")
+	if err := grant.Sync(ctx, o.flags, host, []corev1beta1.APIResource{ftc.Spec.TargetType}, o.streams.Out, o.streams.ErrOut); err != nil {
+		return nil, err
+	}
 	if err := enable.Apply(ctx, host, ftc, crd, o.streams.Out); err != nil {
 		return nil, fmt.Errorf("enabling %s: %w", r.QualifiedName(), err)
 	}
