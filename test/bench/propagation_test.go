@@ -129,8 +129,9 @@ func setUp(b *testing.B, ctx context.Context, f *fleet.Fleet) (int, string) {
 		b.Fatal(err)
 	}
 	metrics := "127.0.0.1:" + strconv.Itoa(ports[0])
+	// Plain HTTP on 127.0.0.1: the benchmark reads the write counters without a token.
 	p, err := testkit.StartSyncer(ctx, f, "syncer", testkit.Command(b, "syncer"), filepath.Join(b.TempDir(), "syncer.log"),
-		"--leader-elect=false", "--metrics-bind-address", metrics, "--workers", "32",
+		"--leader-elect=false", "--metrics-bind-address", metrics, "--metrics-secure=false", "--workers", "32",
 		"--kube-api-qps", "2000", "--kube-api-burst", "4000", "--member-qps", "2000", "--member-burst", "4000")
 	if err != nil {
 		b.Fatal(err)
