@@ -286,3 +286,43 @@ func TestFederatedTypeConfigStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestConnectionChangesAndInsecureConnection(t *testing.T) {
+	base := v1beta1.KubeFedClusterSpec{APIEndpoint: "https://m:6443", SecretRef: v1beta1.LocalSecretReference{Name: "s"}, CABundle: []byte("ca")}
+	for _, tc := range []struct {
+		name     string
+		change   func(*v1beta1.KubeFedClusterSpec)
+		paths    string
+		insecure string
+	}{
+		{"nothing", func(*v1beta1.KubeFedClusterSpec) {}, "", ""},
+		{"http endpoint", func(s *v1beta1.KubeFedClusterSpec) { s.APIEndpoint = "HTTP://m:8080" }, "spec.apiEndpoint",
+			"the API endpoint is http://, so the token travels in clear text"},
+		{"every field", func(s *v1beta1.KubeFedClusterSpec) {
+			s.APIEndpoint, s.SecretRef.Name, s.CABundle, s.ProxyURL = "https://x:6443", "t", []byte("other"), "socks5://p:1080"
+			s.DisabledTLSValidations = []v1beta1.TLSValidation{v1beta1.TLSSubjectName, v1beta1.TLSValidityPeriod}
+		}, "spec.apiEndpoint spec.secretRef spec.caBundle spec.proxyURL spec.disabledTLSValidations",
+			"TLS validations are disabled (SubjectName, ValidityPeriod)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := base
+			tc.change(&spec)
+			var paths []string
+			for _, p := range ConnectionChanges(&base, &spec, field.NewPath("spec")) {
+				paths = append(paths, p.String())
+			}
+			if got := strings.Join(paths, " "); got != tc.paths {
+				t.Errorf("ConnectionChanges = %q, want %q", got, tc.paths)
+			}
+			if got := InsecureConnection(&spec); got != tc.insecure {
+				t.Errorf("InsecureConnection = %q, want %q", got, tc.insecure)
+			}
+			if errs := ValidateKubeFedClusterConnection(&spec, field.NewPath("spec"), false); (len(errs) > 0) != (tc.insecure != "") {
+				t.Errorf("ValidateKubeFedClusterConnection without the switch = %v", errs)
+			}
+			if errs := ValidateKubeFedClusterConnection(&spec, field.NewPath("spec"), true); len(errs) > 0 {
+				t.Errorf("ValidateKubeFedClusterConnection with the switch = %v", errs)
+			}
+		})
+	}
+}
