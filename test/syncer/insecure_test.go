@@ -46,7 +46,6 @@ func condition(kfc *corev1beta1.KubeFedCluster, t corev1beta1.ClusterConditionTy
 // carries the InsecureConnection warning, which goes when the switch is
 // turned off again.
 func TestInsecureClusterIsRefusedUntilAllowedThenWarned(t *testing.T) {
-	setUpOnce(t)
 	ctx := context.Background()
 	secret := &corev1.Secret{}
 	if err := hostClient.Get(ctx, client.ObjectKey{Namespace: kubefedNamespace, Name: "member1-token"}, secret); err != nil {
