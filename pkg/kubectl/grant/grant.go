@@ -154,12 +154,15 @@ func Sync(ctx context.Context, flags *cli.Flags, host *cli.Cluster, enabling []c
 	}
 	types = append(types, enabling...)
 	cfg := &corev1beta1.KubeFedConfig{}
-	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: core.KubeFedConfigName}, cfg); err != nil && !apierrors.IsNotFound(err) {
+	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: core.KubeFedConfigName}, cfg); err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
 		return fmt.Errorf("reading the KubeFedConfig %s/%s: %w", ns, core.KubeFedConfigName, err)
 	}
 	namespaced := cfg.Spec.Scope == corev1beta1.NamespaceScoped
 	clusters := &corev1beta1.KubeFedClusterList{}
 	if err := host.Client.List(ctx, clusters, client.InNamespace(ns)); err != nil {
+		if meta.IsNoMatchError(err) {
+			return nil // no KubeFedCluster CRD: nothing is joined
+		}
 		return fmt.Errorf("listing the KubeFedClusters in namespace %s: %w", ns, err)
 	}
 	raw, err := flags.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
