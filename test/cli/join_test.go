@@ -215,6 +215,8 @@ func TestJoinFailuresLeaveNothingBehind(t *testing.T) {
 		limited := "limited-joiner"
 		role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: limited}, Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{"core.kubefed.io"}, Resources: []string{"kubefedconfigs", "kubefedclusters"}, Verbs: []string{"get"}},
+			// join grants the member what the enabled types need, so it lists them.
+			{APIGroups: []string{"core.kubefed.io"}, Resources: []string{"federatedtypeconfigs"}, Verbs: []string{"list"}},
 			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "create", "delete"}},
 		}}
 		binding := &rbacv1.ClusterRoleBinding{

@@ -63,8 +63,12 @@ func canI(t *testing.T, cs kubernetes.Interface, verb, group, resource string) b
 func TestDefaultGrantFollowsTheEnabledTypes(t *testing.T) {
 	host := controlPlane(t)
 	ctx := context.Background()
+	stopSyncer := fakeSyncer(t, host)
+	t.Cleanup(stopSyncer)
 	for _, typ := range []string{"secrets", crbType} {
-		fed(t, "disable", typ)
+		if r := fed(t, "disable", typ); r.Err != nil {
+			t.Fatalf("kubectl fed disable %s: %v\n%s", typ, r.Err, r.Stderr)
+		}
 	}
 	mustFed(t, "enable", "configmaps")
 	mustFed(t, "join", "member2")
