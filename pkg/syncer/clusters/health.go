@@ -95,7 +95,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	r.mu.Unlock()
 
 	status := cluster.Status.DeepCopy()
-	status.Conditions = health.WithInsecureWarning(published, insecure, probe.Time)
+	// The warning is for a connection in use: allowed, hence connected.
+	warning := ""
+	if allowInsecure {
+		warning = insecure
+	}
+	status.Conditions = health.WithInsecureWarning(published, warning, probe.Time)
 	if version != "" {
 		status.KubernetesVersion = version
 	}
