@@ -92,7 +92,7 @@ func TestDefaultMemberGrantPropagatesEveryEnabledType(t *testing.T) {
 	testkit.MustKubectl(t, kubeconfig, "-n", ns, "create", "configmap", "settings", "--from-literal=mode=strict")
 	testkit.MustKubectl(t, kubeconfig, "-n", ns, "create", "secret", "generic", "password", "--from-literal=p=s3cret")
 	testkit.MustKubectl(t, kubeconfig, "-n", ns, "create", "deployment", "web", "--image=nginx", "--replicas=0")
-	for _, args := range [][]string{{"namespace", ns}, {"configmap", "settings", "-n", ns}, {"secret", "password", "-n", ns}, {"deployment.apps", "web", "-n", ns}} {
+	for _, args := range [][]string{{"namespace", ns}, {"configmap", "settings", "-n", ns}, {"secret", "password", "-n", ns}, {"deployments.apps", "web", "-n", ns}} {
 		if r := control.Fed(append([]string{"federate"}, args...)...); r.Err != nil {
 			t.Fatalf("kubectl fed federate %s: %v\n%s", strings.Join(args, " "), r.Err, r.Stderr)
 		}
