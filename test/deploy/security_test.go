@@ -39,7 +39,6 @@ func curlMetrics(t *testing.T, url, token string) (string, string) {
 // service account's token that lacks get on /metrics too (403), and served
 // once the service account is bound to ClusterRole kubefed-metrics-reader.
 func TestSyncerMetricsNeedAuthorization(t *testing.T) {
-	setUp(t)
 	kubeconfig := control.fleet.KubeconfigPath()
 	if code, body := curlMetrics(t, control.SyncerMetrics, ""); code != "401" {
 		t.Errorf("an unauthenticated curl of /metrics got %s, want 401:\n%.300s", code, body)
@@ -63,7 +62,6 @@ func TestSyncerMetricsNeedAuthorization(t *testing.T) {
 // enabled types, scheduling reads and health — and sees every copy arrive
 // without a single RBAC denial in the syncer's log.
 func TestDefaultMemberGrantPropagatesEveryEnabledType(t *testing.T) {
-	setUp(t)
 	kubeconfig := control.fleet.KubeconfigPath()
 	ctx := context.Background()
 	host, err := client.New(control.fleet.Host().RESTConfig(), client.Options{Scheme: cli.Scheme})
