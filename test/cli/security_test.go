@@ -61,7 +61,7 @@ func canI(t *testing.T, cs kubernetes.Interface, verb, group, resource string) b
 // (enable says so), disabling them takes it back; a --cluster-admin rejoin
 // warns and grants everything, and enable leaves that grant alone.
 func TestDefaultGrantFollowsTheEnabledTypes(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	ctx := context.Background()
 	stopSyncer := fakeSyncer(t, host)
 	t.Cleanup(stopSyncer)
@@ -133,7 +133,7 @@ func TestDefaultGrantFollowsTheEnabledTypes(t *testing.T) {
 // --force: every object join created in the member is gone, and a member
 // object the control plane managed stays but is released (no managed label).
 func TestUnjoinLeavesNothing(t *testing.T) {
-	host := controlPlane(t)
+	host := hostClient(t)
 	member := clusterClient(t, "member2")
 	ctx := context.Background()
 	mustFed(t, "enable", "configmaps")

@@ -47,7 +47,7 @@ func joinedCluster(t *testing.T, c client.Client) *corev1beta1.KubeFedCluster {
 // field of a joined cluster without a re-join (refused, naming the field),
 // then its labels (admitted), then the endpoint in a re-join (admitted).
 func TestJoinedClusterConnectionChangesOnlyByRejoin(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	kfc := joinedCluster(t, e.client)
 	for field, change := range map[string]func(*corev1beta1.KubeFedClusterSpec){
@@ -85,7 +85,7 @@ func TestJoinedClusterConnectionChangesOnlyByRejoin(t *testing.T) {
 // cluster that names an existing token Secret is refused, and so is a
 // re-join of a joined cluster; the message names the user and the Secret.
 func TestClusterTokenSecretMustBeReadableByTheAuthor(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	kfc := joinedCluster(t, e.client)
 	const user = "mallory"
@@ -134,14 +134,28 @@ func TestClusterTokenSecretMustBeReadableByTheAuthor(t *testing.T) {
 // KubeFedConfig's allowInsecureClusterConnections is off, admitted once it
 // is on.
 func TestInsecureClusterConnectionsNeedTheSwitch(t *testing.T) {
-	e := setup(t)
+	e := hostEnv
 	ctx := context.Background()
 	kfconfig := &corev1beta1.KubeFedConfig{ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: core.KubeFedConfigName},
 		Spec: corev1beta1.KubeFedConfigSpec{Scope: corev1beta1.ClusterScoped}}
-	if err := e.client.Create(ctx, kfconfig); err != nil {
+	switch err := e.client.Create(ctx, kfconfig); {
+	case apierrors.IsAlreadyExists(err):
+		if err := e.client.Get(ctx, client.ObjectKeyFromObject(kfconfig), kfconfig); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = e.client.Get(ctx, client.ObjectKeyFromObject(kfconfig), kfconfig)
+			kfconfig.Spec.AllowInsecureClusterConnections = false
+			_ = e.client.Update(ctx, kfconfig)
+		})
+	case err != nil:
 		t.Fatal(err)
+	default:
+		t.Cleanup(func() { _ = e.client.Delete(ctx, kfconfig) })
 	}
-	t.Cleanup(func() { _ = e.client.Delete(ctx, kfconfig) })
+	if kfconfig.Spec.AllowInsecureClusterConnections {
+		t.Fatal("the KubeFedConfig already allows insecure connections")
+	}
 	clusters := map[string]corev1beta1.KubeFedClusterSpec{
 		"spec.apiEndpoint: Forbidden: an http:// endpoint sends the member's token in clear text: use https://, or set spec.allowInsecureClusterConnections: true in the KubeFedConfig": {
 			APIEndpoint: "http://member.example:8080", SecretRef: corev1beta1.LocalSecretReference{Name: "s"}},
