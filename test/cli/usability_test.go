@@ -132,3 +132,20 @@ func TestFederateContentsSelector(t *testing.T) {
 	mustFail(t, fed(t, "federate", "cm", "db", "-n", ns, "-l", "app=web"), "--selector chooses the objects --contents federates")
 	mustFail(t, fed(t, "federate", "cm", "db", "-n", ns, "-o", "xml"), `Invalid value for --output: "xml"`)
 }
+
+// TestFederateDryRunFailsAsTheRealRun checks that a dry run of a type that
+// is not enabled fails as the real run does, instead of reporting it created.
+func TestFederateDryRunFailsAsTheRealRun(t *testing.T) {
+	host := hostClient(t)
+	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "dryrun-")
+	if err := host.Create(context.Background(), &corev1.PodTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pt"},
+		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"federate", "podtemplates", "pt", "-n", ns}, {"federate", "podtemplates", "pt", "-n", ns, "--dry-run"}} {
+		mustFail(t, fed(t, args...), "podtemplates", "--enable-type")
+	}
+	if out := mustFed(t, "federate", "podtemplates", "pt", "-n", ns, "--dry-run", "--enable-type"); !strings.Contains(out, "federatedpodtemplate.types.kubefed.io/pt created (dry run)") {
+		t.Errorf("dry run with --enable-type:\n%s", out)
+	}
+}

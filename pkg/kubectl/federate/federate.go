@@ -301,7 +301,9 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 			ftcs[name] = ftc
 		case !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err):
 			return fmt.Errorf("reading FederatedTypeConfig %s/%s: %w", ns, name, err)
-		case o.Output != "" || o.dryRun:
+		case o.Output != "" || (o.dryRun && o.EnableType):
+			// -o converts offline; a dry run with --enable-type would enable
+			// it. A plain dry run fails below as the real run would.
 			ftcs[name] = enable.TypeConfig(ns, t.resource.TargetType(), "", "")
 		case o.EnableType:
 			if ftcs[name], err = o.enable(ctx, host, t.resource); err != nil {
