@@ -122,7 +122,7 @@ func Compute(in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Clusters: own, Unknown: unknown(in.Object, in.Clusters)}
+	res := Result{Clusters: own, Unknown: Unknown(in.Object, in.Clusters)}
 	if in.NamespacedTarget {
 		switch {
 		case in.NamespaceFederated:
@@ -153,24 +153,6 @@ func Compute(in Input) (Result, error) {
 		res.Reason, res.Message = problem(in, own, res)
 	}
 	return res, nil
-}
-
-// unknown returns the names p.Clusters gives that are not joined, sorted.
-func unknown(p *typesv1beta1.Placement, clusters []Cluster) []string {
-	if p == nil {
-		return nil
-	}
-	joined := sets.New[string]()
-	for _, c := range clusters {
-		joined.Insert(c.Name)
-	}
-	missing := sets.New[string]()
-	for _, ref := range p.Clusters {
-		if !joined.Has(ref.Name) {
-			missing.Insert(ref.Name)
-		}
-	}
-	return sets.List(missing)
 }
 
 // problem returns UnknownCluster when the placement names clusters that are

@@ -20,26 +20,11 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 var sprocketTarget = typesv1beta1.TargetType{Group: "example.com", Version: "v1", Kind: "Sprocket", PluralName: "sprockets", Scope: apiextensionsv1.NamespaceScoped}
-
-// sprocketCRD is a custom target type that the test takes away again.
-func sprocketCRD() *apiextensionsv1.CustomResourceDefinition {
-	preserve := true
-	return &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{Name: "sprockets.example.com"},
-		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
-			Group: "example.com",
-			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "sprockets", Singular: "sprocket", Kind: "Sprocket", ListKind: "SprocketList"},
-			Scope: apiextensionsv1.NamespaceScoped,
-			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{Name: "v1", Served: true, Storage: true,
-				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{Type: "object",
-					Properties: map[string]apiextensionsv1.JSONSchemaProps{"spec": {Type: "object", XPreserveUnknownFields: &preserve}}}}}},
-		},
-	}
-}
 
 // deleteCRD deletes a CRD and waits until it is gone.
 func deleteCRD(t *testing.T, cfg *rest.Config, name string) {
@@ -83,7 +68,7 @@ func TestTargetTypeThatDisappears(t *testing.T) {
 	memberCfg := shared.Members()[0].RESTConfig()
 	memberName := shared.Members()[0].Name
 	for _, cfg := range []*rest.Config{shared.Host().RESTConfig(), memberCfg} {
-		if err := testkit.InstallCRDs(ctx, cfg, sprocketCRD()); err != nil {
+		if err := testkit.InstallCRDs(ctx, cfg, fixtures.ExampleCRD("Sprocket")); err != nil {
 			t.Fatal(err)
 		}
 	}

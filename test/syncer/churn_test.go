@@ -15,15 +15,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 // gadgetCRD is a custom resource with a status subresource that a test can
 // write freely in a member (no controller owns it).
 func gadgetCRD() *apiextensionsv1.CustomResourceDefinition {
-	crd := widgetCRD()
-	crd.Name = "gadgets.example.com"
-	crd.Spec.Names = apiextensionsv1.CustomResourceDefinitionNames{Plural: "gadgets", Singular: "gadget", Kind: "Gadget", ListKind: "GadgetList"}
+	crd := fixtures.ExampleCRD("Gadget")
 	preserve := true
 	version := &crd.Spec.Versions[0]
 	version.Schema.OpenAPIV3Schema.Properties["status"] = apiextensionsv1.JSONSchemaProps{Type: "object", XPreserveUnknownFields: &preserve}

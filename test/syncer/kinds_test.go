@@ -15,29 +15,14 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
-
-// widgetCRD is a custom resource the tests federate like a built-in type.
-func widgetCRD() *apiextensionsv1.CustomResourceDefinition {
-	preserve := true
-	return &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{Name: "widgets.example.com"},
-		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
-			Group: "example.com",
-			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "widgets", Singular: "widget", Kind: "Widget", ListKind: "WidgetList"},
-			Scope: apiextensionsv1.NamespaceScoped,
-			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{Name: "v1", Served: true, Storage: true,
-				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{Type: "object",
-					Properties: map[string]apiextensionsv1.JSONSchemaProps{"spec": {Type: "object", XPreserveUnknownFields: &preserve}}}}}},
-		},
-	}
-}
 
 func TestCustomResourceTypeIsPropagated(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range shared.Clusters {
-		if err := testkit.InstallCRDs(ctx, c.RESTConfig(), widgetCRD()); err != nil {
+		if err := testkit.InstallCRDs(ctx, c.RESTConfig(), fixtures.ExampleCRD("Widget")); err != nil {
 			t.Fatalf("installing the Widget CRD in %s: %v", c.Name, err)
 		}
 	}

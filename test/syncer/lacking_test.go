@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -23,7 +24,7 @@ import (
 // holds none of the type's objects.
 func TestDeletionCompletesWhenAMemberLacksTheType(t *testing.T) {
 	ctx := context.Background()
-	crd := widgetCRD()
+	crd := fixtures.ExampleCRD("Widget")
 	crd.Name, crd.Spec.Names = "sprockets.example.com", apiextensionsv1.CustomResourceDefinitionNames{Plural: "sprockets", Singular: "sprocket", Kind: "Sprocket", ListKind: "SprocketList"}
 	for _, c := range []string{shared.Host().Name, "member1"} {
 		if err := testkit.InstallCRDs(ctx, shared.Cluster(c).RESTConfig(), crd.DeepCopy()); err != nil {
