@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1/validation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
@@ -406,8 +408,13 @@ func (o *Options) ensureKubeFedCluster(ctx context.Context, j *journal, host *cl
 		return err
 	}
 	patch := client.MergeFrom(existing.DeepCopy())
+	// A re-join that changes the connection marks itself with a new
+	// joined-at time (admission allows connection changes only so); one
+	// that changes nothing leaves the cluster unchanged.
+	if existing.Annotations[core.JoinedAtAnnotation] == "" || len(validation.ConnectionChanges(&existing.Spec, &kfc.Spec, field.NewPath("spec"))) > 0 {
+		metav1.SetMetaDataAnnotation(&existing.ObjectMeta, core.JoinedAtAnnotation, kfc.Annotations[core.JoinedAtAnnotation])
+	}
 	existing.Spec = kfc.Spec
-	metav1.SetMetaDataAnnotation(&existing.ObjectMeta, core.JoinedAtAnnotation, kfc.Annotations[core.JoinedAtAnnotation])
 	for k, v := range kfc.Labels {
 		if existing.Labels == nil {
 			existing.Labels = map[string]string{}
