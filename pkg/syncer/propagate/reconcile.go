@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/dynamic"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -134,21 +135,8 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return e.writeStatus(ctx, t, key, fed, pass)
 	}
 	pass.Reason, pass.Message = placed.Reason, placed.Message
-	outcomes := make([]outcome, len(list))
-	ev := newPassEvents()
-	var wg sync.WaitGroup
-	for i, m := range list {
-		if message, ok := placed.Denied[m.Name]; ok {
-			outcomes[i] = outcome{status: typesv1beta1.PolicyDenied, message: message, listed: true}
-			continue
-		}
-		wg.Go(func() {
-			defer recoverCluster(ctx, key, m.Name, &outcomes[i])
-			outcomes[i] = e.syncCluster(ctx, ev, t, fed, m, placed.Clusters.Has(m.Name))
-		})
-	}
-	wg.Wait()
-	ev.emit(e.recorder, fed)
+	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load()}
+	outcomes := e.execute(ctx, t, key, in, list)
 	var after time.Duration
 	var failed []string
 	pass.CollectStatus = t.collectStatus
@@ -300,34 +288,149 @@ func (e *Engine) federatedNamespace(namespace string) (*unstructured.Unstructure
 	return obj.(*unstructured.Unstructured), nil
 }
 
-// syncCluster makes one member hold what it should for the object.
-func (e *Engine) syncCluster(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, placed bool) outcome {
-	if !m.Ready || m.Conn == nil {
-		if placed {
-			ev.add(corev1.EventTypeWarning, string(typesv1beta1.ClusterNotReady), "Cluster %q is not ready", m.Name)
-			return outcome{status: typesv1beta1.ClusterNotReady, message: "the cluster is not ready; see its KubeFedCluster's conditions", listed: true}
-		}
-		return outcome{}
+// execute plans the federated object in every member of list
+// (propagation.PlanCluster) and carries out each cluster's action, the
+// clusters in parallel, each reading its member, planning and acting
+// without waiting for the others; it emits the pass's events and returns
+// one outcome per member.
+func (e *Engine) execute(ctx context.Context, t *federatedType, key Key, in propagation.Input, list []clusterclient.Member) []outcome {
+	hostUID := sync.OnceValue(func() types.UID { return e.hostNamespaceUID(ctx, in.Federated.GetName()) })
+	ev := newPassEvents()
+	outcomes := make([]outcome, len(list))
+	var wg sync.WaitGroup
+	for i, m := range list {
+		wg.Go(func() {
+			defer recoverCluster(ctx, key, m.Name, &outcomes[i])
+			seen := e.observe(ctx, t, key, in, m)
+			in := in
+			if needsHostNamespace(t, in, seen) {
+				in.HostNamespaceUID = hostUID()
+			}
+			p := propagation.PlanCluster(in, seen)
+			if p.Action == propagation.Delete && t.name == core.NamespacesTypeConfigName {
+				held, err := unmanagedIn(ctx, m, seen.Observed.GetName())
+				if err != nil {
+					outcomes[i] = outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
+					return
+				}
+				if seen.Holds = held; len(held) > 0 {
+					p = propagation.PlanCluster(in, seen)
+				}
+			}
+			outcomes[i] = e.act(ctx, ev, t, key, in, m, seen, p)
+		})
 	}
-	if missing := e.typeMissing(ctx, t, m); missing != "" {
-		if !placed {
-			return outcome{}
-		}
-		ev.add(corev1.EventTypeWarning, string(typesv1beta1.CachedRetrievalFailed), "Cluster %q: %s", m.Name, missing)
-		return outcome{status: typesv1beta1.CachedRetrievalFailed, message: missing, listed: true}
+	wg.Wait()
+	ev.emit(e.recorder, in.Federated)
+	return outcomes
+}
+
+// observe reads what the plan needs to know of a member: whether it serves
+// the type, its object and the record of the last write. A placed cluster
+// a policy denies is not read outside deletion: nothing is done there.
+func (e *Engine) observe(ctx context.Context, t *federatedType, key Key, in propagation.Input, m clusterclient.Member) propagation.Member {
+	seen := propagation.Member{Name: m.Name, Ready: m.Reachable()}
+	if _, denied := in.Placement.Denied[m.Name]; !seen.Ready || (denied && !in.Deleting) {
+		return seen
 	}
-	observed, ok := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
-	if !ok {
-		return outcome{status: typesv1beta1.CachedRetrievalFailed, message: "the cache of the member's objects is not filled yet", listed: placed, retry: true}
+	if seen.Missing = e.typeMissing(ctx, t, m); seen.Missing != "" {
+		return seen
+	}
+	seen.Observed, seen.Synced = e.observed(ctx, t, m, in.Federated.GetNamespace(), in.Federated.GetName())
+	seen.Recorded = e.records.version(key, in.Federated, m.Name)
+	return seen
+}
+
+// needsHostNamespace reports whether the plan of a member Namespace needs
+// to know the host's own namespace: when the member's may be deleted,
+// unlabeled or adopted.
+func needsHostNamespace(t *federatedType, in propagation.Input, seen propagation.Member) bool {
+	if t.name != core.NamespacesTypeConfigName || seen.Observed == nil {
+		return false
+	}
+	return in.Deleting || !in.Placement.Clusters.Has(seen.Name) ||
+		seen.Observed.GetLabels()[core.ManagedByKubeFedLabelKey] != core.ManagedByKubeFedLabelValue
+}
+
+// hostNamespaceUID returns the UID of the host's namespace name, or "".
+func (e *Engine) hostNamespaceUID(ctx context.Context, name string) types.UID {
+	host, err := e.host.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	return host.GetUID()
+}
+
+// act carries out one cluster's plan.
+func (e *Engine) act(ctx context.Context, ev *passEvents, t *federatedType, key Key, in propagation.Input, m clusterclient.Member, seen propagation.Member, p propagation.ClusterPlan) outcome {
+	if p.Event != nil {
+		eventType := corev1.EventTypeNormal
+		if p.Event.Warning {
+			eventType = corev1.EventTypeWarning
+		}
+		ev.add(eventType, p.Event.Reason, "%s", p.Event.Message)
+	}
+	o := outcome{status: p.Status, message: p.Message, listed: p.Listed}
+	fed := in.Federated
+	switch p.Action {
+	case propagation.Skip:
+		if p.Current {
+			o.member, o.version = seen.Observed, p.Version
+		}
+		return o
+	case propagation.Wait:
+		o.retry = true
+		return e.dropOverrideFinalizers(ctx, ev, t, m, seen.Observed, p, o)
 	}
 	client := e.memberClient(t, m, fed.GetNamespace())
-	if !placed {
-		return e.unplace(ctx, ev, t, fed, m, client, observed)
+	switch p.Action {
+	case propagation.Create:
+		created, err := client.Create(ctx, p.Desired, metav1.CreateOptions{})
+		switch {
+		case err == nil:
+			ev.add(corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(p.Desired), m.Name)
+			o.wrote, o.member, o.version = true, created, propagation.SyncedVersion(created, p.RenderedHash)
+			return o
+		case !apierrors.IsAlreadyExists(err):
+			ev.add(corev1.EventTypeWarning, "CreateInClusterFailed", "Failed to create %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(p.Desired), m.Name, err)
+			return outcome{status: typesv1beta1.CreationFailed, message: err.Error(), listed: true}
+		}
+		// The object exists although the cache did not have it (unmanaged,
+		// or not seen yet): plan again with the live object.
+		live, getErr := client.Get(ctx, p.Desired.GetName(), metav1.GetOptions{})
+		if getErr != nil {
+			return outcome{status: typesv1beta1.RetrievalFailed, message: getErr.Error(), listed: true}
+		}
+		seen.Observed = live
+		if needsHostNamespace(t, in, seen) {
+			in.HostNamespaceUID = e.hostNamespaceUID(ctx, live.GetName())
+		}
+		if again := propagation.PlanCluster(in, seen); again.Action != propagation.Create {
+			return e.act(ctx, ev, t, key, in, m, seen, again)
+		}
+		return outcome{status: typesv1beta1.CreationFailed, message: err.Error(), listed: true}
+	case propagation.Adopt, propagation.Update:
+		return e.update(ctx, ev, t, key, m, client, seen, p)
+	case propagation.Delete:
+		observed := seen.Observed
+		if err := client.Delete(ctx, observed.GetName(), deleteOptions(fed)); err != nil && !apierrors.IsNotFound(err) {
+			ev.add(corev1.EventTypeWarning, "DeleteInClusterFailed", "Failed to delete %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
+			return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
+		}
+		ev.add(corev1.EventTypeNormal, "DeleteInCluster", "Deleting %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
+		o.wrote = true
+		return e.dropOverrideFinalizers(ctx, ev, t, m, observed, p, o)
+	case propagation.Unlabel:
+		observed := seen.Observed
+		if err := removeManagedLabel(ctx, client, observed); err != nil {
+			ev.add(corev1.EventTypeWarning, "RemoveManagedLabelFromInClusterFailed", "Failed to remove the managed label from %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
+			return outcome{status: typesv1beta1.LabelRemovalFailed, message: err.Error(), listed: true}
+		}
+		ev.add(corev1.EventTypeNormal, "RemoveManagedLabelFromInCluster", "Removing the managed label from %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
+		o.wrote = true
+		return o
 	}
-	if observed == nil {
-		return e.create(ctx, ev, t, fed, m, client)
-	}
-	return e.update(ctx, ev, t, fed, m, client, observed, false)
+	return o
 }
 
 // typeMissing says why a member holds no objects of the type when it does
@@ -362,63 +465,14 @@ func (e *Engine) memberClient(t *federatedType, m clusterclient.Member, namespac
 	return m.Conn.Dynamic.Resource(t.target)
 }
 
-// create writes a new member object; if one exists already it is adopted
-// when the rules allow (reference §3.3).
-func (e *Engine) create(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface) outcome {
-	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, nil)
-	if renderErr != nil {
-		return e.renderFailed(ev, m, renderErr)
-	}
-	created, err := client.Create(ctx, desired, metav1.CreateOptions{})
-	if err == nil {
-		ev.add(corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
-		return outcome{listed: true, wrote: true, member: created, version: propagation.SyncedVersion(created, propagation.RenderedHash(desired))}
-	}
-	if !apierrors.IsAlreadyExists(err) {
-		ev.add(corev1.EventTypeWarning, "CreateInClusterFailed", "Failed to create %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
-		return outcome{status: typesv1beta1.CreationFailed, message: err.Error(), listed: true}
-	}
-	live, err := client.Get(ctx, desired.GetName(), metav1.GetOptions{})
-	if err != nil {
-		return outcome{status: typesv1beta1.RetrievalFailed, message: err.Error(), listed: true}
-	}
-	if live.GetLabels()[core.ManagedByKubeFedLabelKey] == core.UnmanagedByKubeFedLabelValue {
-		return outcome{status: typesv1beta1.ManagedLabelFalse, message: "the member object is labeled " + core.ManagedByKubeFedLabelKey + "=false", listed: true}
-	}
-	if !e.adopt.Load() && !e.isHostNamespace(ctx, t, live) {
-		ev.add(corev1.EventTypeWarning, string(typesv1beta1.AlreadyExists),
-			"%s %q already exists in cluster %q and adoptResources is Disabled", t.targetKind.Kind, qualifiedName(live), m.Name)
-		return outcome{status: typesv1beta1.AlreadyExists, message: "the object exists in the member and adoptResources is Disabled", listed: true}
-	}
-	ev.add(corev1.EventTypeWarning, "CreateInClusterFailed",
-		"Failed to create %s %q in cluster %q: it already exists. An update will be attempted instead of a creation due to an existing resource", t.targetKind.Kind, qualifiedName(live), m.Name)
-	return e.update(ctx, ev, t, fed, m, client, live, true)
-}
-
-// update rewrites the member object when the federated object or the
-// member object changed since the last write (propagation.Check): a change
-// made by someone else is reverted, with an event naming the fields. A
-// conflict that persists for maxConflicts passes is a failure.
-func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured, adopting bool) outcome {
-	rendered, renderErr := propagation.Render(fed, t.targetKind, m.Name, nil)
-	if renderErr != nil {
-		return e.renderFailed(ev, m, renderErr)
-	}
-	desired, renderErr := propagation.Render(fed, t.targetKind, m.Name, observed)
-	if renderErr != nil {
-		return e.renderFailed(ev, m, renderErr)
-	}
-	if adopting {
-		propagation.MarkAdopted(desired)
-	}
-	key, hash := keyOf(t, fed), propagation.RenderedHash(rendered)
-	recorded := e.records.version(key, fed, m.Name)
-	verdict := propagation.Check(desired, observed, hash, recorded)
-	if !adopting && !verdict.Update {
-		return outcome{listed: true, member: observed, version: verdict.Version}
-	}
-	if verdict.Drifted && e.records.behind(key, m.Name, observed) {
-		return outcome{listed: true, retry: true, version: recorded} // the cache has not seen our last update yet
+// update writes the plan's object over the member object (an Update,
+// which reverts a change made by someone else with an event naming the
+// fields, or an Adopt). A conflict that persists for maxConflicts passes is
+// a failure.
+func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, key Key, m clusterclient.Member, client dynamic.ResourceInterface, seen propagation.Member, p propagation.ClusterPlan) outcome {
+	observed, desired := seen.Observed, p.Desired
+	if p.Drifted && e.records.behind(key, m.Name, observed) {
+		return outcome{listed: true, retry: true, version: seen.Recorded} // the cache has not seen our last update yet
 	}
 	updated, err := client.Update(ctx, desired, metav1.UpdateOptions{})
 	if err != nil {
@@ -434,22 +488,17 @@ func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, f
 		return outcome{status: typesv1beta1.UpdateFailed, message: err.Error(), listed: true}
 	}
 	e.records.updated(key, m.Name, observed.GetResourceVersion())
-	version := propagation.SyncedVersion(updated, hash)
+	version := propagation.SyncedVersion(updated, p.RenderedHash)
 	if updated.GetResourceVersion() == observed.GetResourceVersion() {
 		return outcome{listed: true, member: updated, version: version} // nothing to change: the API server wrote nothing
 	}
-	if changed := propagation.ChangedFields(observed, updated); verdict.Drifted && len(changed) > 0 {
+	if changed := propagation.ChangedFields(observed, updated); p.Drifted && len(changed) > 0 {
 		ev.add(corev1.EventTypeWarning, "RevertedInCluster", "Reverted changes made outside the federation to %s %q in cluster %q: %s",
 			t.targetKind.Kind, qualifiedName(desired), m.Name, strings.Join(changed, ", "))
 	} else {
 		ev.add(corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
 	}
 	return outcome{listed: true, wrote: true, member: updated, version: version}
-}
-
-// keyOf is the queue key of a federated object of type t.
-func keyOf(t *federatedType, fed *unstructured.Unstructured) Key {
-	return Key{Type: t.name, Namespace: fed.GetNamespace(), Name: fed.GetName()}
 }
 
 // recoverCluster turns a panic in one cluster's part of a pass into that
@@ -461,52 +510,6 @@ func recoverCluster(ctx context.Context, key Key, cluster string, o *outcome) {
 		ctrl.LoggerFrom(ctx).Error(err, "propagation to a cluster panicked", "cluster", cluster, "object", key.String(), "stack", string(debug.Stack()))
 		*o = outcome{status: typesv1beta1.UpdateFailed, message: "internal error (the syncer's log has the details): " + err.Error(), listed: true}
 	}
-}
-
-func (e *Engine) renderFailed(ev *passEvents, m clusterclient.Member, err *propagation.Error) outcome {
-	ev.add(corev1.EventTypeWarning, string(err.Status), "Cluster %q: %v", m.Name, err.Err)
-	return outcome{status: err.Status, message: err.Err.Error(), listed: true}
-}
-
-// unplace removes the object from a member that is no longer placed: the
-// host cluster's own namespace and adopted objects are only unlabeled,
-// anything else deleted.
-func (e *Engine) unplace(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
-	switch {
-	case observed == nil:
-		return outcome{}
-	case observed.GetDeletionTimestamp() != nil:
-		return outcome{status: typesv1beta1.WaitingForRemoval, listed: true}
-	case propagation.Releases(fed, observed) || e.isHostNamespace(ctx, t, observed):
-		return e.unlabel(ctx, ev, t, fed, m, client, observed)
-	}
-	if t.name == core.NamespacesTypeConfigName {
-		held, err := unmanagedIn(ctx, m, observed.GetName())
-		if err != nil {
-			return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
-		}
-		if len(held) > 0 {
-			ev.add(corev1.EventTypeWarning, "NamespaceHoldsUnmanagedObjects", "Not deleting namespace %q in cluster %q: it holds objects the federation does not manage: %s", observed.GetName(), m.Name, strings.Join(held, ", "))
-			return outcome{status: typesv1beta1.WaitingForRemoval, listed: true, message: "not deleted while it holds objects the federation does not manage: " + strings.Join(held, ", ") +
-				"; delete or move them, or annotate the FederatedNamespace " + core.OrphanManagedResourcesAnnotation + "=true to leave the namespace in place"}
-		}
-	}
-	if err := client.Delete(ctx, observed.GetName(), deleteOptions(fed)); err != nil && !apierrors.IsNotFound(err) {
-		ev.add(corev1.EventTypeWarning, "DeleteInClusterFailed", "Failed to delete %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
-		return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
-	}
-	ev.add(corev1.EventTypeNormal, "DeleteInCluster", "Deleting %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
-	return outcome{status: typesv1beta1.WaitingForRemoval, listed: true, wrote: true}
-}
-
-// unlabel removes the managed label from a member object, leaving it there.
-func (e *Engine) unlabel(ctx context.Context, ev *passEvents, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member, client dynamic.ResourceInterface, observed *unstructured.Unstructured) outcome {
-	if err := removeManagedLabel(ctx, client, observed); err != nil {
-		ev.add(corev1.EventTypeWarning, "RemoveManagedLabelFromInClusterFailed", "Failed to remove the managed label from %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(observed), m.Name, err)
-		return outcome{status: typesv1beta1.LabelRemovalFailed, message: err.Error(), listed: true}
-	}
-	ev.add(corev1.EventTypeNormal, "RemoveManagedLabelFromInCluster", "Removing the managed label from %s %q in cluster %q", t.targetKind.Kind, qualifiedName(observed), m.Name)
-	return outcome{wrote: true}
 }
 
 // removeManagedLabel removes the managed label (and the adopted mark) from
@@ -523,30 +526,20 @@ func removeManagedLabel(ctx context.Context, client dynamic.ResourceInterface, o
 	return err
 }
 
-// isHostNamespace reports whether a member Namespace is the host's own
-// (the host joined as a member): such a namespace is never deleted.
-func (e *Engine) isHostNamespace(ctx context.Context, t *federatedType, obj *unstructured.Unstructured) bool {
-	if t.name != core.NamespacesTypeConfigName {
-		return false
-	}
-	host, err := e.host.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).Get(ctx, obj.GetName(), metav1.GetOptions{})
-	return err == nil && host.GetUID() == obj.GetUID()
-}
-
 // releaseOrphans removes the managed label from member objects whose
 // federated object is gone (and whose deletion the syncer did not run, e.g.
-// it was deleted while the type was disabled). Unlabeled objects are never
-// touched.
+// it was deleted while the type was disabled), as propagation.Plan decides
+// for a missing federated object. Unlabeled objects are never touched.
 func (e *Engine) releaseOrphans(ctx context.Context, t *federatedType, key Key, list []clusterclient.Member) {
 	for _, m := range list {
-		if !m.Ready || m.Conn == nil || e.typeMissing(ctx, t, m) != "" {
+		seen := propagation.Member{Name: m.Name, Ready: m.Reachable()}
+		if seen.Ready && e.typeMissing(ctx, t, m) == "" {
+			seen.Observed, seen.Synced = e.observed(ctx, t, m, key.Namespace, key.Name)
+		}
+		if propagation.PlanCluster(propagation.Input{Target: t.targetKind}, seen).Action != propagation.Unlabel {
 			continue
 		}
-		observed, ok := e.observed(ctx, t, m, key.Namespace, key.Name)
-		if !ok || observed == nil || observed.GetDeletionTimestamp() != nil {
-			continue
-		}
-		if err := removeManagedLabel(ctx, e.memberClient(t, m, observed.GetNamespace()), observed); err != nil {
+		if err := removeManagedLabel(ctx, e.memberClient(t, m, seen.Observed.GetNamespace()), seen.Observed); err != nil {
 			ctrl.LoggerFrom(ctx).Error(err, "removing the managed label from an orphan", "cluster", m.Name, "object", key.String())
 		}
 	}
