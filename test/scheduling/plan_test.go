@@ -56,6 +56,11 @@ func TestPlanLive(t *testing.T) {
 	runPods(t, "member1", ns, -1)
 	runPods(t, "member2", ns, -1)
 	create(t, workload(deployments, ns, "web", clusters("member1", "member2"), nil))
+	// The RSP comes once both members run the template's replica: a first
+	// plan that sees only one of them keeps its replicas (rebalance false),
+	// as in TestFailover.
+	waitReady(t, deployments, "member1", ns, "web", 1)
+	waitReady(t, deployments, "member2", ns, "web", 1)
 	create(t, newRSP(deployments, ns, "web", v1alpha1.ReplicaSchedulingPreferenceSpec{TotalReplicas: 6,
 		Clusters: map[string]v1alpha1.ClusterPreferences{"member1": {Weight: 2}, "member2": {Weight: 1}}}))
 	want := `CLUSTER   PLANNED   CURRENT   CAPACITY   OVERFLOW   REASON
