@@ -68,10 +68,7 @@ func TestExistingObjectIsNotAdoptedWhenAdoptionIsDisabled(t *testing.T) {
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	ns := federatedNamespace(t, dyn)
-	testkit.Eventually(t, "the namespace in the member", func(ctx context.Context) (bool, error) {
-		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		return err == nil, nil
-	})
+	waitMemberNamespace(t, member, ns)
 	if _, err := member.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "theirs"}, Data: map[string]string{"name": "someone else's"},
 	}, metav1.CreateOptions{}); err != nil {
@@ -127,10 +124,7 @@ func TestSettingsApplyWithoutRestart(t *testing.T) {
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	ns := federatedNamespace(t, dyn)
-	testkit.Eventually(t, "the namespace in the member", func(ctx context.Context) (bool, error) {
-		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		return err == nil, nil
-	})
+	waitMemberNamespace(t, member, ns)
 	preexisting := func(name string) {
 		t.Helper()
 		if _, err := member.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{

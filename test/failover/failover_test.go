@@ -112,6 +112,16 @@ func federatedConfigMap(namespace, name string) *unstructured.Unstructured {
 	}}
 }
 
+// waitMemberNamespace waits until the federated namespace ns exists in
+// the member.
+func waitMemberNamespace(t *testing.T, member kubernetes.Interface, ns string) {
+	t.Helper()
+	testkit.Eventually(t, "the namespace in the member", func(ctx context.Context) (bool, error) {
+		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		return err == nil, nil
+	})
+}
+
 // federatedNamespace creates a host namespace federated to every cluster.
 func federatedNamespace(t *testing.T, dyn dynamic.Interface) string {
 	t.Helper()
@@ -171,10 +181,7 @@ func TestKilledSyncerConvergesWithoutDuplicatesOrDeletes(t *testing.T) {
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	leader := startSyncer(t, "victim")
 	ns := federatedNamespace(t, dyn)
-	testkit.Eventually(t, "the namespace in the member", func(ctx context.Context) (bool, error) {
-		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		return err == nil, nil
-	})
+	waitMemberNamespace(t, member, ns)
 
 	watcher, err := member.CoreV1().ConfigMaps(ns).Watch(context.Background(), metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
 	if err != nil {
