@@ -1,7 +1,8 @@
 // Package placement decides which member clusters a federated object goes
 // to: its own placement ∩ its namespace's placement ∩ what federation
-// policies allow ∩ the ready clusters, in one function (Compute) that
-// propagation and replica scheduling share. It is pure: callers pass the
+// policies allow ∩ the ready clusters ∩ the clusters whose taints the
+// object tolerates, in one function (Compute) that propagation and replica
+// scheduling share. It is pure: callers pass the
 // clusters, placements and policy verdict they have read.
 package placement
 
@@ -13,7 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
 )
 
 // Cluster is what placement needs to know about a joined member cluster.
@@ -22,6 +25,9 @@ type Cluster struct {
 	Labels map[string]string
 	// Ready is set when the cluster is ready and the syncer can reach it.
 	Ready bool
+	// Taints are the cluster's taints in effect (a NoExecute taint waiting
+	// for the eviction rate limit is given as NoSchedule).
+	Taints []corev1beta1.Taint
 }
 
 // Selected returns the clusters a placement selects (reference §3.3 step 5):
@@ -85,6 +91,12 @@ type Input struct {
 	// Denied maps each cluster a federation policy with enforcement Deny
 	// forbids for the object to the violation's message.
 	Denied map[string]string
+	// Tolerations are tolerations beyond those of Object (a
+	// ReplicaSchedulingPreference's); either tolerating a taint is enough.
+	Tolerations []corev1beta1.Toleration
+	// Holding are the clusters that hold the object now: a NoSchedule
+	// taint keeps new placements away, not what is there.
+	Holding sets.Set[string]
 }
 
 // Result is where the object goes.
@@ -98,8 +110,17 @@ type Result struct {
 	// NotReady are the selected clusters no policy forbids that are not
 	// ready: nothing is written there until they are.
 	NotReady sets.Set[string]
+	// Tainted are the selected, allowed, ready clusters that do not hold
+	// the object and have a taint it does not tolerate, with the taint
+	// (key=value:Effect): it is not placed there.
+	Tainted map[string]string
+	// Evicting are the selected, allowed, ready clusters that hold the
+	// object and have a NoExecute taint it does not tolerate, with the
+	// taint. They stay targets (the object is kept and updated there)
+	// until the caller's eviction gate removes them (Evict).
+	Evicting map[string]corev1beta1.Taint
 	// Targets are the clusters the object is written to: selected ∩ allowed
-	// ∩ ready.
+	// ∩ ready ∩ tolerated (or still held).
 	Targets sets.Set[string]
 	// Unknown lists, sorted, the names spec.placement.clusters gives that
 	// are not joined clusters (they are dropped, as in KubeFed).
@@ -116,7 +137,11 @@ type Result struct {
 
 // Compute applies the object's placement and, for a namespaced target, its
 // namespace's placement (reference §3.3 step 5), then keeps the clusters no
-// Deny policy forbids and, of those, the ready ones.
+// Deny policy forbids, of those the ready ones, and of those the ones whose
+// taints the object tolerates: a cluster with a taint it does not tolerate
+// is Tainted when it does not hold the object, Evicting when it holds it
+// and the taint is NoExecute, and a target otherwise (NoSchedule keeps
+// what is there). Without taints the result is that of KubeFed.
 func Compute(in Input) (Result, error) {
 	own, err := Selected(in.Object, in.Clusters)
 	if err != nil {
@@ -138,6 +163,11 @@ func Compute(in Input) (Result, error) {
 		}
 	}
 	res.Denied, res.NotReady, res.Targets = map[string]string{}, sets.New[string](), sets.New[string]()
+	res.Tainted, res.Evicting = map[string]string{}, map[string]corev1beta1.Taint{}
+	var tolerations []corev1beta1.Toleration
+	if in.Object != nil {
+		tolerations = in.Object.Tolerations
+	}
 	for _, c := range in.Clusters {
 		switch message, denied := in.Denied[c.Name]; {
 		case !res.Clusters.Has(c.Name):
@@ -146,7 +176,19 @@ func Compute(in Input) (Result, error) {
 		case !c.Ready:
 			res.NotReady.Insert(c.Name)
 		default:
-			res.Targets.Insert(c.Name)
+			noExecute, evicts := taints.Untolerated(c.Taints, corev1beta1.TaintNoExecute, tolerations, in.Tolerations)
+			noSchedule, keeps := taints.Untolerated(c.Taints, corev1beta1.TaintNoSchedule, tolerations, in.Tolerations)
+			switch held := in.Holding.Has(c.Name); {
+			case evicts && held:
+				res.Evicting[c.Name] = noExecute
+				res.Targets.Insert(c.Name)
+			case evicts:
+				res.Tainted[c.Name] = taints.String(noExecute)
+			case keeps && !held:
+				res.Tainted[c.Name] = taints.String(noSchedule)
+			default:
+				res.Targets.Insert(c.Name)
+			}
 		}
 	}
 	if res.Reason == "" {
@@ -175,4 +217,12 @@ func problem(in Input, own sets.Set[string], res Result) (typesv1beta1.Aggregate
 	}
 	return typesv1beta1.NoClusters, fmt.Sprintf("the FederatedNamespace %s places none of the clusters the object's placement selects (%s); add them to the namespace's placement",
 		in.NamespaceName, strings.Join(sets.List(own), ", "))
+}
+
+// Evict removes a cluster the object is evicted from: it is no longer
+// selected, so the object is removed from it.
+func (r *Result) Evict(cluster string) {
+	r.Clusters.Delete(cluster)
+	r.Targets.Delete(cluster)
+	delete(r.Evicting, cluster)
 }

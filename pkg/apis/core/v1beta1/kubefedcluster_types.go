@@ -72,6 +72,15 @@ type KubeFedClusterSpec struct {
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^(?i)(http|https|socks5):')",message="proxy URL scheme must be one of: [http, https, socks5]"
 	ProxyURL string `json:"proxyURL,omitempty"`
+
+	// Taints keep federated objects that do not tolerate them away from
+	// the cluster: NoSchedule stops new placements, NoExecute also removes
+	// the objects already there, gracefully. Not in KubeFed (an additive
+	// field); `kubectl fed cordon|taint|drain` set them.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:XValidation:rule="self.all(t, self.exists_one(u, u.key == t.key && u.effect == t.effect))",message="taints must be unique by key and effect"
+	Taints []Taint `json:"taints,omitempty"`
 }
 
 // LocalSecretReference names a Secret in the KubeFed namespace.

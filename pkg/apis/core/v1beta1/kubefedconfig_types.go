@@ -112,6 +112,47 @@ type KubeFedConfigSpec struct {
 	// InsecureConnection=True. Not in KubeFed, which allowed both always.
 	// +optional
 	AllowInsecureClusterConnections bool `json:"allowInsecureClusterConnections,omitempty"`
+
+	// Taints configures cluster taints: NoExecute evictions and the
+	// automatic taints of clusters that are not ready. Not in KubeFed;
+	// unset means the defaults (no automatic taints).
+	// +optional
+	Taints *TaintsConfig `json:"taints,omitempty"`
+}
+
+// TaintsConfig configures cluster taints.
+type TaintsConfig struct {
+	// Automatic makes the syncer taint a cluster that is not ready for
+	// longer than GracePeriod with kubefed.io/not-ready:NoExecute (or, when
+	// its API server cannot be reached, kubefed.io/unreachable:NoExecute),
+	// and remove the taint when the cluster is ready again. Off by default:
+	// KubeFed keeps the objects of a cluster that is offline.
+	// +optional
+	Automatic bool `json:"automatic,omitempty"`
+
+	// GracePeriod is how long a cluster may be not ready before an
+	// automatic taint. Default 5m.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="must be greater than 0"
+	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
+
+	// EvictionTimeout bounds how long a NoExecute eviction waits for the
+	// moved replicas to be ready elsewhere before the member object is
+	// deleted anyway (and the timeout reported). Default 5m.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="must be greater than 0"
+	EvictionTimeout *metav1.Duration `json:"evictionTimeout,omitempty"`
+
+	// ClusterEvictionsPerMinute is how many clusters NoExecute taints may
+	// start evicting objects from per minute; the taints of the others act
+	// as NoSchedule until their turn. Default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	ClusterEvictionsPerMinute *int64 `json:"clusterEvictionsPerMinute,omitempty"`
 }
 
 // DurationConfig holds the controllers' delays and timeouts.

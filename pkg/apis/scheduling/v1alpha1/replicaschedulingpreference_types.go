@@ -2,6 +2,8 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
 // TargetKind is the kind of federated object a ReplicaSchedulingPreference
@@ -50,6 +52,43 @@ type ReplicaSchedulingPreferenceSpec struct {
 	// "*" gets no replicas. An empty map means {"*": {weight: 1}}.
 	// +optional
 	Clusters map[string]ClusterPreferences `json:"clusters,omitempty"`
+
+	// Tolerations let the replicas go to, or stay in, clusters whose
+	// taints they match, as the federated object's placement tolerations
+	// do (either tolerating is enough). Not in KubeFed (an additive field).
+	// +optional
+	Tolerations []corev1beta1.Toleration `json:"tolerations,omitempty"`
+
+	// Spread asks that the replicas span topology groups of clusters. Not
+	// in KubeFed (an additive field).
+	// +optional
+	Spread *TopologySpread `json:"spread,omitempty"`
+}
+
+// TopologySpread divides replicas across groups of clusters that share the
+// value of a label (a region, a zone), then across the clusters of each
+// group by the per-cluster preferences.
+type TopologySpread struct {
+	// TopologyKey is the KubeFedCluster label whose value names a
+	// cluster's group, e.g. topology.kubernetes.io/region. Clusters without
+	// the label are in no group and get no replicas.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=316
+	TopologyKey string `json:"topologyKey"`
+
+	// MinGroups is how many groups must get replicas. When fewer groups
+	// have a ready candidate cluster, the replicas go to those there are
+	// and the Spread condition is False. Default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	MinGroups int32 `json:"minGroups,omitempty"`
+
+	// Weights maps a group (a label value) to its share of the replicas.
+	// Groups without an entry weigh 0 when any entry is set; empty means
+	// every group weighs the same.
+	// +optional
+	Weights map[string]int64 `json:"weights,omitempty"`
 }
 
 // ClusterPreferences are the scheduling preferences for one cluster.
@@ -97,6 +136,20 @@ type ReplicaSchedulingPreference struct {
 	// +optional
 	Status ReplicaSchedulingPreferenceStatus `json:"status,omitzero"`
 }
+
+// SpreadCondition is the type of the condition that says whether the
+// replicas span spec.spread.minGroups topology groups (only with
+// spec.spread).
+const SpreadCondition = "Spread"
+
+// Reasons of the Spread condition.
+const (
+	// ReasonSpreadMet: the replicas span at least minGroups groups.
+	ReasonSpreadMet = "SpreadMet"
+	// ReasonSpreadUnmet: fewer than minGroups groups have a ready
+	// candidate cluster (or got replicas).
+	ReasonSpreadUnmet = "SpreadUnmet"
+)
 
 // ScheduledCondition is the type of the condition that says whether every
 // one of totalReplicas could be placed in a cluster.
@@ -153,9 +206,12 @@ type ClusterSchedulingStatus struct {
 	// +optional
 	Overflow int64 `json:"overflow,omitempty"`
 	// Reason says what decided the number: min, weight, max, capacity,
-	// current, no preference or not ready.
+	// current, no preference, not ready, tainted or evicting.
 	// +optional
 	Reason string `json:"reason,omitempty"`
+	// Group is the cluster's topology group (spec.spread).
+	// +optional
+	Group string `json:"group,omitempty"`
 }
 
 // ReplicaSchedulingPreferenceList is a list of ReplicaSchedulingPreferences.

@@ -185,6 +185,12 @@ func placementSchema() apiextensionsv1.JSONSchemaProps {
 			"name": stringSchema(),
 		}, "name")),
 		"clusterSelector": labelSelectorSchema(),
+		"tolerations": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+			"key":      stringSchema(),
+			"operator": {Type: "string", Pattern: "^(Exists|Equal)?$"},
+			"value":    stringSchema(),
+			"effect":   {Type: "string", Pattern: "^(NoSchedule|NoExecute)?$"},
+		})),
 	})
 }
 

@@ -211,6 +211,7 @@ func TestFederatedSchemaShape(t *testing.T) {
 		{path: []string{"spec", "placement", "clusterSelector", "matchLabels"}, wantType: "object"},
 		{path: []string{"spec", "placement", "clusterSelector", "matchExpressions", "[]"}, wantType: "object", wantRequired: []string{"key", "operator"}},
 		{path: []string{"spec", "placement", "clusterSelector", "matchExpressions", "[]", "values", "[]"}, wantType: "string"},
+		{path: []string{"spec", "placement", "tolerations", "[]", "effect"}, wantType: "string", wantPattern: "^(NoSchedule|NoExecute)?$"},
 		{path: []string{"spec", "overrides", "[]"}, wantType: "object"},
 		{path: []string{"spec", "overrides", "[]", "clusterName"}, wantType: "string"},
 		{path: []string{"spec", "overrides", "[]", "clusterOverrides", "[]"}, wantType: "object", wantRequired: []string{"path"}},

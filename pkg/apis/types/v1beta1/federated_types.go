@@ -4,6 +4,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
 // FederatedSpec is the spec shared by every Federated<Kind>. It can be
@@ -42,6 +44,12 @@ type Placement struct {
 	// ignored when Clusters is present.
 	// +optional
 	ClusterSelector *metav1.LabelSelector `json:"clusterSelector,omitempty"`
+
+	// Tolerations let the object go to, or stay in, clusters whose taints
+	// they match (KubeFedCluster spec.taints). Not in KubeFed (an additive
+	// field).
+	// +optional
+	Tolerations []corev1beta1.Toleration `json:"tolerations,omitempty"`
 }
 
 // ClusterReference names a member cluster.
@@ -326,6 +334,15 @@ const (
 	// PolicyDenied means a federation policy with enforcement Deny forbids
 	// the cluster; the syncer leaves the member as it is (not in KubeFed).
 	PolicyDenied PropagationStatus = "PolicyDenied"
+	// Tainted means the selected cluster has a NoSchedule or NoExecute
+	// taint the object does not tolerate, and the object is not there: it
+	// is not placed there (not in KubeFed; the message names the taint).
+	Tainted PropagationStatus = "Tainted"
+	// Evicting means the cluster has a NoExecute taint the object does not
+	// tolerate: the member object is removed once its replicas run ready
+	// elsewhere, or after the eviction timeout (not in KubeFed; the message
+	// names the taint and what the eviction waits for).
+	Evicting PropagationStatus = "Evicting"
 )
 
 // Propagation statuses after which the reconcile fails and is retried with

@@ -5,6 +5,7 @@
 package v1beta1
 
 import (
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -232,6 +233,11 @@ func (in *Placement) DeepCopyInto(out *Placement) {
 		in, out := &in.ClusterSelector, &out.ClusterSelector
 		*out = new(metav1.LabelSelector)
 		(*in).DeepCopyInto(*out)
+	}
+	if in.Tolerations != nil {
+		in, out := &in.Tolerations, &out.Tolerations
+		*out = make([]corev1beta1.Toleration, len(*in))
+		copy(*out, *in)
 	}
 }
 
