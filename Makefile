@@ -63,11 +63,15 @@ help: ## Show this help
 ##@ Build
 
 .PHONY: build
-build: $(BUILD_BINS) ## Build kubectl-fed, syncer and webhook into _output/bin (only when their sources changed)
+build: $(BUILD_BINS) $(BIN)/kubectl_complete-fed ## Build kubectl-fed (with kubectl's completion helper kubectl_complete-fed), syncer and webhook into _output/bin (only when their sources changed)
 
 $(BUILD_BINS) &: $(GO_SOURCES) | $(MODULES_STAMP)
 	$(call step,building kubectl-fed$(,) syncer and webhook,go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/kubectl-fed ./cmd/syncer ./cmd/webhook)
 	@touch $(BUILD_BINS)
+
+# kubectl runs kubectl_complete-fed from PATH to complete `kubectl fed <TAB>`.
+$(BIN)/kubectl_complete-fed: pkg/kubectl/completion/kubectl_complete-fed
+	@mkdir -p $(BIN) && install -m 0755 $< $@
 
 .PHONY: modules
 modules: $(MODULES_STAMP) ## Download the Go modules of the project and of its tools (once)

@@ -16,6 +16,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/completion"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/enable"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/federate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/join"
@@ -76,7 +77,7 @@ func NewCmdFed(streams genericiooptions.IOStreams) *cobra.Command {
 		c.GroupID = "types"
 		cmd.AddCommand(c)
 	}
-	cmd.AddCommand(newCmdOptions(streams))
+	cmd.AddCommand(newCmdOptions(streams), completion.NewCmdCompletion(streams))
 	cmd.SetUsageTemplate(usageTemplate(cmd.UsageTemplate()))
 	cmd.AddCommand(cmdversion.NewCmdVersion(flags, streams))
 	return cmd

@@ -21,7 +21,7 @@ func TestKrewInstallsThePluginOffline(t *testing.T) {
 	krewRoot := t.TempDir()
 	env := []string{"KREW_ROOT=" + krewRoot, "KREW_NO_UPGRADE_CHECK=1", "HOME=" + t.TempDir()}
 	run(t, env, filepath.Join(bin, "krew"), "install", "--manifest="+build.manifest, "--archive="+build.archive)
-	for _, f := range []string{"receipts/fed.yaml", "store/fed/v0.1.0/LICENSE", "store/fed/v0.1.0/kubectl-fed", "bin/kubectl-fed"} {
+	for _, f := range []string{"receipts/fed.yaml", "store/fed/v0.1.0/LICENSE", "store/fed/v0.1.0/kubectl-fed", "store/fed/v0.1.0/kubectl_complete-fed", "bin/kubectl-fed"} {
 		if _, err := os.Stat(filepath.Join(krewRoot, f)); err != nil {
 			t.Errorf("krew did not install %s: %v", f, err)
 		}
@@ -35,6 +35,17 @@ func TestKrewInstallsThePluginOffline(t *testing.T) {
 		filepath.Join(kubectlOnly, "kubectl"), "fed", "version", "--short")
 	if strings.TrimSpace(out) != testVersion {
 		t.Errorf("kubectl fed version --short = %q, want %q", out, testVersion)
+	}
+	// The caveat's step puts kubectl's completion helper on PATH.
+	helper := run(t, append(env, "PATH="+filepath.Join(krewRoot, "bin")+string(os.PathListSeparator)+kubectlOnly),
+		filepath.Join(kubectlOnly, "kubectl"), "fed", "completion", "kubectl-plugin")
+	if err := os.WriteFile(filepath.Join(krewRoot, "bin", "kubectl_complete-fed"), []byte(helper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out = run(t, append(env, "PATH="+filepath.Join(krewRoot, "bin")+string(os.PathListSeparator)+kubectlOnly),
+		filepath.Join(kubectlOnly, "kubectl"), "__complete", "fed", "vers")
+	if !strings.HasPrefix(out, "version") {
+		t.Errorf("kubectl __complete fed vers after the caveat's step = %q", out)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/completion"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/krew"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
@@ -77,7 +78,7 @@ func buildDist(tmp string) error {
 	build.dir = filepath.Join(tmp, "dist")
 	build.binDir = filepath.Dir(plugin)
 	build.manifest = filepath.Join(tmp, "plugins.yaml")
-	if err := copyFile(filepath.Join(root, "cmd", "kubectl-fed", "kubectl_complete-fed"), filepath.Join(build.binDir, "kubectl_complete-fed"), 0o755); err != nil {
+	if err := copyFile(filepath.Join(root, "pkg", "kubectl", "completion", completion.HelperName), filepath.Join(build.binDir, "kubectl_complete-fed"), 0o755); err != nil {
 		return err
 	}
 	manifest, err := os.ReadFile(filepath.Join(root, "plugins.yaml"))

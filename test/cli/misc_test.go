@@ -3,12 +3,17 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -90,21 +95,84 @@ func TestVersion(t *testing.T) {
 	mustFail(t, fed(t, "version", "-o", "xml"), "Invalid value for --output")
 }
 
-// TestCompletion completes through kubectl, which runs the
-// kubectl_complete-fed helper, and through the plugin directly.
+// TestCompletion completes through kubectl's plugin completion, which
+// runs the kubectl_complete-fed helper `make build` and the krew archive
+// ship: commands, contexts, joined clusters, served and enabled types,
+// object names and namespaces; and checks the shell scripts complete the
+// kubectl-fed program.
 func TestCompletion(t *testing.T) {
-	r := testkit.KubectlEnv(t, pluginEnv(t, shared.KubeconfigPath()), "__complete", "fed", "jo")
-	if r.Err != nil || !strings.Contains(r.Stdout, "join") {
-		t.Errorf("kubectl __complete fed jo: err=%v stdout=%q stderr=%q", r.Err, r.Stdout, r.Stderr)
+	host := hostClient(t)
+	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "complete-")
+	mustFed(t, "enable", "configmaps")
+	ctx := context.Background()
+	if err := host.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-config"}}); err != nil {
+		t.Fatal(err)
 	}
-	r = testkit.KubectlEnv(t, pluginEnv(t, shared.KubeconfigPath()), "fed", "__complete", "join", "mem")
-	if r.Err != nil || !strings.Contains(r.Stdout, "member1") || !strings.Contains(r.Stdout, "member2") {
-		t.Errorf("completion of join's CLUSTER_NAME: err=%v stdout=%q stderr=%q", r.Err, r.Stdout, r.Stderr)
+	mustFed(t, "federate", "configmap", "web-config", "-n", ns)
+	kfc := &corev1beta1.KubeFedCluster{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "kube-federation-system", Name: "completion-joined"},
+		Spec:       corev1beta1.KubeFedClusterSpec{APIEndpoint: "https://127.0.0.1:1", SecretRef: corev1beta1.LocalSecretReference{Name: "none"}},
 	}
-	r = testkit.KubectlEnv(t, pluginEnv(t, shared.KubeconfigPath()), "fed", "__complete", "enable", "--context", "host", "deployments")
-	if r.Err != nil || !strings.Contains(r.Stdout, "deployments.apps") {
-		t.Errorf("completion of enable's TYPE: err=%v stdout=%q stderr=%q", r.Err, r.Stdout, r.Stderr)
+	if err := host.Create(ctx, kfc); err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = host.Delete(context.Background(), kfc) })
+
+	env := pluginEnv(t, shared.KubeconfigPath())
+	for _, tc := range []struct {
+		words  []string
+		want   []string
+		absent []string
+	}{
+		{[]string{"jo"}, []string{"join"}, nil},
+		{[]string{"join", "mem"}, []string{"member1", "member2"}, nil},
+		{[]string{"unjoin", "completion-"}, []string{"completion-joined"}, []string{"member1"}},
+		{[]string{"status", "--context", "ho"}, []string{"host"}, nil},
+		{[]string{"enable", "deployments"}, []string{"deployments.apps"}, nil},
+		// status and orphaning-deletion offer the enabled types only.
+		{[]string{"status", ""}, []string{"configmaps"}, []string{"deployments.apps", "pods"}},
+		{[]string{"orphaning-deletion", "enable", "config"}, []string{"configmaps"}, nil},
+		{[]string{"status", "configmaps", "-n", ns, "web"}, []string{"web-config"}, nil},
+		{[]string{"orphaning-deletion", "status", "configmaps", "-n", ns, ""}, []string{"web-config"}, nil},
+		{[]string{"federate", "configmaps", "-n", ns, "web"}, []string{"web-config"}, nil},
+		{[]string{"status", "configmaps", "-n", "complete-"}, []string{ns}, nil},
+		{[]string{"completion", ""}, []string{"bash", "kubectl-plugin"}, nil},
+	} {
+		r := testkit.KubectlEnv(t, env, append([]string{"__complete", "fed"}, tc.words...)...)
+		// Lines are "completion[\tdescription]", then ":directive".
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+			word, _, _ := strings.Cut(line, "\t")
+			got = append(got, word)
+		}
+		if r.Err != nil || len(got) == 0 || !strings.HasPrefix(got[len(got)-1], ":") {
+			t.Errorf("kubectl __complete fed %s: err=%v stdout=%q stderr=%q", strings.Join(tc.words, " "), r.Err, r.Stdout, r.Stderr)
+			continue
+		}
+		for _, w := range tc.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("kubectl __complete fed %s = %q, want %s among them", strings.Join(tc.words, " "), got, w)
+			}
+		}
+		for _, w := range tc.absent {
+			if slices.Contains(got, w) {
+				t.Errorf("kubectl __complete fed %s = %q, must not offer %s", strings.Join(tc.words, " "), got, w)
+			}
+		}
+	}
+
+	// The helper printed by completion kubectl-plugin is the one shipped.
+	helper, err := os.ReadFile(filepath.Join(build.binDir, "kubectl_complete-fed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := mustFed(t, "completion", "kubectl-plugin"); out != string(helper) {
+		t.Errorf("completion kubectl-plugin printed:\n%s\nthe shipped helper is:\n%s", out, helper)
+	}
+	if out := mustFed(t, "completion", "bash"); !strings.Contains(out, "complete -o default -F __start_kubectl-fed kubectl-fed") {
+		t.Errorf("the bash script does not complete kubectl-fed:\n%.400s", out)
+	}
+	mustFail(t, fed(t, "completion", "tcsh"), `unsupported shell "tcsh"`)
 }
 
 // TestHelpShowsKubectlFed checks that help speaks of `kubectl fed`.

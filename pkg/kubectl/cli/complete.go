@@ -6,6 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
@@ -18,7 +21,7 @@ func (f *Flags) CompleteNamespaces(cmd *cobra.Command, _ []string, prefix string
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	list := &corev1.NamespaceList{}
-	if err := host.Client.List(completionContext(cmd), list); err != nil {
+	if err := host.Client.List(CommandContext(cmd), list); err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []string
@@ -41,7 +44,7 @@ func (f *Flags) CompleteJoinedClusters(cmd *cobra.Command, args []string, prefix
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	list := &corev1beta1.KubeFedClusterList{}
-	if err := host.Client.List(completionContext(cmd), list, clientInNamespace(f.KubeFedNamespace)); err != nil {
+	if err := host.Client.List(CommandContext(cmd), list, clientInNamespace(f.KubeFedNamespace)); err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []string
@@ -62,7 +65,8 @@ func (f *Flags) CompleteFirstArgContexts(cmd *cobra.Command, args []string, pref
 	return f.CompleteContexts(cmd, args, prefix)
 }
 
-func completionContext(cmd *cobra.Command) context.Context {
+// CommandContext is the command's context, or the background context.
+func CommandContext(cmd *cobra.Command) context.Context {
 	if ctx := cmd.Context(); ctx != nil {
 		return ctx
 	}
@@ -103,7 +107,7 @@ func (f *Flags) CompleteTypeConfigs(cmd *cobra.Command, args []string, prefix st
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	list := &corev1beta1.FederatedTypeConfigList{}
-	if err := host.Client.List(completionContext(cmd), list, clientInNamespace(f.KubeFedNamespace)); err != nil {
+	if err := host.Client.List(CommandContext(cmd), list, clientInNamespace(f.KubeFedNamespace)); err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []string
@@ -113,4 +117,49 @@ func (f *Flags) CompleteTypeConfigs(cmd *cobra.Command, args []string, prefix st
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// CompleteTypesThenObjects completes a type the host cluster serves, then
+// the names of its objects in the namespace (-n, else the context's).
+func (f *Flags) CompleteTypesThenObjects(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	if len(args) != 1 {
+		return f.CompleteTypes(cmd, args, prefix)
+	}
+	host, err := f.Host()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	r, err := apiresource.Lookup(host.Discovery, "", args[0])
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	namespace := ""
+	if r.Namespaced {
+		if namespace, err = f.Namespace(); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	return host.ObjectNames(CommandContext(cmd), r.GroupVersionKind(), namespace, prefix), cobra.ShellCompDirectiveNoFileComp
+}
+
+// ObjectNames lists the names of the objects of a kind in namespace (every
+// namespace when "") that start with prefix, for completion: nothing when
+// the list fails.
+func (c *Cluster) ObjectNames(ctx context.Context, gvk schema.GroupVersionKind, namespace, prefix string) []string {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	var opts []client.ListOption
+	if namespace != "" {
+		opts = append(opts, client.InNamespace(namespace))
+	}
+	if err := c.Client.List(ctx, list, opts...); err != nil {
+		return nil
+	}
+	var out []string
+	for _, item := range list.Items {
+		if strings.HasPrefix(item.Name, prefix) {
+			out = append(out, item.Name)
+		}
+	}
+	return out
 }

@@ -123,7 +123,7 @@ func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 		Example: federateExample,
 		Args:    cobra.MaximumNArgs(2),
 
-		ValidArgsFunction: flags.CompleteTypes,
+		ValidArgsFunction: flags.CompleteTypesThenObjects,
 		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()

@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/completion"
 )
 
 // Platform is one platform entry of a krew manifest.
@@ -114,29 +116,38 @@ func RewriteSHA256(data []byte, sums map[string]string) ([]byte, error) {
 }
 
 // WriteArchive writes the archive of one platform to dest: a .zip when
-// dest ends in .zip, else a .tar.gz, holding the executable (named bin)
-// and the license (named LICENSE) at its root. It returns the archive's
-// sha256 in lowercase hex.
+// dest ends in .zip, else a .tar.gz, holding at its root the executable
+// (named bin), the license (named LICENSE) and, in a .tar.gz (the Unix
+// platforms), kubectl's completion helper kubectl_complete-fed. It returns
+// the archive's sha256 in lowercase hex.
 func WriteArchive(dest, bin, executable, license string) (string, error) {
 	var buf bytes.Buffer
-	files := []struct {
+	type file struct {
+		name string
+		data []byte
+		mode int64
+	}
+	var files []file
+	for _, f := range []struct {
 		name, src string
 		mode      int64
-	}{{bin, executable, 0o755}, {"LICENSE", license, 0o644}}
+	}{{bin, executable, 0o755}, {"LICENSE", license, 0o644}} {
+		data, err := os.ReadFile(f.src)
+		if err != nil {
+			return "", err
+		}
+		files = append(files, file{f.name, data, f.mode})
+	}
 	if strings.HasSuffix(dest, ".zip") {
 		zw := zip.NewWriter(&buf)
 		for _, f := range files {
-			data, err := os.ReadFile(f.src)
-			if err != nil {
-				return "", err
-			}
 			h := &zip.FileHeader{Name: f.name, Method: zip.Deflate}
 			h.SetMode(os.FileMode(f.mode))
 			w, err := zw.CreateHeader(h)
 			if err != nil {
 				return "", err
 			}
-			if _, err := w.Write(data); err != nil {
+			if _, err := w.Write(f.data); err != nil {
 				return "", err
 			}
 		}
@@ -144,17 +155,14 @@ func WriteArchive(dest, bin, executable, license string) (string, error) {
 			return "", err
 		}
 	} else {
+		files = append(files, file{completion.HelperName, []byte(completion.Helper), 0o755})
 		gz := gzip.NewWriter(&buf)
 		tw := tar.NewWriter(gz)
 		for _, f := range files {
-			data, err := os.ReadFile(f.src)
-			if err != nil {
+			if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
 				return "", err
 			}
-			if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
-				return "", err
-			}
-			if _, err := tw.Write(data); err != nil {
+			if _, err := tw.Write(f.data); err != nil {
 				return "", err
 			}
 		}

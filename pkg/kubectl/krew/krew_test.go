@@ -12,6 +12,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/completion"
 )
 
 const sample = `# comment kept
@@ -70,6 +74,34 @@ func TestTheRepositoryManifest(t *testing.T) {
 	sort.Strings(got)
 	if strings.Join(got, " ") != "darwin/amd64 darwin/arm64 linux/amd64 linux/arm64 windows/amd64" {
 		t.Errorf("platforms = %v", got)
+	}
+	// Every file WriteArchive packs is installed: the Unix archives hold the
+	// completion helper too.
+	var m struct {
+		Spec struct {
+			Platforms []struct {
+				Bin   string `json:"bin"`
+				Files []struct {
+					From string `json:"from"`
+				} `json:"files"`
+			} `json:"platforms"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Spec.Platforms {
+		var from []string
+		for _, f := range p.Files {
+			from = append(from, f.From)
+		}
+		want := "kubectl-fed kubectl_complete-fed LICENSE"
+		if p.Bin == "kubectl-fed.exe" {
+			want = "kubectl-fed.exe LICENSE"
+		}
+		if strings.Join(from, " ") != want {
+			t.Errorf("platform with bin %s installs %v, want %s", p.Bin, from, want)
+		}
 	}
 }
 
@@ -135,11 +167,11 @@ func TestWriteArchive(t *testing.T) {
 		}
 		data, _ := io.ReadAll(tr)
 		got[h.Name] = string(data)
-		if h.Name == "kubectl-fed" && h.Mode&0o111 == 0 {
-			t.Error("the executable is not executable in the archive")
+		if (h.Name == "kubectl-fed" || h.Name == "kubectl_complete-fed") && h.Mode&0o111 == 0 {
+			t.Errorf("%s is not executable in the archive", h.Name)
 		}
 	}
-	if got["kubectl-fed"] != "binary" || got["LICENSE"] != "license" || len(got) != 2 {
+	if got["kubectl-fed"] != "binary" || got["LICENSE"] != "license" || got["kubectl_complete-fed"] != completion.Helper || len(got) != 3 {
 		t.Errorf("tar.gz holds %v", got)
 	}
 

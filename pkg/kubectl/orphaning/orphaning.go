@@ -86,7 +86,7 @@ func NewCmdOrphaningDeletion(flags *cli.Flags, streams genericiooptions.IOStream
 			Args:    cobra.MaximumNArgs(2),
 			RunE:    cli.RunE(o),
 
-			ValidArgsFunction: flags.CompleteTypeConfigs,
+			ValidArgsFunction: status.CompleteEnabledTypesThenObjects(flags),
 		})
 	}
 	return cmd

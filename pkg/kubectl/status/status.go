@@ -111,7 +111,7 @@ func NewCmdStatus(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 		Long:              statusLong,
 		Example:           statusExample,
 		Args:              cobra.MaximumNArgs(2),
-		ValidArgsFunction: flags.CompleteTypes,
+		ValidArgsFunction: CompleteEnabledTypesThenObjects(flags),
 		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
