@@ -1,6 +1,6 @@
-// Package overrides applies a federated object's per-cluster overrides,
-// JSON-patch operations, to the object rendered for one member cluster, with
-// KubeFed's semantics. It is pure: an invalid override is an error for that
+// Package overrides applies a federated object's overrides, JSON-patch
+// operations for one cluster or for the clusters a label selector matches,
+// to the object rendered for one member cluster, with KubeFed's semantics. It is pure: an invalid override is an error for that
 // cluster only. The rules an override must follow are the validation
 // package's, so the syncer refuses exactly what admission refuses, with the
 // same messages.
@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -19,20 +21,89 @@ import (
 	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
 )
 
-// ForCluster returns the overrides for one cluster, checked with the rules
-// admission applies (typesvalidation.ValidateClusterOverrides): the cluster
-// named at most once, no path twice, no path at or below one the syncer or
-// the member's API server owns, a known op and a value for add and replace.
-func ForCluster(overrides []typesv1beta1.Override, cluster string) ([]typesv1beta1.ClusterOverride, error) {
-	if errs := typesvalidation.ValidateClusterOverrides(overrides, cluster, field.NewPath("spec", "overrides")); len(errs) > 0 {
+// Destination is the member cluster an object is rendered for: its
+// KubeFedCluster's name and labels, which override entries select on.
+type Destination struct {
+	// Cluster is the KubeFedCluster's name.
+	Cluster string
+	// Labels are the KubeFedCluster's labels.
+	Labels map[string]string
+}
+
+// Set is one group of overriders that applies to a cluster: an entry of
+// spec.overrides that names or selects it.
+type Set struct {
+	// Source names where the set comes from, as messages show it, e.g.
+	// "spec.overrides[2]".
+	Source string
+	// Patches are the JSON-patch operations, applied in order.
+	Patches []typesv1beta1.ClusterOverride
+}
+
+// ForCluster returns the override entries that apply to the destination,
+// in list order: those naming it (clusterName) and those whose
+// clusterSelector matches its labels. The entries are checked with the
+// rules admission applies (typesvalidation.ValidateClusterOverrides): at
+// most one entry names the cluster, no path twice in an entry, no path at
+// or below one the syncer or the member's API server owns, a known op and
+// a value for add and replace. A selector that does not parse is an error
+// for every cluster, since whom it selects cannot be told.
+func ForCluster(overrides []typesv1beta1.Override, dest Destination) ([]Set, error) {
+	if len(overrides) == 0 {
+		return nil, nil
+	}
+	applies := make([]bool, len(overrides))
+	var errs field.ErrorList
+	path := field.NewPath("spec", "overrides")
+	for i, o := range overrides {
+		ok, err := Selects(o, dest)
+		if err != nil {
+			errs = append(errs, field.Invalid(path.Index(i).Child("clusterSelector"), field.OmitValueType{}, err.Error()))
+		}
+		applies[i] = ok
+	}
+	errs = append(errs, typesvalidation.ValidateClusterOverrides(overrides, func(i int) bool { return applies[i] }, path)...)
+	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
 	}
-	for _, o := range overrides {
-		if o.ClusterName == cluster {
-			return o.ClusterOverrides, nil
+	var sets []Set
+	for i, o := range overrides {
+		if applies[i] {
+			sets = append(sets, Set{Source: path.Index(i).String(), Patches: o.ClusterOverrides})
 		}
 	}
-	return nil, nil
+	return sets, nil
+}
+
+// Selects reports whether an override entry applies to the destination:
+// it names the cluster, or its clusterSelector matches the cluster's
+// labels. An entry with both applies when either does (admission refuses
+// it, and ForCluster reports it for the clusters it reaches).
+func Selects(o typesv1beta1.Override, dest Destination) (bool, error) {
+	if o.ClusterName != "" && o.ClusterName == dest.Cluster {
+		return true, nil
+	}
+	if o.ClusterSelector == nil {
+		return false, nil
+	}
+	selector, err := metav1.LabelSelectorAsSelector(o.ClusterSelector)
+	if err != nil {
+		return false, err
+	}
+	return selector.Matches(labels.Set(dest.Labels)), nil
+}
+
+// ApplySets applies the sets to obj in order, each with Apply. On error
+// obj is left unchanged, and the error names the set that failed.
+func ApplySets(obj *unstructured.Unstructured, sets []Set) error {
+	original := obj.Object // Apply replaces obj.Object; it never changes the map it was given
+	for _, set := range sets {
+		if err := Apply(obj, set.Patches); err != nil {
+			obj.Object = original
+			return fmt.Errorf("%s: %w", set.Source, err)
+		}
+	}
+	return nil
 }
 
 // Apply applies the overrides to obj in order, with KubeFed's semantics:

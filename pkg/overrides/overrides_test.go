@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
@@ -153,6 +154,7 @@ func TestForCluster(t *testing.T) {
 		name      string
 		overrides []typesv1beta1.Override
 		want      []typesv1beta1.ClusterOverride
+		sources   []string
 		wantErr   string
 	}{
 		{name: "the cluster's entry", overrides: []typesv1beta1.Override{{ClusterName: "a", ClusterOverrides: ok}, {ClusterName: "b"}}, want: ok},
@@ -172,19 +174,73 @@ func TestForCluster(t *testing.T) {
 			wantErr: `spec.overrides[0].clusterOverrides[0].value: Required value: op "replace" needs a value`},
 		{name: "unknown op", overrides: []typesv1beta1.Override{{ClusterName: "a", ClusterOverrides: []typesv1beta1.ClusterOverride{{Op: "move", Path: "/x"}}}},
 			wantErr: `clusterOverrides[0].op: Unsupported value: "move"`},
+		{name: "a matching selector", overrides: []typesv1beta1.Override{{ClusterSelector: eu, ClusterOverrides: ok}}, want: ok},
+		{name: "a selector that does not match", overrides: []typesv1beta1.Override{{ClusterSelector: us, ClusterOverrides: ok}}},
+		{name: "an empty selector matches every cluster", overrides: []typesv1beta1.Override{{ClusterSelector: &metav1.LabelSelector{}, ClusterOverrides: ok}}, want: ok},
+		{name: "every matching entry, in list order", overrides: []typesv1beta1.Override{
+			{ClusterSelector: eu, ClusterOverrides: ok}, {ClusterSelector: us, ClusterOverrides: other}, {ClusterName: "a", ClusterOverrides: other}},
+			want: append(append([]typesv1beta1.ClusterOverride{}, ok...), other...), sources: []string{"spec.overrides[0]", "spec.overrides[2]"}},
+		{name: "entries may repeat a path across entries", overrides: []typesv1beta1.Override{{ClusterSelector: eu, ClusterOverrides: ok}, {ClusterName: "a", ClusterOverrides: ok}},
+			want: append(append([]typesv1beta1.ClusterOverride{}, ok...), ok...)},
+		{name: "a selector that does not parse fails every cluster", overrides: []typesv1beta1.Override{{ClusterSelector: &metav1.LabelSelector{
+			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "region", Operator: "Near"}}}}},
+			wantErr: `spec.overrides[0].clusterSelector: Invalid value: "Near" is not a valid label selector operator`},
+		{name: "name and selector both set", overrides: []typesv1beta1.Override{{ClusterName: "a", ClusterSelector: us}},
+			wantErr: "give either clusterName or clusterSelector, not both"},
+		{name: "a problem in a matching selector entry", overrides: []typesv1beta1.Override{{ClusterSelector: eu, ClusterOverrides: []typesv1beta1.ClusterOverride{{Path: "/kind"}}}},
+			wantErr: "spec.overrides[0].clusterOverrides[0].path: Forbidden"},
+		{name: "a problem in a selector entry that does not match does not matter", overrides: []typesv1beta1.Override{{ClusterSelector: us, ClusterOverrides: []typesv1beta1.ClusterOverride{{Path: "/kind"}}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ForCluster(tc.overrides, "a")
+			sets, err := ForCluster(tc.overrides, Destination{Cluster: "a", Labels: map[string]string{"region": "eu"}})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("want an error containing %q, got %v", tc.wantErr, err)
 				}
 				return
 			}
+			var got []typesv1beta1.ClusterOverride
+			var sources []string
+			for _, s := range sets {
+				got = append(got, s.Patches...)
+				sources = append(sources, s.Source)
+			}
 			if err != nil || !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %v, %v; want %v", got, err, tc.want)
 			}
+			if tc.sources != nil && !reflect.DeepEqual(sources, tc.sources) {
+				t.Errorf("sources %v, want %v", sources, tc.sources)
+			}
 		})
+	}
+}
+
+var (
+	eu    = &metav1.LabelSelector{MatchLabels: map[string]string{"region": "eu"}}
+	us    = &metav1.LabelSelector{MatchLabels: map[string]string{"region": "us"}}
+	other = []typesv1beta1.ClusterOverride{{Op: "add", Path: "/spec/paused", Value: value("true")}}
+)
+
+func TestApplySets(t *testing.T) {
+	sets := []Set{
+		{Source: "spec.overrides[0]", Patches: []typesv1beta1.ClusterOverride{{Path: "/spec/replicas", Value: value("5")}}},
+		{Source: "spec.overrides[3]", Patches: []typesv1beta1.ClusterOverride{{Path: "/spec/replicas", Value: value("7")}}},
+	}
+	obj := deployment()
+	if err := ApplySets(obj, sets); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); got != 7 {
+		t.Errorf("replicas %d, want 7: the later set wins", got)
+	}
+	failing := append(sets, Set{Source: "spec.overrides[4]", Patches: []typesv1beta1.ClusterOverride{{Op: "remove", Path: "/nope"}}})
+	obj = deployment()
+	err := ApplySets(obj, failing)
+	if err == nil || !strings.HasPrefix(err.Error(), "spec.overrides[4]: override 0 (remove /nope)") {
+		t.Errorf("error %v, want one naming spec.overrides[4]", err)
+	}
+	if !reflect.DeepEqual(obj, deployment()) {
+		t.Error("a failed set left the object changed")
 	}
 }

@@ -293,12 +293,21 @@ func evaluate(p Policy, obj Object, placed []string, clusterLabels map[string]ma
 			for _, co := range o.ClusterOverrides {
 				if prefix := typesvalidation.CoveringPrefix(co.Path, spec.DeniedOverridePaths); prefix != "" {
 					add("", "deniedOverridePaths "+prefix,
-						"override for cluster %q changes %q, which %s denies", o.ClusterName, co.Path, p)
+						"override for %s changes %q, which %s denies", overrideTarget(o), co.Path, p)
 				}
 			}
 		}
 	}
 	return out
+}
+
+// overrideTarget names whom an override entry is for, as messages say it:
+// `cluster "a"` or `clusters matching region=eu`.
+func overrideTarget(o typesv1beta1.Override) string {
+	if o.ClusterSelector != nil {
+		return "clusters matching " + metav1.FormatLabelSelector(o.ClusterSelector)
+	}
+	return fmt.Sprintf("cluster %q", o.ClusterName)
 }
 
 // clusterSet is a ClusterSet with its selector parsed once.

@@ -86,6 +86,13 @@ func TestEvaluate(t *testing.T) {
 		{"denied override", ns("p", v1alpha1.FederationPolicySpec{DeniedOverridePaths: []string{"/spec/template/spec"}}),
 			func() Object { o := web(names("us-dev-1")); o.Overrides = overrides; return o }(),
 			[]string{`override for cluster "us-dev-1" changes "/spec/template/spec/hostNetwork", which FederationPolicy shop/p denies (deniedOverridePaths /spec/template/spec)`}, true},
+		{"denied override of a selector entry", ns("p", v1alpha1.FederationPolicySpec{DeniedOverridePaths: []string{"/spec/template/spec"}}),
+			func() Object {
+				o := web(names("us-dev-1"))
+				o.Overrides = []typesv1beta1.Override{{ClusterSelector: sel("region", "us"), ClusterOverrides: overrides[0].ClusterOverrides[:1]}}
+				return o
+			}(),
+			[]string{`override for clusters matching region=us changes "/spec/template/spec/hostNetwork", which FederationPolicy shop/p denies (deniedOverridePaths /spec/template/spec)`}, true},
 		{"other namespace", FromFederationPolicy(&v1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "p"},
 			Spec: v1alpha1.FederationPolicySpec{MinClusters: n(9)}}), web(nil), nil, false},
 		{"other kind", ns("p", v1alpha1.FederationPolicySpec{MinClusters: n(9), ResourceSelector: &v1alpha1.ResourceSelector{Kinds: []string{"FederatedSecret"}}}),

@@ -6,6 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 )
 
 func memberConfigMap(rv string, data object, labels object) *unstructured.Unstructured {
@@ -72,7 +74,7 @@ func TestRenderedHashFollowsTheTemplateAndOverrides(t *testing.T) {
 	}
 	target := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
 	hash := func(obj *unstructured.Unstructured, cluster string) string {
-		rendered, err := Render(obj, target, cluster, nil)
+		rendered, err := Render(obj, target, overrides.Destination{Cluster: cluster}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 )
 
@@ -44,6 +45,9 @@ const (
 type Member struct {
 	// Name is the KubeFedCluster's name.
 	Name string
+	// Labels are the KubeFedCluster's labels, which override entries
+	// select on.
+	Labels map[string]string
 	// Ready is set when the cluster is ready and the syncer has a
 	// connection to it: the readiness placement.Compute was given.
 	Ready bool
@@ -67,6 +71,11 @@ type Member struct {
 	// (Unmanaged); such a namespace is not deleted. The syncer fills it
 	// when a first plan says Delete, and plans again.
 	Holds []string
+}
+
+// Destination is the member as Render sees it.
+func (m Member) Destination() overrides.Destination {
+	return overrides.Destination{Cluster: m.Name, Labels: m.Labels}
 }
 
 // Input is everything the plan of one federated object depends on.
@@ -225,7 +234,7 @@ func place(in Input, p ClusterPlan, m Member) ClusterPlan {
 	p.Listed = true
 	observed := m.Observed
 	if observed == nil {
-		return render(in, p, Create, nil)
+		return render(in, p, m, Create, nil)
 	}
 	switch observed.GetLabels()[core.ManagedByKubeFedLabelKey] {
 	case core.ManagedByKubeFedLabelValue:
@@ -238,7 +247,7 @@ func place(in Input, p ClusterPlan, m Member) ClusterPlan {
 				in.Target.Kind, qualifiedName(observed), p.Cluster)}
 			return p
 		}
-		p = render(in, p, Adopt, observed)
+		p = render(in, p, m, Adopt, observed)
 		if p.Action == Adopt {
 			MarkAdopted(p.Desired)
 			p.Event = &Event{Warning: true, Reason: "CreateInClusterFailed", Message: fmt.Sprintf(
@@ -247,7 +256,7 @@ func place(in Input, p ClusterPlan, m Member) ClusterPlan {
 		}
 		return p
 	}
-	p = render(in, p, Update, observed)
+	p = render(in, p, m, Update, observed)
 	if p.Action != Update {
 		return p
 	}
@@ -261,11 +270,11 @@ func place(in Input, p ClusterPlan, m Member) ClusterPlan {
 
 // render sets the rendered object for action, or the status of a render
 // failure.
-func render(in Input, p ClusterPlan, action Action, observed *unstructured.Unstructured) ClusterPlan {
-	rendered, err := Render(in.Federated, in.Target, p.Cluster, nil)
+func render(in Input, p ClusterPlan, m Member, action Action, observed *unstructured.Unstructured) ClusterPlan {
+	rendered, err := Render(in.Federated, in.Target, m.Destination(), nil)
 	desired := rendered
 	if err == nil && observed != nil {
-		desired, err = Render(in.Federated, in.Target, p.Cluster, observed)
+		desired, err = Render(in.Federated, in.Target, m.Destination(), observed)
 	}
 	if err != nil {
 		p = with(p, Skip, err.Status, err.Err.Error())
@@ -336,7 +345,7 @@ func remove(in Input, p ClusterPlan, m Member) ClusterPlan {
 	} else {
 		p = with(p, Wait, typesv1beta1.WaitingForRemoval, "")
 	}
-	if rendered, err := Render(in.Federated, in.Target, p.Cluster, nil); err == nil {
+	if rendered, err := Render(in.Federated, in.Target, m.Destination(), nil); err == nil {
 		p.DropFinalizers = OverrideFinalizers(rendered, m.Observed)
 	}
 	return p

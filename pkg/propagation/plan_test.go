@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 )
 
@@ -190,7 +191,7 @@ func TestPlanSafety(t *testing.T) {
 	placed, nowhere := placedOn("c"), placedOn()
 	current := memberObject(managedLabels, false, "v")
 	current.SetFinalizers([]string{"example.com/hold", "member/own"})
-	rendered, err := Render(fed, cm, "c", nil)
+	rendered, err := Render(fed, cm, overrides.Destination{Cluster: "c"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

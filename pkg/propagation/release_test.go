@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 )
 
 func TestReleases(t *testing.T) {
@@ -50,7 +51,7 @@ func TestOverrideFinalizers(t *testing.T) {
 	member := &unstructured.Unstructured{Object: object{}}
 	member.SetFinalizers([]string{"member/own", "example.com/hold"})
 	for cluster, want := range map[string][]string{"m1": {"example.com/hold"}, "m2": nil} {
-		rendered, err := Render(fed, target, cluster, nil)
+		rendered, err := Render(fed, target, overrides.Destination{Cluster: cluster}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,17 +32,21 @@ func fail(status typesv1beta1.PropagationStatus, err error) *Error {
 	return &Error{Status: status, Err: err}
 }
 
-// Render returns the object cluster should hold for the federated object fed,
-// whose target type is target (reference §3.3 ObjectForCluster, field
-// retention and overrides). observed is the member's current object, or nil
-// when it does not exist yet. The result carries the managed label.
+// Render returns the object the destination cluster should hold for the
+// federated object fed, whose target type is target (reference §3.3
+// ObjectForCluster, field retention and overrides: every entry of
+// spec.overrides that names the cluster or selects it by its labels, in
+// list order). observed is the member's current object, or nil when it
+// does not exist yet. The result carries the managed label. It is the one
+// function that renders member objects: the syncer's plan and the CLI's
+// views call it.
 //
 // Unlike KubeFed, template annotations are propagated (except kubectl's
 // last-applied record and kubefed.io/* ones); the keys propagated are
 // recorded in PropagatedAnnotationsAnnotation so that removing one from the
 // template removes it from the member, while annotations set by the
 // member's own controllers are kept.
-func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, cluster string, observed *unstructured.Unstructured) (*unstructured.Unstructured, *Error) {
+func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest overrides.Destination, observed *unstructured.Unstructured) (*unstructured.Unstructured, *Error) {
 	desired, err := fromTemplate(fed, target)
 	if err != nil {
 		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
@@ -56,9 +60,9 @@ func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, clus
 	if err != nil {
 		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
 	}
-	ops, err := overrides.ForCluster(spec.Overrides, cluster)
+	sets, err := overrides.ForCluster(spec.Overrides, dest)
 	if err == nil {
-		err = overrides.Apply(desired, ops)
+		err = overrides.ApplySets(desired, sets)
 	}
 	if err != nil {
 		return nil, fail(typesv1beta1.ApplyOverridesFailed, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 )
 
 type object = map[string]interface{}
@@ -39,7 +40,7 @@ func field(t *testing.T, obj *unstructured.Unstructured, path ...string) interfa
 
 func mustRender(t *testing.T, fed *unstructured.Unstructured, gvk schema.GroupVersionKind, observed *unstructured.Unstructured) *unstructured.Unstructured {
 	t.Helper()
-	got, err := Render(fed, gvk, "cluster1", observed)
+	got, err := Render(fed, gvk, overrides.Destination{Cluster: "cluster1"}, observed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,15 +143,40 @@ func TestOverridesApplyAfterRetention(t *testing.T) {
 func TestRenderFailures(t *testing.T) {
 	badOverride := federated("ns1", object{"overrides": []interface{}{object{"clusterName": "cluster1",
 		"clusterOverrides": []interface{}{object{"path": "/spec/missing", "value": int64(1)}}}}})
-	if _, err := Render(badOverride, deployment, "cluster1", nil); err == nil || err.Status != typesv1beta1.ApplyOverridesFailed {
+	if _, err := Render(badOverride, deployment, overrides.Destination{Cluster: "cluster1"}, nil); err == nil || err.Status != typesv1beta1.ApplyOverridesFailed {
 		t.Errorf("bad override: %v, want ApplyOverridesFailed", err)
 	}
-	if _, err := Render(badOverride, deployment, "cluster2", nil); err != nil {
+	if _, err := Render(badOverride, deployment, overrides.Destination{Cluster: "cluster2"}, nil); err != nil {
 		t.Errorf("another cluster's bad override failed cluster2: %v", err)
 	}
 	badTemplate := federated("ns1", object{"template": "not an object"})
-	if _, err := Render(badTemplate, deployment, "cluster1", nil); err == nil || err.Status != typesv1beta1.ComputeResourceFailed {
+	if _, err := Render(badTemplate, deployment, overrides.Destination{Cluster: "cluster1"}, nil); err == nil || err.Status != typesv1beta1.ComputeResourceFailed {
 		t.Errorf("bad template: %v, want ComputeResourceFailed", err)
+	}
+}
+
+func TestRenderSelectorOverrides(t *testing.T) {
+	fed := federated("ns1", object{"template": object{"spec": object{"replicas": int64(1)}}, "overrides": []interface{}{
+		object{"clusterSelector": object{"matchLabels": object{"region": "eu"}},
+			"clusterOverrides": []interface{}{object{"path": "/spec/replicas", "value": int64(3)}}},
+		object{"clusterName": "eu2", "clusterOverrides": []interface{}{object{"path": "/spec/replicas", "value": int64(5)}}},
+	}})
+	for _, tc := range []struct {
+		dest overrides.Destination
+		want int64
+	}{
+		{overrides.Destination{Cluster: "eu1", Labels: map[string]string{"region": "eu"}}, 3},
+		{overrides.Destination{Cluster: "eu2", Labels: map[string]string{"region": "eu"}}, 5}, // both entries apply, in list order
+		{overrides.Destination{Cluster: "us1", Labels: map[string]string{"region": "us"}}, 1},
+		{overrides.Destination{Cluster: "bare"}, 1},
+	} {
+		got, err := Render(fed, deployment, tc.dest, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.dest.Cluster, err)
+		}
+		if replicas := field(t, got, "spec", "replicas"); replicas != tc.want {
+			t.Errorf("%s: replicas %v, want %d", tc.dest.Cluster, replicas, tc.want)
+		}
 	}
 }
 
@@ -196,7 +222,7 @@ func TestServiceRetention(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			fed := federated("ns1", object{"template": template, "retainReplicas": true})
-			got, err := Render(fed, service, "cluster1", &unstructured.Unstructured{Object: tc.observed})
+			got, err := Render(fed, service, overrides.Destination{Cluster: "cluster1"}, &unstructured.Unstructured{Object: tc.observed})
 			if tc.wantStatus != "" {
 				if err == nil || err.Status != tc.wantStatus {
 					t.Fatalf("got %v, want %s", err, tc.wantStatus)

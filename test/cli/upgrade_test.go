@@ -13,7 +13,7 @@ import (
 
 // TestEnableUpgradesAKubeFedCreatedCRD migrates as a KubeFed user does: the
 // federated CRD exists already, created by KubeFed without the status fields
-// this project writes; `kubectl fed enable` upgrades it and says what it
+// this project writes and without the override fields it adds; `kubectl fed enable` upgrades it and says what it
 // added, and enabling again adds nothing.
 func TestEnableUpgradesAKubeFedCreatedCRD(t *testing.T) {
 	host := hostClient(t)
@@ -23,7 +23,7 @@ func TestEnableUpgradesAKubeFedCreatedCRD(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := mustFed(t, "enable", "limitranges")
-	want := "customresourcedefinition.apiextensions.k8s.io/federatedlimitranges.types.kubefed.io upgraded: its schema now declares status.aggregated, status.clusters[].message"
+	want := "customresourcedefinition.apiextensions.k8s.io/federatedlimitranges.types.kubefed.io upgraded: its schema now declares spec.overrides[].clusterSelector, status.aggregated, status.clusters[].message"
 	if !strings.Contains(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}

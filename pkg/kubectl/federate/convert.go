@@ -1,21 +1,25 @@
 package federate
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 )
 
@@ -47,6 +51,53 @@ func Placement(clusters []string, selector string) (map[string]any, error) {
 		return map[string]any{"clusterSelector": content}, nil
 	}
 	return map[string]any{"clusterSelector": map[string]any{"matchLabels": map[string]any{}}}, nil
+}
+
+// SelectorOverrides returns spec.overrides from --override values, each
+// SELECTOR:PATH=VALUE: the JSON-patch replace of PATH (a JSON pointer) by
+// VALUE (JSON, or else a string) in the clusters whose KubeFedCluster
+// labels match SELECTOR (empty: every cluster). Values with the same
+// selector make one entry, in the order given; entries follow the order in
+// which their selectors first appear. The entries are checked as admission
+// checks them.
+func SelectorOverrides(values []string) ([]any, error) {
+	var entries []typesv1beta1.Override
+	index := map[string]int{}
+	for _, v := range values {
+		selector, patch, ok := strings.Cut(v, ":/")
+		path, value, hasValue := strings.Cut(patch, "=")
+		if !ok || !hasValue {
+			return nil, fmt.Errorf("invalid --override %q: want SELECTOR:PATH=VALUE, e.g. region=eu:/spec/replicas=5", v)
+		}
+		ls, err := metav1.ParseToLabelSelector(selector)
+		if err != nil {
+			return nil, fmt.Errorf("invalid selector %q in --override %q: %w", selector, v, err)
+		}
+		raw := []byte(value)
+		if !json.Valid(raw) {
+			raw, _ = json.Marshal(value)
+		}
+		i, seen := index[selector]
+		if !seen {
+			i = len(entries)
+			index[selector] = i
+			entries = append(entries, typesv1beta1.Override{ClusterSelector: ls})
+		}
+		entries[i].ClusterOverrides = append(entries[i].ClusterOverrides, typesv1beta1.ClusterOverride{
+			Path: "/" + path, Value: &apiextensionsv1.JSON{Raw: raw}})
+	}
+	if errs := typesvalidation.ValidateOverrides(entries, field.NewPath("spec", "overrides")); len(errs) > 0 {
+		return nil, fmt.Errorf("invalid --override: %w", errs.ToAggregate())
+	}
+	out := make([]any, 0, len(entries))
+	for _, e := range entries {
+		content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, content)
+	}
+	return out, nil
 }
 
 // FederatedObject converts a target object into its federated object of

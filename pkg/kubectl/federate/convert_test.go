@@ -225,3 +225,54 @@ func TestUnjoinedWarnings(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectorOverrides(t *testing.T) {
+	cases := []struct {
+		name    string
+		values  []string
+		want    string
+		wantErr string
+	}{
+		{name: "none", want: `[]`},
+		{name: "a number", values: []string{"region=eu:/spec/replicas=5"},
+			want: `[{clusterSelector: {matchLabels: {region: eu}}, clusterOverrides: [{path: /spec/replicas, value: 5}]}]`},
+		{name: "a string that is not JSON", values: []string{"region=eu:/spec/template/spec/containers/0/image=eu.example.com/nginx:1.25"},
+			want: `[{clusterSelector: {matchLabels: {region: eu}}, clusterOverrides: [{path: /spec/template/spec/containers/0/image, value: "eu.example.com/nginx:1.25"}]}]`},
+		{name: "a prefixed label key, grouped by selector in first-seen order",
+			values: []string{"topology.kubernetes.io/region=eu:/spec/replicas=5", "env in (prod):/spec/paused=true", "topology.kubernetes.io/region=eu:/metadata/labels={\"a\":\"b\"}"},
+			want: `[{clusterSelector: {matchLabels: {topology.kubernetes.io/region: eu}}, clusterOverrides: [{path: /spec/replicas, value: 5}, {path: /metadata/labels, value: {a: b}}]},
+			        {clusterSelector: {matchExpressions: [{key: env, operator: In, values: [prod]}]}, clusterOverrides: [{path: /spec/paused, value: true}]}]`},
+		{name: "an empty selector matches every cluster", values: []string{":/spec/replicas=1"},
+			want: `[{clusterSelector: {}, clusterOverrides: [{path: /spec/replicas, value: 1}]}]`},
+		{name: "no path", values: []string{"region=eu"}, wantErr: `invalid --override "region=eu": want SELECTOR:PATH=VALUE`},
+		{name: "no value", values: []string{"region=eu:/spec/replicas"}, wantErr: "want SELECTOR:PATH=VALUE"},
+		{name: "bad selector", values: []string{"region in eu:/spec/replicas=1"}, wantErr: `invalid selector "region in eu"`},
+		{name: "forbidden path", values: []string{"region=eu:/metadata/name=x"},
+			wantErr: "spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change /metadata/name"},
+		{name: "the same path twice", values: []string{"region=eu:/spec/replicas=1", "region=eu:/spec/replicas=2"},
+			wantErr: `spec.overrides[0].clusterOverrides[1].path: Duplicate value: "/spec/replicas"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := SelectorOverrides(c.values)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []any
+			if err := yaml.Unmarshal([]byte(c.want), &want); err != nil {
+				t.Fatal(err)
+			}
+			g, _ := yaml.Marshal(got)
+			w, _ := yaml.Marshal(want)
+			if string(g) != string(w) {
+				t.Errorf("got:\n%s\nwant:\n%s", g, w)
+			}
+		})
+	}
+}

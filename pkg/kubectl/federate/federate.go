@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
@@ -48,7 +49,9 @@ var (
 		and node ports, a ServiceAccount's secrets, a Namespace's finalizers).
 
 		The federated object is placed on every member cluster unless --clusters
-		or --cluster-selector says otherwise. The type must be enabled for
+		or --cluster-selector says otherwise. --override SELECTOR:PATH=VALUE sets
+		a field (a JSON pointer) in the clusters whose labels match SELECTOR: an
+		entry of spec.overrides with a clusterSelector. The type must be enabled for
 		federation (kubectl fed enable), or --enable-type enables it first.
 
 		With --contents, a namespace is federated with everything in it, except
@@ -69,6 +72,9 @@ var (
 
 		# Federate to the clusters labelled env=prod
 		kubectl fed federate service web -n shop --cluster-selector=env=prod
+
+		# Federate a Deployment everywhere, with 5 replicas in the clusters labelled region=eu
+		kubectl fed federate deployment web -n shop --override region=eu:/spec/replicas=5
 
 		# Federate a namespace and everything in it, except its pods
 		kubectl fed federate namespace shop --contents --skip-api-resources=pods
@@ -103,12 +109,16 @@ type Options struct {
 	// Clusters and ClusterSelector set the placement.
 	Clusters        []string
 	ClusterSelector string
+	// Overrides are --override values, SELECTOR:PATH=VALUE (see
+	// SelectorOverrides).
+	Overrides []string
 	// DryRun is --dry-run.
 	DryRun string
 
 	dryRun    bool
 	namespace string
 	placement map[string]any
+	overrides []any
 	selector  labels.Selector
 	cmd       *cobra.Command
 }
@@ -134,10 +144,22 @@ func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 	cli.AddSelectorFlag(cmd, &o.Selector, "With --contents, federate only the namespace's objects with these labels")
 	f.StringSliceVar(&o.Clusters, "clusters", nil, "Place the federated objects on these member clusters only")
 	f.StringVar(&o.ClusterSelector, "cluster-selector", "", "Place the federated objects on the member clusters whose KubeFedCluster labels match this selector (e.g. env=prod)")
+	f.StringArrayVar(&o.Overrides, "override", nil, "Override a field in the member clusters whose KubeFedCluster labels match a selector, as SELECTOR:PATH=VALUE "+
+		"(e.g. region=eu:/spec/replicas=5; VALUE is JSON or a string); repeat it for more fields or selectors")
 	cli.AddOutputFlag(cmd, &o.Output, "Print the federated objects in this format instead of creating them")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
 	return cmd
+}
+
+// federatedObject converts a target object with the placement and the
+// overrides of the flags.
+func (o *Options) federatedObject(target *unstructured.Unstructured, gvk schema.GroupVersionKind) (*unstructured.Unstructured, []string) {
+	fed, warnings := FederatedObject(target, gvk, o.placement)
+	if len(o.overrides) > 0 {
+		fed.Object["spec"].(map[string]any)["overrides"] = runtime.DeepCopyJSONValue(o.overrides)
+	}
+	return fed, warnings
 }
 
 // Complete reads the arguments and builds the placement.
@@ -148,6 +170,9 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	if o.placement, err = Placement(o.Clusters, o.ClusterSelector); err != nil {
+		return err
+	}
+	if o.overrides, err = SelectorOverrides(o.Overrides); err != nil {
 		return err
 	}
 	if o.selector, err = cli.ParseSelector(o.Selector); err != nil {
@@ -323,7 +348,7 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 	}
 	var objs []runtime.Object
 	for _, t := range targets {
-		fed, warnings := FederatedObject(t.obj, FederatedGVK(ftcs[t.resource.QualifiedName()]), o.placement)
+		fed, warnings := o.federatedObject(t.obj, FederatedGVK(ftcs[t.resource.QualifiedName()]))
 		for _, w := range warnings {
 			fmt.Fprintln(o.streams.ErrOut, "Warning:", w)
 		}
@@ -494,7 +519,7 @@ func (o *Options) runFile() error {
 	}
 	objs := make([]runtime.Object, 0, len(targets))
 	for _, t := range targets {
-		fed, warnings := FederatedObject(t, DefaultFederatedGVK(t.GetKind()), o.placement)
+		fed, warnings := o.federatedObject(t, DefaultFederatedGVK(t.GetKind()))
 		for _, w := range warnings {
 			fmt.Fprintln(o.streams.ErrOut, "Warning:", w)
 		}

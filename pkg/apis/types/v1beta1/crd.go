@@ -209,7 +209,8 @@ func labelSelectorSchema() apiextensionsv1.JSONSchemaProps {
 // overrideSchema is the schema of one entry of spec.overrides.
 func overrideSchema() apiextensionsv1.JSONSchemaProps {
 	return objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
-		"clusterName": stringSchema(),
+		"clusterName":     stringSchema(),
+		"clusterSelector": labelSelectorSchema(),
 		"clusterOverrides": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
 			"op":    {Type: "string", Pattern: "^(add|remove|replace)?$"},
 			"path":  stringSchema(),

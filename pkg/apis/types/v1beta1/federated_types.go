@@ -59,11 +59,19 @@ type ClusterReference struct {
 	Name string `json:"name"`
 }
 
-// Override holds the patches for one cluster.
+// Override holds the patches for one cluster, or for every cluster a
+// selector matches. Exactly one of ClusterName and ClusterSelector is set.
 type Override struct {
 	// ClusterName is the name of the KubeFedCluster the patches apply to.
 	// +optional
 	ClusterName string `json:"clusterName,omitempty"`
+
+	// ClusterSelector selects the KubeFedClusters the patches apply to by
+	// their labels, instead of ClusterName; an empty selector matches every
+	// cluster. For one cluster, every entry that names or matches it
+	// applies, in list order. It is not in KubeFed's API (an additive field).
+	// +optional
+	ClusterSelector *metav1.LabelSelector `json:"clusterSelector,omitempty"`
 
 	// ClusterOverrides are the JSON-patch operations, applied in order.
 	// +optional

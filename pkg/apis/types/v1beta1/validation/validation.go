@@ -118,46 +118,75 @@ func ValidatePlacement(p *v1beta1.Placement, path *field.Path) field.ErrorList {
 	return errs
 }
 
-// ValidateOverrides checks the per-cluster patches: one entry per cluster,
-// one operation per path and cluster, valid JSON pointers outside the
-// forbidden paths, a known op and a value for add and replace. Admission
-// applies these rules to the whole list; the syncer applies the same rules
-// to one cluster's entries (ValidateClusterOverrides).
+// ValidateOverrides checks the override entries: each names one cluster
+// (clusterName, at most one entry per name) or selects clusters
+// (clusterSelector, a valid label selector), not both; and each entry's
+// patches are valid (ValidateEntry). Admission applies these rules to the
+// whole list; the syncer applies them to the entries of one cluster
+// (ValidateClusterOverrides).
 func ValidateOverrides(overrides []v1beta1.Override, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	clusters := sets.New[string]()
+	names := sets.New[string]()
 	for i, o := range overrides {
-		errs = append(errs, validateClusterName(o.ClusterName, path.Index(i).Child("clusterName"))...)
-		errs = append(errs, validateOverride(o, clusters, path.Index(i))...)
+		errs = append(errs, validateOverrideTarget(o, names, path.Index(i))...)
+		errs = append(errs, ValidateEntry(o, path.Index(i))...)
 	}
 	return errs
 }
 
 // ValidateClusterOverrides checks, with the rules of ValidateOverrides,
-// only the entries for cluster: a problem in another cluster's entry does
-// not stop propagation to this one.
-func ValidateClusterOverrides(overrides []v1beta1.Override, cluster string, path *field.Path) field.ErrorList {
+// only the entries that apply to a cluster (applies(i) for entry i): a
+// problem in an entry for other clusters does not stop propagation to this
+// one.
+func ValidateClusterOverrides(overrides []v1beta1.Override, applies func(i int) bool, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	clusters := sets.New[string]()
+	names := sets.New[string]()
 	for i, o := range overrides {
-		if o.ClusterName == cluster {
-			errs = append(errs, validateOverride(o, clusters, path.Index(i))...)
+		if applies(i) {
+			errs = append(errs, validateOverrideTarget(o, names, path.Index(i))...)
+			errs = append(errs, ValidateEntry(o, path.Index(i))...)
 		}
 	}
 	return errs
 }
 
-// validateOverride checks one cluster's entry; clusters holds the cluster
-// names of the entries before it.
-func validateOverride(o v1beta1.Override, clusters sets.Set[string], p *field.Path) field.ErrorList {
+// validateOverrideTarget checks whom an entry is for: exactly one of
+// clusterName and clusterSelector; names holds the cluster names of the
+// entries before it.
+func validateOverrideTarget(o v1beta1.Override, names sets.Set[string], p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	if clusters.Has(o.ClusterName) {
+	switch {
+	case o.ClusterName != "" && o.ClusterSelector != nil:
+		errs = append(errs, field.Invalid(p.Child("clusterSelector"), metav1.FormatLabelSelector(o.ClusterSelector),
+			"give either clusterName or clusterSelector, not both; use a second entry for the other"))
+	case o.ClusterSelector != nil:
+		return metav1validation.ValidateLabelSelector(o.ClusterSelector, metav1validation.LabelSelectorValidationOptions{}, p.Child("clusterSelector"))
+	case o.ClusterName == "":
+		return field.ErrorList{field.Required(p.Child("clusterName"), "give clusterName (one cluster) or clusterSelector (the clusters whose labels match)")}
+	}
+	errs = append(errs, validateClusterName(o.ClusterName, p.Child("clusterName"))...)
+	if names.Has(o.ClusterName) {
 		errs = append(errs, field.Duplicate(p.Child("clusterName"), o.ClusterName))
 	}
-	clusters.Insert(o.ClusterName)
+	names.Insert(o.ClusterName)
+	return errs
+}
+
+// ValidateEntry checks what one override entry changes: each JSON-patch
+// operation is valid (a JSON pointer outside the forbidden paths, a known
+// op, a value for add and replace) and no path is patched twice in the
+// entry.
+func ValidateEntry(o v1beta1.Override, p *field.Path) field.ErrorList {
+	return ValidatePatches(o.ClusterOverrides, p.Child("clusterOverrides"))
+}
+
+// ValidatePatches checks a list of JSON-patch operations: each is valid and
+// no path is patched twice.
+func ValidatePatches(patches []v1beta1.ClusterOverride, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
 	paths := sets.New[string]()
-	for j, co := range o.ClusterOverrides {
-		cp := p.Child("clusterOverrides").Index(j)
+	for j, co := range patches {
+		cp := path.Index(j)
 		errs = append(errs, validateClusterOverride(&co, cp)...)
 		if co.Path != "" && paths.Has(co.Path) {
 			errs = append(errs, field.Duplicate(cp.Child("path"), co.Path))

@@ -48,6 +48,13 @@ func TestFederatedObject(t *testing.T) {
 			[]string{"spec.placement.clusterSelector.matchLabels: Invalid value"}},
 		{"duplicate override cluster", `{"spec":{"overrides":[{"clusterName":"c1"},{"clusterName":"c1"}]}}`, deployments,
 			[]string{`spec.overrides[1].clusterName: Duplicate value: "c1"`}},
+		{"override for a selector", `{"spec":{"overrides":[{"clusterSelector":{"matchLabels":{"region":"eu"}},"clusterOverrides":[{"path":"/spec/replicas","value":1}]},{"clusterSelector":{},"clusterOverrides":[{"path":"/spec/replicas","value":2}]}]}}`, deployments, nil},
+		{"name and selector", `{"spec":{"overrides":[{"clusterName":"c1","clusterSelector":{"matchLabels":{"region":"eu"}}}]}}`, deployments,
+			[]string{`spec.overrides[0].clusterSelector: Invalid value: "region=eu": give either clusterName or clusterSelector, not both`}},
+		{"bad override selector", `{"spec":{"overrides":[{"clusterSelector":{"matchExpressions":[{"key":"region","operator":"Near"}]}}]}}`, deployments,
+			[]string{"spec.overrides[0].clusterSelector.matchExpressions[0].operator: Invalid value"}},
+		{"bad patch in a selector entry", `{"spec":{"overrides":[{"clusterSelector":{},"clusterOverrides":[{"path":"/kind","value":"Pod"}]}]}}`, deployments,
+			[]string{"spec.overrides[0].clusterOverrides[0].path: Forbidden: overrides may not change /kind"}},
 		{"missing override cluster", `{"spec":{"overrides":[{"clusterOverrides":[]}]}}`, deployments,
 			[]string{"spec.overrides[0].clusterName: Required value"}},
 		{"duplicate path", `{"spec":{"overrides":[{"clusterName":"c1","clusterOverrides":[{"path":"/spec/replicas","value":1},{"path":"/spec/replicas","value":2}]}]}}`, deployments,
@@ -161,7 +168,7 @@ func TestValidateClusterOverrides(t *testing.T) {
 		"c": {`spec.overrides[2].clusterOverrides[1].path: Duplicate value: "/x"`, `spec.overrides[3].clusterName: Duplicate value: "c"`},
 		"d": nil,
 	} {
-		errs := ValidateClusterOverrides(obj.Spec.Overrides, cluster, path)
+		errs := ValidateClusterOverrides(obj.Spec.Overrides, func(i int) bool { return obj.Spec.Overrides[i].ClusterName == cluster }, path)
 		if len(errs) != len(want) {
 			t.Errorf("cluster %s: %v, want %q", cluster, errs, want)
 			continue
