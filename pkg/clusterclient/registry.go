@@ -107,6 +107,7 @@ func (r *Registry) Connect(cluster string, cfg *rest.Config, fingerprint string)
 	if r.Burst > 0 {
 		cfg.Burst = r.Burst
 	}
+	cfg.Wrap(instrument(cluster))
 	if r.WrapTransport != nil {
 		cfg.Wrap(r.WrapTransport)
 	}

@@ -228,7 +228,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	hostReader := hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace}
 	engine := propagate.New(settings, host, registry, clusters.Joined(mgr.GetClient(), o.KubeFedNamespace), hostReader, mgr.GetEventRecorderFor("syncer"))
-	if err := mgr.Add(engine); err != nil {
+	if err := engine.SetupWithManager(mgr); err != nil {
 		return err
 	}
 	var reported int64 // the generation whose problem is reported already

@@ -67,12 +67,12 @@ var (
 
 // startSyncer runs a syncer process against the host, writing KubeFed's
 // PropagatedVersions (test/syncer checks the default, which writes none),
-// and waits until it is ready; it is killed when the test ends, and its
-// log is shown if the test failed.
-func startSyncer(t *testing.T, name string) *fleet.Process {
+// with extra flags after the others, and waits until it is ready; it is
+// killed when the test ends, and its log is shown if the test failed.
+func startSyncer(t *testing.T, name string, extra ...string) *fleet.Process {
 	t.Helper()
 	p, err := testkit.StartSyncer(context.Background(), shared, name, testkit.Command(t, "syncer"), filepath.Join(t.TempDir(), name+".log"),
-		"--workers", "8", "--write-propagated-versions")
+		append([]string{"--workers", "8", "--write-propagated-versions"}, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

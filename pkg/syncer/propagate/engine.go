@@ -1,17 +1,20 @@
-// Package propagate is the syncer's propagation engine: one work queue and
-// one pool of workers serve every enabled federated type. Each type adds a
-// cache of its federated objects on the host and, per member, a cache of
-// the managed objects of its target type; nothing else is per type.
+// Package propagate is the syncer's propagation engine: one controller
+// (controller-runtime's, with a typed request naming the type and the
+// object) serves every enabled federated type with one work queue and one
+// pool of workers. Each type adds a cache of its federated objects on the
+// host and, per member, a cache of the managed objects of its target type;
+// nothing else is per type.
 package propagate
 
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -20,7 +23,10 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
@@ -107,7 +113,8 @@ type Engine struct {
 	membersKnown atomic.Bool
 	policies     PolicySource
 	recorder     record.EventRecorder
-	queue        workqueue.TypedRateLimitingInterface[Key]
+	// waiting tracks the queued keys for the per-type queue metrics.
+	waiting *waiting
 	// statusWrites spaces the status writes of each object.
 	statusWrites *writeClock
 	// versions remembers the PropagatedVersions written.
@@ -121,15 +128,18 @@ type Engine struct {
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
-	// ctx is the context Start was given (the manager's); host caches of
-	// types enabled before it wait for it.
+	// ctx is the controller's context (the manager's); host caches of
+	// types enabled before the controller starts wait for it.
 	ctx context.Context
+	// queue is the controller's work queue, nil until it starts.
+	queue   workqueue.TypedRateLimitingInterface[Key]
+	queueMu sync.RWMutex
 }
 
 // watchOwner names the engine's handlers on member caches.
 const watchOwner = "propagation"
 
-// New returns an engine; Start runs its workers. It subscribes to the
+// New returns an engine; SetupWithManager runs it. It subscribes to the
 // registry: every object is looked at again when a member joins, leaves,
 // or changes readiness or labels. policies may be nil when no policy
 // applies.
@@ -146,7 +156,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		joined:   joined,
 		policies: policies,
 		recorder: recorder,
-		queue:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[Key]()),
+		waiting:  newWaiting(),
 		types:    map[string]*federatedType{},
 
 		statusWrites: newWriteClock(),
@@ -188,54 +198,84 @@ func (e *Engine) SetAdoptResources(adopt bool) {
 	}
 }
 
-// Start runs the workers until ctx ends. It makes the engine a
-// controller-runtime Runnable that runs only on the elected leader.
-func (e *Engine) Start(ctx context.Context) error {
+// SetupWithManager runs the engine as a controller of the manager (on the
+// elected leader only): Settings.Workers workers reconcile one Key at a
+// time each, a failed or panicking reconcile is retried with backoff, and
+// the controller's queue and reconcile metrics are exposed with the
+// others on /metrics (see metrics.go).
+func (e *Engine) SetupWithManager(mgr ctrl.Manager) error {
+	log := mgr.GetLogger().WithValues("controller", controllerName)
+	c, err := controller.NewTyped[Key](controllerName, mgr, controller.TypedOptions[Key]{
+		Reconciler:              e,
+		MaxConcurrentReconciles: e.settings.Workers,
+		RateLimiter:             workqueue.DefaultTypedControllerRateLimiter[Key](),
+		// The plain rate-limited queue: first in, first out, as every
+		// key is a federated object to bring in step.
+		UsePriorityQueue: ptr.To(false),
+		RecoverPanic:     ptr.To(true),
+		// Workers wait for every joined cluster's first probe however
+		// long it takes (engineSource.WaitForSync), as before the engine
+		// ran on controller-runtime.
+		CacheSyncTimeout: math.MaxInt64,
+		LogConstructor: func(key *Key) logr.Logger {
+			if key == nil {
+				return log
+			}
+			return log.WithValues("type", key.Type, "object", cacheKey(key.Namespace, key.Name))
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return c.Watch(engineSource{e})
+}
+
+// engineSource is the controller's only source. Start keeps the queue the
+// enqueue functions add to and starts the host caches on the controller's
+// context; WaitForSync holds the workers back until every joined cluster
+// was probed (knowsMembers), so that no pass acts on a partial view.
+type engineSource struct{ e *Engine }
+
+// Start implements source.TypedSource.
+func (s engineSource) Start(ctx context.Context, queue workqueue.TypedRateLimitingInterface[Key]) error {
+	return s.e.start(ctx, queue)
+}
+
+// WaitForSync implements source.TypedSyncingSource: it returns once every
+// joined cluster was probed, or with an error when ctx ends.
+func (s engineSource) WaitForSync(ctx context.Context) error {
+	known := func(ctx context.Context) (bool, error) { return s.e.knowsMembers(ctx), nil }
+	return wait.PollUntilContextCancel(ctx, memberWait, true, known)
+}
+
+// String names the source in the controller's logs.
+func (engineSource) String() string { return "federated objects and their member objects" }
+
+// controllerName names the engine's controller in logs and metrics.
+const controllerName = "propagation"
+
+// start is the controller's source: it keeps the queue the enqueue
+// functions add to, and starts the host caches on the controller's context.
+func (e *Engine) start(ctx context.Context, queue workqueue.TypedRateLimitingInterface[Key]) error {
+	e.queueMu.Lock()
+	e.queue = queue
+	e.queueMu.Unlock()
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.ctx = ctx
 	for _, t := range e.types {
 		t.run(ctx)
 	}
-	e.mu.Unlock()
-	var wg sync.WaitGroup
-	for range e.settings.Workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, e.work, time.Second) })
-	}
-	<-ctx.Done()
-	e.queue.ShutDown()
-	wg.Wait()
-	e.mu.Lock()
-	for name, t := range e.types {
-		t.stop()
-		delete(e.types, name)
-	}
-	e.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		for name, t := range e.types {
+			t.stop()
+			delete(e.types, name)
+		}
+	}()
 	return nil
-}
-
-func (e *Engine) work(ctx context.Context) {
-	known := func(ctx context.Context) (bool, error) { return e.knowsMembers(ctx), nil }
-	if wait.PollUntilContextCancel(ctx, memberWait, true, known) != nil {
-		return // stopping
-	}
-	for {
-		key, shutdown := e.queue.Get()
-		if shutdown {
-			return
-		}
-		after, err := e.reconcileSafely(ctx, key)
-		switch {
-		case err != nil:
-			ctrl.LoggerFrom(ctx).Error(err, "propagation failed; retrying with backoff", "type", key.Type, "object", key.Namespace+"/"+key.Name)
-			e.queue.AddRateLimited(key)
-		case after > 0:
-			e.queue.Forget(key)
-			e.queue.AddAfter(key, after)
-		default:
-			e.queue.Forget(key)
-		}
-		e.queue.Done(key)
-	}
 }
 
 // JoinedClusters lists the names of the joined member clusters (the
@@ -271,15 +311,35 @@ func (e *Engine) knowsMembers(ctx context.Context) bool {
 	return true
 }
 
-// reconcileSafely reconciles key, turning a panic into an error so that one
-// bad object is retried with backoff instead of stopping the syncer.
-func (e *Engine) reconcileSafely(ctx context.Context, key Key) (after time.Duration, err error) {
+// Reconcile brings the members in line with one federated object, and
+// records its duration, its errors and the time the key waited in the
+// queue, by type.
+func (e *Engine) Reconcile(ctx context.Context, key Key) (result reconcile.Result, err error) {
+	e.waiting.started(key)
+	start := time.Now()
 	defer func() {
+		reconcileDuration.WithLabelValues(key.Type).Observe(time.Since(start).Seconds())
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic while reconciling %s: %v\n%s", key, r, debug.Stack())
+			reconcileErrors.WithLabelValues(key.Type).Inc()
+			panic(r) // the controller recovers it and retries the key with backoff
+		}
+		if err != nil {
+			reconcileErrors.WithLabelValues(key.Type).Inc()
 		}
 	}()
-	return e.reconcile(ctx, key)
+	after, err := e.reconcile(ctx, key)
+	return reconcile.Result{RequeueAfter: after}, err
+}
+
+// add queues a key, once the controller runs.
+func (e *Engine) add(key Key) {
+	e.queueMu.RLock()
+	queue := e.queue
+	e.queueMu.RUnlock()
+	if queue != nil {
+		e.waiting.add(key)
+		queue.Add(key)
+	}
 }
 
 // Running reports whether the type named by a FederatedTypeConfig is served
@@ -368,7 +428,7 @@ func (e *Engine) EnqueueAll() {
 	for _, t := range e.types {
 		for _, key := range t.informer.GetIndexer().ListKeys() {
 			ns, name, _ := cache.SplitMetaNamespaceKey(key)
-			e.queue.Add(Key{Type: t.name, Namespace: ns, Name: name})
+			e.add(Key{Type: t.name, Namespace: ns, Name: name})
 		}
 	}
 }
@@ -399,7 +459,7 @@ func (e *Engine) enqueueFederated(t *federatedType, obj interface{}) {
 		return
 	}
 	ns, name, _ := cache.SplitMetaNamespaceKey(key)
-	e.queue.Add(Key{Type: t.name, Namespace: ns, Name: name})
+	e.add(Key{Type: t.name, Namespace: ns, Name: name})
 	if t.name == core.NamespacesTypeConfigName {
 		e.enqueueNamespace(ns)
 	}
@@ -430,7 +490,7 @@ func (e *Engine) memberHandler(t *federatedType) clusterclient.EventHandler {
 		if t.name == core.NamespacesTypeConfigName {
 			namespace = name // a FederatedNamespace lives in the namespace it federates
 		}
-		e.queue.Add(Key{Type: t.name, Namespace: namespace, Name: name})
+		e.add(Key{Type: t.name, Namespace: namespace, Name: name})
 	}
 }
 
