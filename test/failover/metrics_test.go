@@ -30,7 +30,7 @@ func TestMetricsExposePropagation(t *testing.T) {
 		t.Fatal(err)
 	}
 	address := "127.0.0.1:" + strconv.Itoa(ports[0])
-	startSyncer(t, "metrics", "--metrics-bind-address", address)
+	startSyncer(t, "metrics", "--metrics-bind-address", address, "--metrics-secure=false")
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	memberCluster := shared.Members()[0]
 	member := testkit.Clientset(t, memberCluster.RESTConfig())
