@@ -38,6 +38,9 @@ type Set struct {
 	Source string
 	// Patches are the JSON-patch operations, applied in order.
 	Patches []typesv1beta1.ClusterOverride
+	// Typed are the typed overriders, applied after Patches; nil when
+	// there are none.
+	Typed *typesv1beta1.TypedOverriders
 }
 
 // ForCluster returns the override entries that apply to the destination,
@@ -69,7 +72,7 @@ func ForCluster(overrides []typesv1beta1.Override, dest Destination) ([]Set, err
 	var sets []Set
 	for i, o := range overrides {
 		if applies[i] {
-			sets = append(sets, Set{Source: path.Index(i).String(), Patches: o.ClusterOverrides})
+			sets = append(sets, Set{Source: path.Index(i).String(), Patches: o.ClusterOverrides, Typed: typed(&overrides[i].TypedOverriders)})
 		}
 	}
 	return sets, nil
@@ -93,17 +96,31 @@ func Selects(o typesv1beta1.Override, dest Destination) (bool, error) {
 	return selector.Matches(labels.Set(dest.Labels)), nil
 }
 
-// ApplySets applies the sets to obj in order, each with Apply. On error
-// obj is left unchanged, and the error names the set that failed.
+// ApplySets applies the sets to obj in order: of each set, its JSON-patch
+// operations (as Apply does), then its typed overriders (ApplyTyped). On
+// error obj is left unchanged, and the error names the set that failed.
 func ApplySets(obj *unstructured.Unstructured, sets []Set) error {
-	original := obj.Object // Apply replaces obj.Object; it never changes the map it was given
+	if len(sets) == 0 {
+		return nil
+	}
+	var doc interface{} = copyValue(obj.Object)
+	kind := obj.GetKind()
 	for _, set := range sets {
-		if err := Apply(obj, set.Patches); err != nil {
-			obj.Object = original
+		var err error
+		if doc, err = applyPatches(doc, set.Patches); err != nil {
 			return fmt.Errorf("%s: %w", set.Source, err)
 		}
+		if set.Typed != nil {
+			m, ok := doc.(map[string]interface{})
+			if !ok {
+				return fmt.Errorf("%s: the overridden object is not a valid object: it is not a JSON object", set.Source)
+			}
+			if err := applyTyped(m, kind, set.Typed); err != nil {
+				return fmt.Errorf("%s: %w", set.Source, err)
+			}
+		}
 	}
-	return nil
+	return setObject(obj, doc)
 }
 
 // Apply applies the overrides to obj in order, with KubeFed's semantics:
@@ -116,26 +133,16 @@ func Apply(obj *unstructured.Unstructured, ops []typesv1beta1.ClusterOverride) e
 	if len(ops) == 0 {
 		return nil
 	}
-	var doc interface{} = copyValue(obj.Object)
-	for i, o := range ops {
-		op := o.Op
-		if op == typesv1beta1.OverrideOpDefault {
-			op = typesv1beta1.OverrideOpReplace
-		}
-		var value interface{}
-		if op != typesv1beta1.OverrideOpRemove && o.Value != nil {
-			if err := utiljson.Unmarshal(o.Value.Raw, &value); err != nil {
-				return fmt.Errorf("override %d (%s %s): the value is not JSON: %w", i, op, o.Path, err)
-			}
-		}
-		tokens, err := pointer(o.Path)
-		if err != nil {
-			return fmt.Errorf("override %d (%s %s): %w", i, op, o.Path, err)
-		}
-		if doc, err = apply(doc, tokens, "", op, value); err != nil {
-			return fmt.Errorf("override %d (%s %s): %w", i, op, o.Path, err)
-		}
+	doc, err := applyPatches(copyValue(obj.Object), ops)
+	if err != nil {
+		return err
 	}
+	return setObject(obj, doc)
+}
+
+// setObject makes doc, the result of overrides, obj's content when it is
+// still an object with a kind.
+func setObject(obj *unstructured.Unstructured, doc interface{}) error {
 	result, ok := doc.(map[string]interface{})
 	if !ok {
 		return fmt.Errorf("the overridden object is not a valid object: it is not a JSON object")
@@ -145,6 +152,31 @@ func Apply(obj *unstructured.Unstructured, ops []typesv1beta1.ClusterOverride) e
 	}
 	obj.Object = result
 	return nil
+}
+
+// applyPatches applies JSON-patch operations to doc, which it changes,
+// and returns the result.
+func applyPatches(doc interface{}, ops []typesv1beta1.ClusterOverride) (interface{}, error) {
+	for i, o := range ops {
+		op := o.Op
+		if op == typesv1beta1.OverrideOpDefault {
+			op = typesv1beta1.OverrideOpReplace
+		}
+		var value interface{}
+		if op != typesv1beta1.OverrideOpRemove && o.Value != nil {
+			if err := utiljson.Unmarshal(o.Value.Raw, &value); err != nil {
+				return nil, fmt.Errorf("override %d (%s %s): the value is not JSON: %w", i, op, o.Path, err)
+			}
+		}
+		tokens, err := pointer(o.Path)
+		if err != nil {
+			return nil, fmt.Errorf("override %d (%s %s): %w", i, op, o.Path, err)
+		}
+		if doc, err = apply(doc, tokens, "", op, value); err != nil {
+			return nil, fmt.Errorf("override %d (%s %s): %w", i, op, o.Path, err)
+		}
+	}
+	return doc, nil
 }
 
 // pointer splits an RFC 6901 JSON pointer into its unescaped tokens.

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -17,6 +18,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 )
 
@@ -296,9 +298,30 @@ func evaluate(p Policy, obj Object, placed []string, clusterLabels map[string]ma
 						"override for %s changes %q, which %s denies", overrideTarget(o), co.Path, p)
 				}
 			}
+			for _, path := range overrides.TypedPaths(strings.TrimPrefix(obj.Kind, "Federated"), &o.TypedOverriders) {
+				if prefix := Overlapping(path, spec.DeniedOverridePaths); prefix != "" {
+					add("", "deniedOverridePaths "+prefix,
+						"typed overriders for %s change %q, which %s denies", overrideTarget(o), path, p)
+				}
+			}
 		}
 	}
 	return out
+}
+
+// Overlapping returns the first of prefixes that covers path or lies
+// below it (a typed overrider changes a whole container list, so a denied
+// path inside it is touched), or "" if none does.
+func Overlapping(path string, prefixes []string) string {
+	if prefix := typesvalidation.CoveringPrefix(path, prefixes); prefix != "" {
+		return prefix
+	}
+	for _, prefix := range prefixes {
+		if strings.HasPrefix(prefix, path+"/") {
+			return prefix
+		}
+	}
+	return ""
 }
 
 // overrideTarget names whom an override entry is for, as messages say it:

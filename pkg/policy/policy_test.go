@@ -93,6 +93,16 @@ func TestEvaluate(t *testing.T) {
 				return o
 			}(),
 			[]string{`override for clusters matching region=us changes "/spec/template/spec/hostNetwork", which FederationPolicy shop/p denies (deniedOverridePaths /spec/template/spec)`}, true},
+		{"denied override by a typed overrider", ns("p", v1alpha1.FederationPolicySpec{DeniedOverridePaths: []string{"/spec/template/spec/containers/0/image", "/metadata/labels/tier"}}),
+			func() Object {
+				o := web(names("us-dev-1"))
+				o.Overrides = []typesv1beta1.Override{{ClusterName: "us-dev-1", TypedOverriders: typesv1beta1.TypedOverriders{
+					Image:  []typesv1beta1.ImageOverrider{{Component: typesv1beta1.ImageTag, Value: "2"}},
+					Labels: []typesv1beta1.MapOverrider{{Key: "tier", Value: "gold"}, {Key: "team", Value: "a"}}}}}
+				return o
+			}(),
+			[]string{`typed overriders for cluster "us-dev-1" change "/spec/template/spec/containers", which FederationPolicy shop/p denies (deniedOverridePaths /spec/template/spec/containers/0/image)`,
+				`typed overriders for cluster "us-dev-1" change "/metadata/labels/tier", which FederationPolicy shop/p denies (deniedOverridePaths /metadata/labels/tier)`}, true},
 		{"other namespace", FromFederationPolicy(&v1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "p"},
 			Spec: v1alpha1.FederationPolicySpec{MinClusters: n(9)}}), web(nil), nil, false},
 		{"other kind", ns("p", v1alpha1.FederationPolicySpec{MinClusters: n(9), ResourceSelector: &v1alpha1.ResourceSelector{Kinds: []string{"FederatedSecret"}}}),

@@ -23,7 +23,7 @@ func TestEnableUpgradesAKubeFedCreatedCRD(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := mustFed(t, "enable", "limitranges")
-	want := "customresourcedefinition.apiextensions.k8s.io/federatedlimitranges.types.kubefed.io upgraded: its schema now declares spec.overrides[].clusterSelector, status.aggregated, status.clusters[].message"
+	want := "customresourcedefinition.apiextensions.k8s.io/federatedlimitranges.types.kubefed.io upgraded: its schema now declares spec.overrides[].annotations, spec.overrides[].args, spec.overrides[].clusterSelector, spec.overrides[].command, spec.overrides[].env, spec.overrides[].image, spec.overrides[].labels, status.aggregated, status.clusters[].message"
 	if !strings.Contains(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}

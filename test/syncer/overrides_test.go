@@ -1,9 +1,16 @@
 package syncer
 
 import (
+	"context"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 // TestRegionOverride overrides by cluster selector: an entry selecting
@@ -31,4 +38,42 @@ func TestRegionOverride(t *testing.T) {
 		return hasData("registry", "global.example.com")(cm) && cm.Data["tier"] == "platinum"
 	})
 	propagationCondition(t, fcm, "True", "")
+}
+
+// TestTypedOverriders changes a Deployment's image registry, args, env and
+// labels in one region with typed overriders, and fails the other cluster
+// with ApplyOverridesFailed when an overrider names a container the pod
+// template does not have.
+func TestTypedOverriders(t *testing.T) {
+	ns := federatedNamespace(t)
+	labels := object{"app": "typed"}
+	fdeploy := federated(federatedDeploymentKind, ns, "typed", object{
+		"template": object{"spec": object{"replicas": int64(0), "selector": object{"matchLabels": labels},
+			"template": object{"metadata": object{"labels": labels}, "spec": object{"containers": []interface{}{
+				object{"name": "web", "image": "nginx:1.27", "args": []interface{}{"-q"}}}}}}},
+		"placement": everywhere,
+		"overrides": []interface{}{
+			object{"clusterSelector": object{"matchLabels": object{"topology.kubernetes.io/region": "region-member1"}},
+				"image":  []interface{}{object{"component": "Registry", "value": "eu.example.com"}},
+				"args":   []interface{}{object{"containerNames": []interface{}{"web"}, "values": []interface{}{"--region=eu"}}},
+				"env":    []interface{}{object{"name": "REGION", "value": "eu"}},
+				"labels": []interface{}{object{"key": "tier", "value": "gold"}}},
+			object{"clusterName": "member2", "image": []interface{}{object{"containerNames": []interface{}{"sidecar"}, "component": "Tag", "value": "2"}}},
+		},
+	})
+	create(t, fdeploy)
+	m1 := memberClient(t, "member1")
+	testkit.Eventually(t, "member1's deployment overridden", func(ctx context.Context) (bool, error) {
+		d, err := m1.AppsV1().Deployments(ns).Get(ctx, "typed", metav1.GetOptions{})
+		if err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		return c.Image == "eu.example.com/nginx:1.27" && slices.Equal(c.Args, []string{"-q", "--region=eu"}) &&
+			slices.Equal(c.Env, []corev1.EnvVar{{Name: "REGION", Value: "eu"}}) && d.Labels["tier"] == "gold", nil
+	})
+	waitClusterStatus(t, fdeploy, "member2", "ApplyOverridesFailed", `no container "sidecar" in the pod template (containers: web)`)
+	if _, err := memberClient(t, "member2").AppsV1().Deployments(ns).Get(context.Background(), "typed", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("member2's deployment: %v, want none: its overrides fail", err)
+	}
 }

@@ -8,7 +8,7 @@ import (
 
 // OverrideFieldsAdded are the fields of an entry of spec.overrides that
 // this project adds to KubeFed's (clusterName, clusterOverrides).
-var OverrideFieldsAdded = []string{"clusterSelector"}
+var OverrideFieldsAdded = []string{"clusterSelector", "image", "command", "args", "env", "labels", "annotations"}
 
 // KubeFedCRD is the federated CRD of target shaped as KubeFed created it:
 // its status declares no status.clusters[].message and no

@@ -208,15 +208,49 @@ func labelSelectorSchema() apiextensionsv1.JSONSchemaProps {
 
 // overrideSchema is the schema of one entry of spec.overrides.
 func overrideSchema() apiextensionsv1.JSONSchemaProps {
-	return objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
-		"clusterName":     stringSchema(),
-		"clusterSelector": labelSelectorSchema(),
-		"clusterOverrides": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
-			"op":    {Type: "string", Pattern: "^(add|remove|replace)?$"},
-			"path":  stringSchema(),
-			"value": {XPreserveUnknownFields: ptrTo(true)},
-		}, "path")),
-	})
+	props := TypedOverridersSchema()
+	props["clusterName"] = stringSchema()
+	props["clusterSelector"] = labelSelectorSchema()
+	props["clusterOverrides"] = arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+		"op":    {Type: "string", Pattern: "^(add|remove|replace)?$"},
+		"path":  stringSchema(),
+		"value": {XPreserveUnknownFields: ptrTo(true)},
+	}, "path"))
+	return objectSchema(props)
+}
+
+// TypedOverridersSchema returns the properties of TypedOverriders. The
+// values of enumerations are left to admission, whose messages say more.
+func TypedOverridersSchema() map[string]apiextensionsv1.JSONSchemaProps {
+	names := arraySchema(stringSchema())
+	args := arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+		"containerNames": names,
+		"operation":      stringSchema(),
+		"values":         arraySchema(stringSchema()),
+	}, "values"))
+	keyed := arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+		"operation": stringSchema(),
+		"key":       stringSchema(),
+		"value":     stringSchema(),
+	}, "key"))
+	return map[string]apiextensionsv1.JSONSchemaProps{
+		"image": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+			"containerNames": names,
+			"component":      stringSchema(),
+			"operation":      stringSchema(),
+			"value":          stringSchema(),
+		}, "component")),
+		"command": args,
+		"args":    args,
+		"env": arraySchema(objectSchema(map[string]apiextensionsv1.JSONSchemaProps{
+			"containerNames": names,
+			"operation":      stringSchema(),
+			"name":           stringSchema(),
+			"value":          stringSchema(),
+		}, "name")),
+		"labels":      keyed,
+		"annotations": keyed,
+	}
 }
 
 // statusSchema is the schema of a federated object's status.

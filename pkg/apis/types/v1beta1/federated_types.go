@@ -76,6 +76,154 @@ type Override struct {
 	// ClusterOverrides are the JSON-patch operations, applied in order.
 	// +optional
 	ClusterOverrides []ClusterOverride `json:"clusterOverrides,omitempty"`
+
+	// TypedOverriders change well-known fields by name, after
+	// ClusterOverrides. They are not in KubeFed's API (additive fields).
+	TypedOverriders `json:",inline"`
+}
+
+// TypedOverriders change well-known fields of the rendered object without
+// JSON pointers. They apply in this order: image, command, args, env,
+// labels, annotations; each list in its order. Image, command, args and env
+// apply to the containers of the object's pod template (Pod, Deployment,
+// StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob,
+// and any kind with spec.template.spec.containers); labels and annotations
+// to the object's metadata, for every kind.
+type TypedOverriders struct {
+	// Image changes parts of container images.
+	// +optional
+	Image []ImageOverrider `json:"image,omitempty"`
+
+	// Command appends to or removes from container commands.
+	// +optional
+	Command []ArgsOverrider `json:"command,omitempty"`
+
+	// Args appends to or removes from container args.
+	// +optional
+	Args []ArgsOverrider `json:"args,omitempty"`
+
+	// Env sets or removes container environment variables.
+	// +optional
+	Env []EnvOverrider `json:"env,omitempty"`
+
+	// Labels adds, replaces or removes labels of the object.
+	// +optional
+	Labels []MapOverrider `json:"labels,omitempty"`
+
+	// Annotations adds, replaces or removes annotations of the object.
+	// +optional
+	Annotations []MapOverrider `json:"annotations,omitempty"`
+}
+
+// OverriderOperation is what a typed overrider does.
+type OverriderOperation string
+
+// The operations of typed overriders.
+const (
+	// OverriderReplace sets the value, whether it is there or not (the
+	// default of image, labels and annotations).
+	OverriderReplace OverriderOperation = "replace"
+	// OverriderAdd sets the value only where there is none.
+	OverriderAdd OverriderOperation = "add"
+	// OverriderRemove removes the value where it is there.
+	OverriderRemove OverriderOperation = "remove"
+	// OverriderAppend appends values (the default of command and args).
+	OverriderAppend OverriderOperation = "append"
+	// OverriderSet sets an environment variable (the default of env).
+	OverriderSet OverriderOperation = "set"
+)
+
+// ImageComponent is a part of a container image reference
+// [registry/]repository[:tag][@digest].
+type ImageComponent string
+
+// The parts of an image reference.
+const (
+	// ImageRegistry is the host (and port) before the first "/", e.g.
+	// eu.example.com; an image without one (nginx) has none.
+	ImageRegistry ImageComponent = "Registry"
+	// ImageRepository is the path after the registry, e.g. library/nginx.
+	ImageRepository ImageComponent = "Repository"
+	// ImageTag is the tag after ":", e.g. 1.27.
+	ImageTag ImageComponent = "Tag"
+	// ImageDigest is the digest after "@", e.g. sha256:...
+	ImageDigest ImageComponent = "Digest"
+)
+
+// ImageOverrider changes one part of the images of containers.
+type ImageOverrider struct {
+	// ContainerNames are the containers (or init containers) changed; empty
+	// means every container and init container.
+	// +optional
+	ContainerNames []string `json:"containerNames,omitempty"`
+
+	// Component is the part changed: Registry, Repository, Tag or Digest.
+	// +required
+	Component ImageComponent `json:"component"`
+
+	// Operation is replace (the default), add (only where the image has no
+	// such part) or remove (not for Repository).
+	// +optional
+	Operation OverriderOperation `json:"operation,omitempty"`
+
+	// Value is the new part, e.g. eu.example.com or 1.27; none for remove.
+	// +optional
+	Value string `json:"value,omitempty"`
+}
+
+// ArgsOverrider appends to or removes from the command or args of
+// containers.
+type ArgsOverrider struct {
+	// ContainerNames are the containers (or init containers) changed; empty
+	// means every container and init container.
+	// +optional
+	ContainerNames []string `json:"containerNames,omitempty"`
+
+	// Operation is append (the default) or remove (every occurrence of each
+	// value).
+	// +optional
+	Operation OverriderOperation `json:"operation,omitempty"`
+
+	// Values are appended or removed, in order.
+	// +required
+	Values []string `json:"values"`
+}
+
+// EnvOverrider sets or removes one environment variable of containers.
+type EnvOverrider struct {
+	// ContainerNames are the containers (or init containers) changed; empty
+	// means every container and init container.
+	// +optional
+	ContainerNames []string `json:"containerNames,omitempty"`
+
+	// Operation is set (the default: replaces the variable of that name,
+	// or appends it) or remove.
+	// +optional
+	Operation OverriderOperation `json:"operation,omitempty"`
+
+	// Name of the variable.
+	// +required
+	Name string `json:"name"`
+
+	// Value of the variable, for set.
+	// +optional
+	Value string `json:"value,omitempty"`
+}
+
+// MapOverrider changes one label or annotation of the object.
+type MapOverrider struct {
+	// Operation is replace (the default), add (only when the key is not
+	// there) or remove.
+	// +optional
+	Operation OverriderOperation `json:"operation,omitempty"`
+
+	// Key of the label or annotation.
+	// +required
+	Key string `json:"key"`
+
+	// Value for add and replace.
+	// +optional
+	Value string `json:"value,omitempty"`
 }
 
 // OverrideOp is the JSON-patch operation of a ClusterOverride.

@@ -6,6 +6,7 @@ package validation
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -177,7 +178,135 @@ func validateOverrideTarget(o v1beta1.Override, names sets.Set[string], p *field
 // op, a value for add and replace) and no path is patched twice in the
 // entry.
 func ValidateEntry(o v1beta1.Override, p *field.Path) field.ErrorList {
-	return ValidatePatches(o.ClusterOverrides, p.Child("clusterOverrides"))
+	return append(ValidatePatches(o.ClusterOverrides, p.Child("clusterOverrides")), ValidateTypedOverriders(&o.TypedOverriders, p)...)
+}
+
+// ValidateTypedOverriders checks typed overriders: known components and
+// operations, the values each needs, valid container names, variable
+// names, label keys and values, and no key under kubefed.io/, which the
+// syncer owns. path is the path of the struct holding them.
+func ValidateTypedOverriders(t *v1beta1.TypedOverriders, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, o := range t.Image {
+		p := path.Child("image").Index(i)
+		errs = append(errs, validateContainerNames(o.ContainerNames, p.Child("containerNames"))...)
+		errs = append(errs, validateImage(o, p)...)
+	}
+	for _, list := range []struct {
+		name      string
+		overrides []v1beta1.ArgsOverrider
+	}{{"command", t.Command}, {"args", t.Args}} {
+		for i, o := range list.overrides {
+			p := path.Child(list.name).Index(i)
+			errs = append(errs, validateContainerNames(o.ContainerNames, p.Child("containerNames"))...)
+			errs = append(errs, validateOperation(o.Operation, p.Child("operation"), v1beta1.OverriderAppend, v1beta1.OverriderRemove)...)
+			if len(o.Values) == 0 {
+				errs = append(errs, field.Required(p.Child("values"), "give the values to "+string(orDefault(o.Operation, v1beta1.OverriderAppend))))
+			}
+		}
+	}
+	for i, o := range t.Env {
+		p := path.Child("env").Index(i)
+		errs = append(errs, validateContainerNames(o.ContainerNames, p.Child("containerNames"))...)
+		errs = append(errs, validateOperation(o.Operation, p.Child("operation"), v1beta1.OverriderSet, v1beta1.OverriderRemove)...)
+		if o.Name == "" {
+			errs = append(errs, field.Required(p.Child("name"), ""))
+		}
+		for _, msg := range apivalidation.IsEnvVarName(o.Name) {
+			errs = append(errs, field.Invalid(p.Child("name"), o.Name, msg))
+		}
+	}
+	for i, o := range t.Labels {
+		p := path.Child("labels").Index(i)
+		errs = append(errs, validateMapOverrider(o, p)...)
+		if o.Operation != v1beta1.OverriderRemove {
+			for _, msg := range apivalidation.IsValidLabelValue(o.Value) {
+				errs = append(errs, field.Invalid(p.Child("value"), o.Value, msg))
+			}
+		}
+	}
+	for i, o := range t.Annotations {
+		errs = append(errs, validateMapOverrider(o, path.Child("annotations").Index(i))...)
+	}
+	return errs
+}
+
+// validateImage checks the component, the operation and the value of an
+// image overrider.
+func validateImage(o v1beta1.ImageOverrider, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	components := []v1beta1.ImageComponent{v1beta1.ImageRegistry, v1beta1.ImageRepository, v1beta1.ImageTag, v1beta1.ImageDigest}
+	if !slices.Contains(components, o.Component) {
+		errs = append(errs, field.NotSupported(p.Child("component"), o.Component, components))
+	}
+	errs = append(errs, validateOperation(o.Operation, p.Child("operation"), v1beta1.OverriderReplace, v1beta1.OverriderAdd, v1beta1.OverriderRemove)...)
+	switch {
+	case o.Operation == v1beta1.OverriderRemove && o.Component == v1beta1.ImageRepository:
+		errs = append(errs, field.Invalid(p.Child("operation"), o.Operation, "the repository of an image cannot be removed; replace it"))
+	case o.Operation == v1beta1.OverriderRemove:
+		if o.Value != "" {
+			errs = append(errs, field.Invalid(p.Child("value"), o.Value, "remove takes no value"))
+		}
+	case o.Value == "":
+		errs = append(errs, field.Required(p.Child("value"), fmt.Sprintf("the new %s", strings.ToLower(string(o.Component)))))
+	case strings.ContainsAny(o.Value, " \t\n@") || (o.Component != v1beta1.ImageRegistry && o.Component != v1beta1.ImageRepository && strings.Contains(o.Value, "/")):
+		errs = append(errs, field.Invalid(p.Child("value"), o.Value, "must be one part of an image reference: no spaces or @, and no / in a tag or digest"))
+	case o.Component == v1beta1.ImageDigest && !strings.Contains(o.Value, ":"):
+		errs = append(errs, field.Invalid(p.Child("value"), o.Value, "a digest is ALGORITHM:HEX, e.g. sha256:..."))
+	case o.Component == v1beta1.ImageTag && strings.Contains(o.Value, ":"):
+		errs = append(errs, field.Invalid(p.Child("value"), o.Value, "a tag has no \":\""))
+	}
+	return errs
+}
+
+// validateMapOverrider checks a label or annotation overrider: a
+// qualified-name key outside kubefed.io/ and a known operation.
+func validateMapOverrider(o v1beta1.MapOverrider, p *field.Path) field.ErrorList {
+	errs := validateOperation(o.Operation, p.Child("operation"), v1beta1.OverriderReplace, v1beta1.OverriderAdd, v1beta1.OverriderRemove)
+	for _, msg := range apivalidation.IsQualifiedName(o.Key) {
+		errs = append(errs, field.Invalid(p.Child("key"), o.Key, msg))
+	}
+	if strings.HasPrefix(o.Key, "kubefed.io/") {
+		errs = append(errs, field.Forbidden(p.Child("key"), "keys under kubefed.io/ belong to the syncer; use another key"))
+	}
+	if o.Operation == v1beta1.OverriderRemove && o.Value != "" {
+		errs = append(errs, field.Invalid(p.Child("value"), o.Value, "remove takes no value"))
+	}
+	return errs
+}
+
+// validateOperation checks that op is empty (the first of allowed) or
+// one of allowed.
+func validateOperation(op v1beta1.OverriderOperation, p *field.Path, allowed ...v1beta1.OverriderOperation) field.ErrorList {
+	if op == "" || slices.Contains(allowed, op) {
+		return nil
+	}
+	return field.ErrorList{field.NotSupported(p, op, allowed)}
+}
+
+// orDefault returns op, or def when op is empty.
+func orDefault(op, def v1beta1.OverriderOperation) v1beta1.OverriderOperation {
+	if op == "" {
+		return def
+	}
+	return op
+}
+
+// validateContainerNames requires container names (DNS-1123 labels), each
+// once.
+func validateContainerNames(names []string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := sets.New[string]()
+	for i, n := range names {
+		for _, msg := range apivalidation.IsDNS1123Label(n) {
+			errs = append(errs, field.Invalid(p.Index(i), n, msg))
+		}
+		if seen.Has(n) {
+			errs = append(errs, field.Duplicate(p.Index(i), n))
+		}
+		seen.Insert(n)
+	}
+	return errs
 }
 
 // ValidatePatches checks a list of JSON-patch operations: each is valid and
