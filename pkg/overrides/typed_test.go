@@ -218,15 +218,15 @@ func TestGenericPodTemplate(t *testing.T) {
 
 func TestParseImage(t *testing.T) {
 	for image, want := range map[string]Image{
-		"nginx":                                     {Repository: "nginx"},
-		"nginx:1.25":                                {Repository: "nginx", Tag: "1.25"},
-		"library/nginx":                             {Repository: "library/nginx"},
-		"eu.example.com/nginx":                      {Registry: "eu.example.com", Repository: "nginx"},
-		"localhost/nginx:1":                         {Registry: "localhost", Repository: "nginx", Tag: "1"},
-		"registry:5000/team/app:v1@sha256:0123":     {Registry: "registry:5000", Repository: "team/app", Tag: "v1", Digest: "sha256:0123"},
-		"gcr.io/project/app@sha256:abc":             {Registry: "gcr.io", Repository: "project/app", Digest: "sha256:abc"},
-		"":                                          {},
-		"a/b:c/d":                                   {Repository: "a/b:c/d"},
+		"nginx":                                 {Repository: "nginx"},
+		"nginx:1.25":                            {Repository: "nginx", Tag: "1.25"},
+		"library/nginx":                         {Repository: "library/nginx"},
+		"eu.example.com/nginx":                  {Registry: "eu.example.com", Repository: "nginx"},
+		"localhost/nginx:1":                     {Registry: "localhost", Repository: "nginx", Tag: "1"},
+		"registry:5000/team/app:v1@sha256:0123": {Registry: "registry:5000", Repository: "team/app", Tag: "v1", Digest: "sha256:0123"},
+		"gcr.io/project/app@sha256:abc":         {Registry: "gcr.io", Repository: "project/app", Digest: "sha256:abc"},
+		"":                                      {},
+		"a/b:c/d":                               {Repository: "a/b:c/d"},
 		"eu.example.com/mirror/docker.io/nginx:1.0": {Registry: "eu.example.com", Repository: "mirror/docker.io/nginx", Tag: "1.0"},
 	} {
 		got := ParseImage(image)
