@@ -8,6 +8,10 @@ BIN := _output/bin
 LOCAL := _output/local
 MEMBERS ?= 2
 NODES ?= 0
+# Light members (one shared etcd, only the API groups members need, a minimal
+# kube-controller-manager without nodes) let tens of members fit on one machine;
+# on by default above 4 members.
+LIGHT_MEMBERS ?= $(shell [ $(MEMBERS) -gt 4 ] && echo true || echo false)
 # Extra flags for the local fleet's syncer and webhook, e.g. SYNCER_FLAGS="--workers=2 --zap-log-level=2".
 SYNCER_FLAGS ?=
 WEBHOOK_FLAGS ?=
@@ -151,14 +155,14 @@ test-unit: ## Run the unit tests only (no clusters)
 	$(GO_TEST) $(TEST_FLAGS) ./pkg/... ./cmd/...
 
 .PHONY: bench
-bench: tools build ## Run the benchmarks and print their figures
+bench: tools build ## Run the benchmarks and print their figures (BENCH_OBJECTS, BENCH_MEMBERS, ... size test/bench; see test/README.md)
 	$(GO_TEST) -run '^$$' -bench . -benchtime 1x -timeout 40m ./...
 
 ##@ Local fleet
 
 .PHONY: local-up
-local-up: tools build $(BIN)/fleet ## Start host + MEMBERS members (with NODES simulated nodes and kube-scheduler each), the webhook and the syncer, join the members and enable the default types (idempotent)
-	$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS) --nodes $(NODES) --syncer-flags "$(SYNCER_FLAGS)" --webhook-flags "$(WEBHOOK_FLAGS)"
+local-up: tools build $(BIN)/fleet ## Start host + MEMBERS members (with NODES simulated nodes and kube-scheduler each; light above 4, LIGHT_MEMBERS=false|true to choose), the webhook and the syncer at their deployed flags, join the members and enable the default types (idempotent)
+	$(BIN)/fleet up --dir $(LOCAL) --members $(MEMBERS) --nodes $(NODES) --light-members=$(LIGHT_MEMBERS) --syncer-flags "$(SYNCER_FLAGS)" --webhook-flags "$(WEBHOOK_FLAGS)"
 
 .PHONY: local-down
 local-down: $(BIN)/fleet ## Stop the local fleet (idempotent)

@@ -44,6 +44,8 @@ type Cluster struct {
 	pool    NodePool
 	apiPort int // kept across StopAPIServer / StartAPIServer
 	etcdURL string
+	shared  bool // etcdURL is the members' shared etcd: this cluster keeps its keys under its own prefix
+	light   bool // see Options.LightMembers
 
 	mu        sync.Mutex // guards processes, apiServer, sim and stopped
 	stopped   bool       // set by stop: StartAPIServer must not start anything after it
@@ -186,27 +188,48 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 	})
 }
 
-// startCluster starts a cluster in dir and waits until it is ready: the API
+// clusterSpec is what startCluster starts.
+type clusterSpec struct {
+	name, dir, logDir string // state goes to dir, process logs to logDir
+	bin               Binaries
+	pool              NodePool
+	etcdURL           string // a shared etcd to use instead of the cluster's own; empty: its own
+	light             bool   // see Options.LightMembers
+}
+
+// startCluster starts a cluster and waits until it is ready: the API
 // server answers /readyz, the controller manager has created the default
-// service account and the pool's simulated nodes, if any, are Ready. State
-// goes to dir and process logs to logDir. It retries with fresh ports when
-// a port was taken.
-func startCluster(ctx context.Context, name, dir, logDir string, bin Binaries, pool NodePool) (*Cluster, error) {
-	p, err := newPKI(filepath.Join(dir, "pki"))
+// service account and the pool's simulated nodes, if any, are Ready. It
+// retries with fresh ports when a port was taken.
+func startCluster(ctx context.Context, spec clusterSpec) (*Cluster, error) {
+	p, err := newPKI(filepath.Join(spec.dir, "pki"))
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", name, err)
+		return nil, fmt.Errorf("cluster %s: %w", spec.name, err)
 	}
 	for attempt := 1; ; attempt++ {
-		c := &Cluster{Name: name, dir: dir, logDir: logDir, pki: p, bin: bin, pool: pool}
-		err := c.start(ctx, bin)
+		c := &Cluster{Name: spec.name, dir: spec.dir, logDir: spec.logDir, pki: p, bin: spec.bin, pool: spec.pool,
+			etcdURL: spec.etcdURL, shared: spec.etcdURL != "", light: spec.light}
+		err := c.start(ctx, spec.bin)
 		if err == nil {
 			return c, nil
 		}
 		c.stop()
 		if !isPortBusy(err) || attempt == portAttempts {
-			return nil, fmt.Errorf("cluster %s: %w", name, err)
+			return nil, fmt.Errorf("cluster %s: %w", spec.name, err)
 		}
 	}
+}
+
+// startEtcd starts an etcd named name with its data in dir and its log
+// in logDir, and returns it with its client URL.
+func startEtcd(name, dir, logDir string, bin Binaries) (*Process, string, error) {
+	ports, err := FreePorts(2)
+	if err != nil {
+		return nil, "", err
+	}
+	url := "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	p, err := StartProcess("etcd", bin.Etcd, etcdArgs(name, filepath.Join(dir, "etcd"), ports[0], ports[1]), filepath.Join(logDir, "etcd.log"))
+	return p, url, err
 }
 
 func (c *Cluster) start(ctx context.Context, bin Binaries) error {
@@ -214,13 +237,14 @@ func (c *Cluster) start(ctx context.Context, bin Binaries) error {
 	if err != nil {
 		return err
 	}
-	etcdClient, etcdPeer := ports[0], ports[1]
 	c.apiPort = ports[2]
-	c.etcdURL = "http://127.0.0.1:" + strconv.Itoa(etcdClient)
 	c.Server = "https://127.0.0.1:" + strconv.Itoa(c.apiPort)
-
-	if _, err := c.run("etcd", bin.Etcd, c.etcdArgs(etcdClient, etcdPeer)); err != nil {
-		return err
+	if !c.shared {
+		etcdClient, etcdPeer := ports[0], ports[1]
+		c.etcdURL = "http://127.0.0.1:" + strconv.Itoa(etcdClient)
+		if _, err := c.run("etcd", bin.Etcd, etcdArgs(c.Name, filepath.Join(c.dir, "etcd"), etcdClient, etcdPeer)); err != nil {
+			return err
+		}
 	}
 	apiServer, err := c.run("kube-apiserver", bin.KubeAPIServer, c.apiServerArgs())
 	if err != nil {
@@ -346,23 +370,46 @@ func (c *Cluster) waitFor(ctx context.Context, what string, check func(context.C
 	}
 }
 
-func (c *Cluster) etcdArgs(clientPort, peerPort int) []string {
+// etcdArgs are the flags of an etcd named name keeping its data in dataDir.
+func etcdArgs(name, dataDir string, clientPort, peerPort int) []string {
 	client := "http://127.0.0.1:" + strconv.Itoa(clientPort)
 	peer := "http://127.0.0.1:" + strconv.Itoa(peerPort)
 	return []string{
-		"--name=" + c.Name,
-		"--data-dir=" + filepath.Join(c.dir, "etcd"),
+		"--name=" + name,
+		"--data-dir=" + dataDir,
 		"--listen-client-urls=" + client,
 		"--advertise-client-urls=" + client,
 		"--listen-peer-urls=" + peer,
 		"--initial-advertise-peer-urls=" + peer,
-		"--initial-cluster=" + c.Name + "=" + peer,
+		"--initial-cluster=" + name + "=" + peer,
 		"--unsafe-no-fsync=true",
 		"--log-level=warn",
 	}
 }
 
+// lightRuntimeConfig turns off the API groups (beyond those off by
+// default) that a light member does not need: the federated types the
+// fleet's users and tests propagate are core, apps, batch, networking,
+// rbac, policy and CRDs, and the API server itself needs the rest.
+const lightRuntimeConfig = "autoscaling/v1=false,autoscaling/v2=false,certificates.k8s.io/v1=false,node.k8s.io/v1=false"
+
+// lightControllers are the controllers of a light member's
+// kube-controller-manager: service accounts and their token secrets (which
+// `kubectl fed join` waits for) and namespace deletion.
+const lightControllers = "serviceaccount-token,serviceaccount,namespace"
+
 func (c *Cluster) apiServerArgs() []string {
+	args := c.baseAPIServerArgs()
+	if c.shared {
+		args = append(args, "--etcd-prefix=/clusters/"+c.Name)
+	}
+	if c.light {
+		args = append(args, "--runtime-config="+lightRuntimeConfig)
+	}
+	return args
+}
+
+func (c *Cluster) baseAPIServerArgs() []string {
 	return []string{
 		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(c.apiPort),
@@ -382,11 +429,15 @@ func (c *Cluster) apiServerArgs() []string {
 }
 
 func (c *Cluster) controllerManagerArgs(kubeconfig string) []string {
+	controllers := "*"
+	if c.light && c.pool.Count == 0 {
+		controllers = lightControllers
+	}
 	return []string{
 		"--kubeconfig=" + kubeconfig,
 		"--service-account-private-key-file=" + c.pki.path(serviceKeyFile),
 		"--root-ca-file=" + c.pki.path(caCertFile),
-		"--controllers=*",
+		"--controllers=" + controllers,
 		"--leader-elect=false",
 		"--bind-address=127.0.0.1",
 		"--secure-port=0",

@@ -35,6 +35,15 @@ const StartTimeoutEnv = "FLEET_START_TIMEOUT"
 // because a loaded 2-core machine starts three clusters in about 15 s.
 const DefaultStartTimeout = 180 * time.Second
 
+// perClusterStartTimeout is the start timeout per cluster of large
+// fleets, when it exceeds DefaultStartTimeout: 31 clusters on 2 cores
+// take minutes.
+const perClusterStartTimeout = 20 * time.Second
+
+// sharedEtcdName names the members' etcd of a fleet with LightMembers, in
+// its directory and logs.
+const sharedEtcdName = "members-etcd"
+
 // Options describe a fleet to start.
 type Options struct {
 	// Clusters are the clusters' names; the first is the host. Empty means
@@ -57,6 +66,14 @@ type Options struct {
 	// NodeCapacity is the capacity of each simulated node; zero fields take
 	// nodesim.DefaultCapacity's (4 CPU, 8Gi of memory, 20 pods).
 	NodeCapacity nodesim.Capacity
+	// LightMembers makes the members light, so that tens fit on one
+	// machine: they share one etcd (each API server under its own
+	// --etcd-prefix), their API servers serve only the API groups members
+	// need (see lightRuntimeConfig), and a member without simulated nodes
+	// runs kube-controller-manager with only the controllers that service
+	// account tokens and namespace deletion need (a member with nodes keeps
+	// every controller, since pods need them). The host is never light.
+	LightMembers bool
 	// ClusterNodes overrides Nodes and NodeCapacity for the named clusters;
 	// for example {"member2": {Count: 1, Capacity: nodesim.Capacity{Pods: 2}}}
 	// leaves room for only 2 pods in member2. Count 0 gives a cluster no nodes.
@@ -97,6 +114,7 @@ type Fleet struct {
 
 	dir        string
 	removeDir  bool
+	sharedEtcd *Process // the members' etcd with LightMembers
 	kubeconfig string
 	stopOnce   sync.Once
 }
@@ -119,13 +137,25 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 
+	var membersEtcd string
+	if opts.LightMembers && len(opts.Clusters) > 1 {
+		var err error
+		if f.sharedEtcd, membersEtcd, err = startEtcd(sharedEtcdName, filepath.Join(f.dir, sharedEtcdName), filepath.Join(f.dir, "logs", sharedEtcdName), opts.Binaries); err != nil {
+			f.Stop()
+			return nil, fmt.Errorf("starting the members' etcd: %w", err)
+		}
+	}
 	clusters := make([]*Cluster, len(opts.Clusters))
 	errs := make([]error, len(opts.Clusters))
 	var wg sync.WaitGroup
 	for i, name := range opts.Clusters {
 		wg.Go(func() {
 			started := time.Now()
-			clusters[i], errs[i] = startCluster(ctx, name, filepath.Join(f.dir, name), filepath.Join(f.dir, "logs", name), opts.Binaries, opts.NodePool(name))
+			spec := clusterSpec{name: name, dir: filepath.Join(f.dir, name), logDir: filepath.Join(f.dir, "logs", name), bin: opts.Binaries, pool: opts.NodePool(name)}
+			if i > 0 {
+				spec.etcdURL, spec.light = membersEtcd, opts.LightMembers
+			}
+			clusters[i], errs[i] = startCluster(ctx, spec)
 			if errs[i] == nil && opts.Progress != nil {
 				nodes := ""
 				if pool := opts.NodePool(name); pool.Count > 0 {
@@ -181,7 +211,8 @@ func (o *Options) complete() error {
 		}
 	}
 	if o.StartTimeout == 0 {
-		o.StartTimeout = DefaultStartTimeout
+		// Clusters start in parallel on few cores: tens of them take minutes.
+		o.StartTimeout = max(DefaultStartTimeout, time.Duration(len(o.Clusters))*perClusterStartTimeout)
 		if env := os.Getenv(StartTimeoutEnv); env != "" {
 			d, err := time.ParseDuration(env)
 			if err != nil || d <= 0 {
@@ -236,6 +267,9 @@ func (f *Fleet) Stop() {
 			wg.Go(c.stop)
 		}
 		wg.Wait()
+		if f.sharedEtcd != nil {
+			f.sharedEtcd.Stop()
+		}
 		if f.removeDir {
 			_ = os.RemoveAll(f.dir)
 		}
@@ -276,6 +310,9 @@ func (f *Fleet) Kubeconfig() *clientcmdapi.Config {
 // to check that none outlives Stop.
 func (f *Fleet) PIDs() []int {
 	var pids []int
+	if f.sharedEtcd != nil {
+		pids = append(pids, f.sharedEtcd.Pid())
+	}
 	for _, c := range f.Clusters {
 		for _, p := range c.snapshot() {
 			pids = append(pids, p.Pid())
@@ -287,6 +324,9 @@ func (f *Fleet) PIDs() []int {
 // ResidentBytes returns the resident memory of every process in the fleet.
 func (f *Fleet) ResidentBytes() int64 {
 	var total int64
+	if f.sharedEtcd != nil {
+		total += f.sharedEtcd.residentBytes()
+	}
 	for _, c := range f.Clusters {
 		total += c.ResidentBytes()
 	}

@@ -1,9 +1,14 @@
 // Command fleet runs a local fleet of clusters in the background for
 // `make local-up` and `make local-down`.
 //
-//	fleet up   [--dir DIR] [--members N] [--nodes N] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]  start in the background; wait until ready
-//	fleet down [--dir DIR]                                                                                           stop the fleet started by up
-//	fleet run  [--dir DIR] [--members N] [--nodes N] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]  run in the foreground until SIGTERM
+//	fleet up   [--dir DIR] [--members N] [--nodes N] [--light-members] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]  start in the background; wait until ready
+//	fleet down [--dir DIR]                                                                                                             stop the fleet started by up
+//	fleet run  [--dir DIR] [--members N] [--nodes N] [--light-members] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]  run in the foreground until SIGTERM
+//
+// --light-members makes the members light (fleet.Options.LightMembers):
+// one shared etcd, only the API groups members need and, without nodes, a
+// kube-controller-manager with only the service account and namespace
+// controllers; `make local-up` sets it when MEMBERS is above 4.
 //
 // --syncer-flags and --webhook-flags are extra flags (split at spaces) for
 // the syncer and webhook processes, after the fleet's own: `make local-up
@@ -52,6 +57,7 @@ func main() {
 	members := flags.Int("members", 2, "Number of member clusters besides the host")
 	nodes := flags.Int("nodes", 0, "Number of simulated nodes per cluster, with kube-scheduler (0: none, pods stay Pending)")
 	withControlPlane := flags.Bool("control-plane", true, "Also run the federation control plane (webhook, syncer) and join the members")
+	light := flags.Bool("light-members", false, "Light members: one shared etcd, only the API groups members need, a minimal controller manager without nodes")
 	var extra extraFlags
 	flags.StringVar(&extra.syncer, "syncer-flags", "", "Extra flags for the syncer, separated by spaces")
 	flags.StringVar(&extra.webhook, "webhook-flags", "", "Extra flags for the webhook, separated by spaces")
@@ -60,11 +66,11 @@ func main() {
 	if err == nil {
 		switch os.Args[1] {
 		case "up":
-			err = up(abs, *members, *nodes, *withControlPlane, extra)
+			err = up(abs, size{*members, *nodes, *light}, *withControlPlane, extra)
 		case "down":
 			err = down(abs)
 		case "run":
-			err = run(abs, *members, *nodes, *withControlPlane, extra)
+			err = run(abs, size{*members, *nodes, *light}, *withControlPlane, extra)
 		default:
 			usage()
 		}
@@ -76,13 +82,21 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: fleet up|down|run [--dir DIR] [--members N] [--nodes N] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]")
+	fmt.Fprintln(os.Stderr, "usage: fleet up|down|run [--dir DIR] [--members N] [--nodes N] [--light-members] [--control-plane=false] [--syncer-flags F] [--webhook-flags F]")
 	os.Exit(2)
+}
+
+// size is the fleet's size: members, simulated nodes per cluster and
+// whether members are light.
+type size struct {
+	members, nodes int
+	light          bool
 }
 
 // up starts `fleet run` as a detached background process and waits until it
 // reports the fleet ready, or fails.
-func up(dir string, members, nodes int, withControlPlane bool, extra extraFlags) error {
+func up(dir string, sz size, withControlPlane bool, extra extraFlags) error {
+	members, nodes := sz.members, sz.nodes
 	if pid, ok := runningSupervisor(dir); ok {
 		fmt.Printf("local fleet already running (pid %d)\n", pid)
 		printUsage(dir)
@@ -110,7 +124,7 @@ func up(dir string, members, nodes int, withControlPlane bool, extra extraFlags)
 		return err
 	}
 	cmd := exec.Command(self, "run", "--dir", dir, "--members", strconv.Itoa(members), "--nodes", strconv.Itoa(nodes),
-		"--control-plane="+strconv.FormatBool(withControlPlane), "--syncer-flags", extra.syncer, "--webhook-flags", extra.webhook)
+		"--light-members="+strconv.FormatBool(sz.light), "--control-plane="+strconv.FormatBool(withControlPlane), "--syncer-flags", extra.syncer, "--webhook-flags", extra.webhook)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -119,7 +133,11 @@ func up(dir string, members, nodes int, withControlPlane bool, extra extraFlags)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	fmt.Printf("starting a local fleet: host + %d member(s), %d simulated node(s) each (log: %s)\n", members, nodes, filepath.Join(dir, logFile))
+	light := ""
+	if sz.light {
+		light = ", light members"
+	}
+	fmt.Printf("starting a local fleet: host + %d member(s), %d simulated node(s) each%s (log: %s)\n", members, nodes, light, filepath.Join(dir, logFile))
 	started := time.Now()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
@@ -181,36 +199,40 @@ func down(dir string) error {
 
 // run starts the fleet in the foreground, marks it ready and keeps it running
 // until SIGTERM or SIGINT. Its clusters die with it.
-func run(dir string, members, nodes int, withControlPlane bool, extra extraFlags) error {
+func run(dir string, sz size, withControlPlane bool, extra extraFlags) error {
 	if err := os.WriteFile(filepath.Join(dir, pidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return err
 	}
 	defer os.Remove(filepath.Join(dir, pidFile))
-	names := fleet.ClusterNames(members)
-	for _, name := range append(names, "webhook-certs") { // a fresh start: no state from an earlier run
+	names := fleet.ClusterNames(sz.members)
+	for _, name := range append(names, "webhook-certs", "members-etcd") { // a fresh start: no state from an earlier run
 		_ = os.RemoveAll(filepath.Join(dir, name))
 		_ = os.RemoveAll(filepath.Join(dir, "logs", name))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f, err := fleet.Start(ctx, fleet.Options{Clusters: names, Dir: dir, Progress: os.Stdout, Nodes: nodes})
+	started := time.Now()
+	f, err := fleet.Start(ctx, fleet.Options{Clusters: names, Dir: dir, Progress: os.Stdout, Nodes: sz.nodes, LightMembers: sz.light})
 	if err != nil {
 		return err
 	}
 	defer f.Stop()
+	fleetReady := time.Since(started)
+	resident := f.ResidentBytes()
 	if withControlPlane {
 		cp, err := startControlPlane(ctx, dir, f, extra)
 		if err != nil {
 			return err
 		}
-		defer cp.stop()
+		defer cp.Stop()
+		resident += fleet.ResidentBytes(cp.Syncer.Pid()) + fleet.ResidentBytes(cp.Webhook.Process.Pid())
 	}
 	if err := os.WriteFile(filepath.Join(dir, readyFile), []byte(strings.Join(names, " ")+"\n"), 0o644); err != nil {
 		return err
 	}
 	defer os.Remove(filepath.Join(dir, readyFile))
-	fmt.Printf("fleet ready; %d MiB resident\n", f.ResidentBytes()>>20)
+	fmt.Printf("fleet ready in %.1fs (clusters in %.1fs); %d MiB resident (every process)\n", time.Since(started).Seconds(), fleetReady.Seconds(), resident>>20)
 	<-ctx.Done()
 	fmt.Println("stopping the fleet")
 	return nil
