@@ -156,7 +156,11 @@ test-unit: ## Run the unit tests only (no clusters)
 
 .PHONY: bench
 bench: tools build ## Run the benchmarks and print their figures (BENCH_OBJECTS, BENCH_MEMBERS, ... size test/bench; see test/README.md)
-	$(GO_TEST) -run '^$$' -bench . -benchtime 1x -timeout 40m ./...
+	$(GO_TEST) -run '^$$' -bench . -skip '^BenchmarkScale$$' -benchtime 1x -timeout 40m ./...
+
+.PHONY: bench-scale
+bench-scale: tools build ## Run the scale benchmark on light members: SCALE_MEMBERS=30 (a list such as 5,10,20,30 fits growth), SCALE_CONFIGMAPS=1000, SCALE_DEPLOYMENTS=100, ...
+	$(GO_TEST) -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 300m ./test/bench/
 
 ##@ Local fleet
 

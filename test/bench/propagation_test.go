@@ -149,7 +149,8 @@ func BenchmarkPropagation(b *testing.B) {
 func run(t testing.TB, sz Sizes) Result {
 	f := fleet.ForTest(t, fleet.Options{Clusters: fleet.ClusterNames(sz.Members)})
 	ctx := context.Background()
-	cp := setUp(t, ctx, f)
+	cp := setUp(t, ctx, f, "bench", "admission-webhook", "admission-none")
+	t.Cleanup(cp.Stop)
 	metricsURL := "http://" + cp.SyncerMetrics + "/metrics"
 	r := Result{Sizes: sz}
 	r.CreatesPerSecondWebhook, r.CreatesPerSecondNoWebhook = admissionCost(t, ctx, f, cp, sz.Objects)
@@ -163,7 +164,7 @@ func run(t testing.TB, sz Sizes) Result {
 	r.HostWritesBy = delta(hostBefore, hostWrites(t, ctx, f))
 	r.MemberWritesBy = delta(membersBefore, memberWrites(t, f, metricsURL))
 	r.HostWritesPerObject = float64(sum(r.HostWritesBy)) / float64(sz.Objects)
-	r.LatencyP50Ms, r.LatencyP99Ms = latency(t, ctx, f, name(sz.Objects-1), sz.LatencyRounds)
+	r.LatencyP50Ms, r.LatencyP99Ms = latency(t, ctx, f, f.Members()[:1], "bench", name(sz.Objects-1), sz.LatencyRounds)
 	r.IdleWrites, r.IdleWritesBy, r.SettleSeconds = idleWrites(t, ctx, f, metricsURL, time.Duration(sz.IdleSeconds)*time.Second)
 	r.SyncerPeakRSSMiB = float64(fleet.PeakResidentBytes(cp.Syncer.Pid())) / (1 << 20)
 	r.WebhookP50Ms, r.WebhookP99Ms = webhookLatency(t, ctx, cp.Webhook, sz.WebhookCalls)
@@ -177,9 +178,9 @@ func run(t testing.TB, sz Sizes) Result {
 }
 
 // setUp starts the local control plane on the fleet, with the programs
-// built from this checkout, and federates namespace bench; it returns the
-// control plane.
-func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet) *testkit.LocalControlPlane {
+// built from this checkout, and federates the namespaces; it returns the
+// control plane, which the caller stops.
+func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet, namespaces ...string) *testkit.LocalControlPlane {
 	root, err := fleet.RepositoryRoot()
 	if err != nil {
 		b.Fatal(err)
@@ -196,7 +197,6 @@ func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet) *testkit.LocalCont
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(cp.Stop)
 	syncerProcess = cp.Syncer
 	fmt.Printf("logs of the control plane: %s\n", filepath.Join(dir, "logs"))
 	sch, err := scheme.New()
@@ -207,25 +207,30 @@ func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet) *testkit.LocalCont
 	if err != nil {
 		b.Fatal(err)
 	}
-	testkit.Eventually(b, "members ready and configmaps served", func(ctx context.Context) (bool, error) {
+	testkit.Eventually(b, "members ready and configmaps and deployments served", func(ctx context.Context) (bool, error) {
 		for _, m := range f.Members() {
 			kfc := &corev1beta1.KubeFedCluster{}
 			if err := hc.Get(ctx, types.NamespacedName{Namespace: core.DefaultKubeFedSystemNamespace, Name: m.Name}, kfc); err != nil || !kfc.Status.IsReady() {
 				return false, err
 			}
 		}
-		ftc := &corev1beta1.FederatedTypeConfig{}
-		err := hc.Get(ctx, types.NamespacedName{Namespace: core.DefaultKubeFedSystemNamespace, Name: "configmaps"}, ftc)
-		return err == nil && ftc.Status.PropagationController == corev1beta1.ControllerStatusRunning, err
+		for _, name := range []string{"configmaps", "deployments.apps"} {
+			ftc := &corev1beta1.FederatedTypeConfig{}
+			err := hc.Get(ctx, types.NamespacedName{Namespace: core.DefaultKubeFedSystemNamespace, Name: name}, ftc)
+			if err != nil || ftc.Status.PropagationController != corev1beta1.ControllerStatusRunning {
+				return false, err
+			}
+		}
+		return true, nil
 	})
 	host := unlimited(f.Host().RESTConfig())
-	for _, ns := range []string{"bench", "admission-webhook", "admission-none"} {
+	for _, ns := range namespaces {
 		if _, err := kubernetes.NewForConfigOrDie(host).CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	// Federated, as users' namespaces are: the webhook warns about objects in others.
-	for _, ns := range []string{"bench", "admission-webhook", "admission-none"} {
+	for _, ns := range namespaces {
 		fns := &unstructured.Unstructured{Object: map[string]interface{}{
 			"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedNamespace",
 			"metadata": map[string]interface{}{"name": ns, "namespace": ns},
@@ -392,25 +397,29 @@ func countWhere(ctx context.Context, client dynamic.Interface, gvr schema.GroupV
 	return &count
 }
 
-// latency updates one federated object's template latencyRounds times, one
-// after the other, and measures each host write until member1 shows it.
-func latency(b testing.TB, ctx context.Context, f *fleet.Fleet, probe string, rounds int) (p50, p99 float64) {
+// latency updates FederatedConfigMap probe of namespace ns rounds times,
+// one after the other, and measures each host write until every one of
+// members shows it; it returns the p50 and p99 in milliseconds.
+func latency(b testing.TB, ctx context.Context, f *fleet.Fleet, members []*fleet.Cluster, ns, probe string, rounds int) (p50, p99 float64) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	host := dynamic.NewForConfigOrDie(f.Host().RESTConfig()).Resource(federatedConfigMaps).Namespace("bench")
-	seen := make(chan string, rounds)
-	informer := dynamicinformer.NewFilteredDynamicInformer(dynamic.NewForConfigOrDie(f.Members()[0].RESTConfig()),
-		corev1.SchemeGroupVersion.WithResource("configmaps"), "bench", 0, cache.Indexers{},
-		func(o *metav1.ListOptions) { o.FieldSelector = "metadata.name=" + probe }).Informer()
-	_, _ = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{UpdateFunc: func(_, obj interface{}) {
-		if u, ok := obj.(*unstructured.Unstructured); ok {
-			i, _, _ := unstructured.NestedString(u.Object, "data", "i")
-			seen <- i
+	host := dynamic.NewForConfigOrDie(f.Host().RESTConfig()).Resource(federatedConfigMaps).Namespace(ns)
+	type sighting struct{ member, value string }
+	seen := make(chan sighting, rounds*len(members))
+	for _, m := range members {
+		informer := dynamicinformer.NewFilteredDynamicInformer(dynamic.NewForConfigOrDie(m.RESTConfig()),
+			corev1.SchemeGroupVersion.WithResource("configmaps"), ns, 0, cache.Indexers{},
+			func(o *metav1.ListOptions) { o.FieldSelector = "metadata.name=" + probe }).Informer()
+		_, _ = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{UpdateFunc: func(_, obj interface{}) {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				i, _, _ := unstructured.NestedString(u.Object, "data", "i")
+				seen <- sighting{m.Name, i}
+			}
+		}})
+		go informer.RunWithContext(ctx)
+		if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
+			b.Fatalf("the cache of %s did not sync", m.Name)
 		}
-	}})
-	go informer.RunWithContext(ctx)
-	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
-		b.Fatal("the member cache did not sync")
 	}
 	var durations []time.Duration
 	for round := range rounds {
@@ -420,16 +429,16 @@ func latency(b testing.TB, ctx context.Context, f *fleet.Fleet, probe string, ro
 		if _, err := host.Patch(ctx, probe, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		timeout := time.After(30 * time.Second)
-	wait:
-		for {
+		timeout := time.After(60 * time.Second)
+		reached := map[string]bool{}
+		for len(reached) < len(members) {
 			select {
 			case got := <-seen:
-				if got == want {
-					break wait
+				if got.value == want {
+					reached[got.member] = true
 				}
 			case <-timeout:
-				b.Fatalf("round %d did not reach the member within 30s", round)
+				b.Fatalf("round %d reached %d of %d members within 60s", round, len(reached), len(members))
 			}
 		}
 		durations = append(durations, time.Since(started))
@@ -558,13 +567,19 @@ func report(b testing.TB, r Result, file string) {
 		b.Fatal(err)
 	}
 	dir := filepath.Join(root, "_output", "bench")
-	data, _ := json.MarshalIndent(r, "", "  ")
+	data, _ := jsonIndent(r)
 	if err := os.MkdirAll(dir, 0o755); err == nil {
-		err = os.WriteFile(filepath.Join(dir, file), append(data, '\n'), 0o644)
+		err = os.WriteFile(filepath.Join(dir, file), data, 0o644)
 	}
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// jsonIndent marshals v indented, with a final newline.
+func jsonIndent(v interface{}) ([]byte, error) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	return append(data, '\n'), err
 }
 
 func envInt(key string, def int) int {

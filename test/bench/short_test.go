@@ -29,3 +29,27 @@ func TestShortPropagationBenchmark(t *testing.T) {
 		t.Errorf("a phase measured nothing: %+v", r)
 	}
 }
+
+// TestShortScaleBenchmark runs BenchmarkScale's measurements at a small
+// size (200 objects x 3 light members, a short stall) inside `make test`,
+// so that the scale benchmark cannot rot. It checks that every phase
+// measured something and that a restart rewrote nothing, never a timing.
+func TestShortScaleBenchmark(t *testing.T) {
+	unlock, err := fleet.LockForTests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	sz := ScaleSizes{Members: []int{3}, ConfigMaps: 150, Deployments: 50, LatencyRounds: 10, IdleSeconds: 5, StallObjects: 20}
+	r := runScale(t, sz, 3)
+	reportScale(t, sz, []ScaleResult{r})
+	if r.MemberWrites < int64(r.MemberObjects) {
+		t.Errorf("the syncer wrote %d times to members while propagating %d member objects", r.MemberWrites, r.MemberObjects)
+	}
+	if r.RestartWrites != 0 {
+		t.Errorf("the restarted syncer wrote %d times to members, whose objects were all up to date; want 0", r.RestartWrites)
+	}
+	if r.FloorSeconds <= 0 || r.SyncerPeakRSSMiB <= 0 || r.StallSeconds <= 0 || r.StallCatchUpSeconds <= 0 {
+		t.Errorf("a phase measured nothing: %+v", r)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -390,8 +391,10 @@ func etcdArgs(name, dataDir string, clientPort, peerPort int) []string {
 // lightRuntimeConfig turns off the API groups (beyond those off by
 // default) that a light member does not need: the federated types the
 // fleet's users and tests propagate are core, apps, batch, networking,
-// rbac, policy and CRDs, and the API server itself needs the rest.
-const lightRuntimeConfig = "autoscaling/v1=false,autoscaling/v2=false,certificates.k8s.io/v1=false,node.k8s.io/v1=false"
+// rbac, policy and CRDs, and the API server itself needs the rest (e.g.
+// its admission watches node.k8s.io's RuntimeClasses: without that group
+// it never reports ready).
+const lightRuntimeConfig = "autoscaling/v1=false,autoscaling/v2=false,certificates.k8s.io/v1=false"
 
 // lightControllers are the controllers of a light member's
 // kube-controller-manager: service accounts and their token secrets (which
@@ -470,4 +473,22 @@ func addToKubeconfig(cfg *clientcmdapi.Config, c *Cluster) {
 	cfg.Clusters[c.Name] = &clientcmdapi.Cluster{Server: c.Server, CertificateAuthorityData: c.pki.caCert}
 	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: c.pki.adminCert, ClientKeyData: c.pki.adminKey}
 	cfg.Contexts[c.Name] = &clientcmdapi.Context{Cluster: c.Name, AuthInfo: user}
+}
+
+// PauseAPIServer stops the cluster's kube-apiserver with SIGSTOP, as a
+// hung or overloaded server would behave: connections stay open and
+// requests hang rather than fail. ResumeAPIServer lets it go on.
+func (c *Cluster) PauseAPIServer() error { return c.signalAPIServer(syscall.SIGSTOP) }
+
+// ResumeAPIServer continues an API server stopped by PauseAPIServer.
+func (c *Cluster) ResumeAPIServer() error { return c.signalAPIServer(syscall.SIGCONT) }
+
+func (c *Cluster) signalAPIServer(sig syscall.Signal) error {
+	c.mu.Lock()
+	p := c.apiServer
+	c.mu.Unlock()
+	if p == nil || p.Exited() {
+		return fmt.Errorf("cluster %s: the API server is not running", c.Name)
+	}
+	return syscall.Kill(p.Pid(), sig)
 }

@@ -51,6 +51,7 @@ type LocalControlPlane struct {
 	bin       string
 	extra     LocalFlags
 	processes []*fleet.Process
+	restarts  int
 }
 
 // StartLocalControlPlane brings the local control plane up on the fleet's
@@ -138,8 +139,13 @@ func (cp *LocalControlPlane) startSyncer(ctx context.Context) error {
 		return err
 	}
 	cp.SyncerMetrics = "127.0.0.1:" + strconv.Itoa(ports[0])
+	return cp.runSyncer(ctx, "syncer.log")
+}
+
+// runSyncer starts the syncer process, logging to logs/<logName>.
+func (cp *LocalControlPlane) runSyncer(ctx context.Context, logName string) error {
 	args := []string{"--leader-elect", "--metrics-bind-address", cp.SyncerMetrics, "--metrics-secure", "--policy-status-interval", "30s"}
-	p, err := StartSyncer(ctx, cp.f, "syncer", filepath.Join(cp.bin, "syncer"), filepath.Join(cp.dir, "logs", "syncer.log"),
+	p, err := StartSyncer(ctx, cp.f, "syncer", filepath.Join(cp.bin, "syncer"), filepath.Join(cp.dir, "logs", logName),
 		append(args, cp.extra.Syncer...)...)
 	if err != nil {
 		return err
@@ -147,6 +153,16 @@ func (cp *LocalControlPlane) startSyncer(ctx context.Context) error {
 	cp.Syncer = p
 	cp.processes = append(cp.processes, p)
 	return nil
+}
+
+// RestartSyncer stops the syncer (SIGTERM, as a rolling update does) and
+// starts it again with the same flags and metrics address, logging to
+// logs/syncer-<n>.log for the n-th restart; it returns once the new one is
+// ready.
+func (cp *LocalControlPlane) RestartSyncer(ctx context.Context) error {
+	cp.Syncer.Stop()
+	cp.restarts++
+	return cp.runSyncer(ctx, "syncer-"+strconv.Itoa(cp.restarts)+".log")
 }
 
 func (cp *LocalControlPlane) joinMembers(ctx context.Context) error {

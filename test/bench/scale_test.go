@@ -1,0 +1,373 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
+)
+
+var federatedDeployments = schema.GroupVersionResource{Group: "types.kubefed.io", Version: "v1beta1", Resource: "federateddeployments"}
+
+// ScaleSizes are the sizes of `make bench-scale`.
+type ScaleSizes struct {
+	// Members lists the member counts to run, one fleet each (e.g. 5,10,20,30).
+	Members       []int `json:"members"`
+	ConfigMaps    int   `json:"configMaps"`
+	Deployments   int   `json:"deployments"`
+	LatencyRounds int   `json:"latencyRounds"`
+	IdleSeconds   int   `json:"idleSeconds"`
+	// StallObjects is the batch converged with and without one member's
+	// API server stopped (SIGSTOP); 0 skips the stall run.
+	StallObjects int `json:"stallObjects"`
+}
+
+// scaleSizesFromEnv returns `make bench-scale`'s sizes, each overridable:
+// SCALE_MEMBERS (a comma-separated list), SCALE_CONFIGMAPS,
+// SCALE_DEPLOYMENTS, SCALE_LATENCY_ROUNDS, SCALE_IDLE_SECONDS and
+// SCALE_STALL_OBJECTS.
+func scaleSizesFromEnv() ScaleSizes {
+	var members []int
+	for _, field := range strings.Split(os.Getenv("SCALE_MEMBERS"), ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(field)); err == nil && n > 0 {
+			members = append(members, n)
+		}
+	}
+	if len(members) == 0 {
+		members = []int{30}
+	}
+	return ScaleSizes{
+		Members:       members,
+		ConfigMaps:    envInt("SCALE_CONFIGMAPS", 1000),
+		Deployments:   envInt("SCALE_DEPLOYMENTS", 100),
+		LatencyRounds: envInt("SCALE_LATENCY_ROUNDS", 50),
+		IdleSeconds:   envInt("SCALE_IDLE_SECONDS", 60),
+		StallObjects:  envInt("SCALE_STALL_OBJECTS", 100),
+	}
+}
+
+// ScaleResult is what one scale run measured.
+type ScaleResult struct {
+	Members           int     `json:"members"`
+	MemberObjects     int     `json:"memberObjects"`
+	FloorSeconds      float64 `json:"floorSeconds"`
+	ConvergeSeconds   float64 `json:"convergeSeconds"`
+	Ratio             float64 `json:"ratio"`
+	MemberWrites      int64   `json:"memberWrites"`
+	HostWrites        int64   `json:"hostWrites"`
+	SyncerCPUSeconds  float64 `json:"syncerCPUSeconds"`
+	SyncerPeakRSSMiB  float64 `json:"syncerPeakRSSMiB"`
+	UpdateP50Ms       float64 `json:"updateP50Ms"`
+	UpdateP99Ms       float64 `json:"updateP99Ms"`
+	IdleWrites        int64   `json:"idleWrites"`
+	RestartSeconds    float64 `json:"restartSeconds"`
+	RestartWrites     int64   `json:"restartMemberWrites"`
+	FleetStartSeconds float64 `json:"fleetStartSeconds"`
+	FleetResidentMiB  float64 `json:"fleetResidentMiB"`
+	// Stall: a batch of StallObjects converged to the other members, and
+	// their update p99, without and with the last member's API server
+	// stopped; then how long the stalled member took to catch up.
+	StallBaselineSeconds float64 `json:"stallBaselineSeconds,omitempty"`
+	StallSeconds         float64 `json:"stallSeconds,omitempty"`
+	StallBaselineP99Ms   float64 `json:"stallBaselineP99Ms,omitempty"`
+	StallP99Ms           float64 `json:"stallP99Ms,omitempty"`
+	StallCatchUpSeconds  float64 `json:"stallCatchUpSeconds,omitempty"`
+}
+
+// BenchmarkScale runs `make bench-scale`: for each member count, a fleet of
+// light members (fleet.Options.LightMembers) with the control plane as
+// `make local-up` runs it, ConfigMaps FederatedConfigMaps and Deployments
+// FederatedDeployments placed on every member with an override per
+// member, the floor (the same objects written straight into the members)
+// measured in the same run, then update latency to all members, idle
+// writes, a syncer restart and a stalled member. It prints a row per run
+// and how each figure grows with member objects.
+func BenchmarkScale(b *testing.B) {
+	unlock, err := fleet.LockForTests()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unlock()
+	sz := scaleSizesFromEnv()
+	for b.Loop() {
+		var rows []ScaleResult
+		for _, members := range sz.Members {
+			rows = append(rows, runScale(b, sz, members))
+			reportScale(b, sz, rows)
+		}
+	}
+}
+
+// runScale measures one member count on its own fleet, stopped at the end.
+func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
+	ctx := context.Background()
+	r := ScaleResult{Members: members, MemberObjects: members * (sz.ConfigMaps + sz.Deployments)}
+	started := time.Now()
+	f, err := fleet.Start(ctx, fleet.Options{Clusters: fleet.ClusterNames(members), LightMembers: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Stop()
+	r.FleetStartSeconds = time.Since(started).Seconds()
+	r.FleetResidentMiB = float64(f.ResidentBytes()) / (1 << 20)
+	cp := setUp(b, ctx, f, "scale", "stall")
+	defer cp.Stop()
+	metricsURL := "http://" + cp.SyncerMetrics + "/metrics"
+
+	r.FloorSeconds = scaleFloor(b, ctx, f, sz)
+	hostBefore, membersBefore, cpuBefore := hostWrites(b, ctx, f), memberWrites(b, f, metricsURL), cpuSeconds(b, cp.Syncer.Pid())
+	r.ConvergeSeconds = scalePropagate(b, ctx, f, f.Members(), "scale", "obj", sz.ConfigMaps, sz.Deployments)
+	r.Ratio = r.ConvergeSeconds / r.FloorSeconds
+	settle(b, ctx, f, metricsURL)
+	r.SyncerCPUSeconds = cpuSeconds(b, cp.Syncer.Pid()) - cpuBefore
+	r.HostWrites = sum(delta(hostBefore, hostWrites(b, ctx, f)))
+	r.MemberWrites = sum(delta(membersBefore, memberWrites(b, f, metricsURL)))
+	r.UpdateP50Ms, r.UpdateP99Ms = latency(b, ctx, f, f.Members(), "scale", "obj-cm-00000", sz.LatencyRounds)
+	r.IdleWrites, _, _ = idleWrites(b, ctx, f, metricsURL, time.Duration(sz.IdleSeconds)*time.Second)
+	r.SyncerPeakRSSMiB = float64(fleet.PeakResidentBytes(cp.Syncer.Pid())) / (1 << 20)
+
+	// Restart with every member object in place: until the new syncer has
+	// settled (no write for settleQuiet, not counted), and its member writes.
+	started = time.Now()
+	if err := cp.RestartSyncer(ctx); err != nil {
+		b.Fatal(err)
+	}
+	syncerProcess = cp.Syncer
+	r.RestartSeconds = time.Since(started).Seconds() + settle(b, ctx, f, metricsURL) - settleQuiet.Seconds()
+	r.RestartWrites = sum(memberWrites(b, f, metricsURL))
+
+	if sz.StallObjects > 0 && members >= 2 {
+		others, stalled := f.Members()[:members-1], f.Members()[members-1]
+		r.StallBaselineSeconds = scalePropagate(b, ctx, f, others, "stall", "base", sz.StallObjects, 0)
+		_, r.StallBaselineP99Ms = latency(b, ctx, f, others, "stall", "base-cm-00000", sz.LatencyRounds)
+		if err := stalled.PauseAPIServer(); err != nil {
+			b.Fatal(err)
+		}
+		r.StallSeconds = scalePropagate(b, ctx, f, others, "stall", "stalled", sz.StallObjects, 0)
+		_, r.StallP99Ms = latency(b, ctx, f, others, "stall", "stalled-cm-00000", sz.LatencyRounds)
+		if err := stalled.ResumeAPIServer(); err != nil {
+			b.Fatal(err)
+		}
+		resumed := time.Now()
+		waitCount(b, ctx, stalled, "configmaps", "stall", "", 2*sz.StallObjects)
+		r.StallCatchUpSeconds = time.Since(resumed).Seconds()
+	}
+	return r
+}
+
+// scaleName names object i of a kind ("cm" or "deploy") with a prefix.
+func scaleName(prefix, kind string, i int) string { return fmt.Sprintf("%s-%s-%05d", prefix, kind, i) }
+
+// scaleConfigMapData is ConfigMap i's data in a member: the template's,
+// with the member's override applied.
+func scaleConfigMapData(i int, member string) map[string]interface{} {
+	return map[string]interface{}{"i": strconv.Itoa(i), "cluster": member}
+}
+
+// scaleReplicas is the replicas Deployment i gets in the member with index c.
+func scaleReplicas(c int) int64 { return int64(c%3 + 1) }
+
+// scaleDeploymentSpec is the spec of Deployment i with replicas.
+func scaleDeploymentSpec(name string, replicas int64) map[string]interface{} {
+	labels := map[string]interface{}{"app": name}
+	return map[string]interface{}{
+		"replicas": replicas,
+		"selector": map[string]interface{}{"matchLabels": labels},
+		"template": map[string]interface{}{
+			"metadata": map[string]interface{}{"labels": labels},
+			"spec":     map[string]interface{}{"containers": []interface{}{map[string]interface{}{"name": "app", "image": "registry.k8s.io/pause:3.10"}}},
+		},
+	}
+}
+
+// scaleFloor writes every member object straight into the members
+// (namespace floor) and returns how long that took.
+func scaleFloor(b testing.TB, ctx context.Context, f *fleet.Fleet, sz ScaleSizes) float64 {
+	var clients []dynamic.Interface
+	for _, m := range f.Members() {
+		cfg := unlimited(m.RESTConfig())
+		if _, err := kubernetes.NewForConfigOrDie(cfg).CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "floor"}}, metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		clients = append(clients, dynamic.NewForConfigOrDie(cfg))
+	}
+	perMember := sz.ConfigMaps + sz.Deployments
+	started := time.Now()
+	parallel(b, 0, perMember*len(clients), func(n int) error {
+		c, i := n%len(clients), n/len(clients)
+		member := f.Members()[c].Name
+		var obj *unstructured.Unstructured
+		gvr := corev1.SchemeGroupVersion.WithResource("configmaps")
+		if i < sz.ConfigMaps {
+			obj = &unstructured.Unstructured{Object: map[string]interface{}{"apiVersion": "v1", "kind": "ConfigMap",
+				"metadata": map[string]interface{}{"name": scaleName("obj", "cm", i)}, "data": scaleConfigMapData(i, member)}}
+		} else {
+			i -= sz.ConfigMaps
+			gvr = appsv1.SchemeGroupVersion.WithResource("deployments")
+			obj = &unstructured.Unstructured{Object: map[string]interface{}{"apiVersion": "apps/v1", "kind": "Deployment",
+				"metadata": map[string]interface{}{"name": scaleName("obj", "deploy", i)}, "spec": scaleDeploymentSpec(scaleName("obj", "deploy", i), scaleReplicas(c))}}
+		}
+		_, err := clients[c].Resource(gvr).Namespace("floor").Create(ctx, obj, metav1.CreateOptions{})
+		return err
+	})
+	return time.Since(started).Seconds()
+}
+
+// scalePropagate creates configMaps FederatedConfigMaps and deployments
+// FederatedDeployments named with prefix in namespace ns, placed on every
+// member with one override per member, and returns the time until every
+// one of members holds them all.
+func scalePropagate(b testing.TB, ctx context.Context, f *fleet.Fleet, members []*fleet.Cluster, ns, prefix string, configMaps, deployments int) float64 {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var counters []*atomic.Int64
+	for _, m := range members {
+		client := dynamic.NewForConfigOrDie(m.RESTConfig())
+		has := func(u *unstructured.Unstructured) bool { return strings.HasPrefix(u.GetName(), prefix+"-") }
+		counters = append(counters,
+			countWhere(ctx, client, corev1.SchemeGroupVersion.WithResource("configmaps"), ns, core.ManagedByKubeFedLabelKey, has),
+			countWhere(ctx, client, appsv1.SchemeGroupVersion.WithResource("deployments"), ns, core.ManagedByKubeFedLabelKey, has))
+	}
+	all := f.Members()
+	host := dynamic.NewForConfigOrDie(unlimited(f.Host().RESTConfig()))
+	started := time.Now()
+	parallel(b, 0, configMaps+deployments, func(i int) error {
+		var overrides []interface{}
+		if i < configMaps {
+			for _, m := range all {
+				overrides = append(overrides, map[string]interface{}{"clusterName": m.Name,
+					"clusterOverrides": []interface{}{map[string]interface{}{"path": "/data/cluster", "value": m.Name}}})
+			}
+			_, err := host.Resource(federatedConfigMaps).Namespace(ns).Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{
+				"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedConfigMap",
+				"metadata": map[string]interface{}{"name": scaleName(prefix, "cm", i), "namespace": ns},
+				"spec": map[string]interface{}{"template": map[string]interface{}{"data": scaleConfigMapData(i, "none")},
+					"placement": map[string]interface{}{"clusterSelector": map[string]interface{}{}}, "overrides": overrides},
+			}}, metav1.CreateOptions{})
+			return err
+		}
+		i -= configMaps
+		for c, m := range all {
+			overrides = append(overrides, map[string]interface{}{"clusterName": m.Name,
+				"clusterOverrides": []interface{}{map[string]interface{}{"path": "/spec/replicas", "value": scaleReplicas(c)}}})
+		}
+		name := scaleName(prefix, "deploy", i)
+		_, err := host.Resource(federatedDeployments).Namespace(ns).Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{
+			"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedDeployment",
+			"metadata": map[string]interface{}{"name": name, "namespace": ns},
+			"spec": map[string]interface{}{"template": map[string]interface{}{"spec": scaleDeploymentSpec(name, 1)},
+				"placement": map[string]interface{}{"clusterSelector": map[string]interface{}{}}, "overrides": overrides},
+		}}, metav1.CreateOptions{})
+		return err
+	})
+	err := testkit.Poll(ctx, 60*time.Minute, func(context.Context) (bool, error) {
+		if syncerProcess.Exited() {
+			return false, fmt.Errorf("the syncer exited; see %s", syncerProcess.LogPath())
+		}
+		for i, c := range counters {
+			if want := []int{configMaps, deployments}[i%2]; c.Load() < int64(want) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		b.Fatalf("propagating %d FederatedConfigMaps and %d FederatedDeployments (%s): %v (members hold %v)", configMaps, deployments, prefix, err, loads(counters))
+	}
+	return time.Since(started).Seconds()
+}
+
+// waitCount waits until member holds want managed objects of resource in ns
+// whose names start with prefix.
+func waitCount(b testing.TB, ctx context.Context, member *fleet.Cluster, resource, ns, prefix string, want int) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	count := countWhere(ctx, dynamic.NewForConfigOrDie(member.RESTConfig()), corev1.SchemeGroupVersion.WithResource(resource), ns, core.ManagedByKubeFedLabelKey,
+		func(u *unstructured.Unstructured) bool { return strings.HasPrefix(u.GetName(), prefix) })
+	if err := testkit.Poll(ctx, 10*time.Minute, func(context.Context) (bool, error) { return count.Load() >= int64(want), nil }); err != nil {
+		b.Fatalf("%s holds %d of %d %s in %s: %v", member.Name, count.Load(), want, resource, ns, err)
+	}
+}
+
+// reportScale prints the rows so far, how each figure grows with member
+// objects (a least-squares line through the rows) and its projection to
+// 100 and 1,000 members at the same objects, and writes
+// _output/bench/scale.json.
+func reportScale(b testing.TB, sz ScaleSizes, rows []ScaleResult) {
+	fmt.Printf("\nscale benchmark: %d FederatedConfigMaps + %d FederatedDeployments, an override per member, on every (light) member; control plane as `make local-up` runs it\n", sz.ConfigMaps, sz.Deployments)
+	fmt.Printf("  %7s %8s %8s %9s %6s %9s %8s %7s %8s %9s %6s %9s %8s %9s %9s %8s\n", "members", "objects", "floor s", "converge", "ratio", "mem.wr", "host wr", "cpu s", "rss MiB", "upd p99", "idle", "restart s", "rst wr", "fleet s", "fleet MiB", "")
+	for _, r := range rows {
+		fmt.Printf("  %7d %8d %8.1f %9.1f %6.2f %9d %8d %7.1f %8.0f %9.0f %6d %9.1f %8d %9.1f %9.0f\n", r.Members, r.MemberObjects, r.FloorSeconds, r.ConvergeSeconds, r.Ratio,
+			r.MemberWrites, r.HostWrites, r.SyncerCPUSeconds, r.SyncerPeakRSSMiB, r.UpdateP99Ms, r.IdleWrites, r.RestartSeconds, r.RestartWrites, r.FleetStartSeconds, r.FleetResidentMiB)
+		if r.StallSeconds > 0 {
+			fmt.Printf("          stall of member%d: %d objects to the others in %.1fs (%.1fs without; %.2fx), update p99 %.0f ms (%.0f ms without; %.2fx); caught up %.1fs after SIGCONT\n",
+				r.Members, sz.StallObjects, r.StallSeconds, r.StallBaselineSeconds, r.StallSeconds/r.StallBaselineSeconds, r.StallP99Ms, r.StallBaselineP99Ms, r.StallP99Ms/r.StallBaselineP99Ms, r.StallCatchUpSeconds)
+		}
+	}
+	fmt.Printf("  goals at 30 members: ratio ≤ 2.0, update p99 ≤ 500 ms, syncer peak RSS ≤ 1 GiB, 0 idle writes, 0 member writes on restart, stall ≤ 1.2x\n")
+	if len(rows) >= 2 {
+		perMember := float64(sz.ConfigMaps + sz.Deployments)
+		figures := []struct {
+			name string
+			of   func(ScaleResult) float64
+		}{
+			{"converge s", func(r ScaleResult) float64 { return r.ConvergeSeconds }},
+			{"syncer CPU s", func(r ScaleResult) float64 { return r.SyncerCPUSeconds }},
+			{"syncer peak RSS MiB", func(r ScaleResult) float64 { return r.SyncerPeakRSSMiB }},
+			{"member writes", func(r ScaleResult) float64 { return float64(r.MemberWrites) }},
+			{"host writes", func(r ScaleResult) float64 { return float64(r.HostWrites) }},
+			{"update p99 ms", func(r ScaleResult) float64 { return r.UpdateP99Ms }},
+		}
+		fmt.Printf("  fit against member objects x (a + b·x), projected at %d objects per member:\n", int(perMember))
+		for _, fig := range figures {
+			var xs, ys []float64
+			for _, r := range rows {
+				xs, ys = append(xs, float64(r.MemberObjects)), append(ys, fig.of(r))
+			}
+			a, slope := fitLine(xs, ys)
+			fmt.Printf("    %-20s a=%10.3f b=%12.6f   100 members: %12.1f   1000 members: %12.1f\n", fig.name, a, slope, a+slope*100*perMember, a+slope*1000*perMember)
+		}
+	}
+	root, err := fleet.RepositoryRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, _ := jsonIndent(map[string]interface{}{"sizes": sz, "runs": rows})
+	dir := filepath.Join(root, "_output", "bench")
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		err = os.WriteFile(filepath.Join(dir, "scale.json"), data, 0o644)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// fitLine returns the least-squares line y = a + b·x through the points.
+func fitLine(xs, ys []float64) (a, b float64) {
+	n := float64(len(xs))
+	var sx, sy, sxx, sxy float64
+	for i := range xs {
+		sx, sy, sxx, sxy = sx+xs[i], sy+ys[i], sxx+xs[i]*xs[i], sxy+xs[i]*ys[i]
+	}
+	if d := n*sxx - sx*sx; d != 0 {
+		b = (n*sxy - sx*sy) / d
+	}
+	return (sy - b*sx) / n, b
+}
