@@ -8,11 +8,13 @@ import (
 	"slices"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/transport"
 
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 )
 
@@ -24,6 +26,9 @@ type Member struct {
 	Labels map[string]string
 	// Ready is the cluster's published readiness.
 	Ready bool
+	// Taints are the cluster's taints in effect (a NoExecute taint waiting
+	// for the eviction rate limit is recorded as NoSchedule).
+	Taints []corev1beta1.Taint
 	// Conn is the connection to the cluster, nil while none could be built.
 	Conn *Connection
 }
@@ -57,6 +62,7 @@ type Registry struct {
 type member struct {
 	labels map[string]string
 	ready  bool
+	taints []corev1beta1.Taint
 	// known is set once labels and readiness were recorded.
 	known bool
 	conn  *Connection
@@ -82,7 +88,7 @@ func (r *Registry) Start(ctx context.Context) error {
 }
 
 // Subscribe registers fn to be told, with the cluster's name, when a member
-// joins, leaves, or changes readiness or labels. fn must not block.
+// joins, leaves, or changes readiness, labels or taints. fn must not block.
 func (r *Registry) Subscribe(fn func(cluster string)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -137,13 +143,14 @@ func (r *Registry) Disconnect(cluster string) {
 	}
 }
 
-// Update records a member's labels and readiness and tells the subscribers
-// when it joined or either changed.
-func (r *Registry) Update(cluster string, labels map[string]string, ready bool) {
+// Update records a member's labels, readiness and taints in effect and
+// tells the subscribers when it joined or any of them changed.
+func (r *Registry) Update(cluster string, labels map[string]string, ready bool, taints []corev1beta1.Taint) {
 	r.mu.Lock()
 	m := r.entry(cluster)
-	changed := !m.known || m.ready != ready || !maps.Equal(m.labels, labels)
+	changed := !m.known || m.ready != ready || !maps.Equal(m.labels, labels) || !equality.Semantic.DeepEqual(m.taints, taints)
 	m.labels, m.ready, m.known = maps.Clone(labels), ready, true
+	m.taints = slices.Clone(taints)
 	subscribers := slices.Clone(r.subscribers)
 	r.mu.Unlock()
 	if changed {
@@ -175,7 +182,7 @@ func (r *Registry) List() []Member {
 	out := make([]Member, 0, len(r.members))
 	for name, m := range r.members {
 		if m.known {
-			out = append(out, Member{Name: name, Labels: m.labels, Ready: m.ready, Conn: m.conn})
+			out = append(out, Member{Name: name, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn})
 		}
 	}
 	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.Name, b.Name) })
@@ -190,7 +197,7 @@ func (r *Registry) Get(cluster string) (Member, bool) {
 	if !ok || !m.known {
 		return Member{}, false
 	}
-	return Member{Name: cluster, Labels: m.labels, Ready: m.ready, Conn: m.conn}, true
+	return Member{Name: cluster, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn}, true
 }
 
 // entry returns the cluster's entry, adding an empty one; r.mu is held.
@@ -217,7 +224,7 @@ func (m Member) Reachable() bool { return m.Ready && m.Conn != nil }
 func PlacementClusters(list []Member) []placement.Cluster {
 	out := make([]placement.Cluster, len(list))
 	for i, m := range list {
-		out[i] = placement.Cluster{Name: m.Name, Labels: m.Labels, Ready: m.Reachable()}
+		out[i] = placement.Cluster{Name: m.Name, Labels: m.Labels, Ready: m.Reachable(), Taints: m.Taints}
 	}
 	return out
 }

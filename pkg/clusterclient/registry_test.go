@@ -23,8 +23,8 @@ func TestRegistryMembersAndNotifications(t *testing.T) {
 	if len(told) != 0 {
 		t.Errorf("connecting told the subscribers %v; only state changes should", told)
 	}
-	r.Update("b", map[string]string{"region": "eu"}, true)
-	r.Update("a", nil, false)
+	r.Update("b", map[string]string{"region": "eu"}, true, nil)
+	r.Update("a", nil, false, nil)
 	if want := []string{"b", "a"}; !slices.Equal(told, want) {
 		t.Errorf("after two joins the subscribers were told %v, want %v", told, want)
 	}
@@ -34,15 +34,15 @@ func TestRegistryMembersAndNotifications(t *testing.T) {
 	}
 
 	told = nil
-	r.Update("b", map[string]string{"region": "eu"}, true)
+	r.Update("b", map[string]string{"region": "eu"}, true, nil)
 	if same, _ := r.Connect("b", &rest.Config{Host: "https://127.0.0.1:1"}, "v1"); same != conn {
 		t.Error("Connect with an unchanged fingerprint replaced the connection")
 	}
 	if len(told) != 0 {
 		t.Errorf("an unchanged member told the subscribers %v", told)
 	}
-	r.Update("b", map[string]string{"region": "us"}, true)
-	r.Update("a", nil, true)
+	r.Update("b", map[string]string{"region": "us"}, true, nil)
+	r.Update("a", nil, true, nil)
 	if want := []string{"b", "a"}; !slices.Equal(told, want) {
 		t.Errorf("a label change and a readiness change told %v, want %v", told, want)
 	}

@@ -108,6 +108,10 @@ type Input struct {
 	HostNamespaceUID types.UID
 	// Members are the joined clusters.
 	Members []Member
+	// Evicting says, for each cluster the object is being evicted from
+	// (placement.Result.Evicting) and still kept in, what the eviction
+	// waits for; such a cluster is updated as usual and reports Evicting.
+	Evicting map[string]string
 }
 
 // Event is an event that a decision itself calls for; the syncer adds the
@@ -163,6 +167,9 @@ const (
 // Plan decides, for each joined cluster, what the syncer does to the
 // federated object's member object (reference §3.3 steps 6 and deletion):
 //   - a placed cluster a Deny policy forbids is left as it is (PolicyDenied);
+//   - a selected cluster with a taint the object does not tolerate gets
+//     nothing (Tainted); one it is being evicted from is kept up to date
+//     until the eviction gate lets it go (Evicting);
 //   - a cluster that is not ready is left alone; placed, it is
 //     ClusterNotReady, and during deletion it holds the deletion up;
 //   - until the member's cache is filled, the cluster waits
@@ -202,6 +209,11 @@ func PlanCluster(in Input, m Member) ClusterPlan {
 	if message, denied := in.Placement.Denied[m.Name]; denied {
 		return with(p, Skip, typesv1beta1.PolicyDenied, message)
 	}
+	if taint, tainted := in.Placement.Tainted[m.Name]; tainted && m.Ready {
+		p = with(p, Skip, typesv1beta1.Tainted, "the cluster has the taint "+taint+", which spec.placement.tolerations does not tolerate")
+		p.Listed = true
+		return p
+	}
 	if in.Placement.NotReady.Has(m.Name) || (placed && !m.Ready) {
 		p = with(p, Skip, typesv1beta1.ClusterNotReady, notReadyMessage)
 		p.Event = &Event{Warning: true, Reason: string(typesv1beta1.ClusterNotReady), Message: fmt.Sprintf("Cluster %q is not ready", m.Name)}
@@ -226,7 +238,11 @@ func PlanCluster(in Input, m Member) ClusterPlan {
 	if !placed {
 		return unplace(in, p, m)
 	}
-	return place(in, p, m)
+	p = place(in, p, m)
+	if message, evicting := in.Evicting[m.Name]; evicting && p.Status == typesv1beta1.ClusterPropagationOK {
+		p.Status, p.Message = typesv1beta1.Evicting, message
+	}
+	return p
 }
 
 // place decides for a placed, ready cluster.

@@ -71,6 +71,10 @@ func TestPlan(t *testing.T) {
 			action: Wait, status: typesv1beta1.CachedRetrievalFailed, listed: true},
 		{name: "placed, overrides fail: ApplyOverridesFailed", in: Input{Placement: placedOn("bad")}, member: Member{Name: "bad", Ready: true, Synced: true},
 			action: Skip, status: typesv1beta1.ApplyOverridesFailed, listed: true, event: "ApplyOverridesFailed", message: "/data/k"},
+		{name: "placed, tainted: nothing, Tainted", in: Input{Placement: tainted("c", "team=a:NoSchedule")}, member: ready(nil),
+			action: Skip, status: typesv1beta1.Tainted, listed: true, message: "team=a:NoSchedule"},
+		{name: "placed, evicting and kept: updated, Evicting", in: Input{Placement: placedOn("c"), Evicting: map[string]string{"c": "waits for x"}}, member: ready(stale),
+			action: Update, status: typesv1beta1.Evicting, listed: true, message: "waits for x", desiredK: "v"},
 		// Sync: not placed.
 		{name: "not placed, absent: nothing", in: Input{Placement: placedOn()}, member: ready(nil), action: Skip},
 		{name: "not placed, managed: delete", in: Input{Placement: placedOn()}, member: ready(upToDate), action: Delete, status: typesv1beta1.WaitingForRemoval, listed: true},
@@ -265,6 +269,13 @@ func ready(observed *unstructured.Unstructured) Member {
 // placedOn is a placement on the named clusters, all ready and allowed.
 func placedOn(names ...string) placement.Result {
 	return placement.Result{Clusters: sets.New(names...), Denied: map[string]string{}, NotReady: sets.New[string](), Targets: sets.New(names...)}
+}
+
+func tainted(cluster, taint string) placement.Result {
+	res := placedOn()
+	res.Clusters.Insert(cluster)
+	res.Tainted = map[string]string{cluster: taint}
+	return res
 }
 
 func withRecord(m Member, record string) Member { m.Recorded = record; return m }

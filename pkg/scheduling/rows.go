@@ -7,6 +7,7 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
 
 // TypeConfigName returns the name of the FederatedTypeConfig an RSP's
@@ -149,5 +150,34 @@ func Unplaced(rows []Row, total int64) int64 {
 
 func sortRows(rows []Row) []Row {
 	slices.SortFunc(rows, func(a, b Row) int { return cmp.Compare(a.Cluster, b.Cluster) })
+	return rows
+}
+
+// ReasonEvicting is the reason of a cluster whose replicas move away for a
+// NoExecute taint.
+const ReasonEvicting = "evicting"
+
+// HoldEvicting adds to a replica result the clusters the workload is
+// evicted from (a NoExecute taint it does not tolerate): each keeps the
+// replicas its /spec/replicas override gives it until the candidates run
+// ready all the replicas the plan gives them, and then gets 0, after
+// which propagation removes it (graceful eviction: the moved replicas are
+// ready before the old ones stop). It returns their rows.
+func HoldEvicting(result map[string]int64, spec *typesv1beta1.FederatedSpec, evicting []string, res Result, observed map[string]Observation) []Row {
+	var planned, ready int64
+	for name, n := range res.Plan {
+		planned += n
+		ready += min(observed[name].Current, n)
+	}
+	moved := ready >= planned
+	rows := make([]Row, 0, len(evicting))
+	for _, name := range evicting {
+		var n int64
+		if !moved {
+			n = max(Scheduled(spec, name), 0)
+		}
+		result[name] = n
+		rows = append(rows, Row{Cluster: name, Planned: n, Reason: ReasonEvicting, Placed: true})
+	}
 	return rows
 }

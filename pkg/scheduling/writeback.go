@@ -134,3 +134,24 @@ func sameNumber(v *apiextensionsv1.JSON, n int64) bool {
 	var f float64
 	return json.Unmarshal(v.Raw, &f) == nil && f == float64(n)
 }
+
+// Scheduled returns the replicas the first /spec/replicas override of a
+// cluster gives it, or -1 when it has none (or its value is not a number).
+func Scheduled(spec *typesv1beta1.FederatedSpec, cluster string) int64 {
+	for _, o := range spec.Overrides {
+		if o.ClusterName != cluster {
+			continue
+		}
+		for _, op := range o.ClusterOverrides {
+			if op.Path != ReplicasPath || op.Op == typesv1beta1.OverrideOpRemove || op.Value == nil {
+				continue
+			}
+			var f float64
+			if json.Unmarshal(op.Value.Raw, &f) != nil {
+				return -1
+			}
+			return int64(f)
+		}
+	}
+	return -1
+}

@@ -217,6 +217,7 @@ func (o *Options) Run(ctx context.Context) error {
 		CollectStatus:    spec.GateEnabled(corev1beta1.RawResourceStatusCollection),
 
 		WritePropagatedVersions: o.WritePropagatedVersions,
+		EvictionTimeout:         spec.Taints.GetEvictionTimeout(),
 	}
 	registry := clusterclient.NewRegistry(settings.WatchNamespace())
 	registry.QPS, registry.Burst = o.MemberQPS, o.MemberBurst

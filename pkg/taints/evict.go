@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
@@ -122,4 +124,90 @@ func Gate(in GateInput) Verdict {
 		}
 	}
 	return v
+}
+
+// ClusterState is what automatic taints depend on.
+type ClusterState struct {
+	// Ready is the cluster's published readiness.
+	Ready bool
+	// Unreachable is set when its API server could not be reached (the
+	// Offline condition), as opposed to answering not ready.
+	Unreachable bool
+	// NotReadySince is when the cluster stopped being ready.
+	NotReadySince time.Time
+}
+
+// Automatic returns the cluster's taints with the automatic taints as they
+// should be: with on, a cluster not ready for longer than grace has
+// kubefed.io/unreachable:NoExecute (its API server cannot be reached) or
+// kubefed.io/not-ready:NoExecute (it answers, not ready), added at now;
+// otherwise, and once it is ready again, neither. changed is false when the
+// list is already so (then it is returned as is).
+func Automatic(list []corev1beta1.Taint, state ClusterState, on bool, grace time.Duration, now time.Time) (out []corev1beta1.Taint, changed bool) {
+	want := ""
+	if on && !state.Ready && !state.NotReadySince.IsZero() && now.Sub(state.NotReadySince) >= grace {
+		want = corev1beta1.TaintNotReady
+		if state.Unreachable {
+			want = corev1beta1.TaintUnreachable
+		}
+	}
+	for _, t := range list {
+		automatic := (t.Key == corev1beta1.TaintNotReady || t.Key == corev1beta1.TaintUnreachable) && t.Effect == corev1beta1.TaintNoExecute
+		switch {
+		case !automatic:
+			out = append(out, t)
+		case t.Key == want:
+			out, want = append(out, t), ""
+		default:
+			changed = true
+		}
+	}
+	if want != "" {
+		at := metav1.NewTime(now)
+		out, changed = append(out, corev1beta1.Taint{Key: want, Effect: corev1beta1.TaintNoExecute, TimeAdded: &at}), true
+	}
+	if !changed {
+		return list, false
+	}
+	return out, true
+}
+
+// InEffect returns the taints that act now: a NoExecute taint of a cluster
+// the eviction rate limit has not admitted (admitted is zero) acts as
+// NoSchedule; an admitted one counts its time from its admission when
+// that is later than its TimeAdded.
+func InEffect(list []corev1beta1.Taint, admitted time.Time) []corev1beta1.Taint {
+	out := make([]corev1beta1.Taint, len(list))
+	for i, t := range list {
+		switch {
+		case t.Effect != corev1beta1.TaintNoExecute:
+		case admitted.IsZero():
+			t.Effect = corev1beta1.TaintNoSchedule
+		case t.TimeAdded == nil || t.TimeAdded.Time.Before(admitted):
+			at := metav1.NewTime(admitted)
+			t.TimeAdded = &at
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// NoExecuteSince returns when the oldest NoExecute taint of the list was
+// added (now for one without a time), and whether there is one.
+func NoExecuteSince(list []corev1beta1.Taint, now time.Time) (time.Time, bool) {
+	var since time.Time
+	found := false
+	for _, t := range list {
+		if t.Effect != corev1beta1.TaintNoExecute {
+			continue
+		}
+		at := now
+		if t.TimeAdded != nil {
+			at = t.TimeAdded.Time
+		}
+		if !found || at.Before(since) {
+			since, found = at, true
+		}
+	}
+	return since, found
 }

@@ -216,3 +216,53 @@ func FuzzTolerates(f *testing.F) {
 		}
 	})
 }
+
+func TestAutomatic(t *testing.T) {
+	now := time.Unix(1000, 0)
+	user := corev1beta1.Taint{Key: "team", Value: "a", Effect: noSchedule}
+	notReady := corev1beta1.Taint{Key: corev1beta1.TaintNotReady, Effect: noExecute}
+	down := ClusterState{NotReadySince: now.Add(-time.Hour)}
+	offline := ClusterState{NotReadySince: now.Add(-time.Hour), Unreachable: true}
+	tests := []struct {
+		name    string
+		list    []corev1beta1.Taint
+		state   ClusterState
+		on      bool
+		want    string
+		changed bool
+	}{
+		{"off: no automatic taint", []corev1beta1.Taint{user}, down, false, "team=a:NoSchedule", false},
+		{"off: an automatic taint goes", []corev1beta1.Taint{user, notReady}, down, false, "team=a:NoSchedule", true},
+		{"on, within the grace period: none", nil, ClusterState{NotReadySince: now.Add(-time.Second)}, true, "", false},
+		{"on, not ready past the grace period", []corev1beta1.Taint{user}, down, true, "team=a:NoSchedule,kubefed.io/not-ready:NoExecute", true},
+		{"on, unreachable past the grace period", nil, offline, true, "kubefed.io/unreachable:NoExecute", true},
+		{"on, already tainted: unchanged", []corev1beta1.Taint{notReady}, down, true, "kubefed.io/not-ready:NoExecute", false},
+		{"on, not-ready becomes unreachable", []corev1beta1.Taint{notReady}, offline, true, "kubefed.io/unreachable:NoExecute", true},
+		{"on, ready again: removed", []corev1beta1.Taint{user, notReady}, ClusterState{Ready: true}, true, "team=a:NoSchedule", true},
+		{"a user's NoSchedule taint of the same key stays", []corev1beta1.Taint{{Key: corev1beta1.TaintNotReady, Effect: noSchedule}}, ClusterState{Ready: true}, true, "kubefed.io/not-ready:NoSchedule", false},
+	}
+	for _, tt := range tests {
+		got, changed := Automatic(tt.list, tt.state, tt.on, time.Minute, now)
+		if Join(got) != tt.want || changed != tt.changed {
+			t.Errorf("%s: Automatic = %s, %v; want %s, %v", tt.name, Join(got), changed, tt.want, tt.changed)
+		}
+	}
+}
+
+func TestInEffect(t *testing.T) {
+	early, admitted := metav1.NewTime(time.Unix(100, 0)), time.Unix(200, 0)
+	list := []corev1beta1.Taint{{Key: "a", Effect: noSchedule}, {Key: "b", Effect: noExecute, TimeAdded: &early}}
+	if got := InEffect(list, time.Time{}); Join(got) != "a:NoSchedule,b:NoSchedule" {
+		t.Errorf("not admitted: %s, want NoExecute acting as NoSchedule", Join(got))
+	}
+	got := InEffect(list, admitted)
+	if Join(got) != "a:NoSchedule,b:NoExecute" || !got[1].TimeAdded.Time.Equal(admitted) {
+		t.Errorf("admitted: %s from %v, want NoExecute from the admission", Join(got), got[1].TimeAdded)
+	}
+	if !list[1].TimeAdded.Equal(&early) || list[1].Effect != noExecute {
+		t.Errorf("InEffect changed its input: %+v", list[1])
+	}
+	if since, ok := NoExecuteSince(list, admitted); !ok || !since.Equal(early.Time) {
+		t.Errorf("NoExecuteSince = %v %v", since, ok)
+	}
+}

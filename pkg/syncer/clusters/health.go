@@ -1,8 +1,11 @@
 // Package clusters is the syncer's cluster health controller: it connects
 // to every joined member (KubeFedCluster), probes its /healthz, publishes
-// the conditions and version in the KubeFedCluster's status, and records
-// each member's connection, labels and readiness in the cluster registry,
-// which tells its subscribers of changes.
+// the conditions and version in the KubeFedCluster's status, keeps the
+// automatic taints of clusters that are not ready (when the KubeFedConfig
+// enables them), and records each member's connection, labels, readiness
+// and taints in effect (the NoExecute ones through the cluster eviction
+// rate limit) in the cluster registry, which tells its subscribers of
+// changes.
 package clusters
 
 import (
@@ -28,6 +31,7 @@ import (
 	corevalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1/validation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
+	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
 )
 
 // Topology labels copied into a KubeFedCluster's status.region and zones.
@@ -54,6 +58,10 @@ type Reconciler struct {
 
 	mu     sync.Mutex
 	memory map[string]health.Memory
+	// admitted is when each cluster with a NoExecute taint was let start
+	// evicting; pending is since when the others wait (taints.Admit).
+	admitted map[string]time.Time
+	pending  map[string]time.Time
 }
 
 // SetupWithManager registers the reconciler for KubeFedClusters.
@@ -61,7 +69,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.Registry == nil || r.Recorder == nil {
 		return fmt.Errorf("cluster health controller: Client, Registry and Recorder are required")
 	}
-	r.memory = map[string]health.Memory{}
+	r.memory, r.admitted, r.pending = map[string]health.Memory{}, map[string]time.Time{}, map[string]time.Time{}
 	return ctrl.NewControllerManagedBy(mgr).Named("cluster-health").For(&corev1beta1.KubeFedCluster{}).Complete(r)
 }
 
@@ -79,10 +87,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.forget(req.Name)
 		return ctrl.Result{}, nil
 	}
-	allowInsecure, err := r.allowInsecure(ctx, cluster.Namespace)
+	cfg, err := r.config(ctx, cluster.Namespace)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	allowInsecure := cfg.AllowInsecureClusterConnections
 	insecure := corevalidation.InsecureConnection(&cluster.Spec)
 	probe, version := r.probe(ctx, cluster, insecure != "" && !allowInsecure)
 	r.mu.Lock()
@@ -111,19 +120,77 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 	}
-	r.Registry.Update(cluster.Name, cluster.Labels, status.IsReady())
+	if err := r.automaticTaints(ctx, cluster, cfg.Taints); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.Registry.Update(cluster.Name, cluster.Labels, status.IsReady(), r.inEffect(cluster, cfg.Taints.GetClusterEvictionsPerMinute()))
 	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
 }
 
-// allowInsecure reads the KubeFedConfig's allowInsecureClusterConnections
-// (false without a KubeFedConfig).
-func (r *Reconciler) allowInsecure(ctx context.Context, namespace string) (bool, error) {
+// config reads the KubeFedConfig's spec (empty without a KubeFedConfig).
+func (r *Reconciler) config(ctx context.Context, namespace string) (corev1beta1.KubeFedConfigSpec, error) {
 	cfg := &corev1beta1.KubeFedConfig{}
 	err := r.Client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: core.KubeFedConfigName}, cfg)
 	if apierrors.IsNotFound(err) {
-		return false, nil
+		return corev1beta1.KubeFedConfigSpec{}, nil
 	}
-	return cfg.Spec.AllowInsecureClusterConnections, err
+	return cfg.Spec, err
+}
+
+// automaticTaints adds or removes the cluster's automatic taints
+// (taints.Automatic) and writes its spec when they change.
+func (r *Reconciler) automaticTaints(ctx context.Context, cluster *corev1beta1.KubeFedCluster, cfg *corev1beta1.TaintsConfig) error {
+	state := taints.ClusterState{Ready: cluster.Status.IsReady()}
+	for _, c := range cluster.Status.Conditions {
+		if c.Type == corev1beta1.ClusterOffline && c.Status == corev1.ConditionTrue {
+			state.Unreachable = true
+		}
+		if c.Type == corev1beta1.ClusterReady && c.Status != corev1.ConditionTrue && c.LastTransitionTime != nil {
+			state.NotReadySince = c.LastTransitionTime.Time
+		}
+		if c.Type == corev1beta1.ClusterOffline && c.Status == corev1.ConditionTrue && c.LastTransitionTime != nil {
+			state.NotReadySince = c.LastTransitionTime.Time
+		}
+	}
+	list, changed := taints.Automatic(cluster.Spec.Taints, state, cfg.GetAutomatic(), cfg.GetGracePeriod(), time.Now())
+	if !changed {
+		return nil
+	}
+	cluster.Spec.Taints = list
+	if err := r.Client.Update(ctx, cluster); err != nil && !apierrors.IsConflict(err) {
+		return fmt.Errorf("writing the automatic taints of KubeFedCluster %s: %w", cluster.Name, err)
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("automatic taints changed", "cluster", cluster.Name, "taints", taints.Join(list))
+	return nil
+}
+
+// inEffect returns the cluster's taints in effect: its NoExecute taints
+// act once the cluster eviction rate limit admits the cluster
+// (taints.Admit, taints.InEffect).
+func (r *Reconciler) inEffect(cluster *corev1beta1.KubeFedCluster, perMinute int) []corev1beta1.Taint {
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	since, tainted := taints.NoExecuteSince(cluster.Spec.Taints, now)
+	if !tainted {
+		delete(r.admitted, cluster.Name)
+		delete(r.pending, cluster.Name)
+		return cluster.Spec.Taints
+	}
+	if _, ok := r.admitted[cluster.Name]; !ok {
+		r.pending[cluster.Name] = since
+		pending := make([]taints.Pending, 0, len(r.pending))
+		for name, at := range r.pending {
+			pending = append(pending, taints.Pending{Cluster: name, Since: at})
+		}
+		for _, name := range taints.Admit(pending, r.admitted, perMinute, now) {
+			if name == cluster.Name {
+				r.admitted[name] = now
+				delete(r.pending, name)
+			}
+		}
+	}
+	return taints.InEffect(cluster.Spec.Taints, r.admitted[cluster.Name])
 }
 
 // probe connects to the cluster (reusing the connection while its inputs
@@ -173,6 +240,8 @@ func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedClus
 func (r *Reconciler) forget(name string) {
 	r.mu.Lock()
 	delete(r.memory, name)
+	delete(r.admitted, name)
+	delete(r.pending, name)
 	r.mu.Unlock()
 	r.Registry.Remove(name)
 }

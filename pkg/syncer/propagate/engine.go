@@ -55,6 +55,10 @@ type Settings struct {
 	// ClusterPropagatedVersion per federated object, as KubeFed did, for
 	// tools that read them. Off by default: nothing needs them.
 	WritePropagatedVersions bool
+	// EvictionTimeout bounds how long a NoExecute eviction waits for the
+	// object to run ready elsewhere (the KubeFedConfig's
+	// taints.evictionTimeout).
+	EvictionTimeout time.Duration
 }
 
 // WatchNamespace is the namespace the caches of federated and member

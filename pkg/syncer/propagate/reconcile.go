@@ -41,6 +41,9 @@ const (
 	// namespacesWait is when an object of a namespaced type is looked at
 	// again while the FederatedNamespaces cannot be read.
 	namespacesWait = 10 * time.Second
+	// evictionRecheck is when an object waiting for an eviction is looked
+	// at again.
+	evictionRecheck = 2 * time.Second
 	// servedTTL is how long an answer to "does this member serve the
 	// target type" is reused.
 	servedTTL = 10 * time.Second
@@ -122,7 +125,8 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if err != nil {
 		return 0, err
 	}
-	placed, err := e.placement(t, fed, spec, list, denied)
+	holding, removing := recorded(fed)
+	placed, err := e.placement(t, fed, spec, list, denied, holding)
 	if errors.Is(err, errNamespacesUnknown) {
 		// Without the namespace placement the object would look placed
 		// nowhere and every member copy would be deleted: wait. A
@@ -135,9 +139,12 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return e.writeStatus(ctx, t, key, fed, pass)
 	}
 	pass.Reason, pass.Message = placed.Reason, placed.Message
-	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load()}
+	evicting, after := e.evict(ctx, t, fed, &placed, removing, list)
+	if len(evicting) > 0 && (after == 0 || after > evictionRecheck) {
+		after = evictionRecheck // the remaining clusters' readiness is read, not watched
+	}
+	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load(), Evicting: evicting}
 	outcomes := e.execute(ctx, t, key, in, list)
-	var after time.Duration
 	var failed []string
 	pass.CollectStatus = t.collectStatus
 	versions := map[string]string{}
@@ -216,8 +223,9 @@ func newPass(fed *unstructured.Unstructured) status.Pass {
 }
 
 // placement computes where the object goes: placement ∩ namespace
-// placement ∩ what policies allow (denied) ∩ ready clusters.
-func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member, denied map[string]string) (placement.Result, error) {
+// placement ∩ what policies allow (denied) ∩ ready clusters ∩ tolerated
+// taints (holding are the clusters that hold the object now).
+func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member, denied map[string]string, holding sets.Set[string]) (placement.Result, error) {
 	in := placement.Input{
 		Object:                    spec.Placement,
 		NamespacedTarget:          t.targetNamespaced,
@@ -225,6 +233,7 @@ func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spe
 		ClusterScopedControlPlane: e.settings.ClusterScoped,
 		Clusters:                  clusterclient.PlacementClusters(list),
 		Denied:                    denied,
+		Holding:                   holding,
 	}
 	if t.targetNamespaced {
 		ns, err := e.federatedNamespace(fed.GetNamespace())

@@ -35,7 +35,8 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 	if err != nil {
 		return 0, err
 	}
-	placed, err := e.placement(t, fed, spec, list, nil)
+	holding, _ := recorded(fed)
+	placed, err := e.placement(t, fed, spec, list, nil, holding)
 	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, PlacementFailed: err != nil, Deleting: true,
 		Orphan: fed.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue}
 	pass := newPass(fed)

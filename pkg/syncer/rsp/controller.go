@@ -176,7 +176,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	if err != nil {
 		return outcome{}, err
 	}
-	candidates, grace, err := r.candidates(ctx, rsp, spec)
+	candidates, evicting, grace, err := r.candidates(ctx, rsp, spec)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -210,6 +210,11 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	in := scheduling.PlanInput(rsp, names, observed)
 	res := scheduling.Plan(in)
 	result := scheduling.Replicas(in, res)
+	evictingNames := make([]string, len(evicting))
+	for i, c := range evicting {
+		evictingNames[i] = c.name
+	}
+	kept := scheduling.HoldEvicting(result, spec, evictingNames, res, observed)
 	out := outcome{status: status, result: result, after: recheck}
 	if scheduling.Apply(spec, result) {
 		if err := encodeSpec(fed, spec); err != nil {
@@ -217,7 +222,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 		}
 		out.fed, out.fedClient = fed, fedClient
 	}
-	rows := scheduling.Rows(in, res)
+	rows := append(scheduling.Rows(in, res), kept...)
 	status.Clusters = scheduling.ClusterStatuses(rows)
 	if unplaced := scheduling.Unplaced(rows, in.TotalReplicas); unplaced > 0 {
 		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonUnplaced,
@@ -252,12 +257,15 @@ func (r *Reconciler) types(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingP
 // the ready clusters with a connection (placement.Compute's targets, as for
 // propagation), and with intersectWithClusterSelector only those the
 // object's clusterSelector (placement.clusters ignored) and its namespace's
-// FederatedNamespace select. If a cluster the object is placed in turned
-// NotReady less than UnavailableDelay ago, grace is the time left.
-func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec) (out []candidate, grace time.Duration, err error) {
+// FederatedNamespace select, and only those whose taints the RSP or the
+// object tolerates (placement.Compute). evicting are the clusters the
+// object is placed in that have a NoExecute taint neither tolerates: their
+// replicas move to the candidates. If a cluster the object is placed in
+// turned NotReady less than UnavailableDelay ago, grace is the time left.
+func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec) (out, evicting []candidate, grace time.Duration, err error) {
 	list := &corev1beta1.KubeFedClusterList{}
 	if err := r.Client.List(ctx, list, client.InNamespace(r.KubeFedNamespace)); err != nil {
-		return nil, 0, fmt.Errorf("listing KubeFedClusters: %w", err)
+		return nil, nil, 0, fmt.Errorf("listing KubeFedClusters: %w", err)
 	}
 	placed := map[string]bool{}
 	if spec.Placement != nil {
@@ -282,22 +290,37 @@ func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedu
 		if m, ok := r.Registry.Get(kfc.Name); ok && m.Conn != nil {
 			conns[kfc.Name] = m.Conn
 		}
-		clusters = append(clusters, placement.Cluster{Name: kfc.Name, Labels: kfc.Labels, Ready: ready && conns[kfc.Name] != nil})
+		m, _ := r.Registry.Get(kfc.Name)
+		clusters = append(clusters, placement.Cluster{Name: kfc.Name, Labels: kfc.Labels, Ready: ready && conns[kfc.Name] != nil, Taints: m.Taints})
 	}
 	in := placement.Input{Object: &typesv1beta1.Placement{ClusterSelector: &metav1.LabelSelector{}}, Clusters: clusters}
 	if rsp.Spec.IntersectWithClusterSelector {
 		if in, err = r.intersection(ctx, rsp, spec, clusters); err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 	}
+	in.Tolerations = slices.Concat(rsp.Spec.Tolerations, tolerations(spec))
+	in.Holding = sets.KeySet(placed)
 	res, err := placement.Compute(in)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
+		return nil, nil, 0, fmt.Errorf("%s %s/%s: %w", rsp.Spec.TargetKind, rsp.Namespace, rsp.Name, err)
 	}
 	for _, name := range sets.List(res.Targets) {
-		out = append(out, candidate{name: name, conn: conns[name]})
+		if _, ok := res.Evicting[name]; ok {
+			evicting = append(evicting, candidate{name: name, conn: conns[name]})
+		} else {
+			out = append(out, candidate{name: name, conn: conns[name]})
+		}
 	}
-	return out, grace, nil
+	return out, evicting, grace, nil
+}
+
+// tolerations are the federated object's placement tolerations.
+func tolerations(spec *typesv1beta1.FederatedSpec) []corev1beta1.Toleration {
+	if spec.Placement == nil {
+		return nil
+	}
+	return spec.Placement.Tolerations
 }
 
 // notReadySince is when the cluster's Ready condition left True.

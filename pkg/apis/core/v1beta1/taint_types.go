@@ -1,6 +1,8 @@
 package v1beta1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -97,3 +99,37 @@ type Toleration struct {
 	// +kubebuilder:validation:Enum="";NoSchedule;NoExecute
 	Effect TaintEffect `json:"effect,omitempty"`
 }
+
+// Defaults of TaintsConfig.
+const (
+	DefaultTaintGracePeriod          = 5 * time.Minute
+	DefaultEvictionTimeout           = 5 * time.Minute
+	DefaultClusterEvictionsPerMinute = 1
+)
+
+// GetGracePeriod is GracePeriod, or its default.
+func (c *TaintsConfig) GetGracePeriod() time.Duration {
+	if c == nil || c.GracePeriod == nil {
+		return DefaultTaintGracePeriod
+	}
+	return c.GracePeriod.Duration
+}
+
+// GetEvictionTimeout is EvictionTimeout, or its default.
+func (c *TaintsConfig) GetEvictionTimeout() time.Duration {
+	if c == nil || c.EvictionTimeout == nil {
+		return DefaultEvictionTimeout
+	}
+	return c.EvictionTimeout.Duration
+}
+
+// GetClusterEvictionsPerMinute is ClusterEvictionsPerMinute, or its default.
+func (c *TaintsConfig) GetClusterEvictionsPerMinute() int {
+	if c == nil || c.ClusterEvictionsPerMinute == nil {
+		return DefaultClusterEvictionsPerMinute
+	}
+	return int(*c.ClusterEvictionsPerMinute)
+}
+
+// GetAutomatic is Automatic (false when unset).
+func (c *TaintsConfig) GetAutomatic() bool { return c != nil && c.Automatic }

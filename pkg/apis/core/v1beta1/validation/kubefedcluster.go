@@ -40,6 +40,31 @@ func ValidateKubeFedClusterSpec(spec *v1beta1.KubeFedClusterSpec, path *field.Pa
 	if spec.ProxyURL != "" {
 		errs = append(errs, validateProxyURL(spec.ProxyURL, path.Child("proxyURL"))...)
 	}
+	return append(errs, validateTaints(spec.Taints, path.Child("taints"))...)
+}
+
+// validateTaints checks that taint keys are qualified names, values label
+// values, effects NoSchedule or NoExecute, and each key and effect unique.
+func validateTaints(list []v1beta1.Taint, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[v1beta1.Taint]bool{}
+	for i, t := range list {
+		p := path.Index(i)
+		for _, msg := range apivalidation.IsQualifiedName(t.Key) {
+			errs = append(errs, field.Invalid(p.Child("key"), t.Key, msg))
+		}
+		for _, msg := range apivalidation.IsValidLabelValue(t.Value) {
+			errs = append(errs, field.Invalid(p.Child("value"), t.Value, msg))
+		}
+		if t.Effect != v1beta1.TaintNoSchedule && t.Effect != v1beta1.TaintNoExecute {
+			errs = append(errs, field.NotSupported(p.Child("effect"), t.Effect, []string{string(v1beta1.TaintNoSchedule), string(v1beta1.TaintNoExecute)}))
+		}
+		id := v1beta1.Taint{Key: t.Key, Effect: t.Effect}
+		if seen[id] {
+			errs = append(errs, field.Duplicate(p, t.Key+":"+string(t.Effect)))
+		}
+		seen[id] = true
+	}
 	return errs
 }
 

@@ -87,6 +87,18 @@ func TestKubeFedClusterSpec(t *testing.T) {
 		{"proxy no scheme", func(s *v1beta1.KubeFedClusterSpec) { s.ProxyURL = "example.com" }, "proxy URL scheme must be one of: [http, https, socks5]"},
 		{"proxy socks6", func(s *v1beta1.KubeFedClusterSpec) { s.ProxyURL = "socks6://example.com" }, "proxy URL scheme must be one of"},
 		{"proxy user", func(s *v1beta1.KubeFedClusterSpec) { s.ProxyURL = "chewbacca@example.com" }, "proxy URL scheme must be one of"},
+		{"taints ok", func(s *v1beta1.KubeFedClusterSpec) {
+			s.Taints = []v1beta1.Taint{{Key: "example.com/team", Value: "a", Effect: v1beta1.TaintNoSchedule}, {Key: "example.com/team", Effect: v1beta1.TaintNoExecute}}
+		}, ""},
+		{"taint key", func(s *v1beta1.KubeFedClusterSpec) {
+			s.Taints = []v1beta1.Taint{{Key: "a b", Effect: v1beta1.TaintNoSchedule}}
+		}, "spec.taints[0].key"},
+		{"taint effect", func(s *v1beta1.KubeFedClusterSpec) {
+			s.Taints = []v1beta1.Taint{{Key: "a", Effect: "PreferNoSchedule"}}
+		}, "spec.taints[0].effect"},
+		{"taint twice", func(s *v1beta1.KubeFedClusterSpec) {
+			s.Taints = []v1beta1.Taint{{Key: "a", Effect: v1beta1.TaintNoSchedule}, {Key: "a", Value: "x", Effect: v1beta1.TaintNoSchedule}}
+		}, "spec.taints[1]: Duplicate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
