@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/orphaning"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/taint"
 	cmdversion "github.com/kubectl-fed/kubectl-fed/pkg/kubectl/version"
 	"github.com/kubectl-fed/kubectl-fed/pkg/version"
 )
@@ -62,7 +63,8 @@ func NewCmdFed(streams genericiooptions.IOStreams) *cobra.Command {
 		&cobra.Group{ID: "clusters", Title: "Member clusters:"},
 		&cobra.Group{ID: "types", Title: "Federated types and objects:"},
 	)
-	for _, c := range []*cobra.Command{join.NewCmdJoin(flags, streams), join.NewCmdUnjoin(flags, streams)} {
+	for _, c := range []*cobra.Command{join.NewCmdJoin(flags, streams), join.NewCmdUnjoin(flags, streams),
+		taint.NewCmdCordon(flags, streams), taint.NewCmdUncordon(flags, streams), taint.NewCmdTaint(flags, streams), taint.NewCmdDrain(flags, streams)} {
 		c.GroupID = "clusters"
 		cmd.AddCommand(c)
 	}

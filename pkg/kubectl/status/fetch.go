@@ -21,9 +21,9 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 )
 
-// listTypes returns the enabled types: the FederatedTypeConfigs in the
+// ListTypes returns the enabled types: the FederatedTypeConfigs in the
 // KubeFed namespace.
-func listTypes(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]Type, error) {
+func ListTypes(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]Type, error) {
 	list := &corev1beta1.FederatedTypeConfigList{}
 	if err := host.Client.List(ctx, list, client.InNamespace(kubefedNS)); err != nil {
 		return nil, fmt.Errorf("listing the FederatedTypeConfigs in namespace %s of the host cluster (context %q): %w", kubefedNS, host.Name, err)
@@ -52,7 +52,7 @@ func namesOf(t Type) []string {
 // namesOf first, then anything discovery resolves (short names, singular
 // names) to a target or federated type.
 func ResolveType(ctx context.Context, host *cli.Cluster, kubefedNS, name string) (Type, error) {
-	types, err := listTypes(ctx, host, kubefedNS)
+	types, err := ListTypes(ctx, host, kubefedNS)
 	if err != nil {
 		return Type{}, err
 	}
@@ -96,9 +96,9 @@ func namespaced(t Type) bool {
 	return t.Config.Spec.FederatedType.Scope != "Cluster"
 }
 
-// listObjects lists the federated objects of t in namespace (all when "")
+// ListObjects lists the federated objects of t in namespace (all when "")
 // that selector matches (all when nil).
-func listObjects(ctx context.Context, host *cli.Cluster, t Type, namespace string, selector labels.Selector) (*unstructured.UnstructuredList, error) {
+func ListObjects(ctx context.Context, host *cli.Cluster, t Type, namespace string, selector labels.Selector) (*unstructured.UnstructuredList, error) {
 	list := &unstructured.UnstructuredList{}
 	gvk := federatedGVK(t)
 	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))

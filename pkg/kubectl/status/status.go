@@ -205,7 +205,7 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	if err != nil {
 		return err
 	}
-	types, err := listTypes(ctx, host, o.flags.KubeFedNamespace)
+	types, err := ListTypes(ctx, host, o.flags.KubeFedNamespace)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	}
 	objects := map[string][]Object{}
 	for _, t := range types {
-		list, err := listObjects(ctx, host, t, "", nil)
+		list, err := ListObjects(ctx, host, t, "", nil)
 		if err != nil {
 			// One broken type (e.g. its CRD was deleted) does not hide the rest.
 			fmt.Fprintf(o.streams.ErrOut, "Warning: %v\n", err)
@@ -272,7 +272,7 @@ func (o *Options) runType(ctx context.Context, host *cli.Cluster) error {
 		// A FederatedNamespace lives in the namespace it federates: list them all.
 		namespace = ""
 	}
-	list, err := listObjects(ctx, host, t, namespace, o.selector)
+	list, err := ListObjects(ctx, host, t, namespace, o.selector)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/aggregate"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
 )
 
 // none is printed for an empty value, as kubectl does.
@@ -387,7 +388,7 @@ func EventsTable(events []Event, now time.Time) Table {
 // ClustersFleetTable is the clusters part of `kubectl fed status`.
 func ClustersFleetTable(clusters []corev1beta1.KubeFedCluster, now time.Time) Table {
 	table := Table{Columns: []Column{
-		{Name: "NAME"}, {Name: "READY"}, {Name: "VERSION"}, {Name: "REGION"}, {Name: "ZONES"}, {Name: "AGE"}, {Name: "MESSAGE"},
+		{Name: "NAME"}, {Name: "READY"}, {Name: "VERSION"}, {Name: "REGION"}, {Name: "ZONES"}, {Name: "TAINTS"}, {Name: "AGE"}, {Name: "MESSAGE"},
 	}}
 	sorted := append([]corev1beta1.KubeFedCluster(nil), clusters...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
@@ -403,10 +404,23 @@ func ClustersFleetTable(clusters []corev1beta1.KubeFedCluster, now time.Time) Ta
 		}
 		table.Rows = append(table.Rows, []Cell{
 			{Text: c.Name}, ready, {Text: orNone(c.Status.KubernetesVersion)}, {Text: orNone(region)}, {Text: orNone(zones)},
-			{Text: age(now, c.CreationTimestamp.Time)}, {Text: message},
+			taintsCell(c.Spec.Taints), {Text: age(now, c.CreationTimestamp.Time)}, {Text: message},
 		})
 	}
 	return table
+}
+
+// taintsCell shows a cluster's taints in kubectl taint's syntax: yellow for
+// NoSchedule only, red with a NoExecute one.
+func taintsCell(list []corev1beta1.Taint) Cell {
+	if len(list) == 0 {
+		return Cell{Text: orNone("")}
+	}
+	colour := Yellow
+	if _, ok := taints.NoExecuteSince(list, time.Time{}); ok {
+		colour = Red
+	}
+	return Cell{Text: taints.Join(list), Colour: colour}
 }
 
 // clusterReadiness renders a cluster's Ready condition and, when it is not

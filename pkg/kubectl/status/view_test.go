@@ -156,6 +156,8 @@ func TestFleetGolden(t *testing.T) {
 		},
 		{
 			ObjectMeta: metav1.ObjectMeta{Name: "member1", CreationTimestamp: metav1.NewTime(now.Add(-3 * time.Hour))},
+			Spec: corev1beta1.KubeFedClusterSpec{Taints: []corev1beta1.Taint{{Key: corev1beta1.TaintUnschedulable, Effect: corev1beta1.TaintNoSchedule},
+				{Key: "team", Value: "a", Effect: corev1beta1.TaintNoExecute}}},
 			Status: corev1beta1.KubeFedClusterStatus{KubernetesVersion: "v1.37.2", Region: &region,
 				Conditions: []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue}}},
 		},
