@@ -75,6 +75,8 @@ type Row struct {
 	// Placed is set when the plan places the cluster (zero replicas
 	// included): it is in the federated object's placement.
 	Placed bool
+	// Group is the cluster's topology group (spec.spread), "" without.
+	Group string
 }
 
 // ReasonNotPlaced is the reason of a ready cluster the plan leaves out.
@@ -109,7 +111,7 @@ func ClusterStatuses(rows []Row) []v1alpha1.ClusterSchedulingStatus {
 	for _, r := range rows {
 		if r.Placed {
 			out = append(out, v1alpha1.ClusterSchedulingStatus{Name: r.Cluster, Replicas: r.Planned + r.Overflow, Overflow: r.Overflow,
-				Reason: r.Reason, CurrentReplicas: r.Current, Capacity: r.Capacity})
+				Reason: r.Reason, CurrentReplicas: r.Current, Capacity: r.Capacity, Group: r.Group})
 		}
 	}
 	return out
@@ -124,7 +126,7 @@ func StatusRows(status *v1alpha1.ReplicaSchedulingPreferenceStatus, clusters []c
 	for _, c := range status.Clusters {
 		seen[c.Name] = true
 		rows = append(rows, Row{Cluster: c.Name, Planned: c.Replicas - c.Overflow, Current: c.CurrentReplicas,
-			Capacity: c.Capacity, Overflow: c.Overflow, Reason: c.Reason, Placed: true})
+			Capacity: c.Capacity, Overflow: c.Overflow, Reason: c.Reason, Placed: true, Group: c.Group})
 	}
 	for _, kfc := range clusters {
 		if seen[kfc.Name] {

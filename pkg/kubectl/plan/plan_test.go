@@ -152,3 +152,16 @@ func TestLiveRowsGolden(t *testing.T) {
 	}
 	golden(t, "live.json", doc.String())
 }
+
+func TestLiveRowsWithGroupsGolden(t *testing.T) {
+	status := &v1alpha1.ReplicaSchedulingPreferenceStatus{Clusters: []v1alpha1.ClusterSchedulingStatus{
+		{Name: "eu1", Replicas: 2, Reason: "weight", Group: "eu"},
+		{Name: "us1", Replicas: 2, Reason: "weight", Group: "us"},
+		{Name: "old", Replicas: 1, Reason: scheduling.ReasonEvicting},
+	}}
+	var out bytes.Buffer
+	if err := plan.PrintTable(&out, scheduling.StatusRows(status, nil)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "live-groups.txt", out.String())
+}

@@ -36,12 +36,27 @@ func DocumentOf(rows []scheduling.Row) Document {
 	return doc
 }
 
-// PrintTable prints the rows as a table sorted by cluster name.
+// PrintTable prints the rows as a table sorted by cluster name, with a
+// GROUP column when the plan is spread across topology groups.
 func PrintTable(w io.Writer, rows []scheduling.Row) error {
 	tw := printers.GetNewTabWriter(w)
-	fmt.Fprintln(tw, "CLUSTER\tPLANNED\tCURRENT\tCAPACITY\tOVERFLOW\tREASON")
+	grouped := slices.ContainsFunc(rows, func(r scheduling.Row) bool { return r.Group != "" })
+	group := func(r scheduling.Row) string {
+		if !grouped {
+			return ""
+		}
+		if r.Group == "" {
+			return "-\t"
+		}
+		return r.Group + "\t"
+	}
+	header := "CLUSTER\tPLANNED\tCURRENT\tCAPACITY\tOVERFLOW\tREASON"
+	if grouped {
+		header = "CLUSTER\tGROUP\tPLANNED\tCURRENT\tCAPACITY\tOVERFLOW\tREASON"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Cluster, r.Planned, optional(r.Current), optional(r.Capacity), overflow(r.Overflow), r.Reason)
+		fmt.Fprintf(tw, "%s\t%s%d\t%s\t%s\t%s\t%s\n", r.Cluster, group(r), r.Planned, optional(r.Current), optional(r.Capacity), overflow(r.Overflow), r.Reason)
 	}
 	return tw.Flush()
 }

@@ -95,8 +95,9 @@ func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Reque
 
 // candidate is a ready member with a connection.
 type candidate struct {
-	name string
-	conn *clusterclient.Connection
+	name   string
+	conn   *clusterclient.Connection
+	labels map[string]string
 }
 
 // Reconcile plans one RSP and writes the plan.
@@ -209,6 +210,16 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	}
 	in := scheduling.PlanInput(rsp, names, observed)
 	res := scheduling.Plan(in)
+	var spread *scheduling.Spread
+	if rsp.Spec.Spread != nil {
+		labels := make(map[string]map[string]string, len(candidates))
+		for _, c := range candidates {
+			labels[c.name] = c.labels
+		}
+		var sp scheduling.Spread
+		res, sp = scheduling.PlanSpread(in, *rsp.Spec.Spread, labels)
+		spread = &sp
+	}
 	result := scheduling.Replicas(in, res)
 	evictingNames := make([]string, len(evicting))
 	for i, c := range evicting {
@@ -223,12 +234,27 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 		out.fed, out.fedClient = fed, fedClient
 	}
 	rows := append(scheduling.Rows(in, res), kept...)
+	if spread != nil {
+		for i := range rows {
+			rows[i].Group = spread.Groups[rows[i].Cluster]
+		}
+	}
 	status.Clusters = scheduling.ClusterStatuses(rows)
 	if unplaced := scheduling.Unplaced(rows, in.TotalReplicas); unplaced > 0 {
 		setCondition(status, rsp, metav1.ConditionFalse, v1alpha1.ReasonUnplaced,
 			fmt.Sprintf("%d of %d replicas fit in no candidate cluster (maximums or capacity reached)", unplaced, in.TotalReplicas))
 	} else {
 		setCondition(status, rsp, metav1.ConditionTrue, v1alpha1.ReasonAllPlaced, fmt.Sprintf("all %d replicas are placed", in.TotalReplicas))
+	}
+	if spread != nil {
+		s, reason := metav1.ConditionTrue, v1alpha1.ReasonSpreadMet
+		if !spread.Met {
+			s, reason = metav1.ConditionFalse, v1alpha1.ReasonSpreadUnmet
+		}
+		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: v1alpha1.SpreadCondition, Status: s, Reason: reason,
+			Message: spread.Message, ObservedGeneration: rsp.Generation})
+	} else {
+		meta.RemoveStatusCondition(&status.Conditions, v1alpha1.SpreadCondition)
 	}
 	return out, nil
 }
@@ -274,6 +300,7 @@ func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedu
 		}
 	}
 	conns := map[string]*clusterclient.Connection{}
+	labels := map[string]map[string]string{}
 	var clusters []placement.Cluster
 	for _, kfc := range list.Items {
 		if kfc.DeletionTimestamp != nil {
@@ -291,6 +318,7 @@ func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedu
 			conns[kfc.Name] = m.Conn
 		}
 		m, _ := r.Registry.Get(kfc.Name)
+		labels[kfc.Name] = kfc.Labels
 		clusters = append(clusters, placement.Cluster{Name: kfc.Name, Labels: kfc.Labels, Ready: ready && conns[kfc.Name] != nil, Taints: m.Taints})
 	}
 	in := placement.Input{Object: &typesv1beta1.Placement{ClusterSelector: &metav1.LabelSelector{}}, Clusters: clusters}
@@ -307,9 +335,9 @@ func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedu
 	}
 	for _, name := range sets.List(res.Targets) {
 		if _, ok := res.Evicting[name]; ok {
-			evicting = append(evicting, candidate{name: name, conn: conns[name]})
+			evicting = append(evicting, candidate{name: name, conn: conns[name], labels: labels[name]})
 		} else {
-			out = append(out, candidate{name: name, conn: conns[name]})
+			out = append(out, candidate{name: name, conn: conns[name], labels: labels[name]})
 		}
 	}
 	return out, evicting, grace, nil
