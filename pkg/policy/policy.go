@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
@@ -303,6 +304,18 @@ func evaluate(p Policy, obj Object, placed []string, clusterLabels map[string]ma
 					add("", "deniedOverridePaths "+prefix,
 						"typed overriders for %s change %q, which %s denies", overrideTarget(o), path, p)
 				}
+			}
+		}
+	}
+	if len(spec.DeniedTolerationKeys) > 0 && obj.Placement != nil {
+		for _, t := range obj.Placement.Tolerations {
+			switch {
+			case t.Key == "" && t.Operator == corev1beta1.TolerationOpExists:
+				add("", "deniedTolerationKeys",
+					"spec.placement.tolerations tolerates every taint, including %s, which %s denies", strings.Join(spec.DeniedTolerationKeys, ", "), p)
+			case slices.Contains(spec.DeniedTolerationKeys, t.Key):
+				add("", "deniedTolerationKeys "+t.Key,
+					"spec.placement.tolerations tolerates the taint %s, which %s denies", t.Key, p)
 			}
 		}
 	}

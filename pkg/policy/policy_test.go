@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
@@ -103,6 +104,20 @@ func TestEvaluate(t *testing.T) {
 			}(),
 			[]string{`typed overriders for cluster "us-dev-1" change "/spec/template/spec/containers", which FederationPolicy shop/p denies (deniedOverridePaths /spec/template/spec/containers/0/image)`,
 				`typed overriders for cluster "us-dev-1" change "/metadata/labels/tier", which FederationPolicy shop/p denies (deniedOverridePaths /metadata/labels/tier)`}, true},
+		{"denied toleration key", ns("p", v1alpha1.FederationPolicySpec{DeniedTolerationKeys: []string{"team-a"}}),
+			func() Object {
+				o := web(names("us-dev-1"))
+				o.Placement.Tolerations = []corev1beta1.Toleration{{Key: "team-a", Operator: corev1beta1.TolerationOpExists}, {Key: "other", Value: "x"}}
+				return o
+			}(),
+			[]string{"spec.placement.tolerations tolerates the taint team-a, which FederationPolicy shop/p denies (deniedTolerationKeys team-a)"}, true},
+		{"a toleration of every taint is denied too", ns("p", v1alpha1.FederationPolicySpec{DeniedTolerationKeys: []string{"team-a"}}),
+			func() Object {
+				o := web(names("us-dev-1"))
+				o.Placement.Tolerations = []corev1beta1.Toleration{{Operator: corev1beta1.TolerationOpExists}}
+				return o
+			}(),
+			[]string{"tolerates every taint, including team-a"}, true},
 		{"other namespace", FromFederationPolicy(&v1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "p"},
 			Spec: v1alpha1.FederationPolicySpec{MinClusters: n(9)}}), web(nil), nil, false},
 		{"other kind", ns("p", v1alpha1.FederationPolicySpec{MinClusters: n(9), ResourceSelector: &v1alpha1.ResourceSelector{Kinds: []string{"FederatedSecret"}}}),

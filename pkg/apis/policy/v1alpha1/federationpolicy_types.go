@@ -67,6 +67,17 @@ type FederationPolicySpec struct {
 	// +kubebuilder:validation:items:MaxLength=1024
 	DeniedOverridePaths []string `json:"deniedOverridePaths,omitempty"`
 
+	// DeniedTolerationKeys are cluster taint keys that a selected object
+	// may not tolerate (spec.placement.tolerations): a toleration of one
+	// of them, or of every taint (operator Exists without key), is a
+	// violation. It keeps a team from tolerating a taint reserved for
+	// another team. Not in KubeFed.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=316
+	DeniedTolerationKeys []string `json:"deniedTolerationKeys,omitempty"`
+
 	// DefaultPlacement is injected at admission into a selected object that
 	// has no spec.placement.
 	// +optional

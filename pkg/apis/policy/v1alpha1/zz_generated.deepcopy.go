@@ -207,6 +207,11 @@ func (in *FederationPolicySpec) DeepCopyInto(out *FederationPolicySpec) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.DeniedTolerationKeys != nil {
+		in, out := &in.DeniedTolerationKeys, &out.DeniedTolerationKeys
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.DefaultPlacement != nil {
 		in, out := &in.DefaultPlacement, &out.DefaultPlacement
 		*out = new(v1beta1.Placement)
