@@ -51,7 +51,9 @@ func TestCordonKeepsWhatIsThereAndPlacesNothingNew(t *testing.T) {
 	waitClusterStatus(t, after, "member1", "Tainted", corev1beta1.TaintUnschedulable+":NoSchedule")
 	memberConfigMap(t, "member1", ns, "after", "not placed in the cordoned cluster", absent)
 
-	mutate(t, before, func(o *unstructured.Unstructured) { o.Object["spec"].(object)["template"] = object{"data": object{"a": "c"}} })
+	mutate(t, before, func(o *unstructured.Unstructured) {
+		o.Object["spec"].(object)["template"] = object{"data": object{"a": "c"}}
+	})
 	memberConfigMap(t, "member1", ns, "before", "kept and updated in the cordoned cluster", hasData("a", "c"))
 
 	tolerant := federated(federatedConfigMapKind, ns, "tolerant", object{"template": object{"data": object{"a": "b"}},
