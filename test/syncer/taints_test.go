@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ func TestCordonKeepsWhatIsThereAndPlacesNothingNew(t *testing.T) {
 
 	t.Cleanup(func() { setTaints(t, "member1", nil) })
 	setTaints(t, "member1", []corev1beta1.Taint{{Key: corev1beta1.TaintUnschedulable, Effect: corev1beta1.TaintNoSchedule}})
+	cordonInEffect(t, ns, "member1")
 	after := federated(federatedConfigMapKind, ns, "after", object{"template": object{"data": object{"a": "b"}}, "placement": everywhere})
 	create(t, after)
 	memberConfigMap(t, "member2", ns, "after", "placed in the cluster that is not cordoned", hasData("a", "b"))
@@ -63,6 +65,37 @@ func TestCordonKeepsWhatIsThereAndPlacesNothingNew(t *testing.T) {
 
 	setTaints(t, "member1", nil)
 	memberConfigMap(t, "member1", ns, "after", "placed once uncordoned", hasData("a", "b"))
+}
+
+// cordonInEffect waits until the syncer acts on a cluster's NoSchedule
+// taint: a probe object placed on the cluster alone reports it Tainted. A
+// probe the syncer placed before it saw the taint is held there (the taint
+// keeps what is placed), so each try uses a new one.
+func cordonInEffect(t *testing.T, ns, cluster string) {
+	t.Helper()
+	try := 0
+	testkit.Eventually(t, "the taint of "+cluster+" in effect", func(ctx context.Context) (bool, error) {
+		try++
+		probe := federated(federatedConfigMapKind, ns, fmt.Sprintf("probe-%d", try), object{"placement": onClusters(cluster)})
+		if err := hostClient.Create(ctx, probe); err != nil {
+			return false, err
+		}
+		err := testkit.Poll(ctx, 5*time.Second, func(ctx context.Context) (bool, error) {
+			live := probe.DeepCopy()
+			if err := hostClient.Get(ctx, client.ObjectKeyFromObject(probe), live); err != nil {
+				return false, err
+			}
+			status, _, found := clusterStatus(live, cluster)
+			return found && (status == "Tainted" || status == ""), nil
+		})
+		live := probe.DeepCopy()
+		if err == nil && hostClient.Get(ctx, client.ObjectKeyFromObject(probe), live) == nil {
+			if status, _, _ := clusterStatus(live, cluster); status == "Tainted" {
+				return true, nil
+			}
+		}
+		return false, hostClient.Delete(ctx, probe)
+	})
 }
 
 // setTaintsConfig sets the KubeFedConfig's spec.taints.
