@@ -10,6 +10,7 @@ import (
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
@@ -101,7 +102,7 @@ func (e *Engine) runsReady(ctx context.Context, t *federatedType, fed *unstructu
 	if !synced || observed == nil {
 		return false
 	}
-	rendered, err := propagation.Render(fed, t.targetKind, m.Name, nil)
+	rendered, err := propagation.Render(fed, t.targetKind, overrides.Destination{Cluster: m.Name, Labels: m.Labels}, nil)
 	if err != nil {
 		return false
 	}
