@@ -3,12 +3,16 @@ package failover
 import (
 	"context"
 	"fmt"
+	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -16,6 +20,22 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
+
+// fullSizeEnv names the environment variable that, set to "1", runs
+// TestUnchangedObjectsCostNoWritesAcrossARestart with the 60 s windows
+// issue 12 asks for; `make test` runs it with 15 s windows to keep the
+// suite's time. Every other size of these tests (500 objects, 5 rounds of
+// 100 deletions, 8 restarts) is the full one in both.
+const fullSizeEnv = "FED_FULL_SIZE"
+
+// quietWindow is how long TestUnchangedObjectsCostNoWritesAcrossARestart
+// watches for writes, before and after the restart.
+func quietWindow() time.Duration {
+	if os.Getenv(fullSizeEnv) == "1" {
+		return 60 * time.Second
+	}
+	return 15 * time.Second
+}
 
 // writeCounter counts the writes (creations, updates, deletions) a watch
 // sees from the moment it starts.
@@ -43,7 +63,8 @@ func countMemberWrites(t *testing.T, member kubernetes.Interface, ns string) *wr
 
 // countShortStatuses counts status writes of the FederatedConfigMaps of a
 // host namespace, and how many of them list fewer clusters than the one
-// member every object is placed on.
+// member every object is placed on. A write that carries no status yet
+// (the finalizer added to a new object) is not a status write.
 func countShortStatuses(t *testing.T, dyn dynamic.Interface, ns string) (all, short *writeCounter) {
 	t.Helper()
 	list, err := dyn.Resource(federatedConfigMaps).Namespace(ns).List(context.Background(), metav1.ListOptions{})
@@ -58,6 +79,9 @@ func countShortStatuses(t *testing.T, dyn dynamic.Interface, ns string) (all, sh
 	all = count(t, w, func(ev watch.Event) bool {
 		obj, ok := ev.Object.(*unstructured.Unstructured)
 		if !ok || ev.Type != watch.Modified || obj.GetDeletionTimestamp() != nil {
+			return false
+		}
+		if status, _, _ := unstructured.NestedMap(obj.Object, "status"); len(status) == 0 {
 			return false
 		}
 		if clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters"); len(clusters) < 1 {
@@ -81,17 +105,33 @@ func count(t *testing.T, w watch.Interface, counted func(watch.Event) bool) *wri
 	return c
 }
 
-// createConfigMaps creates n FederatedConfigMaps in ns and waits for their
-// member copies.
+// createConfigMaps creates n FederatedConfigMaps cm-000... in ns, eight at
+// a time, and waits for their member copies.
 func createConfigMaps(t *testing.T, dyn dynamic.Interface, member kubernetes.Interface, ns string, n int) {
 	t.Helper()
-	for i := range n {
-		if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, fmt.Sprintf("cm-%03d", i)), metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+	const workers = 8
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		first atomic.Pointer[error]
+	)
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n && first.Load() == nil; i = int(next.Add(1)) - 1 {
+				if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, configMapName(i)), metav1.CreateOptions{}); err != nil {
+					first.CompareAndSwap(nil, &err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := first.Load(); err != nil {
+		t.Fatal(*err)
 	}
 	testkit.Eventually(t, fmt.Sprintf("all %d member objects", n), managedInMember(member, ns, n))
 }
+
+func configMapName(i int) string { return fmt.Sprintf("cm-%03d", i) }
 
 func managedInMember(member kubernetes.Interface, ns string, n int) func(ctx context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
@@ -100,17 +140,16 @@ func managedInMember(member kubernetes.Interface, ns string, n int) func(ctx con
 	}
 }
 
-// TestUnchangedObjectsCostNoWritesAcrossARestart propagates a batch, then
-// watches the member and the host over a window while the syncer runs, and
-// over another right after it was killed and started again: the restarted
-// syncer reads what its predecessor recorded in the federated statuses, so
-// no member object is written, and no status lists fewer clusters than the
-// object is placed on.
+// TestUnchangedObjectsCostNoWritesAcrossARestart propagates 500 objects,
+// then watches the member and the host over a window while the syncer
+// runs, and over another right after it was killed and started again: the
+// restarted syncer reads what its predecessor recorded in the federated
+// statuses, so no member object is written, and no status lists fewer
+// clusters than the object is placed on. The windows are 60 s with
+// FED_FULL_SIZE=1 (issue 12's size), 15 s in `make test`.
 func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
-	const (
-		batch  = 300
-		window = 15 * time.Second
-	)
+	const batch = 500
+	window := quietWindow()
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	first := startSyncer(t, "steady")
@@ -149,31 +188,32 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 	}
 
 	// The restarted syncer is at work: a change made in the member is reverted.
-	if _, err := member.CoreV1().ConfigMaps(ns).Patch(context.Background(), "cm-000", "application/merge-patch+json",
+	if _, err := member.CoreV1().ConfigMaps(ns).Patch(context.Background(), configMapName(0), types.MergePatchType,
 		[]byte(`{"data":{"extra":"x"}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "the change in the member reverted", func(ctx context.Context) (bool, error) {
-		cm, err := member.CoreV1().ConfigMaps(ns).Get(ctx, "cm-000", metav1.GetOptions{})
+		cm, err := member.CoreV1().ConfigMaps(ns).Get(ctx, configMapName(0), metav1.GetOptions{})
 		_, extra := cm.Data["extra"]
 		return err == nil && !extra, err
 	})
 }
 
-// TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind deletes a batch of
+// TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind deletes 100
 // federated objects while the syncer is down; once it is back, every
-// member object is deleted before its federated object goes. Repeated, as
-// a leak depends on timing.
+// member object is deleted before its federated object goes. Five rounds
+// (issue 12's size), as a leak depends on timing; each round's restarted
+// syncer serves the next round.
 func TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind(t *testing.T) {
 	const (
 		batch  = 100
-		rounds = 3
+		rounds = 5
 	)
 	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
-	left := 0
-	for round := range rounds {
-		syncer := startSyncer(t, fmt.Sprintf("round-%d", round))
+	syncer := startSyncer(t, "round-1")
+	left, shorts := 0, int64(0)
+	for round := 1; round <= rounds; round++ {
 		ns := federatedNamespace(t, dyn)
 		createConfigMaps(t, dyn, member, ns, batch)
 		_, short := countShortStatuses(t, dyn, ns)
@@ -181,7 +221,7 @@ func TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind(t *testing.T) {
 		if err := dyn.Resource(federatedConfigMaps).Namespace(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		restarted := startSyncer(t, fmt.Sprintf("round-%d-restarted", round))
+		syncer = startSyncer(t, fmt.Sprintf("round-%d-restarted", round))
 		start := time.Now()
 		testkit.Eventually(t, "every federated object deleted", func(ctx context.Context) (bool, error) {
 			list, err := dyn.Resource(federatedConfigMaps).Namespace(ns).List(ctx, metav1.ListOptions{})
@@ -193,14 +233,69 @@ func TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("round %d: %d federated objects deleted while the syncer was down were gone %s after the restart; %d member objects left behind; %d statuses listed fewer clusters than placed",
-			round+1, batch, took.Round(time.Millisecond), len(list.Items), short.writes.Load())
+			round, batch, took.Round(time.Millisecond), len(list.Items), short.writes.Load())
 		left += len(list.Items)
-		if short.writes.Load() != 0 {
-			t.Errorf("round %d: %d status writes listed fewer clusters than placed", round+1, short.writes.Load())
-		}
-		restarted.Kill()
+		shorts += short.writes.Load()
 	}
+	t.Logf("%d of %d member objects left behind over %d rounds; %d statuses listed fewer clusters than placed", left, rounds*batch, rounds, shorts)
 	if left != 0 {
 		t.Errorf("%d member objects left behind over %d rounds of %d deletions", left, rounds, batch)
+	}
+	if shorts != 0 {
+		t.Errorf("%d status writes listed fewer clusters than placed", shorts)
+	}
+}
+
+// TestRestartsNeverWriteStatusesListingFewerClusters kills and restarts the
+// syncer 8 times (issue 12's size) over 100 propagated objects, with work
+// waiting at each restart (an object created, one changed and one deleted
+// while the syncer was down): each restarted syncer does that work and
+// looks at every object again, and no status it writes lists fewer
+// clusters than the object is placed on.
+func TestRestartsNeverWriteStatusesListingFewerClusters(t *testing.T) {
+	const (
+		batch    = 100
+		restarts = 8
+	)
+	ctx := context.Background()
+	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
+	fcms := func(ns string) dynamic.ResourceInterface { return dyn.Resource(federatedConfigMaps).Namespace(ns) }
+	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
+	syncer := startSyncer(t, "restart-0")
+	ns := federatedNamespace(t, dyn)
+	createConfigMaps(t, dyn, member, ns, batch)
+	statuses, short := countShortStatuses(t, dyn, ns)
+	for r := 1; r <= restarts; r++ {
+		syncer.Kill()
+		created, changed, deleted := fmt.Sprintf("new-%d", r), configMapName(r), configMapName(batch-r)
+		if _, err := fcms(ns).Create(ctx, federatedConfigMap(ns, created), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fcms(ns).Patch(ctx, changed, types.MergePatchType, []byte(`{"spec":{"template":{"data":{"name":"changed"}}}}`), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := fcms(ns).Delete(ctx, deleted, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		syncer = startSyncer(t, fmt.Sprintf("restart-%d", r))
+		start := time.Now()
+		testkit.Eventually(t, fmt.Sprintf("restart %d: the work left while the syncer was down done", r), func(ctx context.Context) (bool, error) {
+			if ok, err := memberHas(member, ns, created)(ctx); !ok {
+				return false, err
+			}
+			if cm, err := member.CoreV1().ConfigMaps(ns).Get(ctx, changed, metav1.GetOptions{}); err != nil || cm.Data["name"] != "changed" {
+				return false, nil
+			}
+			if _, err := member.CoreV1().ConfigMaps(ns).Get(ctx, deleted, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return false, nil
+			}
+			_, err := fcms(ns).Get(ctx, deleted, metav1.GetOptions{})
+			return apierrors.IsNotFound(err), nil
+		})
+		t.Logf("restart %d: created, changed and deleted objects propagated %s after the syncer was ready", r, time.Since(start).Round(time.Millisecond))
+	}
+	t.Logf("%d restarts over %d objects: %d status writes, %d of them listed fewer clusters than placed", restarts, batch, statuses.writes.Load(), short.writes.Load())
+	if short.writes.Load() != 0 {
+		t.Errorf("%d status writes listed fewer clusters than placed across %d restarts", short.writes.Load(), restarts)
 	}
 }
