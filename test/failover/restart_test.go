@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -131,6 +133,17 @@ func createConfigMaps(t *testing.T, dyn dynamic.Interface, member kubernetes.Int
 	testkit.Eventually(t, fmt.Sprintf("all %d member objects", n), managedInMember(member, ns, n))
 }
 
+// configMapWriteRequests returns how many ConfigMap write requests the
+// member's API server has served so far.
+func configMapWriteRequests(t *testing.T) int64 {
+	t.Helper()
+	n, err := testkit.WriteRequests(context.Background(), shared.Members()[0].RESTConfig(), "configmaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func configMapName(i int) string { return fmt.Sprintf("cm-%03d", i) }
 
 func managedInMember(member kubernetes.Interface, ns string, n int) func(ctx context.Context) (bool, error) {
@@ -144,8 +157,10 @@ func managedInMember(member kubernetes.Interface, ns string, n int) func(ctx con
 // then watches the member and the host over a window while the syncer
 // runs, and over another right after it was killed and started again: the
 // restarted syncer reads what its predecessor recorded in the federated
-// statuses, so no member object is written, and no status lists fewer
-// clusters than the object is placed on. The windows are 60 s with
+// statuses, so no member object is written (the member's API server serves
+// no ConfigMap write request at all, not even an update that changes
+// nothing), no status is written, and none lists fewer clusters than the
+// object is placed on. The windows are 60 s with
 // FED_FULL_SIZE=1 (issue 12's size), 15 s in `make test`.
 func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 	const batch = 500
@@ -171,17 +186,22 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 
 	memberWrites := countMemberWrites(t, member, ns)
 	statusWrites, short := countShortStatuses(t, dyn, ns)
+	requests := configMapWriteRequests(t)
 	<-time.After(window) // a measurement window, not a wait for a condition
-	steadyMember, steadyStatus := memberWrites.writes.Load(), statusWrites.writes.Load()
+	steadyMember, steadyStatus, steadyRequests := memberWrites.writes.Load(), statusWrites.writes.Load(), configMapWriteRequests(t)-requests
 
 	first.Kill()
 	startSyncer(t, "restarted")
+	requests = configMapWriteRequests(t)
 	<-time.After(window) // the restarted syncer's first pass over every object falls in this window
-	restartMember, restartStatus := memberWrites.writes.Load()-steadyMember, statusWrites.writes.Load()-steadyStatus
-	t.Logf("%d unchanged objects: %d member writes and %d status writes in %s while running; %d member writes and %d status writes in %s after a restart; %d statuses listed fewer clusters than placed",
-		batch, steadyMember, steadyStatus, window, restartMember, restartStatus, window, short.writes.Load())
+	restartMember, restartStatus, restartRequests := memberWrites.writes.Load()-steadyMember, statusWrites.writes.Load()-steadyStatus, configMapWriteRequests(t)-requests
+	t.Logf("%d unchanged objects: %d member writes (%d write requests) and %d status writes in %s while running; %d member writes (%d write requests) and %d status writes in %s after a restart; %d statuses listed fewer clusters than placed",
+		batch, steadyMember, steadyRequests, steadyStatus, window, restartMember, restartRequests, restartStatus, window, short.writes.Load())
 	if steadyMember != 0 || restartMember != 0 {
 		t.Errorf("member writes for unchanged objects: %d while running, %d after the restart; want 0", steadyMember, restartMember)
+	}
+	if steadyRequests != 0 || restartRequests != 0 {
+		t.Errorf("ConfigMap write requests served by the member (no-op updates included): %d while running, %d after the restart; want 0", steadyRequests, restartRequests)
 	}
 	if short.writes.Load() != 0 {
 		t.Errorf("%d status writes listed fewer clusters than placed", short.writes.Load())
@@ -297,5 +317,74 @@ func TestRestartsNeverWriteStatusesListingFewerClusters(t *testing.T) {
 	t.Logf("%d restarts over %d objects: %d status writes, %d of them listed fewer clusters than placed", restarts, batch, statuses.writes.Load(), short.writes.Load())
 	if short.writes.Load() != 0 {
 		t.Errorf("%d status writes listed fewer clusters than placed across %d restarts", short.writes.Load(), restarts)
+	}
+}
+
+// TestMemberDownAtStartIsReportedNotLeftOut kills the syncer, stops the
+// member's API server and starts the syncer again over 50 propagated
+// objects (probing every second, NotReady after two failed probes): every
+// status it writes lists the member, which turns ClusterNotReady, none
+// leaves it out; once the member is back, every object is OK again, and no
+// member object was written, deleted or re-created.
+func TestMemberDownAtStartIsReportedNotLeftOut(t *testing.T) {
+	const batch = 50
+	ctx := context.Background()
+	dyn, _ := dynamic.NewForConfig(shared.Host().RESTConfig())
+	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
+	host := hostFederationClient(t)
+	var kept *corev1beta1.ClusterHealthCheckConfig
+	changeConfig(t, host, "probing every second", func(spec *corev1beta1.KubeFedConfigSpec) {
+		second, threshold := &metav1.Duration{Duration: time.Second}, int64(2)
+		kept, spec.ClusterHealthCheck = spec.ClusterHealthCheck, &corev1beta1.ClusterHealthCheckConfig{Period: second, Timeout: second, FailureThreshold: &threshold}
+	})
+	t.Cleanup(func() {
+		changeConfig(t, host, "the health checks restored", func(spec *corev1beta1.KubeFedConfigSpec) { spec.ClusterHealthCheck = kept })
+	})
+	syncer := startSyncer(t, "before-outage")
+	ns := federatedNamespace(t, dyn)
+	createConfigMaps(t, dyn, member, ns, batch)
+	statuses, short := countShortStatuses(t, dyn, ns)
+	before := memberVersions(t, member, ns)
+	syncer.Kill()
+	c := shared.Members()[0]
+	c.StopAPIServer()
+	t.Cleanup(func() { _ = c.StartAPIServer(context.Background()) })
+	startSyncer(t, "member-down")
+	start := time.Now()
+	everyStatus := func(what string, want func(entry map[string]interface{}) bool) {
+		t.Helper()
+		testkit.Eventually(t, what, func(ctx context.Context) (bool, error) {
+			list, err := dyn.Resource(federatedConfigMaps).Namespace(ns).List(ctx, metav1.ListOptions{})
+			if err != nil || len(list.Items) != batch {
+				return false, err
+			}
+			for _, obj := range list.Items {
+				clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
+				if len(clusters) != 1 || !want(clusters[0].(map[string]interface{})) {
+					return false, nil
+				}
+			}
+			return true, nil
+		})
+	}
+	everyStatus("every status to list the member as ClusterNotReady", func(entry map[string]interface{}) bool {
+		return entry["name"] == c.Name && entry["status"] == "ClusterNotReady"
+	})
+	reported := time.Since(start)
+	if err := c.StartAPIServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	everyStatus("every status OK again", func(entry map[string]interface{}) bool {
+		return entry["name"] == c.Name && (entry["status"] == nil || entry["status"] == "")
+	})
+	after := memberVersions(t, member, ns)
+	t.Logf("member down at start: %d statuses listed it ClusterNotReady %s after the syncer was ready, OK again %s after it was back; %d status writes, %d listed fewer clusters than placed; member objects before %d, after %d",
+		batch, reported.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), statuses.writes.Load(), short.writes.Load(), len(before), len(after))
+	if short.writes.Load() != 0 {
+		t.Errorf("%d status writes left the member out", short.writes.Load())
+	}
+	if !maps.Equal(before, after) {
+		t.Errorf("member ConfigMaps were written, deleted or re-created: resourceVersions before %v, after %v", before, after)
 	}
 }

@@ -489,7 +489,7 @@ func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, k
 			if n := e.records.conflict(key, m.Name); n >= maxConflicts {
 				ev.add(corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update %s %q in cluster %q: %d conflicts in a row: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, n, err)
 				return outcome{status: typesv1beta1.UpdateFailed, listed: true,
-					message: fmt.Sprintf("%d update conflicts in a row (an override of /metadata/resourceVersion?): %v", n, err)}
+					message: fmt.Sprintf("%d update conflicts in a row (does a member controller keep changing the object, or a member admission webhook rewrite its resourceVersion?): %v", n, err)}
 			}
 			return outcome{listed: true, retry: true} // the cache is behind; the member event brings us back
 		}

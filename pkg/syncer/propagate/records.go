@@ -8,8 +8,9 @@ import (
 
 // maxConflicts is how many update conflicts in a row a member object may
 // return before its cluster's status says UpdateFailed: one conflict is a
-// cache that is behind, a persistent one (an override of
-// /metadata/resourceVersion, say) means the member is never updated.
+// cache that is behind, a persistent one (a member admission webhook that
+// rewrites the resourceVersion, say, or a member controller that keeps
+// changing the object) means the member is never updated.
 const maxConflicts = 5
 
 // records keeps, per federated object and cluster, the record of the

@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/tools/record"
@@ -139,6 +140,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if ftc.DeletionTimestamp != nil {
 		r.Engine.Disable(ftc.Name)
+		if err := r.releaseObjects(ctx, ftc); err != nil {
+			return ctrl.Result{}, err
+		}
 		if controllerutil.RemoveFinalizer(ftc, core.FederatedTypeConfigFinalizer) {
 			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, ftc))
 		}
@@ -179,6 +183,50 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{RequeueAfter: servedRecheck}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// releaseObjects removes the sync finalizer from every federated object of
+// a type whose FederatedTypeConfig is being deleted (`kubectl fed disable`
+// deletes it): nothing serves the type any more, and the deletion of such
+// an object, or of its namespace, would wait forever. Their member objects
+// stay as they are, still labelled managed; if the type is enabled again,
+// the syncer adds the finalizer back and releases the member objects of
+// federated objects deleted meanwhile. A conflict is retried by the
+// caller's requeue.
+func (r *Reconciler) releaseObjects(ctx context.Context, ftc *corev1beta1.FederatedTypeConfig) error {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(ftc.Spec.FederatedType.GroupVersionKind())
+	var opts []client.ListOption
+	if !r.ClusterScoped {
+		opts = append(opts, client.InNamespace(r.KubeFedNamespace))
+	}
+	if err := r.Client.List(ctx, list, opts...); err != nil {
+		if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+			return nil // the federated CRD is gone, and its objects with it
+		}
+		return fmt.Errorf("listing the %s objects to release: %w", ftc.Spec.FederatedType.QualifiedName(), err)
+	}
+	released := 0
+	for i := range list.Items {
+		obj := &list.Items[i]
+		patch := client.MergeFromWithOptions(obj.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		if !controllerutil.RemoveFinalizer(obj, core.SyncControllerFinalizer) {
+			continue
+		}
+		if err := r.Client.Patch(ctx, obj, patch); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("removing the %s finalizer from %s %s/%s: %w", core.SyncControllerFinalizer, obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+		}
+		released++
+	}
+	if released > 0 {
+		ctrl.LoggerFrom(ctx).Info("released the federated objects of a type no longer served", "type", ftc.Name, "count", released)
+		if r.Recorder != nil {
+			r.Recorder.Eventf(ftc, corev1.EventTypeNormal, "FederatedObjectsReleased",
+				"Removed the %s finalizer from %d %s objects: the type is no longer served, so deleting them no longer waits for the syncer; their member objects stay",
+				core.SyncControllerFinalizer, released, ftc.Spec.FederatedType.QualifiedName())
+		}
+	}
+	return nil
 }
 
 // shouldServe decides whether the type runs. waiting is set when it would,
