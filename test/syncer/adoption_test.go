@@ -89,3 +89,45 @@ func TestNamespaceHoldingUnmanagedObjectsIsNotDeleted(t *testing.T) {
 		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
 	})
 }
+
+// TestAdoptedObjectIsReleasedUnlessDeleteAdopted creates two ConfigMaps in
+// member1 before their FederatedConfigMaps: both are adopted and marked.
+// Deleting the first federated object leaves its ConfigMap in place,
+// without the managed label and the adopted mark; the second carries
+// kubefed.io/delete-adopted: "true", and deleting it deletes its ConfigMap,
+// as KubeFed deleted every adopted object.
+func TestAdoptedObjectIsReleasedUnlessDeleteAdopted(t *testing.T) {
+	ctx := context.Background()
+	ns := federatedNamespace(t)
+	m1 := memberClient(t, "member1")
+	waitNamespace(t, m1, ns)
+	for _, name := range []string{"released", "deleted"} {
+		if _, err := m1.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: name}, Data: map[string]string{"owner": "member1's team"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		fcm := federated(federatedConfigMapKind, ns, name, object{"template": object{"data": object{"owner": "federation"}}, "placement": onClusters("member1")})
+		if name == "deleted" {
+			fcm.SetAnnotations(map[string]string{core.DeleteAdoptedAnnotation: "true"})
+		}
+		create(t, fcm)
+		memberConfigMap(t, "member1", ns, name, "adopted and marked", func(cm *corev1.ConfigMap) bool {
+			return hasData("owner", "federation")(cm) && cm.Annotations[core.AdoptedAnnotation] == core.AdoptedValue
+		})
+		if err := hostClient.Delete(ctx, fcm); err != nil {
+			t.Fatal(err)
+		}
+		testkit.Eventually(t, "the FederatedConfigMap "+name+" deleted", func(ctx context.Context) (bool, error) {
+			err := hostClient.Get(ctx, client.ObjectKeyFromObject(fcm), fcm.DeepCopy())
+			return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+		})
+	}
+	cm, err := m1.CoreV1().ConfigMaps(ns).Get(ctx, "released", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the adopted ConfigMap was not left in place: %v", err)
+	}
+	if _, managed := cm.Labels[core.ManagedByKubeFedLabelKey]; managed || cm.Annotations[core.AdoptedAnnotation] != "" {
+		t.Errorf("the released ConfigMap keeps labels %v annotations %v, want neither the managed label nor the adopted mark", cm.Labels, cm.Annotations)
+	}
+	memberConfigMap(t, "member1", ns, "deleted", "the adopted ConfigMap of an object marked delete-adopted deleted", absent)
+}

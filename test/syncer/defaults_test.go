@@ -73,7 +73,7 @@ func TestDefaultedFieldsCostNoWrites(t *testing.T) {
 				o.Object["spec"].(object)["overrides"] = []interface{}{object{"clusterName": fmt.Sprintf("absent-%d", i),
 					"clusterOverrides": []interface{}{object{"path": "/metadata/labels", "value": object{"absent": "yes"}}}}}
 			})
-			observedGeneration(t, obj)
+			propagationCondition(t, obj, "True", "") // the syncer's pass over the new generation
 		}
 	}
 	after := memberWriteRequests(t)
@@ -84,19 +84,4 @@ func TestDefaultedFieldsCostNoWrites(t *testing.T) {
 			t.Errorf("%s served %d Deployment and Service write requests for objects whose rendering did not change, want 0", c.Name, n)
 		}
 	}
-}
-
-// observedGeneration waits until the syncer has passed over the current
-// generation of a federated object (its status.observedGeneration).
-func observedGeneration(t *testing.T, obj *unstructured.Unstructured) {
-	t.Helper()
-	live := &unstructured.Unstructured{}
-	live.SetGroupVersionKind(obj.GroupVersionKind())
-	testkit.Eventually(t, "the syncer's pass over "+obj.GetKind()+" "+obj.GetName(), func(ctx context.Context) (bool, error) {
-		if err := hostClient.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
-			return false, err
-		}
-		observed, _, _ := unstructured.NestedInt64(live.Object, "status", "observedGeneration")
-		return observed == live.GetGeneration(), nil
-	})
 }
