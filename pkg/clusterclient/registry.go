@@ -44,7 +44,9 @@ type Registry struct {
 	// Namespace restricts member caches to one namespace ("" means all), for a
 	// namespace-scoped control plane.
 	Namespace string
-	// QPS and Burst, when positive, replace the rate limits of member clients.
+	// QPS, when not 0, replaces the rate limit of member clients (negative:
+	// none, the members' API Priority and Fairness paces the syncer); Burst,
+	// when positive, replaces their burst.
 	QPS   float32
 	Burst int
 	// WrapTransport, when set, wraps the transport of every member client,
@@ -107,7 +109,7 @@ func (r *Registry) Connect(cluster string, cfg *rest.Config, fingerprint string)
 		return m.conn, nil
 	}
 	cfg = rest.CopyConfig(cfg)
-	if r.QPS > 0 {
+	if r.QPS != 0 {
 		cfg.QPS = r.QPS
 	}
 	if r.Burst > 0 {

@@ -58,15 +58,24 @@ type Options struct {
 	// HealthProbeBindAddress serves /healthz and /readyz (plain HTTP, for
 	// the kubelet); "0" disables them.
 	HealthProbeBindAddress string
+	// PprofBindAddress serves Go's /debug/pprof profiles (plain HTTP);
+	// "" or "0" disables them.
+	PprofBindAddress string
 	// Workers is the number of federated objects reconciled at once; 0 means
-	// the KubeFedConfig's syncController.maxConcurrentReconciles.
+	// the KubeFedConfig's syncController.maxConcurrentReconciles, at least
+	// DefaultWorkers.
 	Workers int
-	// HostQPS and HostBurst limit the requests to the host cluster.
+	// HostQPS and HostBurst limit the requests to the host cluster; a
+	// negative (or 0) QPS disables client-side limiting (the API server's
+	// Priority and Fairness paces the syncer).
 	HostQPS   float32
 	HostBurst int
-	// MemberQPS and MemberBurst limit the requests to each member cluster.
+	// MemberQPS and MemberBurst limit the requests to each member cluster,
+	// as HostQPS and HostBurst do for the host.
 	MemberQPS   float32
 	MemberBurst int
+	// MemberInFlight bounds the writes in flight to one member cluster.
+	MemberInFlight int
 	// WritePropagatedVersions writes KubeFed's PropagatedVersion objects.
 	WritePropagatedVersions bool
 	// PolicyStatusInterval is how often the leader recounts what every
@@ -74,6 +83,11 @@ type Options struct {
 	PolicyStatusInterval time.Duration
 	Zap                  zap.Options
 }
+
+// DefaultWorkers is the least number of workers when --workers is 0: the
+// KubeFedConfig's syncController.maxConcurrentReconciles (default 1) was
+// KubeFed's number per type, and one pool serves every type here.
+const DefaultWorkers = 32
 
 // NewCommand returns the syncer's root command.
 func NewCommand() *cobra.Command {
@@ -97,11 +111,13 @@ func NewCommand() *cobra.Command {
 	f.BoolVar(&o.LeaderElect, "leader-elect", true, "Elect a leader among syncer replicas with a Lease; only the leader acts")
 	o.Metrics.AddFlags(f, ":9090")
 	f.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address (host:port) of the /healthz and /readyz endpoints; 0 disables them")
-	f.IntVar(&o.Workers, "workers", 0, "Federated objects reconciled at once; 0 uses the KubeFedConfig's syncController.maxConcurrentReconciles")
-	f.Float32Var(&o.HostQPS, "kube-api-qps", 100, "Queries per second to the host cluster")
-	f.IntVar(&o.HostBurst, "kube-api-burst", 200, "Burst of queries to the host cluster")
-	f.Float32Var(&o.MemberQPS, "member-qps", clusterclient.DefaultQPS, "Queries per second to each member cluster")
-	f.IntVar(&o.MemberBurst, "member-burst", clusterclient.DefaultBurst, "Burst of queries to each member cluster")
+	f.StringVar(&o.PprofBindAddress, "pprof-bind-address", "", "Address (host:port) of Go's /debug/pprof profiles, plain HTTP, for diagnosis only; empty disables them")
+	f.IntVar(&o.Workers, "workers", 0, fmt.Sprintf("Federated objects reconciled at once; 0 uses the KubeFedConfig's syncController.maxConcurrentReconciles, at least %d", DefaultWorkers))
+	f.Float32Var(&o.HostQPS, "kube-api-qps", -1, "Queries per second to the host cluster; negative leaves the pace to the host's API Priority and Fairness")
+	f.IntVar(&o.HostBurst, "kube-api-burst", 0, "Burst of queries to the host cluster (with a positive --kube-api-qps; 0 is twice the QPS)")
+	f.Float32Var(&o.MemberQPS, "member-qps", -1, "Queries per second to each member cluster; negative leaves the pace to the member's API Priority and Fairness")
+	f.IntVar(&o.MemberBurst, "member-burst", 0, "Burst of queries to each member cluster (with a positive --member-qps; 0 is twice the QPS)")
+	f.IntVar(&o.MemberInFlight, "member-max-in-flight", propagate.DefaultMemberInFlight, "Writes in flight at once to one member cluster; more wait for a slot without holding a worker")
 	f.BoolVar(&o.WritePropagatedVersions, "write-propagated-versions", false,
 		"Write a PropagatedVersion (ClusterPropagatedVersion for cluster-scoped types) per federated object, as KubeFed did, for tools that read them")
 	f.DurationVar(&o.PolicyStatusInterval, "policy-status-interval", 30*time.Second,
@@ -176,6 +192,7 @@ func (o *Options) Run(ctx context.Context) error {
 		RetryPeriod:                   &retry,
 		Metrics:                       o.Metrics.Options(),
 		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		PprofBindAddress:              o.PprofBindAddress,
 		// Member tokens are read by name when a cluster is probed, never
 		// cached: the syncer needs no list or watch on Secrets.
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
@@ -207,20 +224,22 @@ func (o *Options) Run(ctx context.Context) error {
 	clusterScoped := spec.Scope == corev1beta1.ClusterScoped
 	workers := o.Workers
 	if workers <= 0 {
-		workers = int(*spec.SyncController.MaxConcurrentReconciles)
+		// KubeFed ran this many workers per type; one pool serves every type here.
+		workers = max(int(*spec.SyncController.MaxConcurrentReconciles), DefaultWorkers)
 	}
 	settings := propagate.Settings{
 		KubeFedNamespace: o.KubeFedNamespace,
 		ClusterScoped:    clusterScoped,
 		AdoptResources:   *spec.SyncController.AdoptResources == corev1beta1.AdoptResourcesEnabled,
 		Workers:          workers,
+		MemberInFlight:   o.MemberInFlight,
 		CollectStatus:    spec.GateEnabled(corev1beta1.RawResourceStatusCollection),
 
 		WritePropagatedVersions: o.WritePropagatedVersions,
 		EvictionTimeout:         spec.Taints.GetEvictionTimeout(),
 	}
 	registry := clusterclient.NewRegistry(settings.WatchNamespace())
-	registry.QPS, registry.Burst = o.MemberQPS, o.MemberBurst
+	registry.QPS, registry.Burst = unlimited(o.MemberQPS), burst(o.MemberQPS, o.MemberBurst)
 	if lock != nil {
 		registry.WrapTransport = lock.WrapTransport
 	}
@@ -330,12 +349,25 @@ func (o *Options) restConfig() (*rest.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.QPS, cfg.Burst = 100, 200
-	if o.HostQPS > 0 {
-		cfg.QPS = o.HostQPS
-	}
-	if o.HostBurst > 0 {
-		cfg.Burst = o.HostBurst
-	}
+	cfg.QPS, cfg.Burst = unlimited(o.HostQPS), burst(o.HostQPS, o.HostBurst)
 	return cfg, nil
+}
+
+// unlimited turns a QPS of 0 (Options left unset) into -1: no client-side
+// rate limit.
+func unlimited(qps float32) float32 {
+	if qps == 0 {
+		return -1
+	}
+	return qps
+}
+
+// burst is the burst for a QPS flag: the flag's, else twice the QPS (at
+// least 1); irrelevant for a negative QPS, which disables client-side
+// rate limiting.
+func burst(qps float32, flag int) int {
+	if flag > 0 || qps <= 0 {
+		return flag
+	}
+	return max(int(2*qps), 1)
 }

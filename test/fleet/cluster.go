@@ -136,6 +136,18 @@ func (c *Cluster) StopAPIServer() {
 	}
 }
 
+// APIServerPid returns the process id of the cluster's kube-apiserver
+// (the last one started), e.g. for a test to pause it with SIGSTOP: a
+// member that stops answering while its connections stay open.
+func (c *Cluster) APIServerPid() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.apiServer == nil {
+		return 0
+	}
+	return c.apiServer.Pid()
+}
+
 // StartAPIServer starts the cluster's kube-apiserver again after
 // StopAPIServer and waits until it answers /readyz. Guarantees: the same
 // URL (Server, hence the same port), the same certificates and

@@ -47,6 +47,9 @@ type Settings struct {
 	AdoptResources bool
 	// Workers is the number of objects reconciled at once.
 	Workers int
+	// MemberInFlight bounds the writes in flight to one member cluster
+	// (0: DefaultMemberInFlight).
+	MemberInFlight int
 	// CollectStatus allows member statuses to be collected for types whose
 	// FederatedTypeConfig has statusCollection Enabled (the
 	// RawResourceStatusCollection feature gate).
@@ -119,6 +122,8 @@ type Engine struct {
 	recorder     record.EventRecorder
 	// waiting tracks the queued keys for the per-type queue metrics.
 	waiting *waiting
+	// lanes bounds the work in flight per member cluster.
+	lanes *lanes
 	// statusWrites spaces the status writes of each object.
 	statusWrites *writeClock
 	// versions remembers the PropagatedVersions written.
@@ -161,6 +166,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		policies: policies,
 		recorder: recorder,
 		waiting:  newWaiting(),
+		lanes:    newLanes(settings.MemberInFlight),
 		types:    map[string]*federatedType{},
 
 		statusWrites: newWriteClock(),

@@ -69,6 +69,10 @@ type outcome struct {
 	// version is the record of the last write to (or check of) the member
 	// object (propagation.SyncedVersion), "" when there is none.
 	version string
+	// pending is set when the member's part of the pass did not end within
+	// memberPatience (or an earlier pass's part still runs there): nothing
+	// is known of it yet, and the object is queued again when it ends.
+	pending bool
 }
 
 // reconcile brings the members in line with one federated object and
@@ -148,7 +152,12 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	var failed []string
 	pass.CollectStatus = t.collectStatus
 	versions := map[string]string{}
+	pending := false
 	for i, o := range outcomes {
+		if o.pending {
+			pending = true
+			continue
+		}
 		if o.listed {
 			pass.Clusters[list[i].Name] = o.status
 			if o.message != "" {
@@ -175,6 +184,14 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		if o.status.IsRecoverable() {
 			failed = append(failed, list[i].Name+": "+string(o.status))
 		}
+	}
+	if pending {
+		// A status without the pending members' results would be wrong:
+		// it is written by the pass their parts queue when they end.
+		if len(failed) > 0 {
+			return 0, fmt.Errorf("%s: %s", key, strings.Join(failed, ", "))
+		}
+		return recheck, nil
 	}
 	if t.collectStatus {
 		pass.Aggregated, pass.Ready = e.summarize(t, list, placed, outcomes, pass)
@@ -301,37 +318,119 @@ func (e *Engine) federatedNamespace(namespace string) (*unstructured.Unstructure
 // (propagation.PlanCluster) and carries out each cluster's action, the
 // clusters in parallel, each reading its member, planning and acting
 // without waiting for the others; it emits the pass's events and returns
-// one outcome per member.
+// one outcome per member. A member whose part takes longer than
+// memberPatience is left to finish in the background (see lanes.go) and
+// its outcome is pending.
 func (e *Engine) execute(ctx context.Context, t *federatedType, key Key, in propagation.Input, list []clusterclient.Member) []outcome {
 	hostUID := sync.OnceValue(func() types.UID { return e.hostNamespaceUID(ctx, in.Federated.GetName()) })
 	ev := newPassEvents()
-	outcomes := make([]outcome, len(list))
-	var wg sync.WaitGroup
+	parts := make([]*memberPart, len(list))
+	started := time.Now()
 	for i, m := range list {
-		wg.Go(func() {
-			defer recoverCluster(ctx, key, m.Name, &outcomes[i])
-			seen := e.observe(ctx, t, key, in, m)
-			in := in
-			if needsHostNamespace(t, in, seen) {
-				in.HostNamespaceUID = hostUID()
+		p := &memberPart{done: make(chan struct{}), patience: e.lanes.patience(m.Name)}
+		parts[i] = p
+		tracked := e.lanes.begin(key, m.Name)
+		if !tracked && m.Reachable() {
+			// The part of an earlier pass still runs there: it queues the
+			// object again when it ends. (A member that is not ready gets
+			// no request: its part runs, to report it.)
+			p.finish(outcome{pending: true})
+			continue
+		}
+		go func() {
+			o := e.runPart(ctx, ev, t, key, in, m, hostUID)
+			abandoned := p.finish(o)
+			if abandoned && o.version != "" {
+				e.records.set(key, m.Name, o.version)
 			}
-			p := propagation.PlanCluster(in, seen)
-			if p.Action == propagation.Delete && t.name == core.NamespacesTypeConfigName {
-				held, err := unmanagedIn(ctx, m, seen.Observed.GetName())
-				if err != nil {
-					outcomes[i] = outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
-					return
-				}
-				if seen.Holds = held; len(held) > 0 {
-					p = propagation.PlanCluster(in, seen)
-				}
+			if tracked {
+				e.lanes.end(key, m.Name)
 			}
-			outcomes[i] = e.act(ctx, ev, t, key, in, m, seen, p)
-		})
+			if abandoned {
+				e.lanes.back(m.Name)
+				ev.emit(e.recorder, in.Federated)
+				e.add(key)
+			}
+		}()
 	}
-	wg.Wait()
+	outcomes := make([]outcome, len(list))
+	for i, p := range parts {
+		wait := time.NewTimer(time.Until(started.Add(p.patience)))
+		select {
+		case <-p.done:
+		case <-wait.C:
+		case <-ctx.Done():
+		}
+		wait.Stop()
+		cluster := list[i].Name
+		outcomes[i] = p.take(func() { e.lanes.leave(cluster) })
+	}
 	ev.emit(e.recorder, in.Federated)
 	return outcomes
+}
+
+// memberPart is one member's part of a pass, as the pass sees it.
+type memberPart struct {
+	done chan struct{}
+	// patience is how long the pass waits for it.
+	patience time.Duration
+
+	mu        sync.Mutex
+	finished  bool
+	abandoned bool
+	out       outcome
+}
+
+// finish records the part's outcome; it returns true when the pass no
+// longer waits for it.
+func (p *memberPart) finish(o outcome) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.out, p.finished = o, true
+	close(p.done)
+	return p.abandoned
+}
+
+// take returns the part's outcome, or a pending one when it has not
+// finished: then the part is abandoned, and abandon is called before the
+// part can learn it.
+func (p *memberPart) take(abandon func()) outcome {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.finished {
+		p.abandoned = true
+		abandon()
+		return outcome{pending: true}
+	}
+	return p.out
+}
+
+// runPart reads a member, plans the federated object there and carries
+// out the plan, a write holding one of the member's slots.
+func (e *Engine) runPart(ctx context.Context, ev *passEvents, t *federatedType, key Key, in propagation.Input, m clusterclient.Member, hostUID func() types.UID) (o outcome) {
+	defer recoverCluster(ctx, key, m.Name, &o)
+	seen := e.observe(ctx, t, key, in, m)
+	if needsHostNamespace(t, in, seen) {
+		in.HostNamespaceUID = hostUID()
+	}
+	p := propagation.PlanCluster(in, seen)
+	if p.Action == propagation.Delete && t.name == core.NamespacesTypeConfigName {
+		held, err := unmanagedIn(ctx, m, seen.Observed.GetName())
+		if err != nil {
+			return outcome{status: typesv1beta1.DeletionFailed, message: err.Error(), listed: true}
+		}
+		if seen.Holds = held; len(held) > 0 {
+			p = propagation.PlanCluster(in, seen)
+		}
+	}
+	if p.Action != propagation.Skip {
+		release, ok := e.lanes.acquire(ctx, m.Name)
+		if !ok {
+			return outcome{pending: true} // stopping
+		}
+		defer release()
+	}
+	return e.act(ctx, ev, t, key, in, m, seen, p)
 }
 
 // observe reads what the plan needs to know of a member: whether it serves
@@ -397,7 +496,8 @@ func (e *Engine) act(ctx context.Context, ev *passEvents, t *federatedType, key 
 		created, err := client.Create(ctx, p.Desired, metav1.CreateOptions{})
 		switch {
 		case err == nil:
-			ev.add(corev1.EventTypeNormal, "CreateInCluster", "Creating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(p.Desired), m.Name)
+			// No event: a routine create would cost a host write per object.
+			ctrl.LoggerFrom(ctx).V(1).Info("created in member", "cluster", m.Name, "type", t.name, "object", qualifiedName(p.Desired))
 			o.wrote, o.member, o.version = true, created, propagation.SyncedVersion(created, p.RenderedHash)
 			return o
 		case !apierrors.IsAlreadyExists(err):
@@ -448,7 +548,7 @@ func (e *Engine) act(ctx context.Context, ev *passEvents, t *federatedType, key 
 // "" when the type is served, or when that cannot be told (the cluster did
 // not answer: the cache then says what it can).
 func (e *Engine) typeMissing(ctx context.Context, t *federatedType, m clusterclient.Member) string {
-	ok, err := e.served.Served(m.Name, m.Conn.Discovery, t.target)
+	ok, err := e.served.Recent(m.Name, m.Conn.Discovery, t.target)
 	if err != nil || ok {
 		return ""
 	}
@@ -504,8 +604,11 @@ func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, k
 	if changed := propagation.ChangedFields(observed, updated); p.Drifted && len(changed) > 0 {
 		ev.add(corev1.EventTypeWarning, "RevertedInCluster", "Reverted changes made outside the federation to %s %q in cluster %q: %s",
 			t.targetKind.Kind, qualifiedName(desired), m.Name, strings.Join(changed, ", "))
+	} else if p.Action == propagation.Adopt {
+		ev.add(corev1.EventTypeNormal, "UpdateInCluster", "Adopting %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
 	} else {
-		ev.add(corev1.EventTypeNormal, "UpdateInCluster", "Updating %s %q in cluster %q", t.targetKind.Kind, qualifiedName(desired), m.Name)
+		// No event: a routine update would cost a host write per change.
+		ctrl.LoggerFrom(ctx).V(1).Info("updated in member", "cluster", m.Name, "type", t.name, "object", qualifiedName(desired))
 	}
 	return outcome{listed: true, wrote: true, member: updated, version: version}
 }

@@ -42,6 +42,9 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 	pass := newPass(fed)
 	var waiting []string
 	for i, o := range e.execute(ctx, t, key, in, list) {
+		if o.pending { // its part ends later and queues the object again
+			return recheck, nil
+		}
 		if o.listed { // every listed cluster holds the deletion up
 			pass.Clusters[list[i].Name], pass.Messages[list[i].Name] = o.status, o.message
 			waiting = append(waiting, list[i].Name)

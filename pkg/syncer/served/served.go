@@ -57,6 +57,8 @@ type Cache struct {
 
 	mu      sync.Mutex
 	answers map[key]answer
+	// refreshing holds the keys Recent refreshes in the background.
+	refreshing map[key]bool
 }
 
 type key struct {
@@ -71,7 +73,7 @@ type answer struct {
 
 // NewCache returns a cache that keeps answers for ttl.
 func NewCache(ttl time.Duration) *Cache {
-	return &Cache{TTL: ttl, check: Check, now: time.Now, answers: map[key]answer{}}
+	return &Cache{TTL: ttl, check: Check, now: time.Now, answers: map[key]answer{}, refreshing: map[key]bool{}}
 }
 
 // Served reports whether cluster (through disco) serves gvr, asking it at
@@ -97,4 +99,31 @@ func (c *Cache) Served(cluster string, disco discovery.DiscoveryInterface, gvr s
 		c.OnChange(cluster, gvr, served)
 	}
 	return served, nil
+}
+
+// Recent is Served without the wait once an answer is known: an answer
+// older than the TTL is returned as it is while one refresh asks the
+// cluster in the background, so that a cluster that stopped answering
+// holds up no caller. Only the first question waits for the cluster.
+func (c *Cache) Recent(cluster string, disco discovery.DiscoveryInterface, gvr schema.GroupVersionResource) (bool, error) {
+	k := key{cluster, gvr}
+	c.mu.Lock()
+	a, ok := c.answers[k]
+	stale := ok && c.now().Sub(a.at) >= c.TTL && !c.refreshing[k]
+	if stale {
+		c.refreshing[k] = true
+	}
+	c.mu.Unlock()
+	if !ok {
+		return c.Served(cluster, disco, gvr)
+	}
+	if stale {
+		go func() {
+			_, _ = c.Served(cluster, disco, gvr) // an error leaves the last answer
+			c.mu.Lock()
+			delete(c.refreshing, k)
+			c.mu.Unlock()
+		}()
+	}
+	return a.served, nil
 }
