@@ -122,13 +122,15 @@ $(BIN)/fleet: $(TEST_GO_SOURCES) | $(MODULES_STAMP)
 
 ##@ Code generation and checks
 
-GENERATED = $(shell find pkg/apis -name zz_generated.deepcopy.go) $(wildcard manifests/crds/*.yaml)
+GENERATED = $(shell find pkg/apis -name zz_generated.deepcopy.go) $(wildcard manifests/crds/*.yaml) $(wildcard manifests/inventory/*.yaml)
 
 .PHONY: generate
-generate: $(BIN)/controller-gen ## Regenerate deepcopy functions and CRDs
+generate: $(BIN)/controller-gen ## Regenerate deepcopy functions and CRDs; copy the cluster inventory's CRDs from its module
 	$(BIN)/controller-gen object paths=./pkg/apis/...
 	rm -f manifests/crds/*.yaml
 	$(BIN)/controller-gen crd paths=./pkg/apis/... output:crd:artifacts:config=manifests/crds
+	for f in $$(go list -m -f '{{.Dir}}' sigs.k8s.io/cluster-inventory-api)/config/crd/bases/*.yaml; do \
+	  install -m 0644 $$f manifests/inventory/; done
 
 .PHONY: verify
 verify: $(BIN)/controller-gen ## Fail if generated files are stale, gofmt/go vet complain, an import rule is broken, or go mod tidy would change anything

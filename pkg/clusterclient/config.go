@@ -77,6 +77,20 @@ func RESTConfig(cluster *corev1beta1.KubeFedCluster, secret *corev1.Secret) (*re
 	return cfg, nil
 }
 
+// WithMemberDefaults returns a copy of cfg, a member's client configuration
+// built elsewhere (e.g. from a ClusterProfile's access provider), with the
+// rate limits and the per-request timeout of RESTConfig.
+func WithMemberDefaults(cfg *rest.Config) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = DefaultQPS, DefaultBurst
+	}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &timeoutRoundTripper{next: rt, timeout: DefaultRequestTimeout}
+	})
+	return cfg
+}
+
 // Member transport settings. A member connection that stops answering
 // (a dead TCP peer, a NAT that dropped the flow) is noticed within
 // HTTP2ReadIdleTimeout + HTTP2PingTimeout: after ReadIdleTimeout without

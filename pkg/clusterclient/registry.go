@@ -31,7 +31,20 @@ type Member struct {
 	Taints []corev1beta1.Taint
 	// Conn is the connection to the cluster, nil while none could be built.
 	Conn *Connection
+	// Source is where the cluster comes from ("" while two sources name it).
+	Source Source
 }
+
+// Source is where a member cluster comes from.
+type Source string
+
+// The sources of member clusters.
+const (
+	// SourceJoined is a KubeFedCluster (kubectl fed join).
+	SourceJoined Source = "joined"
+	// SourceInventory is a ClusterProfile of the cluster inventory.
+	SourceInventory Source = "inventory"
+)
 
 // Registry is the one owner of member state: the connection to each joined
 // cluster (clients and shared caches), its labels and its readiness. The
@@ -68,6 +81,61 @@ type member struct {
 	// known is set once labels and readiness were recorded.
 	known bool
 	conn  *Connection
+	// claims are the objects that define the cluster, by source.
+	claims map[Source]string
+}
+
+// source is the one source that claims the member, or "".
+func (m *member) source() Source {
+	if len(m.claims) != 1 {
+		return ""
+	}
+	for s := range m.claims {
+		return s
+	}
+	return ""
+}
+
+// Claim records that object (e.g. "KubeFedCluster kube-federation-system/a")
+// of source defines the cluster. When an object of another source defines a
+// cluster of the same name too, it returns an error naming both: neither
+// is preferred, and each source's controller reports the error and keeps
+// the cluster disconnected until one of them is removed.
+func (r *Registry) Claim(cluster string, source Source, object string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.entry(cluster)
+	if m.claims == nil {
+		m.claims = map[Source]string{}
+	}
+	m.claims[source] = object
+	for other, by := range m.claims {
+		if other != source {
+			return fmt.Errorf("the cluster name %q is used by both %s (%s) and %s (%s): neither is used until one is renamed or removed",
+				cluster, object, source, by, other)
+		}
+	}
+	return nil
+}
+
+// Release drops the claim of source on the cluster. The member is removed
+// (see Remove) once no source claims it; while another still does, only
+// the connection is dropped, for that source to rebuild.
+func (r *Registry) Release(cluster string, source Source) {
+	r.mu.Lock()
+	m, ok := r.members[cluster]
+	if ok {
+		delete(m.claims, source)
+	}
+	remaining := ok && len(m.claims) > 0
+	if remaining && m.conn != nil {
+		m.conn.stop()
+		m.conn = nil
+	}
+	r.mu.Unlock()
+	if !remaining {
+		r.Remove(cluster)
+	}
 }
 
 // NewRegistry returns an empty registry whose caches watch namespace ("" for all).
@@ -184,7 +252,7 @@ func (r *Registry) List() []Member {
 	out := make([]Member, 0, len(r.members))
 	for name, m := range r.members {
 		if m.known {
-			out = append(out, Member{Name: name, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn})
+			out = append(out, Member{Name: name, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn, Source: m.source()})
 		}
 	}
 	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.Name, b.Name) })
@@ -199,7 +267,7 @@ func (r *Registry) Get(cluster string) (Member, bool) {
 	if !ok || !m.known {
 		return Member{}, false
 	}
-	return Member{Name: cluster, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn}, true
+	return Member{Name: cluster, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn, Source: m.source()}, true
 }
 
 // entry returns the cluster's entry, adding an empty one; r.mu is held.

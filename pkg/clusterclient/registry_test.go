@@ -2,6 +2,7 @@ package clusterclient
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -86,5 +87,45 @@ func TestTrimPod(t *testing.T) {
 	status := u.Object["status"].(map[string]interface{})
 	if status["phase"] != "Running" || len(status["conditions"].([]interface{})) != 1 || status["podIP"] != nil {
 		t.Errorf("status = %v, want phase and conditions only", status)
+	}
+}
+
+func TestRegistryClaimsBySource(t *testing.T) {
+	r := NewRegistry("")
+	if err := r.Claim("a", SourceJoined, "KubeFedCluster kube-federation-system/a"); err != nil {
+		t.Fatalf("a first claim failed: %v", err)
+	}
+	if err := r.Claim("a", SourceJoined, "KubeFedCluster kube-federation-system/a"); err != nil {
+		t.Fatalf("claiming again by the same source failed: %v", err)
+	}
+	r.Update("a", nil, true, nil)
+	if m, _ := r.Get("a"); m.Source != SourceJoined {
+		t.Errorf("Source = %q, want %q", m.Source, SourceJoined)
+	}
+	err := r.Claim("a", SourceInventory, "ClusterProfile fleet/a")
+	if err == nil {
+		t.Fatal("a second source claiming the same name got no error")
+	}
+	for _, want := range []string{"KubeFedCluster kube-federation-system/a", "ClusterProfile fleet/a", "renamed or removed"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("conflict error %q does not name %q", err, want)
+		}
+	}
+	if err := r.Claim("a", SourceJoined, "KubeFedCluster kube-federation-system/a"); err == nil {
+		t.Error("the first source's next claim got no error while the conflict lasts: it would be silently preferred")
+	}
+	if m, _ := r.Get("a"); m.Source != "" {
+		t.Errorf("Source = %q while two sources claim the name, want empty", m.Source)
+	}
+	r.Release("a", SourceJoined)
+	if _, ok := r.Get("a"); !ok {
+		t.Fatal("releasing one of two claims removed the member")
+	}
+	if err := r.Claim("a", SourceInventory, "ClusterProfile fleet/a"); err != nil {
+		t.Errorf("the remaining source's claim failed after the other was released: %v", err)
+	}
+	r.Release("a", SourceInventory)
+	if _, ok := r.Get("a"); ok {
+		t.Error("the member is still known after its last claim was released")
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
+	"sigs.k8s.io/cluster-inventory-api/pkg/access"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,6 +40,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/serving"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/fence"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/policies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/propagate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/rsp"
@@ -81,7 +84,20 @@ type Options struct {
 	// PolicyStatusInterval is how often the leader recounts what every
 	// federation policy selects and violates; 0 disables it.
 	PolicyStatusInterval time.Duration
-	Zap                  zap.Options
+	// InventoryNamespace, when set, overrides the KubeFedConfig's
+	// spec.inventory.namespace: its ClusterProfiles are member clusters.
+	InventoryNamespace string
+	// ClusterProfileNamespace, when set, overrides the KubeFedConfig's
+	// spec.inventory.profileNamespace: a ClusterProfile is written there
+	// for each joined cluster.
+	ClusterProfileNamespace string
+	// ClusterProfileProviderFile is the cluster inventory's access provider
+	// configuration: the credential plugin of each access provider name.
+	ClusterProfileProviderFile string
+	// PlacementDecisions turns on the KubeFedConfig's
+	// spec.inventory.placementDecisions.
+	PlacementDecisions bool
+	Zap                zap.Options
 }
 
 // DefaultWorkers is the least number of workers when --workers is 0: the
@@ -122,6 +138,14 @@ func NewCommand() *cobra.Command {
 		"Write a PropagatedVersion (ClusterPropagatedVersion for cluster-scoped types) per federated object, as KubeFed did, for tools that read them")
 	f.DurationVar(&o.PolicyStatusInterval, "policy-status-interval", 30*time.Second,
 		"How often policy status (selected and violating objects) is recounted; 0 disables it")
+	f.StringVar(&o.InventoryNamespace, "inventory-namespace", "",
+		"Namespace of the cluster inventory: each ClusterProfile there is a member cluster (overrides the KubeFedConfig's spec.inventory.namespace)")
+	f.StringVar(&o.ClusterProfileNamespace, "cluster-profile-namespace", "",
+		"Namespace where a ClusterProfile is written for each joined cluster (overrides the KubeFedConfig's spec.inventory.profileNamespace)")
+	f.StringVar(&o.ClusterProfileProviderFile, "clusterprofile-provider-file", "",
+		"The cluster inventory's access provider file (JSON): the credential plugin (exec config) for each access provider name a ClusterProfile may list")
+	f.BoolVar(&o.PlacementDecisions, "placement-decisions", false,
+		"Keep a PlacementDecision (multicluster.x-k8s.io) beside each federated object naming its clusters (also the KubeFedConfig's spec.inventory.placementDecisions)")
 	goFlags := flag.NewFlagSet("syncer", flag.ContinueOnError)
 	o.Zap.BindFlags(goFlags)
 	f.AddGoFlagSet(goFlags)
@@ -163,6 +187,13 @@ func (o *Options) Run(ctx context.Context) error {
 	if spec.Scope == corev1beta1.ClusterScoped {
 		rspNamespace = cache.AllNamespaces
 	}
+	inv := o.inventorySettings(spec.Inventory)
+	var providers *access.Config
+	if o.ClusterProfileProviderFile != "" {
+		if providers, err = access.NewFromFile(o.ClusterProfileProviderFile); err != nil {
+			return fmt.Errorf("--clusterprofile-provider-file %s: %w", o.ClusterProfileProviderFile, err)
+		}
+	}
 	lease, renew, retry := spec.LeaderElect.LeaseDuration.Duration, spec.LeaderElect.RenewDeadline.Duration, spec.LeaderElect.RetryPeriod.Duration
 	// Everything the syncer writes goes through the fence, except the
 	// renewals of the Lease itself.
@@ -203,6 +234,9 @@ func (o *Options) Run(ctx context.Context) error {
 				&schedulingv1alpha1.ReplicaSchedulingPreference{}: {Namespaces: map[string]cache.Config{rspNamespace: {}}},
 			},
 		},
+	}
+	if namespaces := inv.cacheNamespaces(); len(namespaces) > 0 {
+		mgrOptions.Cache.ByObject[&inventoryv1alpha1.ClusterProfile{}] = cache.ByObject{Namespaces: namespaces}
 	}
 	if lock != nil {
 		mgrOptions.LeaderElectionResourceLockInterface = lock
@@ -247,7 +281,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	hostReader := hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace}
-	engine := propagate.New(settings, host, registry, clusters.Joined(mgr.GetClient(), o.KubeFedNamespace), hostReader, mgr.GetEventRecorderFor("syncer"))
+	engine := propagate.New(settings, host, registry, clusters.Members(mgr.GetClient(), o.KubeFedNamespace, inv.Namespace), hostReader, mgr.GetEventRecorderFor("syncer"))
 	if err := engine.SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -273,6 +307,31 @@ func (o *Options) Run(ctx context.Context) error {
 			Thresholds: health.Thresholds{Failure: *hc.FailureThreshold, Success: *hc.SuccessThreshold}},
 	}).SetupWithManager(mgr); err != nil {
 		return err
+	}
+	if inv.Namespace != "" {
+		if err := (&clusters.ProfileReconciler{
+			Client: mgr.GetClient(), Registry: registry, Namespace: inv.Namespace, Access: providers,
+			Settings: clusters.Settings{Period: hc.Period.Duration, Timeout: hc.Timeout.Duration,
+				Thresholds: health.Thresholds{Failure: *hc.FailureThreshold, Success: *hc.SuccessThreshold}},
+		}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+	}
+	if inv.ProfileNamespace != "" {
+		if err := (&inventory.ProfileWriter{
+			Client: mgr.GetClient(), KubeFedNamespace: o.KubeFedNamespace, Namespace: inv.ProfileNamespace,
+			Recorder: mgr.GetEventRecorderFor("cluster-profile-writer"),
+		}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+	}
+	if inv.PlacementDecisions {
+		if err := mgr.Add(&inventory.DecisionWriter{
+			Objects: engine, Host: host, Registry: registry, KubeFedNamespace: o.KubeFedNamespace,
+			InventoryNamespace: inv.Namespace, ProfileNamespace: inv.ProfileNamespace, Interval: DecisionInterval,
+		}); err != nil {
+			return err
+		}
 	}
 	// The feature gates turn the scheduling and propagation controllers
 	// off, as KubeFed's did; cluster health always runs.
@@ -312,6 +371,42 @@ func (o *Options) Run(ctx context.Context) error {
 		return lock.Lost()
 	}
 	return err
+}
+
+// DecisionInterval is how often the PlacementDecisions are compared with
+// the federated objects' placements.
+const DecisionInterval = time.Second
+
+// inventorySettings are the KubeFedConfig's inventory settings with the
+// flags' overrides.
+func (o *Options) inventorySettings(cfg *corev1beta1.InventoryConfig) inventorySettings {
+	var s inventorySettings
+	if cfg != nil {
+		s.InventoryConfig = *cfg
+	}
+	if o.InventoryNamespace != "" {
+		s.Namespace = o.InventoryNamespace
+	}
+	if o.ClusterProfileNamespace != "" {
+		s.ProfileNamespace = o.ClusterProfileNamespace
+	}
+	s.PlacementDecisions = s.PlacementDecisions || o.PlacementDecisions
+	return s
+}
+
+// inventorySettings are the inventory settings in force.
+type inventorySettings struct{ corev1beta1.InventoryConfig }
+
+// cacheNamespaces are the namespaces whose ClusterProfiles the syncer
+// reads: the inventory's and the one it writes to.
+func (s inventorySettings) cacheNamespaces() map[string]cache.Config {
+	out := map[string]cache.Config{}
+	for _, ns := range []string{s.Namespace, s.ProfileNamespace} {
+		if ns != "" {
+			out[ns] = cache.Config{}
+		}
+	}
+	return out
 }
 
 // leaseLock is the syncer's Lease lock, fenced: writes are allowed until

@@ -17,12 +17,14 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 const kubefedNS = core.DefaultKubeFedSystemNamespace
@@ -236,6 +238,41 @@ func TestJoinFailuresLeaveNothingBehind(t *testing.T) {
 		assertNoHostSecret(t, host, "member2-")
 		assertGone(t, member, &corev1.ServiceAccount{}, kubefedNS, "member2-host")
 		assertGone(t, member, &rbacv1.ClusterRole{}, "", "kubefed-controller-manager:member2-host")
+	})
+
+	t.Run("a name an inventory profile uses", func(t *testing.T) {
+		root, err := fleet.RepositoryRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		crds, err := testkit.LoadCRDs(filepath.Join(root, "manifests", "inventory"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...); err != nil {
+			t.Fatal(err)
+		}
+		inv := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "inventory-")
+		setInventory := func(cfg *corev1beta1.InventoryConfig) {
+			testkit.Eventually(t, "the KubeFedConfig's inventory", func(ctx context.Context) (bool, error) {
+				kfc := &corev1beta1.KubeFedConfig{}
+				if err := host.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: core.KubeFedConfigName}, kfc); err != nil {
+					return false, err
+				}
+				kfc.Spec.Inventory = cfg
+				return host.Update(ctx, kfc) == nil, nil
+			})
+		}
+		setInventory(&corev1beta1.InventoryConfig{Namespace: inv})
+		t.Cleanup(func() { setInventory(nil) })
+		profile := &inventoryv1alpha1.ClusterProfile{ObjectMeta: metav1.ObjectMeta{Namespace: inv, Name: "member2"},
+			Spec: inventoryv1alpha1.ClusterProfileSpec{ClusterManager: inventoryv1alpha1.ClusterManager{Name: "ocm"}}}
+		if err := host.Create(ctx, profile); err != nil {
+			t.Fatal(err)
+		}
+		mustFail(t, fed(t, "join", "member2"), "already used by ClusterProfile "+inv+"/member2", `cluster manager "ocm"`, "join under another name")
+		assertGone(t, host, &corev1beta1.KubeFedCluster{}, kubefedNS, "member2")
+		assertNoHostSecret(t, host, "member2-")
 	})
 
 	t.Run("invalid names", func(t *testing.T) {

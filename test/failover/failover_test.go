@@ -40,12 +40,12 @@ var configMapTarget = fixtures.ConfigMaps
 
 // TestMain builds the syncer, installs the CRDs and a KubeFedConfig with
 // short leader election timings (as KubeFed's own e2e test does), joins
-// the member and enables namespaces and configmaps; each test starts the
-// syncer processes it needs.
+// the member and enables namespaces and configmaps, and installs the
+// cluster inventory's CRDs; each test starts the syncer processes it needs.
 func TestMain(m *testing.M) {
 	duration := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
 	os.Exit(testkit.Main(m, testkit.Suite{
-		Commands: []string{"syncer"},
+		Commands: []string{"syncer", credPlugin},
 		Fleet:    fleet.Options{Clusters: fleet.ClusterNames(1)},
 		ControlPlane: &testkit.ControlPlaneOptions{
 			Config: func(spec *corev1beta1.KubeFedConfigSpec) {
@@ -54,9 +54,9 @@ func TestMain(m *testing.M) {
 			},
 			Types: []typesv1beta1.TargetType{fixtures.Namespaces, configMapTarget},
 		},
-		SetUp: func(_ context.Context, env *testkit.Env) error {
+		SetUp: func(ctx context.Context, env *testkit.Env) error {
 			shared, federation = env.Fleet, env.ControlPlane.Federation
-			return nil
+			return installInventoryCRDs(ctx)
 		},
 	}))
 }

@@ -188,9 +188,9 @@ func TestFleetView(t *testing.T) {
 	shopObjects(t, "shop-fleet")
 	out := normalize(mustFed(t, "status"))
 	for _, want := range []string{
-		"NAME | READY | VERSION | REGION | ZONES | TAINTS | AGE | MESSAGE\n",
-		"member1 | True | v1.37.2 | region-member1 | <none> | <none> | <age>\n",
-		"member2 | False | v1.37.2 | region-member2 | <none> | <none> | <age> | ClusterNotReachable: cluster is not reachable\n",
+		"NAME | SOURCE | READY | VERSION | REGION | ZONES | TAINTS | AGE | MESSAGE\n",
+		"member1 | joined | True | v1.37.2 | region-member1 | <none> | <none> | <age>\n",
+		"member2 | joined | False | v1.37.2 | region-member2 | <none> | <none> | <age> | ClusterNotReachable: cluster is not reachable\n",
 		"TYPE | PROPAGATION | STATUS-COLLECTION | OBJECTS\n",
 		"configmaps | Enabled | Disabled | 0\n",
 		"services | Enabled | Enabled | 0\n",

@@ -19,11 +19,13 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/kubectl/pkg/util/templates"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1/validation"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 )
@@ -207,6 +209,9 @@ func (o *Options) Run(ctx context.Context) error {
 			return fmt.Errorf("A KubeFedConfig named %q was not found in namespace %q of the host cluster (context %q). Is a KubeFed control plane running in this namespace? Pass --kubefed-namespace or --context to choose another one", core.KubeFedConfigName, ns, host.Name)
 		}
 		return stepError("read the KubeFedConfig", host, err)
+	}
+	if err := o.checkInventory(ctx, host, kfconfig.Spec.Inventory); err != nil {
+		return err
 	}
 	existing := &corev1beta1.KubeFedCluster{}
 	switch err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: o.ClusterName}, existing); {
@@ -437,4 +442,25 @@ func outputOrYAML(format string) string {
 		return "yaml"
 	}
 	return format
+}
+
+// checkInventory refuses a cluster name that a ClusterProfile of the
+// KubeFedConfig's inventory namespace already uses: both would define the
+// member, and the syncer would use neither.
+func (o *Options) checkInventory(ctx context.Context, host *cli.Cluster, inv *corev1beta1.InventoryConfig) error {
+	if inv == nil || inv.Namespace == "" {
+		return nil
+	}
+	profile := &inventoryv1alpha1.ClusterProfile{}
+	err := host.Client.Get(ctx, client.ObjectKey{Namespace: inv.Namespace, Name: o.ClusterName}, profile)
+	switch {
+	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+		return nil
+	case err != nil:
+		return stepError("read the cluster inventory's ClusterProfile", host, err)
+	case inventory.Ours(profile):
+		return nil
+	}
+	return fmt.Errorf("the cluster name %s is already used by ClusterProfile %s/%s of the cluster inventory (cluster manager %q), which makes it a member already: join under another name (kubectl fed join OTHER-NAME --cluster-context ...) or remove the profile from the inventory",
+		o.ClusterName, inv.Namespace, o.ClusterName, profile.Spec.ClusterManager.Name)
 }

@@ -8,15 +8,19 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 )
@@ -181,4 +185,33 @@ func listClusters(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]c
 		return nil, fmt.Errorf("listing the KubeFedClusters in namespace %s of the host cluster (context %q): %w", kubefedNS, host.Name, err)
 	}
 	return list.Items, nil
+}
+
+// listProfiles returns the ClusterProfiles that are member clusters: those
+// of the KubeFedConfig's inventory namespace (spec.inventory.namespace)
+// that kubectl-fed did not write. None without an inventory namespace, or
+// when the host has no ClusterProfile API.
+func listProfiles(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]inventoryv1alpha1.ClusterProfile, error) {
+	cfg := &corev1beta1.KubeFedConfig{}
+	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: core.KubeFedConfigName}, cfg); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	if cfg.Spec.Inventory == nil || cfg.Spec.Inventory.Namespace == "" {
+		return nil, nil
+	}
+	ns := cfg.Spec.Inventory.Namespace
+	list := &inventoryv1alpha1.ClusterProfileList{}
+	if err := host.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+		if meta.IsNoMatchError(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("listing the ClusterProfiles of the inventory namespace %s of the host cluster (context %q): %w", ns, host.Name, err)
+	}
+	out := list.Items[:0]
+	for _, p := range list.Items {
+		if !inventory.Ours(&p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 	"k8s.io/kubectl/pkg/util/term"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 )
 
@@ -205,14 +207,21 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	if err != nil {
 		return err
 	}
+	profiles, err := listProfiles(ctx, host, o.flags.KubeFedNamespace)
+	if err != nil {
+		return err
+	}
 	types, err := ListTypes(ctx, host, o.flags.KubeFedNamespace)
 	if err != nil {
 		return err
 	}
 	if o.structured() {
-		objs := make([]runtime.Object, 0, len(clusters)+len(types))
+		objs := make([]runtime.Object, 0, len(clusters)+len(profiles)+len(types))
 		for i := range clusters {
 			objs = append(objs, &clusters[i])
+		}
+		for i := range profiles {
+			objs = append(objs, &profiles[i])
 		}
 		for i := range types {
 			objs = append(objs, &types[i].Config)
@@ -234,7 +243,7 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	}
 	now := o.Now()
 	ropts := o.renderOptions()
-	for i, table := range []Table{ClustersFleetTable(clusters, now), TypesFleetTable(types, objects), StatesFleetTable(objects)} {
+	for i, table := range []Table{ClustersFleetTable(clusters, profiles, now), TypesFleetTable(types, objects), StatesFleetTable(objects)} {
 		if i > 0 {
 			fmt.Fprintln(o.streams.Out)
 		}
@@ -249,6 +258,11 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	for _, c := range clusters {
 		if !c.Status.IsReady() {
 			problems = append(problems, "cluster "+c.Name)
+		}
+	}
+	for _, p := range profiles {
+		if !meta.IsStatusConditionTrue(p.Status.Conditions, inventory.ConditionMemberReady) {
+			problems = append(problems, "cluster "+p.Name+" (inventory)")
 		}
 	}
 	for _, t := range types {

@@ -7,12 +7,16 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/duration"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/aggregate"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
 )
 
@@ -385,14 +389,19 @@ func EventsTable(events []Event, now time.Time) Table {
 	return table
 }
 
-// ClustersFleetTable is the clusters part of `kubectl fed status`.
-func ClustersFleetTable(clusters []corev1beta1.KubeFedCluster, now time.Time) Table {
+// ClustersFleetTable is the clusters part of `kubectl fed status`: the
+// joined KubeFedClusters and the ClusterProfiles of the inventory, with
+// where each comes from (SOURCE joined or inventory).
+func ClustersFleetTable(clusters []corev1beta1.KubeFedCluster, profiles []inventoryv1alpha1.ClusterProfile, now time.Time) Table {
 	table := Table{Columns: []Column{
-		{Name: "NAME"}, {Name: "READY"}, {Name: "VERSION"}, {Name: "REGION"}, {Name: "ZONES"}, {Name: "TAINTS"}, {Name: "AGE"}, {Name: "MESSAGE"},
+		{Name: "NAME"}, {Name: "SOURCE"}, {Name: "READY"}, {Name: "VERSION"}, {Name: "REGION"}, {Name: "ZONES"}, {Name: "TAINTS"}, {Name: "AGE"}, {Name: "MESSAGE"},
 	}}
-	sorted := append([]corev1beta1.KubeFedCluster(nil), clusters...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	for _, c := range sorted {
+	type row struct {
+		name  string
+		cells []Cell
+	}
+	var rows []row
+	for _, c := range clusters {
 		ready, message := clusterReadiness(c)
 		region := c.Labels[corev1.LabelTopologyRegion]
 		if c.Status.Region != nil && *c.Status.Region != "" {
@@ -402,10 +411,29 @@ func ClustersFleetTable(clusters []corev1beta1.KubeFedCluster, now time.Time) Ta
 		if zones == "" {
 			zones = c.Labels[corev1.LabelTopologyZone]
 		}
-		table.Rows = append(table.Rows, []Cell{
-			{Text: c.Name}, ready, {Text: orNone(c.Status.KubernetesVersion)}, {Text: orNone(region)}, {Text: orNone(zones)},
+		rows = append(rows, row{c.Name, []Cell{
+			{Text: c.Name}, {Text: "joined"}, ready, {Text: orNone(c.Status.KubernetesVersion)}, {Text: orNone(region)}, {Text: orNone(zones)},
 			taintsCell(c.Spec.Taints), {Text: age(now, c.CreationTimestamp.Time)}, {Text: message},
-		})
+		}})
+	}
+	for _, p := range profiles {
+		ready, message := Cell{Text: "Unknown", Colour: Red}, "not probed yet (is the syncer started with this inventory namespace?)"
+		if cond := meta.FindStatusCondition(p.Status.Conditions, inventory.ConditionMemberReady); cond != nil {
+			ready.Text, message = string(cond.Status), cond.Reason+": "+cond.Message
+			if cond.Status == metav1.ConditionTrue {
+				ready.Colour, message = Green, ""
+			}
+		}
+		labels := inventory.Labels(&p)
+		rows = append(rows, row{p.Name, []Cell{
+			{Text: p.Name}, {Text: "inventory"}, ready, {Text: orNone(p.Status.Version.Kubernetes)},
+			{Text: orNone(labels[corev1.LabelTopologyRegion])}, {Text: orNone(labels[corev1.LabelTopologyZone])},
+			{Text: none}, {Text: age(now, p.CreationTimestamp.Time)}, {Text: message},
+		}})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
+	for _, r := range rows {
+		table.Rows = append(table.Rows, r.cells)
 	}
 	return table
 }

@@ -14,9 +14,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -176,7 +178,16 @@ func TestFleetGolden(t *testing.T) {
 	}}
 	objects := map[string][]Object{"deployments.apps": sampleObjects(), "configmaps": {}}
 	var b bytes.Buffer
-	b.WriteString(render(t, ClustersFleetTable(clusters, now), RenderOptions{}))
+	profiles := []inventoryv1alpha1.ClusterProfile{
+		{ObjectMeta: metav1.ObjectMeta{Name: "edge1", CreationTimestamp: metav1.NewTime(now.Add(-time.Hour))},
+			Status: inventoryv1alpha1.ClusterProfileStatus{Version: inventoryv1alpha1.ClusterVersion{Kubernetes: "v1.36.0"},
+				Properties: []inventoryv1alpha1.Property{{Name: "region", Value: "moon"}},
+				Conditions: []metav1.Condition{{Type: inventory.ConditionMemberReady, Status: metav1.ConditionTrue, Reason: "ClusterReady"}}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "lost", CreationTimestamp: metav1.NewTime(now.Add(-time.Minute))},
+			Status: inventoryv1alpha1.ClusterProfileStatus{Conditions: []metav1.Condition{{Type: inventory.ConditionMemberReady, Status: metav1.ConditionFalse,
+				Reason: "ClusterConfigMalformed", Message: "no matching cluster accessor found"}}}},
+	}
+	b.WriteString(render(t, ClustersFleetTable(clusters, profiles, now), RenderOptions{}))
 	b.WriteString("\n")
 	b.WriteString(render(t, TypesFleetTable([]Type{collected, configMaps}, objects), RenderOptions{}))
 	b.WriteString("\n")

@@ -6,6 +6,8 @@
 // and taints in effect (the NoExecute ones through the cluster eviction
 // rate limit) in the cluster registry, which tells its subscribers of
 // changes.
+// It does the same for the ClusterProfiles of the cluster inventory
+// (ProfileReconciler).
 package clusters
 
 import (
@@ -23,6 +25,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -31,6 +34,7 @@ import (
 	corevalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1/validation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
 )
 
@@ -56,20 +60,68 @@ type Reconciler struct {
 	Recorder record.EventRecorder
 	Settings Settings
 
+	memory memory
 	mu     sync.Mutex
-	memory map[string]health.Memory
 	// admitted is when each cluster with a NoExecute taint was let start
 	// evicting; pending is since when the others wait (taints.Admit).
 	admitted map[string]time.Time
 	pending  map[string]time.Time
 }
 
+// memory is what the health checks keep per cluster between probes.
+type memory struct {
+	mu       sync.Mutex
+	clusters map[string]health.Memory
+}
+
+// smooth decides what to publish for a cluster after a probe (see
+// health.Smooth); published are the conditions the cluster's object
+// carries, used on the first probe since the syncer started.
+func (m *memory) smooth(cluster string, published []corev1beta1.ClusterCondition, probe health.Probe, t health.Thresholds) []corev1beta1.ClusterCondition {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.clusters == nil {
+		m.clusters = map[string]health.Memory{}
+	}
+	previous, known := m.clusters[cluster]
+	if !known {
+		previous = health.Memory{Published: published}
+	}
+	out, next := health.Smooth(&previous, health.Conditions(probe), t)
+	m.clusters[cluster] = next
+	return out
+}
+
+// forget drops what is kept of a cluster.
+func (m *memory) forget(cluster string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.clusters, cluster)
+}
+
+// probeHealth asks a connected member's /healthz, bounded by timeout, and
+// when healthy its /version.
+func probeHealth(ctx context.Context, conn *clusterclient.Connection, probe health.Probe, timeout time.Duration) (health.Probe, string) {
+	probe.Body, probe.Err = conn.Healthz(ctx, timeout)
+	version := ""
+	if probe.Err == nil {
+		if v, err := conn.Discovery.ServerVersion(); err == nil {
+			version = v.GitVersion
+		}
+	}
+	return probe, version
+}
+
+// now is a probe time: stored times have second precision, and so do
+// ours, so that equal statuses compare equal.
+func now() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) }
+
 // SetupWithManager registers the reconciler for KubeFedClusters.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.Registry == nil || r.Recorder == nil {
 		return fmt.Errorf("cluster health controller: Client, Registry and Recorder are required")
 	}
-	r.memory, r.admitted, r.pending = map[string]health.Memory{}, map[string]time.Time{}, map[string]time.Time{}
+	r.admitted, r.pending = map[string]time.Time{}, map[string]time.Time{}
 	return ctrl.NewControllerManagedBy(mgr).Named("cluster-health").For(&corev1beta1.KubeFedCluster{}).Complete(r)
 }
 
@@ -94,14 +146,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	allowInsecure := cfg.AllowInsecureClusterConnections
 	insecure := corevalidation.InsecureConnection(&cluster.Spec)
 	probe, version := r.probe(ctx, cluster, insecure != "" && !allowInsecure)
-	r.mu.Lock()
-	previous, known := r.memory[cluster.Name]
-	if !known {
-		previous = health.Memory{Published: cluster.Status.Conditions}
-	}
-	published, next := health.Smooth(&previous, health.Conditions(probe), r.Settings.Thresholds)
-	r.memory[cluster.Name] = next
-	r.mu.Unlock()
+	published := r.memory.smooth(cluster.Name, cluster.Status.Conditions, probe, r.Settings.Thresholds)
 
 	status := cluster.Status.DeepCopy()
 	// The warning is for a connection in use: allowed, hence connected.
@@ -199,8 +244,12 @@ func (r *Reconciler) inEffect(cluster *corev1beta1.KubeFedCluster, perMinute int
 // is a cluster whose connection is insecure while the KubeFedConfig does
 // not allow it (refuseInsecure): its token is not sent.
 func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedCluster, refuseInsecure bool) (health.Probe, string) {
-	// Stored times have second precision; so do ours, so that equal statuses compare equal.
-	probe := health.Probe{Time: metav1.NewTime(time.Now().Truncate(time.Second))}
+	probe := health.Probe{Time: now()}
+	if err := r.Registry.Claim(cluster.Name, clusterclient.SourceJoined, "KubeFedCluster "+cluster.Namespace+"/"+cluster.Name); err != nil {
+		r.Registry.Disconnect(cluster.Name)
+		probe.ConfigError = err
+		return probe, ""
+	}
 	if refuseInsecure {
 		r.Registry.Disconnect(cluster.Name)
 		probe.ConfigError = fmt.Errorf("%s, and the KubeFedConfig does not set spec.allowInsecureClusterConnections: fix the KubeFedCluster (kubectl fed join %s --error-on-existing=false) or set the switch", corevalidation.InsecureConnection(&cluster.Spec), cluster.Name)
@@ -221,14 +270,7 @@ func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedClus
 		var conn *clusterclient.Connection
 		conn, err = r.Registry.Connect(cluster.Name, cfg, fingerprint(cluster, secret))
 		if err == nil {
-			probe.Body, probe.Err = conn.Healthz(ctx, r.Settings.Timeout)
-			version := ""
-			if probe.Err == nil {
-				if v, err := conn.Discovery.ServerVersion(); err == nil {
-					version = v.GitVersion
-				}
-			}
-			return probe, version
+			return probeHealth(ctx, conn, probe, r.Settings.Timeout)
 		}
 	}
 	probe.ConfigError = err
@@ -238,12 +280,12 @@ func (r *Reconciler) probe(ctx context.Context, cluster *corev1beta1.KubeFedClus
 }
 
 func (r *Reconciler) forget(name string) {
+	r.memory.forget(name)
 	r.mu.Lock()
-	delete(r.memory, name)
 	delete(r.admitted, name)
 	delete(r.pending, name)
 	r.mu.Unlock()
-	r.Registry.Remove(name)
+	r.Registry.Release(name, clusterclient.SourceJoined)
 }
 
 // fingerprint identifies what a connection is built from.
@@ -281,10 +323,11 @@ func sameStatus(a, b *corev1beta1.KubeFedClusterStatus) bool {
 	return equality.Semantic.DeepEqual(strip(a), strip(b))
 }
 
-// Joined returns a lister of the joined clusters: the names of the
-// KubeFedClusters in namespace that are not being deleted, read through
-// reader.
-func Joined(reader client.Reader, namespace string) func(ctx context.Context) ([]string, error) {
+// Members returns a lister of the member clusters: the names of the
+// KubeFedClusters in namespace and, when inventoryNamespace is set, of the
+// ClusterProfiles there that kubectl-fed did not write, other than those
+// being deleted, read through reader.
+func Members(reader client.Reader, namespace, inventoryNamespace string) func(ctx context.Context) ([]string, error) {
 	return func(ctx context.Context) ([]string, error) {
 		list := &corev1beta1.KubeFedClusterList{}
 		if err := reader.List(ctx, list, client.InNamespace(namespace)); err != nil {
@@ -294,6 +337,18 @@ func Joined(reader client.Reader, namespace string) func(ctx context.Context) ([
 		for _, c := range list.Items {
 			if c.DeletionTimestamp == nil {
 				names = append(names, c.Name)
+			}
+		}
+		if inventoryNamespace == "" {
+			return names, nil
+		}
+		profiles := &inventoryv1alpha1.ClusterProfileList{}
+		if err := reader.List(ctx, profiles, client.InNamespace(inventoryNamespace)); err != nil {
+			return nil, fmt.Errorf("listing the ClusterProfiles in %s: %w", inventoryNamespace, err)
+		}
+		for _, p := range profiles.Items {
+			if p.DeletionTimestamp == nil && !inventory.Ours(&p) {
+				names = append(names, p.Name)
 			}
 		}
 		return names, nil

@@ -118,6 +118,12 @@ type KubeFedConfigSpec struct {
 	// unset means the defaults (no automatic taints).
 	// +optional
 	Taints *TaintsConfig `json:"taints,omitempty"`
+
+	// Inventory connects the federation to a SIG-Multicluster cluster
+	// inventory (ClusterProfiles, group multicluster.x-k8s.io). Not in
+	// KubeFed.
+	// +optional
+	Inventory *InventoryConfig `json:"inventory,omitempty"`
 }
 
 // TaintsConfig configures cluster taints.
@@ -153,6 +159,33 @@ type TaintsConfig struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	ClusterEvictionsPerMinute *int64 `json:"clusterEvictionsPerMinute,omitempty"`
+}
+
+// InventoryConfig configures the cluster inventory: which ClusterProfiles
+// become member clusters, and where the ClusterProfiles of joined clusters
+// and the PlacementDecisions are written. Every part is off when its field
+// is empty.
+type InventoryConfig struct {
+	// Namespace is the inventory namespace: each ClusterProfile in it
+	// (other than those kubectl-fed writes) is a member cluster, as if
+	// joined. The syncer's --inventory-namespace flag overrides it.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+
+	// ProfileNamespace, when set, is where the syncer writes a
+	// ClusterProfile for each joined KubeFedCluster, kept in step with its
+	// health, version, labels and region/zone, and deleted on unjoin. The
+	// syncer's --cluster-profile-namespace flag overrides it.
+	// +optional
+	ProfileNamespace string `json:"profileNamespace,omitempty"`
+
+	// PlacementDecisions makes the syncer keep a PlacementDecision
+	// (multicluster.x-k8s.io) beside each federated object, naming the
+	// clusters it is placed on (for a scheduled workload, those that get
+	// replicas), owned by the object. The syncer's --placement-decisions
+	// flag turns it on too.
+	// +optional
+	PlacementDecisions bool `json:"placementDecisions,omitempty"`
 }
 
 // DurationConfig holds the controllers' delays and timeouts.

@@ -86,6 +86,24 @@ func ValidateKubeFedConfig(cfg, old *v1beta1.KubeFedConfig) field.ErrorList {
 	} else {
 		errs = append(errs, positiveInt(sc.MaxConcurrentReconciles, path.Child("statusController", "maxConcurrentReconciles"))...)
 	}
+
+	if inv := spec.Inventory; inv != nil {
+		p := path.Child("inventory")
+		errs = append(errs, namespaceName(inv.Namespace, p.Child("namespace"))...)
+		errs = append(errs, namespaceName(inv.ProfileNamespace, p.Child("profileNamespace"))...)
+	}
+	return errs
+}
+
+// namespaceName checks an optional namespace name.
+func namespaceName(name string, path *field.Path) field.ErrorList {
+	if name == "" {
+		return nil
+	}
+	var errs field.ErrorList
+	for _, msg := range apimachineryvalidation.ValidateNamespaceName(name, false) {
+		errs = append(errs, field.Invalid(path, name, msg))
+	}
 	return errs
 }
 

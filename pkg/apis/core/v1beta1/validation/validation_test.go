@@ -157,6 +157,11 @@ func TestKubeFedConfig(t *testing.T) {
 		{"no scope", func(s *v1beta1.KubeFedConfigSpec) { s.Scope = "" }, "spec.scope: Required value"},
 		{"bad scope", func(s *v1beta1.KubeFedConfigSpec) { s.Scope = "Galaxy" }, "spec.scope: Unsupported value"},
 		{"no durations", func(s *v1beta1.KubeFedConfigSpec) { s.ControllerDuration = nil }, "spec.controllerDuration: Required value"},
+		{"inventory namespaces", func(s *v1beta1.KubeFedConfigSpec) {
+			s.Inventory = &v1beta1.InventoryConfig{Namespace: "fleet", ProfileNamespace: "fleet-out"}
+		}, ""},
+		{"bad inventory namespace", func(s *v1beta1.KubeFedConfigSpec) { s.Inventory = &v1beta1.InventoryConfig{Namespace: "Fleet_1"} }, "spec.inventory.namespace: Invalid value"},
+		{"bad profile namespace", func(s *v1beta1.KubeFedConfigSpec) { s.Inventory = &v1beta1.InventoryConfig{ProfileNamespace: "-x"} }, "spec.inventory.profileNamespace: Invalid value"},
 		{"no available delay", func(s *v1beta1.KubeFedConfigSpec) { s.ControllerDuration.AvailableDelay = nil }, "spec.controllerDuration.availableDelay: Required value"},
 		{"zero unavailable delay", func(s *v1beta1.KubeFedConfigSpec) { s.ControllerDuration.UnavailableDelay = dur(0) }, "spec.controllerDuration.unavailableDelay: Invalid value"},
 		{"negative cache sync", func(s *v1beta1.KubeFedConfigSpec) { s.ControllerDuration.CacheSyncTimeout = dur(-time.Second) }, "spec.controllerDuration.cacheSyncTimeout: Invalid value"},
