@@ -39,7 +39,8 @@ var (
 )
 
 // TestMain builds kubectl-fed, joins the members (labelled with their
-// names), enables the types and runs the syncer in process. Members are
+// names), enables the types and runs the syncer in process, writing
+// PlacementDecisions (the inventory CRDs are installed). Members are
 // probed every second; two failures make one NotReady.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Main(m, testkit.Suite{
@@ -49,14 +50,15 @@ func TestMain(m *testing.M) {
 			FastHealth: true,
 			Config: func(spec *corev1beta1.KubeFedConfigSpec) {
 				spec.ControllerDuration = &corev1beta1.DurationConfig{UnavailableDelay: &metav1.Duration{Duration: unavailableDelay}}
+				spec.Inventory = &corev1beta1.InventoryConfig{PlacementDecisions: true}
 			},
 			Labels: func(m *fleet.Cluster) map[string]string { return map[string]string{"name": m.Name} },
 			Types:  []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget},
 			Syncer: testkit.InProcess,
 		},
-		SetUp: func(_ context.Context, env *testkit.Env) error {
+		SetUp: func(ctx context.Context, env *testkit.Env) error {
 			shared, hostClient = env.Fleet, env.ControlPlane.Host
-			return nil
+			return installInventoryCRDs(ctx)
 		},
 	}))
 }
