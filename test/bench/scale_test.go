@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -65,18 +67,20 @@ func scaleSizesFromEnv() ScaleSizes {
 
 // ScaleResult is what one scale run measured.
 type ScaleResult struct {
-	Members           int     `json:"members"`
-	MemberObjects     int     `json:"memberObjects"`
-	FloorSeconds      float64 `json:"floorSeconds"`
-	ConvergeSeconds   float64 `json:"convergeSeconds"`
-	Ratio             float64 `json:"ratio"`
-	MemberWrites      int64   `json:"memberWrites"`
-	HostWrites        int64   `json:"hostWrites"`
-	SyncerCPUSeconds  float64 `json:"syncerCPUSeconds"`
-	SyncerPeakRSSMiB  float64 `json:"syncerPeakRSSMiB"`
-	UpdateP50Ms       float64 `json:"updateP50Ms"`
-	UpdateP99Ms       float64 `json:"updateP99Ms"`
-	IdleWrites        int64   `json:"idleWrites"`
+	Members          int     `json:"members"`
+	MemberObjects    int     `json:"memberObjects"`
+	FloorSeconds     float64 `json:"floorSeconds"`
+	ConvergeSeconds  float64 `json:"convergeSeconds"`
+	Ratio            float64 `json:"ratio"`
+	MemberWrites     int64   `json:"memberWrites"`
+	HostWrites       int64   `json:"hostWrites"`
+	SyncerCPUSeconds float64 `json:"syncerCPUSeconds"`
+	SyncerPeakRSSMiB float64 `json:"syncerPeakRSSMiB"`
+	UpdateP50Ms      float64 `json:"updateP50Ms"`
+	UpdateP99Ms      float64 `json:"updateP99Ms"`
+	IdleWrites       int64   `json:"idleWrites"`
+	// RestartSeconds is from the restart until the new syncer leads with
+	// empty queues; RestartWrites its member writes until it settled.
 	RestartSeconds    float64 `json:"restartSeconds"`
 	RestartWrites     int64   `json:"restartMemberWrites"`
 	FleetStartSeconds float64 `json:"fleetStartSeconds"`
@@ -143,14 +147,17 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 	r.IdleWrites, _, _ = idleWrites(b, ctx, f, metricsURL, time.Duration(sz.IdleSeconds)*time.Second)
 	r.SyncerPeakRSSMiB = float64(fleet.PeakResidentBytes(cp.Syncer.Pid())) / (1 << 20)
 
-	// Restart with every member object in place: until the new syncer has
-	// settled (no write for settleQuiet, not counted), and its member writes.
+	// Restart with every member object in place: until the new syncer
+	// leads, its caches are synced and its queues are empty, then its
+	// member writes once it has settled.
 	started = time.Now()
 	if err := cp.RestartSyncer(ctx); err != nil {
 		b.Fatal(err)
 	}
 	syncerProcess = cp.Syncer
-	r.RestartSeconds = time.Since(started).Seconds() + settle(b, ctx, f, metricsURL) - settleQuiet.Seconds()
+	waitIdleLeader(b, ctx, metricsURL, sz.ConfigMaps+sz.Deployments)
+	r.RestartSeconds = time.Since(started).Seconds()
+	settle(b, ctx, f, metricsURL)
 	r.RestartWrites = sum(memberWrites(b, f, metricsURL))
 
 	if sz.StallObjects > 0 && members >= 2 {
@@ -170,6 +177,48 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 		r.StallCatchUpSeconds = time.Since(resumed).Seconds()
 	}
 	return r
+}
+
+// waitIdleLeader waits until the syncer whose metrics are at metricsURL
+// leads (leader_election_master_status 1), its work queues have taken at
+// least objects keys (workqueue_adds_total: every federated object is
+// queued once its caches have synced) and all are empty (workqueue_depth 0).
+func waitIdleLeader(b testing.TB, ctx context.Context, metricsURL string, objects int) {
+	err := testkit.Poll(ctx, 30*time.Minute, func(context.Context) (bool, error) {
+		if syncerProcess.Exited() {
+			return false, fmt.Errorf("the syncer exited; see %s", syncerProcess.LogPath())
+		}
+		leads, _ := metricSum(b, metricsURL, "leader_election_master_status")
+		adds, _ := metricSum(b, metricsURL, "workqueue_adds_total")
+		depth, found := metricSum(b, metricsURL, "workqueue_depth")
+		return leads >= 1 && adds >= float64(objects) && found && depth == 0, nil
+	})
+	if err != nil {
+		b.Fatalf("the restarted syncer did not lead with empty queues: %v", err)
+	}
+}
+
+// metricSum returns the sum of a metric's samples in the syncer's metrics,
+// and whether it has any.
+func metricSum(b testing.TB, metricsURL, metric string) (float64, bool) {
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var total float64
+	found := false
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if strings.HasPrefix(line, metric+"{") || strings.HasPrefix(line, metric+" ") {
+			fields := strings.Fields(line)
+			v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
+			total, found = total+v, true
+		}
+	}
+	return total, found
 }
 
 // scaleName names object i of a kind ("cm" or "deploy") with a prefix.
