@@ -167,11 +167,13 @@ func Synced(ctx context.Context, informer cache.SharedIndexInformer, wait time.D
 	return cache.WaitForCacheSync(waitCtx.Done(), informer.HasSynced)
 }
 
-// Healthz asks the member's /healthz, bounded by timeout, and returns the body.
+// Healthz asks the member's /healthz, bounded by timeout, and returns the
+// body. The request carries timeout (also in its URL's ?timeout=, which
+// errors quote), not the client's longer default.
 func (c *Connection) Healthz(ctx context.Context, timeout time.Duration) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	body, err := c.Discovery.RESTClient().Get().AbsPath("/healthz").Do(ctx).Raw()
+	body, err := c.Discovery.RESTClient().Get().AbsPath("/healthz").Timeout(timeout).Do(ctx).Raw()
 	return string(body), err
 }
 

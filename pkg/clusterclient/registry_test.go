@@ -1,9 +1,13 @@
 package clusterclient
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
@@ -127,5 +131,22 @@ func TestRegistryClaimsBySource(t *testing.T) {
 	r.Release("a", SourceInventory)
 	if _, ok := r.Get("a"); ok {
 		t.Error("the member is still known after its last claim was released")
+	}
+}
+
+// TestHealthzTimeoutIsTheProbes checks that an unreachable member's error
+// quotes the probe's timeout (healthz?timeout=...), not the client's.
+func TestHealthzTimeoutIsTheProbes(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	conn, err := NewRegistry("kube-federation-system").Connect("slow", &rest.Config{Host: srv.URL, Timeout: 32 * time.Second}, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Healthz(context.Background(), 200*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "healthz?timeout=200ms") {
+		t.Errorf("error = %v, want it to quote healthz?timeout=200ms", err)
 	}
 }

@@ -111,7 +111,13 @@ func TestEnableAndDisable(t *testing.T) {
 		if out := mustFed(t, "enable", "jobs", "--dry-run"); !strings.Contains(out, "federatedtypeconfig.core.kubefed.io/jobs.batch created in namespace "+kubefedNS+" (dry run)") {
 			t.Errorf("enable --dry-run output:\n%s", out)
 		}
+		// The API server judges a server-side dry run and persists nothing.
+		if out := mustFed(t, "enable", "jobs", "--dry-run=server"); !strings.Contains(out, "customresourcedefinition.apiextensions.k8s.io/federatedjobs.types.kubefed.io created (server dry run)") ||
+			!strings.Contains(out, "federatedtypeconfig.core.kubefed.io/jobs.batch created in namespace "+kubefedNS+" (server dry run)") {
+			t.Errorf("enable --dry-run=server output:\n%s", out)
+		}
 		assertGone(t, host, &corev1beta1.FederatedTypeConfig{}, kubefedNS, "jobs.batch")
+		assertGone(t, host, &apiextensionsv1.CustomResourceDefinition{}, "", "federatedjobs.types.kubefed.io")
 	})
 
 	t.Run("resolution errors", func(t *testing.T) {
@@ -179,6 +185,15 @@ func TestEnableAndDisable(t *testing.T) {
 		mustGet(t, host, ftc, kubefedNS, "deployments.apps")
 		if ftc.Spec.Propagation != corev1beta1.PropagationEnabled {
 			t.Errorf("a dry run disabled propagation")
+		}
+		out = mustFed(t, "disable", "deployments.apps", "--dry-run=server")
+		if !strings.Contains(out, `Disabled propagation for FederatedTypeConfig "`+kubefedNS+`/deployments.apps" (server dry run)`) ||
+			!strings.Contains(out, `federatedtypeconfig "`+kubefedNS+`/deployments.apps" deleted (server dry run)`) {
+			t.Errorf("disable --dry-run=server output:\n%s", out)
+		}
+		mustGet(t, host, ftc, kubefedNS, "deployments.apps")
+		if ftc.Spec.Propagation != corev1beta1.PropagationEnabled {
+			t.Errorf("a server-side dry run disabled propagation")
 		}
 	})
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -67,8 +68,8 @@ func TestFederate(t *testing.T) {
 		if !strings.Contains(r.Stdout, "federatedconfigmap.types.kubefed.io/web-config created") {
 			t.Errorf("output:\n%s", r.Stdout)
 		}
-		if !strings.Contains(r.Stderr, "Warning: the annotations of configmap \"web-config\" are not copied") {
-			t.Errorf("no warning about the dropped annotation:\n%s", r.Stderr)
+		if strings.Contains(r.Stderr, "annotation") {
+			t.Errorf("a warning about a user annotation, which is copied:\n%s", r.Stderr)
 		}
 		fcm := getFederated(t, host, "FederatedConfigMap", ns, "web-config")
 		if got, _, _ := unstructured.NestedString(fcm.Object, "spec", "template", "data", "color"); got != "blue" {
@@ -77,14 +78,54 @@ func TestFederate(t *testing.T) {
 		if got, _, _ := unstructured.NestedStringMap(fcm.Object, "spec", "template", "metadata", "labels"); got["app"] != "web" {
 			t.Errorf("template labels = %v", got)
 		}
-		if _, found, _ := unstructured.NestedFieldNoCopy(fcm.Object, "spec", "template", "metadata", "annotations"); found {
-			t.Error("the template kept the annotations")
+		if got, _, _ := unstructured.NestedStringMap(fcm.Object, "spec", "template", "metadata", "annotations"); got["note"] != "x" || len(got) != 1 {
+			t.Errorf("template annotations = %v, want the user's note only", got)
 		}
 		sel, found, _ := unstructured.NestedMap(fcm.Object, "spec", "placement", "clusterSelector")
 		if !found || len(sel) > 1 {
 			t.Errorf("placement = %v, want an empty clusterSelector (all clusters)", fcm.Object["spec"].(map[string]any)["placement"])
 		}
-		mustFail(t, fed(t, "federate", "configmap", "web-config", "-n", ns), "already exists", "it is federated already")
+	})
+
+	t.Run("federate applies: unchanged, configured, placement kept, server dry run", func(t *testing.T) {
+		ref := "federatedconfigmap.types.kubefed.io/web-config"
+		if out := mustFed(t, "federate", "configmap", "web-config", "-n", ns); strings.TrimSpace(out) != ref+" unchanged" {
+			t.Errorf("a second federate printed %q, want unchanged", out)
+		}
+		before := getFederated(t, host, "FederatedConfigMap", ns, "web-config")
+		overrides := []any{map[string]any{"clusterName": "member1", "clusterOverrides": []any{map[string]any{"path": "/data/color", "value": "red"}}}}
+		if err := unstructured.SetNestedSlice(before.Object, overrides, "spec", "overrides"); err != nil {
+			t.Fatal(err)
+		}
+		if err := host.Update(ctx, before); err != nil {
+			t.Fatal(err)
+		}
+		cm.Data["color"] = "green"
+		if err := host.Update(ctx, cm); err != nil {
+			t.Fatal(err)
+		}
+		if out := mustFed(t, "federate", "configmap", "web-config", "-n", ns, "--dry-run=server"); strings.TrimSpace(out) != ref+" configured (server dry run)" {
+			t.Errorf("federate --dry-run=server printed %q", out)
+		}
+		if out := mustFed(t, "federate", "configmap", "web-config", "-n", ns, "--dry-run"); strings.TrimSpace(out) != ref+" configured (dry run)" {
+			t.Errorf("federate --dry-run printed %q", out)
+		}
+		if got, _, _ := unstructured.NestedString(getFederated(t, host, "FederatedConfigMap", ns, "web-config").Object, "spec", "template", "data", "color"); got != "blue" {
+			t.Errorf("a dry run changed the template: color = %q", got)
+		}
+		if out := mustFed(t, "federate", "configmap", "web-config", "-n", ns); strings.TrimSpace(out) != ref+" configured" {
+			t.Errorf("federate after a change printed %q, want configured", out)
+		}
+		after := getFederated(t, host, "FederatedConfigMap", ns, "web-config")
+		if got, _, _ := unstructured.NestedString(after.Object, "spec", "template", "data", "color"); got != "green" {
+			t.Errorf("template color = %q, want green", got)
+		}
+		if got, _, _ := unstructured.NestedSlice(after.Object, "spec", "overrides"); len(got) != 1 {
+			t.Errorf("overrides = %v, want them kept", got)
+		}
+		if _, found, _ := unstructured.NestedMap(after.Object, "spec", "placement", "clusterSelector"); !found {
+			t.Errorf("placement = %v, want it kept", after.Object["spec"].(map[string]any)["placement"])
+		}
 	})
 
 	t.Run("a Deployment to named clusters", func(t *testing.T) {
@@ -126,13 +167,11 @@ func TestFederate(t *testing.T) {
 			t.Fatalf("%v\n%s", r.Err, r.Stderr)
 		}
 		out := r.Stdout
-		for _, want := range []string{"federatednamespace.types.kubefed.io/" + ns + " created", "federatedconfigmap.types.kubefed.io/more-config created"} {
+		// web-config was federated before: --cluster-selector replaces its placement.
+		for _, want := range []string{"federatednamespace.types.kubefed.io/" + ns + " created", "federatedconfigmap.types.kubefed.io/more-config created", "federatedconfigmap.types.kubefed.io/web-config configured"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}
-		}
-		if !strings.Contains(r.Stderr, "federatedconfigmap.types.kubefed.io/web-config already exists; left unchanged") {
-			t.Errorf("the ConfigMap federated earlier is not reported as left unchanged:\n%s", r.Stderr)
 		}
 		fns := getFederated(t, host, "FederatedNamespace", ns, ns)
 		if got, _, _ := unstructured.NestedStringMap(fns.Object, "spec", "placement", "clusterSelector", "matchLabels"); got["env"] != "prod" {
@@ -145,6 +184,54 @@ func TestFederate(t *testing.T) {
 			if strings.Contains(out, "/"+skipped+" created") {
 				t.Errorf("--contents federated %s, which every cluster makes itself:\n%s", skipped, out)
 			}
+		}
+	})
+
+	t.Run("a Pod and a Job lose what the cluster assigned; annotations", func(t *testing.T) {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bare", Annotations: map[string]string{
+				"team": "a", "kubectl.kubernetes.io/last-applied-configuration": "{}", "kubefed.io/orphan": "true"}},
+			Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
+		}
+		// The ServiceAccount admission plugin injects the token volume once
+		// the namespace's default ServiceAccount exists.
+		testkit.Eventually(t, "the pod's creation", func(ctx context.Context) (bool, error) {
+			return host.Create(ctx, pod.DeepCopy()) == nil, nil
+		})
+		r := fed(t, "federate", "pod", "bare", "-n", ns, "-o", "yaml")
+		if r.Err != nil {
+			t.Fatalf("%v\n%s", r.Err, r.Stderr)
+		}
+		for _, unwanted := range []string{"nodeName", "kube-api-access-", "last-applied-configuration"} {
+			if strings.Contains(r.Stdout, unwanted) {
+				t.Errorf("the federated pod keeps %s:\n%s", unwanted, r.Stdout)
+			}
+		}
+		if !strings.Contains(r.Stdout, "team: a") {
+			t.Errorf("the user annotation was not copied:\n%s", r.Stdout)
+		}
+		if !strings.Contains(r.Stderr, "kubefed.io/orphan") || strings.Contains(r.Stderr, "last-applied-configuration") {
+			t.Errorf("want a warning for kubefed.io/orphan only:\n%s", r.Stderr)
+		}
+
+		job := &batchv1.Job{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "once"},
+			Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "once"}},
+				Spec:       corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
+			}},
+		}
+		if err := host.Create(ctx, job); err != nil {
+			t.Fatal(err)
+		}
+		out := mustFed(t, "federate", "job", "once", "-n", ns, "-o", "yaml")
+		for _, unwanted := range []string{"controller-uid", "job-name", "selector:"} {
+			if strings.Contains(out, unwanted) {
+				t.Errorf("the federated job keeps %s:\n%s", unwanted, out)
+			}
+		}
+		if !strings.Contains(out, "app: once") {
+			t.Errorf("the job's own label is gone:\n%s", out)
 		}
 	})
 
@@ -181,6 +268,9 @@ rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
 		assertGone(t, host, &corev1beta1.FederatedTypeConfig{}, kubefedNS, "serviceaccounts")
 		mustFail(t, fed(t, "federate", "configmap", "web-config", "-n", ns, "--contents"), "Flag '--contents' can only be used with type 'namespaces'.")
 		mustFail(t, fed(t, "federate", "configmap", "web-config", "-n", ns, "-t", "-o", "yaml"), "Flag '--enable-type' cannot be used with '--output [yaml]'")
+		mustFail(t, fed(t, "federate", "federatedtypeconfigs", "configmaps", "-n", kubefedNS), "federatedtypeconfigs.core.kubefed.io cannot be federated: it configures the federation itself")
+		rsp := "apiVersion: scheduling.kubefed.io/v1alpha1\nkind: ReplicaSchedulingPreference\nmetadata: {name: web, namespace: shop}\nspec: {targetKind: FederatedDeployment, totalReplicas: 3}\n"
+		mustFail(t, federateStdinResult(t, rsp), `ReplicaSchedulingPreference "web" cannot be federated: a ReplicaSchedulingPreference schedules federated objects on the host`)
 		mustFail(t, fed(t, "federate"), "TYPE-NAME is required")
 		mustFail(t, fed(t, "federate", "configmap"), "RESOURCE-NAME is required")
 		mustFail(t, fed(t, "federate", "configmap", "x", "--clusters", "a", "--cluster-selector", "b=c"), "cannot be used together")
@@ -201,6 +291,17 @@ func getFederated(t *testing.T, host client.Client, kind, ns, name string) *unst
 // standard input and returns its output.
 func federateStdin(t *testing.T, input string) string {
 	t.Helper()
+	r := federateStdinResult(t, input)
+	if r.Err != nil {
+		t.Fatalf("kubectl fed federate -f -: %v\n%s", r.Err, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// federateStdinResult runs `kubectl fed federate -f - -o yaml` with input
+// on standard input.
+func federateStdinResult(t *testing.T, input string) testkit.Result {
+	t.Helper()
 	bin, err := fleet.BinDir()
 	if err != nil {
 		t.Fatal(err)
@@ -210,8 +311,6 @@ func federateStdin(t *testing.T, input string) string {
 	cmd.Stdin = strings.NewReader(input)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("kubectl fed federate -f -: %v\n%s", err, stderr.String())
-	}
-	return stdout.String()
+	err = cmd.Run()
+	return testkit.Result{Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
 }

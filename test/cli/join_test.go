@@ -14,6 +14,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/federate"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -37,15 +39,37 @@ func TestJoinAndUnjoin(t *testing.T) {
 	ctx := context.Background()
 	sa := "member1-host"
 
-	t.Run("dry run prints the KubeFedCluster and creates nothing", func(t *testing.T) {
-		out := mustFed(t, "join", "member1", "--dry-run")
-		for _, want := range []string{"---", "kind: KubeFedCluster", "name: member1", "apiEndpoint: " + shared.Cluster("member1").Server} {
-			if !strings.Contains(out, want) {
-				t.Errorf("dry-run output lacks %q:\n%s", want, out)
+	t.Run("dry run prints the host Secret and KubeFedCluster and creates nothing", func(t *testing.T) {
+		for _, mode := range []string{"--dry-run", "--dry-run=server"} {
+			r := fed(t, "join", "member1", mode, "-o", "yaml")
+			if r.Err != nil {
+				t.Fatalf("join %s: %v\n%s", mode, r.Err, r.Stderr)
 			}
+			out := r.Stdout
+			for _, want := range []string{"---", "kind: Secret", "kind: KubeFedCluster", "name: member1", "apiEndpoint: " + shared.Cluster("member1").Server} {
+				if !strings.Contains(out, want) {
+					t.Errorf("join %s output lacks %q:\n%s", mode, want, out)
+				}
+			}
+			objs, err := federate.ReadObjects(strings.NewReader(out))
+			if err != nil || len(objs) != 2 {
+				t.Fatalf("join %s printed %d objects, %v:\n%s", mode, len(objs), err, out)
+			}
+			// The KubeFedCluster names the Secret printed with it.
+			if ref, _, _ := unstructured.NestedString(objs[1].Object, "spec", "secretRef", "name"); ref == "" || ref != objs[0].GetName() {
+				t.Errorf("join %s: secretRef %q, Secret %q", mode, ref, objs[0].GetName())
+			}
+			suffix := " (dry run)"
+			if mode == "--dry-run=server" {
+				suffix = " (server dry run)"
+			}
+			if !strings.Contains(r.Stderr, `serviceaccount/`+sa+` created in cluster "member1"`+suffix) {
+				t.Errorf("join %s does not list the member's objects:\n%s", mode, r.Stderr)
+			}
+			assertGone(t, host, &corev1beta1.KubeFedCluster{}, kubefedNS, "member1")
+			assertGone(t, member, &corev1.ServiceAccount{}, kubefedNS, sa)
+			assertNoHostSecret(t, host, "member1-")
 		}
-		assertGone(t, host, &corev1beta1.KubeFedCluster{}, kubefedNS, "member1")
-		assertGone(t, member, &corev1.ServiceAccount{}, kubefedNS, sa)
 	})
 
 	var secretName string
@@ -164,6 +188,10 @@ func TestJoinAndUnjoin(t *testing.T) {
 		if !strings.Contains(out, `serviceaccount/member1-host deleted in cluster "member1" (dry run)`) {
 			t.Errorf("unjoin dry-run output:\n%s", out)
 		}
+		out = mustFed(t, "unjoin", "member1", "--dry-run=server")
+		if !strings.Contains(out, `serviceaccount/member1-host deleted in cluster "member1" (server dry run)`) || !strings.Contains(out, `kubefedcluster.core.kubefed.io/member1 deleted in cluster "host" (server dry run)`) {
+			t.Errorf("unjoin --dry-run=server output:\n%s", out)
+		}
 		mustGet(t, host, &corev1beta1.KubeFedCluster{}, kubefedNS, "member1")
 		mustGet(t, member, &corev1.ServiceAccount{}, kubefedNS, sa)
 	})
@@ -280,7 +308,7 @@ func TestJoinFailuresLeaveNothingBehind(t *testing.T) {
 		mustFail(t, fed(t, "join", "member2", "--host-cluster-name", "a:b"), `--host-cluster-name "a:b" must not contain '/' or ':'`)
 		mustFail(t, fed(t, "join", "member2", "--cluster-labels", "bad key=x"), "invalid cluster label")
 		mustFail(t, fed(t, "join"), "CLUSTER_NAME is required", "kubectl fed join -h")
-		mustFail(t, fed(t, "join", "member2", "--dry-run=server"), `invalid --dry-run value "server"`)
+		mustFail(t, fed(t, "join", "member2", "--dry-run=all"), `invalid --dry-run value "all"`)
 	})
 }
 

@@ -35,6 +35,12 @@ func TestOrphaningDeletionRoundTrip(t *testing.T) {
 	if got := status(); got != "Disabled" {
 		t.Errorf("status before = %q", got)
 	}
+	if out := mustFed(t, "orphaning-deletion", "enable", "configmaps", "c1", "-n", ns, "--dry-run=server"); !strings.Contains(out, "federatedconfigmap.types.kubefed.io/c1 orphaning deletion enabled (server dry run)") {
+		t.Errorf("enable --dry-run=server output: %q", out)
+	}
+	if got := status(); got != "Disabled" {
+		t.Errorf("status after a server-side dry run = %q", got)
+	}
 	// TYPE is the target type, as for status: the federated object is annotated.
 	if out := mustFed(t, "orphaning-deletion", "enable", "configmaps", "c1", "-n", ns); !strings.Contains(out, "federatedconfigmap.types.kubefed.io/c1 orphaning deletion enabled") {
 		t.Errorf("enable output: %q", out)
@@ -130,7 +136,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"status", "--context", "ho"}, []string{"host"}, nil},
 		{[]string{"enable", "deployments"}, []string{"deployments.apps"}, nil},
 		// status and orphaning-deletion offer the enabled types only.
-		{[]string{"status", ""}, []string{"configmaps"}, []string{"deployments.apps", "pods"}},
+		{[]string{"status", ""}, []string{"configmaps"}, []string{"pods"}},
 		{[]string{"orphaning-deletion", "enable", "config"}, []string{"configmaps"}, nil},
 		{[]string{"status", "configmaps", "-n", ns, "web"}, []string{"web-config"}, nil},
 		{[]string{"orphaning-deletion", "status", "configmaps", "-n", ns, ""}, []string{"web-config"}, nil},

@@ -42,7 +42,8 @@ func TestEveryCRDIsListed(t *testing.T) {
 func TestApplyDryRun(t *testing.T) {
 	expected := map[string][]string{
 		"manifests": {"deployment.apps/kubefed-syncer", "deployment.apps/kubefed-admission-webhook", "kubefedconfig.core.kubefed.io/kubefed",
-			"validatingwebhookconfiguration.admissionregistration.k8s.io/validations.core.kubefed.io", "poddisruptionbudget.policy/kubefed-syncer"},
+			"validatingwebhookconfiguration.admissionregistration.k8s.io/validations.core.kubefed.io", "poddisruptionbudget.policy/kubefed-syncer",
+			"clusterrole.rbac.authorization.k8s.io/kubefed:aggregate-to-edit", "rolebinding.rbac.authorization.k8s.io/kubefed:federation-reader"},
 		"manifests/overlays/namespaced": {"role.rbac.authorization.k8s.io/kubefed-syncer-federated",
 			"validatingwebhookconfiguration.admissionregistration.k8s.io/validations.core.kubefed.io-kube-federation-system"},
 		"manifests/overlays/cert-manager": {"certificate.cert-manager.io/kubefed-admission-webhook", "issuer.cert-manager.io/kubefed-admission-webhook"},

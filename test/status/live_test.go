@@ -90,7 +90,7 @@ func TestViewsOfALiveFleet(t *testing.T) {
 		}
 	})
 	eventuallyShows(t, "member2 not ready in the fleet view", []string{"status"}, "member2 | joined | False |")
-	eventuallyShows(t, "member2 not ready in the object view", view, "member2 | ClusterNotReady | <none> | <none> | <none>")
+	eventuallyShows(t, "member2 not ready in the object view", view, "member2 | ClusterNotReady | - | - | -")
 	eventuallyShows(t, "the type view failing", []string{"status", "deployments", "-n", "live"},
 		"web | 1/2 |", "Failing: ClusterNotReady")
 }

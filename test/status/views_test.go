@@ -341,7 +341,7 @@ func TestWatchPrintsChangedRows(t *testing.T) {
 		},
 	})
 	testkit.Eventually(t, "an updated row for member2", func(context.Context) (bool, error) {
-		_, i := cluster.find(0, "member2 | ClusterNotReady | <none> | <none> | <none> | cluster member2 is not ready")
+		_, i := cluster.find(0, "member2 | ClusterNotReady | - | - | - | cluster member2 is not ready")
 		return i >= 0, nil
 	})
 }

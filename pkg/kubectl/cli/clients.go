@@ -54,6 +54,22 @@ type Cluster struct {
 	// Discovery lists the API resources the cluster serves (not cached:
 	// types enabled a moment ago must be visible).
 	Discovery discovery.DiscoveryInterface
+	// ServerDryRun is set when Client sends every write as a dry run
+	// (ForDryRun): nothing a write would start can be waited for.
+	ServerDryRun bool
+}
+
+// ForDryRun returns the cluster whose writes follow a --dry-run mode: for
+// a server-side dry run, a copy whose client sends every write with
+// dryRun=All; otherwise c itself.
+func (c *Cluster) ForDryRun(d DryRun) *Cluster {
+	if !d.Server() {
+		return c
+	}
+	out := *c
+	out.Client = client.NewDryRunClient(c.Client)
+	out.ServerDryRun = true
+	return &out
 }
 
 // NewCluster connects to the cluster that cfg describes.

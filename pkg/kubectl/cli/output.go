@@ -14,30 +14,82 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 )
 
-// Dry-run modes accepted by --dry-run.
+// Dry-run modes accepted by --dry-run, as kubectl's.
 const (
-	DryRunNone   = "none"
-	DryRunClient = "client"
+	DryRunNone   DryRun = "none"
+	DryRunClient DryRun = "client"
+	DryRunServer DryRun = "server"
 )
 
-// AddDryRunFlag adds --dry-run=none|client; a bare --dry-run (KubeFed's
-// boolean form) means client.
-func AddDryRunFlag(cmd *cobra.Command, value *string) {
-	cmd.Flags().StringVar(value, "dry-run", DryRunNone,
-		`Must be "none" or "client". With "client", only print what would be done, without changing any cluster`)
-	cmd.Flags().Lookup("dry-run").NoOptDefVal = DryRunClient
-	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{DryRunNone, DryRunClient}, cobra.ShellCompDirectiveNoFileComp))
+// DryRun is a --dry-run mode: none, client (print what would be done,
+// sending nothing) or server (send every write with dryRun=All, so that
+// the API servers and admission judge it, and persist nothing).
+type DryRun string
+
+// Client reports a client-side dry run.
+func (d DryRun) Client() bool { return d == DryRunClient }
+
+// Server reports a server-side dry run.
+func (d DryRun) Server() bool { return d == DryRunServer }
+
+// Enabled reports either dry run: nothing is persisted.
+func (d DryRun) Enabled() bool { return d.Client() || d.Server() }
+
+// Suffix marks a result line as kubectl does: " (dry run)" or
+// " (server dry run)".
+func (d DryRun) Suffix() string {
+	switch d {
+	case DryRunClient:
+		return " (dry run)"
+	case DryRunServer:
+		return " (server dry run)"
+	}
+	return ""
 }
 
-// ParseDryRun reports whether value asks for a client-side dry run.
-func ParseDryRun(value string) (bool, error) {
+// AddDryRunFlag adds --dry-run=none|client|server; a bare --dry-run
+// (KubeFed's boolean form) means client.
+func AddDryRunFlag(cmd *cobra.Command, value *string) {
+	cmd.Flags().StringVar(value, "dry-run", string(DryRunNone),
+		`Must be "none", "client" or "server". With "client", only print what would be done, without sending it; with "server", send every write as a dry run, so that the API servers and admission judge it, without persisting anything`)
+	cmd.Flags().Lookup("dry-run").NoOptDefVal = string(DryRunClient)
+	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{string(DryRunNone), string(DryRunClient), string(DryRunServer)}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// ParseDryRun reads a --dry-run value ("true" and "false" are KubeFed's
+// boolean form).
+func ParseDryRun(value string) (DryRun, error) {
 	switch value {
-	case DryRunNone, "", "false":
-		return false, nil
-	case DryRunClient, "true":
-		return true, nil
+	case string(DryRunNone), "", "false":
+		return DryRunNone, nil
+	case string(DryRunClient), "true":
+		return DryRunClient, nil
+	case string(DryRunServer):
+		return DryRunServer, nil
 	}
-	return false, fmt.Errorf("invalid --dry-run value %q: must be %q or %q", value, DryRunNone, DryRunClient)
+	return DryRunNone, fmt.Errorf(`invalid --dry-run value %q: must be "none", "client" or "server"`, value)
+}
+
+// SuffixWriter returns a writer that ends every line written to w with the
+// dry-run mode's suffix, for result lines printed by shared code.
+func (d DryRun) SuffixWriter(w io.Writer) io.Writer {
+	if d.Suffix() == "" {
+		return w
+	}
+	return &suffixWriter{w: w, suffix: d.Suffix()}
+}
+
+type suffixWriter struct {
+	w      io.Writer
+	suffix string
+}
+
+func (s *suffixWriter) Write(p []byte) (int, error) {
+	out := strings.ReplaceAll(string(p), "\n", s.suffix+"\n")
+	if _, err := io.WriteString(s.w, out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // OutputFormats are the values of -o that completion offers: kubectl's
@@ -181,12 +233,8 @@ func UsageErrorf(cmd *cobra.Command, format string, args ...any) error {
 
 // Done formats kubectl's "<resource>/<name> <verb>" result line, marked when
 // it was a dry run.
-func Done(w io.Writer, dryRun bool, format string, args ...any) {
-	line := fmt.Sprintf(format, args...)
-	if dryRun {
-		line += " (dry run)"
-	}
-	fmt.Fprintln(w, line)
+func Done(w io.Writer, dryRun DryRun, format string, args ...any) {
+	fmt.Fprintln(w, fmt.Sprintf(format, args...)+dryRun.Suffix())
 }
 
 // Ref names an object the way kubectl's messages do: "<kind>.<group>/<name>"

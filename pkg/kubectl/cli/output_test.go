@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -17,13 +19,22 @@ import (
 )
 
 func TestParseDryRun(t *testing.T) {
-	for value, want := range map[string]bool{"": false, "none": false, "false": false, "client": true, "true": true} {
+	for value, want := range map[string]DryRun{"": DryRunNone, "none": DryRunNone, "false": DryRunNone, "client": DryRunClient, "true": DryRunClient, "server": DryRunServer} {
 		if got, err := ParseDryRun(value); err != nil || got != want {
 			t.Errorf("ParseDryRun(%q) = %v, %v", value, got, err)
 		}
 	}
-	if _, err := ParseDryRun("server"); err == nil || !strings.Contains(err.Error(), `invalid --dry-run value "server"`) {
-		t.Errorf("ParseDryRun(server) error = %v", err)
+	if _, err := ParseDryRun("all"); err == nil || !strings.Contains(err.Error(), `invalid --dry-run value "all"`) {
+		t.Errorf("ParseDryRun(all) error = %v", err)
+	}
+	var b bytes.Buffer
+	w := DryRunServer.SuffixWriter(&b)
+	fmt.Fprintf(w, "a created\nb updated\n")
+	if b.String() != "a created (server dry run)\nb updated (server dry run)\n" {
+		t.Errorf("server suffix writer: %q", b.String())
+	}
+	if DryRunNone.SuffixWriter(&b) != io.Writer(&b) || DryRunClient.Suffix() != " (dry run)" {
+		t.Error("suffixes of none and client")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ type DisableOptions struct {
 	// DryRun is --dry-run.
 	DryRun string
 
-	dryRun                        bool
+	dryRun                        cli.DryRun
 	versionSet, federatedGroupSet bool
 }
 
@@ -153,20 +154,23 @@ func (o *DisableOptions) Run(ctx context.Context) (err error) {
 	if ftc != nil {
 		crdName = ftc.Spec.FederatedType.QualifiedName()
 	}
-	if o.dryRun {
+	if o.dryRun.Client() {
 		if ftc != nil {
-			cli.Done(&out, true, "Disabled propagation for FederatedTypeConfig %q", ns+"/"+name)
+			cli.Done(&out, o.dryRun, "Disabled propagation for FederatedTypeConfig %q", ns+"/"+name)
 		}
 		if o.DeleteCRD {
-			cli.Done(&out, true, "customresourcedefinition %q deleted", crdName)
+			cli.Done(&out, o.dryRun, "customresourcedefinition %q deleted", crdName)
 		}
 		if ftc != nil {
-			cli.Done(&out, true, "federatedtypeconfig %q deleted", ns+"/"+name)
+			cli.Done(&out, o.dryRun, "federatedtypeconfig %q deleted", ns+"/"+name)
 		}
 		return nil
 	}
+	// A server-side dry run sends the same writes as dry runs.
+	host = host.ForDryRun(o.dryRun)
+	w := o.dryRun.SuffixWriter(&out)
 	if ftc != nil {
-		if err := o.stopPropagation(ctx, host, ftc, &out); err != nil {
+		if err := o.stopPropagation(ctx, host, ftc, w); err != nil {
 			return err
 		}
 	}
@@ -175,11 +179,11 @@ func (o *DisableOptions) Run(ctx context.Context) (err error) {
 		cli.LogAction(ctx, "Deleting object", host, crd)
 		switch err := host.Client.Delete(ctx, crd); {
 		case apierrors.IsNotFound(err):
-			fmt.Fprintf(&out, "customresourcedefinition %q does not exist\n", crdName)
+			fmt.Fprintf(w, "customresourcedefinition %q does not exist\n", crdName)
 		case err != nil:
 			return fmt.Errorf("deleting CustomResourceDefinition %s: %w", crdName, err)
 		default:
-			fmt.Fprintf(&out, "customresourcedefinition %q deleted\n", crdName)
+			fmt.Fprintf(w, "customresourcedefinition %q deleted\n", crdName)
 		}
 	}
 	if ftc != nil {
@@ -187,9 +191,13 @@ func (o *DisableOptions) Run(ctx context.Context) (err error) {
 		if err := host.Client.Delete(ctx, ftc); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting FederatedTypeConfig %s/%s: %w", ns, name, err)
 		}
-		fmt.Fprintf(&out, "federatedtypeconfig %q deleted\n", ns+"/"+name)
+		fmt.Fprintf(w, "federatedtypeconfig %q deleted\n", ns+"/"+name)
 	}
-	return grant.Sync(ctx, o.flags, host, nil, &out, o.streams.ErrOut)
+	if host.ServerDryRun {
+		// The members' grants follow the enabled types once the type is gone.
+		return nil
+	}
+	return grant.Sync(ctx, o.flags, host, nil, w, o.streams.ErrOut)
 }
 
 // typeConfigName resolves TYPE to the FederatedTypeConfig's name. A name
@@ -223,7 +231,7 @@ func (o *DisableOptions) defaultCRDName(ftcName string) string {
 // stopPropagation refuses to go on if --delete-crd would delete federated
 // objects, sets propagation Disabled and waits until the control plane has
 // seen the change and stopped the type's propagation controller.
-func (o *DisableOptions) stopPropagation(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTypeConfig, out *bytes.Buffer) error {
+func (o *DisableOptions) stopPropagation(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTypeConfig, out io.Writer) error {
 	key := ftc.Namespace + "/" + ftc.Name
 	fed := ftc.Spec.FederatedType
 	if o.DeleteCRD {
@@ -248,6 +256,10 @@ func (o *DisableOptions) stopPropagation(ctx context.Context, host *cli.Cluster,
 			return fmt.Errorf("disabling propagation for FederatedTypeConfig %q: %w", key, err)
 		}
 		fmt.Fprintf(out, "Disabled propagation for FederatedTypeConfig %q\n", key)
+	}
+	if host.ServerDryRun {
+		// Propagation was not disabled, so the syncer will not stop it.
+		return nil
 	}
 	fmt.Fprintln(o.streams.ErrOut, "Verifying propagation controller is stopped...")
 	var last corev1beta1.FederatedTypeConfigStatus

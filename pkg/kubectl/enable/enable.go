@@ -89,7 +89,7 @@ type Options struct {
 
 	statusCollectionSet bool
 
-	dryRun bool
+	dryRun cli.DryRun
 }
 
 // NewCmdEnable returns `kubectl fed enable`.
@@ -170,7 +170,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Output != "" {
 		return cli.PrintObjects(o.streams.Out, o.Output, objs...)
 	}
-	if !o.dryRun {
+	if !o.dryRun.Enabled() {
 		var enabling []corev1beta1.APIResource
 		for i := 0; i < len(objs); i += 2 {
 			enabling = append(enabling, objs[i].(*corev1beta1.FederatedTypeConfig).Spec.TargetType)
@@ -182,12 +182,12 @@ func (o *Options) Run(ctx context.Context) error {
 	for i := 0; i < len(objs); i += 2 {
 		ftc := objs[i].(*corev1beta1.FederatedTypeConfig)
 		crd := objs[i+1].(*apiextensionsv1.CustomResourceDefinition)
-		if o.dryRun {
-			cli.Done(o.streams.Out, true, "customresourcedefinition.apiextensions.k8s.io/%s created", crd.Name)
-			cli.Done(o.streams.Out, true, "federatedtypeconfig.core.kubefed.io/%s created in namespace %s", ftc.Name, ftc.Namespace)
+		if o.dryRun.Client() {
+			cli.Done(o.streams.Out, o.dryRun, "customresourcedefinition.apiextensions.k8s.io/%s created", crd.Name)
+			cli.Done(o.streams.Out, o.dryRun, "federatedtypeconfig.core.kubefed.io/%s created in namespace %s", ftc.Name, ftc.Namespace)
 			continue
 		}
-		if err := Apply(ctx, host, ftc, crd, o.streams.Out); err != nil {
+		if err := Apply(ctx, host.ForDryRun(o.dryRun), ftc, crd, o.dryRun.SuffixWriter(o.streams.Out)); err != nil {
 			return err
 		}
 	}
@@ -336,6 +336,10 @@ func applyCRD(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.Federated
 		if len(added) > 0 {
 			fmt.Fprintf(out, "customresourcedefinition.apiextensions.k8s.io/%s upgraded: its schema now declares %s\n", crd.Name, strings.Join(added, ", "))
 		}
+	}
+	if host.ServerDryRun {
+		// Nothing was created that could become established.
+		return nil
 	}
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, establishTimeout, true, func(ctx context.Context) (bool, error) {
 		got := &apiextensionsv1.CustomResourceDefinition{}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -102,42 +103,51 @@ func SelectorOverrides(values []string) ([]any, error) {
 
 // FederatedObject converts a target object into its federated object of
 // type fed (group, version and kind), placed by placement. The template is
-// the target without apiVersion, kind, status and any metadata but labels,
-// and without the fields each cluster allocates for itself (a Service's
-// cluster IPs and node ports, a ServiceAccount's secrets, a Namespace's
-// finalizers). A federated Namespace lives in itself. The returned
-// warnings name what was dropped that a user may miss (annotations).
-func FederatedObject(target *unstructured.Unstructured, fed schema.GroupVersionKind, placement map[string]any) (*unstructured.Unstructured, []string) {
-	tmpl := target.DeepCopy().Object
+// the target without apiVersion, kind, status and any metadata but labels
+// and annotations (TemplateAnnotations), and without what each cluster
+// assigns for itself: a Service's cluster IPs and node ports, a
+// ServiceAccount's secrets, a Namespace's finalizers, a Pod's node and
+// service-account token volume, a Job's generated selector and labels. A
+// federated Namespace lives in itself. The returned warnings name what was
+// dropped that a user may miss; a kind that must not be federated
+// (Refused) is an error.
+func FederatedObject(target *unstructured.Unstructured, fed schema.GroupVersionKind, placement map[string]any) (*unstructured.Unstructured, []string, error) {
 	gvk := target.GroupVersionKind()
-	if gvk.Group == "" {
-		switch gvk.Kind {
-		case "Namespace":
-			unstructured.RemoveNestedField(tmpl, "spec", "finalizers")
-		case "ServiceAccount":
-			delete(tmpl, "secrets")
-		case "Service":
-			cleanService(tmpl)
-		}
+	if reason := Refused(gvk); reason != "" {
+		return nil, nil, fmt.Errorf("%s %q cannot be federated: %s", gvk.Kind, target.GetName(), reason)
 	}
+	tmpl := target.DeepCopy().Object
+	labels := target.GetLabels()
+	switch {
+	case gvk.Group == "" && gvk.Kind == "Namespace":
+		unstructured.RemoveNestedField(tmpl, "spec", "finalizers")
+	case gvk.Group == "" && gvk.Kind == "ServiceAccount":
+		delete(tmpl, "secrets")
+	case gvk.Group == "" && gvk.Kind == "Service":
+		cleanService(tmpl)
+	case gvk.Group == "" && gvk.Kind == "Pod":
+		cleanPodSpec(tmpl, "spec")
+	case gvk.Group == "batch" && gvk.Kind == "Job":
+		labels = cleanJob(tmpl, labels)
+	}
+	annotations, dropped := TemplateAnnotations(target.GetAnnotations())
 	var warnings []string
-	if ann := target.GetAnnotations(); len(ann) > 0 {
-		keys := make([]string, 0, len(ann))
-		for k := range ann {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		warnings = append(warnings, fmt.Sprintf("the annotations of %s %q are not copied into the federated template: %s", strings.ToLower(gvk.Kind), target.GetName(), strings.Join(keys, ", ")))
+	if len(dropped) > 0 {
+		warnings = append(warnings, fmt.Sprintf("these annotations of %s %q are not copied into the federated template (each cluster or the federation sets them): %s",
+			strings.ToLower(gvk.Kind), target.GetName(), strings.Join(dropped, ", ")))
 	}
 	for _, k := range []string{"apiVersion", "kind", "status", "metadata"} {
 		delete(tmpl, k)
 	}
-	if labels := target.GetLabels(); len(labels) > 0 {
-		l := make(map[string]any, len(labels))
-		for k, v := range labels {
-			l[k] = v
-		}
-		tmpl["metadata"] = map[string]any{"labels": l}
+	metadata := map[string]any{}
+	if len(labels) > 0 {
+		metadata["labels"] = stringMap(labels)
+	}
+	if len(annotations) > 0 {
+		metadata["annotations"] = stringMap(annotations)
+	}
+	if len(metadata) > 0 {
+		tmpl["metadata"] = metadata
 	}
 	out := &unstructured.Unstructured{Object: map[string]any{
 		"spec": map[string]any{"template": tmpl, "placement": runtime.DeepCopyJSONValue(placement)},
@@ -148,7 +158,180 @@ func FederatedObject(target *unstructured.Unstructured, fed schema.GroupVersionK
 	if IsNamespace(target) {
 		out.SetNamespace(target.GetName())
 	}
-	return out, warnings
+	return out, warnings, nil
+}
+
+func stringMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// refusedGroups are the API groups of the federation's own configuration,
+// which is not federated: each member would get a copy that nothing there
+// serves or reads.
+var refusedGroups = map[string]string{
+	"core.kubefed.io":       "it configures the federation itself (joined clusters, enabled types, settings) on the host",
+	"types.kubefed.io":      "it is a federated object already",
+	"scheduling.kubefed.io": "a ReplicaSchedulingPreference schedules federated objects on the host; members do not serve it",
+	"policy.kubefed.io":     "federation policies are read on the host; members do not serve them",
+}
+
+// Refused returns why objects of a kind must not be federated, or "".
+func Refused(gvk schema.GroupVersionKind) string {
+	return refusedGroups[gvk.Group]
+}
+
+// silentlySkippedAnnotations are prefixes of annotations a controller or
+// kubectl owns: they are left out of the template without a warning.
+var silentlySkippedAnnotations = []string{"deployment.kubernetes.io/", "kubectl.kubernetes.io/"}
+
+// droppedAnnotations are prefixes (or whole keys) of annotations each
+// cluster or the federation assigns for itself: they are left out of the
+// template with a warning, since a user may have expected them to travel.
+var droppedAnnotations = []string{
+	"kubefed.io/", "pv.kubernetes.io/", "volume.kubernetes.io/", "volume.beta.kubernetes.io/",
+	"control-plane.alpha.kubernetes.io/", "endpoints.kubernetes.io/", "kubernetes.io/service-account.",
+	"batch.kubernetes.io/job-tracking", "deprecated.daemonset.template.generation",
+}
+
+// TemplateAnnotations splits an object's annotations into those its
+// federated template keeps (the users') and the sorted keys of those it
+// drops with a warning; controller-owned ones (deployment.kubernetes.io/*,
+// kubectl.kubernetes.io/*) are dropped silently.
+func TemplateAnnotations(annotations map[string]string) (map[string]string, []string) {
+	kept := map[string]string{}
+	var dropped []string
+	for k, v := range annotations {
+		switch {
+		case hasAnyPrefix(k, silentlySkippedAnnotations):
+		case hasAnyPrefix(k, droppedAnnotations):
+			dropped = append(dropped, k)
+		default:
+			kept[k] = v
+		}
+	}
+	sort.Strings(dropped)
+	return kept, dropped
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanPodSpec drops what the cluster assigned to the pod spec at path:
+// its node and the service-account token volume (kube-api-access-*)
+// with its mounts, which admission injects again in each cluster.
+func cleanPodSpec(obj map[string]any, path ...string) {
+	spec, ok, _ := unstructured.NestedMap(obj, path...)
+	if !ok {
+		return
+	}
+	delete(spec, "nodeName")
+	injected := map[string]bool{}
+	if volumes, ok := spec["volumes"].([]any); ok {
+		kept := []any{}
+		for _, v := range volumes {
+			if name, _, _ := unstructured.NestedString(asMap(v), "name"); strings.HasPrefix(name, "kube-api-access-") {
+				injected[name] = true
+				continue
+			}
+			kept = append(kept, v)
+		}
+		spec["volumes"] = kept
+		if len(kept) == 0 {
+			delete(spec, "volumes")
+		}
+	}
+	for _, field := range []string{"initContainers", "containers", "ephemeralContainers"} {
+		containers, ok := spec[field].([]any)
+		if !ok {
+			continue
+		}
+		for _, c := range containers {
+			container := asMap(c)
+			mounts, ok := container["volumeMounts"].([]any)
+			if !ok {
+				continue
+			}
+			kept := []any{}
+			for _, m := range mounts {
+				if name, _, _ := unstructured.NestedString(asMap(m), "name"); !injected[name] {
+					kept = append(kept, m)
+				}
+			}
+			container["volumeMounts"] = kept
+			if len(kept) == 0 {
+				delete(container, "volumeMounts")
+			}
+		}
+	}
+	_ = unstructured.SetNestedMap(obj, spec, path...)
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// jobGeneratedLabels are the labels the Job controller generates for its
+// selector; each cluster's Job gets its own.
+var jobGeneratedLabels = []string{"controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"}
+
+// cleanJob drops a Job's generated selector and the labels it matches
+// (from the pod template and from the Job's labels, which returns), unless
+// the Job sets its selector itself (manualSelector).
+func cleanJob(obj map[string]any, labels map[string]string) map[string]string {
+	if manual, _, _ := unstructured.NestedBool(obj, "spec", "manualSelector"); manual {
+		return labels
+	}
+	unstructured.RemoveNestedField(obj, "spec", "selector")
+	for _, k := range jobGeneratedLabels {
+		unstructured.RemoveNestedField(obj, "spec", "template", "metadata", "labels", k)
+	}
+	if l, ok, _ := unstructured.NestedMap(obj, "spec", "template", "metadata", "labels"); ok && len(l) == 0 {
+		unstructured.RemoveNestedField(obj, "spec", "template", "metadata", "labels")
+	}
+	out := map[string]string{}
+	for k, v := range labels {
+		out[k] = v
+	}
+	for _, k := range jobGeneratedLabels {
+		delete(out, k)
+	}
+	return out
+}
+
+// Applied returns what applying desired (a fresh conversion of the target)
+// makes of the existing federated object: existing with desired's
+// template, and with desired's other spec fields named in also (placement,
+// overrides: those the command's flags set); the rest, and the federated
+// object's labels and annotations, are kept. changed reports whether it
+// differs from existing.
+func Applied(existing, desired *unstructured.Unstructured, also ...string) (*unstructured.Unstructured, bool) {
+	out := existing.DeepCopy()
+	changed := false
+	for _, f := range append([]string{"template"}, also...) {
+		want, _, _ := unstructured.NestedFieldCopy(desired.Object, "spec", f)
+		have, _, _ := unstructured.NestedFieldNoCopy(existing.Object, "spec", f)
+		if equality.Semantic.DeepEqual(want, have) {
+			continue
+		}
+		changed = true
+		if want == nil {
+			unstructured.RemoveNestedField(out.Object, "spec", f)
+			continue
+		}
+		_ = unstructured.SetNestedField(out.Object, want, "spec", f)
+	}
+	return out, changed
 }
 
 // IsNamespace reports whether obj is a core Namespace.
@@ -254,7 +437,7 @@ func ReadObjects(r io.Reader) ([]*unstructured.Unstructured, error) {
 var excludedContentTypes = []string{"endpoints", "events", "events.events.k8s.io", "propagatedversions.core.kubefed.io"}
 
 // excludedContentGroups are API groups --contents never federates.
-var excludedContentGroups = []string{"extensions", "core.kubefed.io", "scheduling.kubefed.io"}
+var excludedContentGroups = []string{"extensions", "core.kubefed.io", "scheduling.kubefed.io", "policy.kubefed.io"}
 
 // SkipContentType reports whether --contents leaves out the objects of a
 // resource: types it cannot list, excluded types and groups, federated

@@ -35,11 +35,43 @@ func TestFederatedObject(t *testing.T) {
 		want: `{apiVersion: types.kubefed.io/v1beta1, kind: FederatedDeployment, metadata: {name: web},
 		        spec: {placement: {clusterSelector: {matchLabels: {}}}, template: {metadata: {labels: {app: web}}, spec: {replicas: 2}}}}`,
 	}, {
-		name: "namespace kept; annotations dropped with a warning",
-		in:   `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: ns, annotations: {a: b}}, data: {k: v}}`,
+		name: "namespace kept; user annotations copied, controller-owned ones skipped silently",
+		in: `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: ns,
+		      annotations: {a: b, kubectl.kubernetes.io/last-applied-configuration: "{}", deployment.kubernetes.io/revision: "2"}}, data: {k: v}}`,
 		want: `{apiVersion: types.kubefed.io/v1beta1, kind: FederatedConfigMap, metadata: {name: c, namespace: ns},
-		        spec: {placement: {clusterSelector: {matchLabels: {}}}, template: {data: {k: v}}}}`,
+		        spec: {placement: {clusterSelector: {matchLabels: {}}}, template: {metadata: {annotations: {a: b}}, data: {k: v}}}}`,
+	}, {
+		name: "annotations the cluster or the federation sets are dropped with a warning",
+		in:   `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: ns, annotations: {kubefed.io/orphan: "true", pv.kubernetes.io/bound-by-controller: "yes"}}}`,
+		want: `{apiVersion: types.kubefed.io/v1beta1, kind: FederatedConfigMap, metadata: {name: c, namespace: ns},
+		        spec: {placement: {clusterSelector: {matchLabels: {}}}, template: {}}}`,
 		warnings: 1,
+	}, {
+		name: "a pod loses its node and the injected token volume and mounts",
+		in: `{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: ns}, spec: {nodeName: n1,
+		      volumes: [{name: data, emptyDir: {}}, {name: kube-api-access-x7k2p, projected: {sources: []}}],
+		      initContainers: [{name: i, image: busybox, volumeMounts: [{name: kube-api-access-x7k2p, mountPath: /var/run/secrets/kubernetes.io/serviceaccount}]}],
+		      containers: [{name: c, image: nginx, volumeMounts: [{name: data, mountPath: /data}, {name: kube-api-access-x7k2p, mountPath: /var/run/secrets/kubernetes.io/serviceaccount}]}]}}`,
+		want: `{apiVersion: types.kubefed.io/v1beta1, kind: FederatedPod, metadata: {name: p, namespace: ns},
+		        spec: {placement: {clusterSelector: {matchLabels: {}}}, template: {spec: {volumes: [{name: data, emptyDir: {}}],
+		          initContainers: [{name: i, image: busybox}],
+		          containers: [{name: c, image: nginx, volumeMounts: [{name: data, mountPath: /data}]}]}}}}`,
+	}, {
+		name: "a job loses its generated selector and labels",
+		in: `{apiVersion: batch/v1, kind: Job, metadata: {name: j, namespace: ns, labels: {app: x, controller-uid: u1, job-name: j}},
+		      spec: {selector: {matchLabels: {batch.kubernetes.io/controller-uid: u1}},
+		             template: {metadata: {labels: {app: x, controller-uid: u1, batch.kubernetes.io/controller-uid: u1, job-name: j, batch.kubernetes.io/job-name: j}},
+		                        spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}`,
+		want: `{apiVersion: types.kubefed.io/v1beta1, kind: FederatedJob, metadata: {name: j, namespace: ns},
+		        spec: {placement: {clusterSelector: {matchLabels: {}}}, template: {metadata: {labels: {app: x}},
+		          spec: {template: {metadata: {labels: {app: x}}, spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}}}`,
+	}, {
+		name: "a job with a manual selector keeps it",
+		in: `{apiVersion: batch/v1, kind: Job, metadata: {name: j, namespace: ns},
+		      spec: {manualSelector: true, selector: {matchLabels: {job-name: mine}}, template: {metadata: {labels: {job-name: mine}}}}}`,
+		want: `{apiVersion: types.kubefed.io/v1beta1, kind: FederatedJob, metadata: {name: j, namespace: ns},
+		        spec: {placement: {clusterSelector: {matchLabels: {}}}, template: {
+		          spec: {manualSelector: true, selector: {matchLabels: {job-name: mine}}, template: {metadata: {labels: {job-name: mine}}}}}}}`,
 	}, {
 		name: "service loses its allocated IPs and ports",
 		in: `{apiVersion: v1, kind: Service, metadata: {name: s, namespace: ns},
@@ -72,7 +104,10 @@ func TestFederatedObject(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := obj(t, c.in)
 			before := in.DeepCopy()
-			got, warnings := FederatedObject(in, DefaultFederatedGVK(in.GetKind()), allClusters)
+			got, warnings, err := FederatedObject(in, DefaultFederatedGVK(in.GetKind()), allClusters)
+			if err != nil {
+				t.Fatal(err)
+			}
 			want := obj(t, c.want)
 			if !reflect.DeepEqual(got.Object, want.Object) {
 				g, _ := yaml.Marshal(got.Object)
@@ -86,6 +121,34 @@ func TestFederatedObject(t *testing.T) {
 				t.Error("FederatedObject modified its input")
 			}
 		})
+	}
+}
+
+func TestFederatedObjectRefusesTheFederationsOwnKinds(t *testing.T) {
+	for _, y := range []string{
+		`{apiVersion: scheduling.kubefed.io/v1alpha1, kind: ReplicaSchedulingPreference, metadata: {name: web, namespace: ns}}`,
+		`{apiVersion: core.kubefed.io/v1beta1, kind: FederatedTypeConfig, metadata: {name: configmaps, namespace: kube-federation-system}}`,
+		`{apiVersion: types.kubefed.io/v1beta1, kind: FederatedConfigMap, metadata: {name: c, namespace: ns}}`,
+		`{apiVersion: policy.kubefed.io/v1alpha1, kind: FederationPolicy, metadata: {name: p, namespace: ns}}`,
+	} {
+		in := obj(t, y)
+		if _, _, err := FederatedObject(in, DefaultFederatedGVK(in.GetKind()), allClusters); err == nil || !strings.Contains(err.Error(), "cannot be federated: ") {
+			t.Errorf("%s: error = %v", in.GetKind(), err)
+		}
+	}
+}
+
+func TestTemplateAnnotations(t *testing.T) {
+	kept, dropped := TemplateAnnotations(map[string]string{
+		"team": "a", "example.com/owner": "b",
+		"kubectl.kubernetes.io/last-applied-configuration": "{}", "deployment.kubernetes.io/revision": "3",
+		"kubefed.io/orphan": "true", "volume.kubernetes.io/selected-node": "n1",
+	})
+	if !reflect.DeepEqual(kept, map[string]string{"team": "a", "example.com/owner": "b"}) {
+		t.Errorf("kept = %v", kept)
+	}
+	if strings.Join(dropped, ",") != "kubefed.io/orphan,volume.kubernetes.io/selected-node" {
+		t.Errorf("dropped = %v", dropped)
 	}
 }
 

@@ -54,10 +54,24 @@ var (
 		entry of spec.overrides with a clusterSelector. The type must be enabled for
 		federation (kubectl fed enable), or --enable-type enables it first.
 
+		federate applies, as kubectl apply does: run again, it updates the
+		template of a federated object from the object (printing "configured"),
+		or prints "unchanged" when nothing changed. The placement is replaced only
+		when --clusters or --cluster-selector is given; overrides and the
+		federated object's own labels and annotations are kept.
+
 		With --contents, a namespace is federated with everything in it, except
 		what the cluster makes itself: objects controlled by other objects, events,
 		endpoints, the root CA ConfigMap, the default ServiceAccount and
-		service-account tokens. Objects federated already are left unchanged.
+		service-account tokens.
+
+		User annotations are copied into the template; those kubectl and
+		controllers own (kubectl.kubernetes.io/*, deployment.kubernetes.io/*) are
+		left out silently, and those each cluster or the federation assigns
+		(kubefed.io/*, pv.kubernetes.io/*, ...) with a warning. A Pod loses its
+		node and injected token volume, a Job its generated selector and labels.
+		The federation's own kinds (KubeFed and policy objects, federated objects,
+		ReplicaSchedulingPreferences) are refused.
 
 		With -f, the objects of a YAML file (several documents, or - for standard
 		input) are converted offline and printed; nothing is read from or written
@@ -115,7 +129,7 @@ type Options struct {
 	// DryRun is --dry-run.
 	DryRun string
 
-	dryRun    bool
+	dryRun    cli.DryRun
 	namespace string
 	placement map[string]any
 	overrides []any
@@ -154,12 +168,15 @@ func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 
 // federatedObject converts a target object with the placement and the
 // overrides of the flags.
-func (o *Options) federatedObject(target *unstructured.Unstructured, gvk schema.GroupVersionKind) (*unstructured.Unstructured, []string) {
-	fed, warnings := FederatedObject(target, gvk, o.placement)
+func (o *Options) federatedObject(target *unstructured.Unstructured, gvk schema.GroupVersionKind) (*unstructured.Unstructured, []string, error) {
+	fed, warnings, err := FederatedObject(target, gvk, o.placement)
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(o.overrides) > 0 {
 		fed.Object["spec"].(map[string]any)["overrides"] = runtime.DeepCopyJSONValue(o.overrides)
 	}
-	return fed, warnings
+	return fed, warnings, nil
 }
 
 // Complete reads the arguments and builds the placement.
@@ -234,6 +251,9 @@ func (o *Options) Run(ctx context.Context) error {
 			return fmt.Errorf("%w List the types the host cluster (context %q) serves with: kubectl api-resources", err, host.Name)
 		}
 		return err
+	}
+	if reason := Refused(r.GroupVersionKind()); reason != "" {
+		return fmt.Errorf("%s cannot be federated: %s", r.QualifiedName(), reason)
 	}
 	if o.Contents && r.QualifiedName() != "namespaces" {
 		return errors.New("Flag '--contents' can only be used with type 'namespaces'.")
@@ -326,10 +346,12 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 			ftcs[name] = ftc
 		case !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err):
 			return fmt.Errorf("reading FederatedTypeConfig %s/%s: %w", ns, name, err)
-		case o.Output != "" || (o.dryRun && o.EnableType):
+		case o.Output != "" || (o.dryRun.Client() && o.EnableType):
 			// -o converts offline; a dry run with --enable-type would enable
 			// it. A plain dry run fails below as the real run would.
 			ftcs[name] = enable.TypeConfig(ns, t.resource.TargetType(), "", "")
+		case o.dryRun.Server() && o.EnableType:
+			return fmt.Errorf("type %s is not enabled for federation, and a server-side dry run cannot send federated objects of a type the host does not serve yet: enable it first (kubectl fed enable %s --dry-run=server shows that step), or use --dry-run=client", name, name)
 		case o.EnableType:
 			if ftcs[name], err = o.enable(ctx, host, t.resource); err != nil {
 				return err
@@ -348,7 +370,10 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 	}
 	var objs []runtime.Object
 	for _, t := range targets {
-		fed, warnings := o.federatedObject(t.obj, FederatedGVK(ftcs[t.resource.QualifiedName()]))
+		fed, warnings, err := o.federatedObject(t.obj, FederatedGVK(ftcs[t.resource.QualifiedName()]))
+		if err != nil {
+			return err
+		}
 		for _, w := range warnings {
 			fmt.Fprintln(o.streams.ErrOut, "Warning:", w)
 		}
@@ -360,20 +385,22 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 	if err := o.warnNowhere(ctx, host, targets, ftcs); err != nil {
 		return err
 	}
+	// Fields an apply replaces in an existing federated object besides
+	// its template: those the flags set.
+	var fields []string
+	if len(o.Clusters) > 0 || o.ClusterSelector != "" {
+		fields = append(fields, "placement")
+	}
+	if len(o.overrides) > 0 {
+		fields = append(fields, "overrides")
+	}
 	for _, obj := range objs {
 		fed := obj.(*unstructured.Unstructured)
-		ref := cli.Ref(fed.GroupVersionKind(), fed.GetName())
-		if !o.dryRun {
-			err := create(ctx, host, fed)
-			if o.Contents && apierrors.IsAlreadyExists(err) {
-				fmt.Fprintf(o.streams.ErrOut, "Warning: %s already exists; left unchanged\n", ref)
-				continue
-			}
-			if err != nil {
-				return err
-			}
+		verb, err := apply(ctx, host, fed, fields, o.dryRun)
+		if err != nil {
+			return err
 		}
-		cli.Done(o.streams.Out, o.dryRun, "%s created", ref)
+		cli.Done(o.streams.Out, o.dryRun, "%s %s", cli.Ref(fed.GroupVersionKind(), fed.GetName()), verb)
 	}
 	return nil
 }
@@ -466,36 +493,68 @@ func (o *Options) enable(ctx context.Context, host *cli.Cluster, r apiresource.R
 	return ftc, nil
 }
 
-// create creates a federated object, retrying for a while if its type is
-// not served yet (it may have been enabled a moment ago).
-func create(ctx context.Context, host *cli.Cluster, fed *unstructured.Unstructured) error {
+// apply creates the federated object, or updates an existing one with
+// Applied (the template from the target, the placement and overrides only
+// when the flags set them), and returns kubectl apply's verb: created, configured or
+// unchanged. A client-side dry run only reads; a server-side one sends the
+// writes as dry runs. A create whose type was enabled a moment ago is
+// retried until the type is served.
+func apply(ctx context.Context, host *cli.Cluster, fed *unstructured.Unstructured, fields []string, dryRun cli.DryRun) (string, error) {
+	where := ""
+	if ns := fed.GetNamespace(); ns != "" {
+		where = " in namespace " + ns
+	}
+	ref := cli.Ref(fed.GroupVersionKind(), fed.GetName())
+	writer := host.ForDryRun(dryRun)
+	verb := ""
 	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, createRetryTimeout, true, func(ctx context.Context) (bool, error) {
-		cli.LogAction(ctx, "Creating object", host, fed)
-		lastErr = host.Client.Create(ctx, fed.DeepCopy())
-		if lastErr == nil {
+		existing := &unstructured.Unstructured{}
+		existing.SetGroupVersionKind(fed.GroupVersionKind())
+		lastErr = host.Client.Get(ctx, client.ObjectKeyFromObject(fed), existing)
+		switch {
+		case (apierrors.IsNotFound(lastErr) || meta.IsNoMatchError(lastErr)) && dryRun.Client():
+			// A client-side dry run of --enable-type: the type is not served.
+			verb = "created"
+			return true, nil
+		case meta.IsNoMatchError(lastErr):
+			// The type is not served yet: enabled a moment ago.
+			return false, nil
+		case apierrors.IsNotFound(lastErr):
+			cli.LogAction(ctx, "Creating object", host, fed)
+			lastErr = writer.Client.Create(ctx, fed.DeepCopy())
+			if apierrors.IsAlreadyExists(lastErr) || apierrors.IsNotFound(lastErr) {
+				// Created meanwhile, or the type is not served yet.
+				return false, nil
+			}
+			verb = "created"
+			return lastErr == nil, lastErr
+		case lastErr != nil:
+			return false, lastErr
+		}
+		updated, changed := Applied(existing, fed, fields...)
+		if !changed {
+			verb = "unchanged"
 			return true, nil
 		}
-		if apierrors.IsNotFound(lastErr) || meta.IsNoMatchError(lastErr) {
+		verb = "configured"
+		if dryRun.Client() {
+			return true, nil
+		}
+		cli.LogAction(ctx, "Updating object", host, updated)
+		lastErr = writer.Client.Update(ctx, updated)
+		if apierrors.IsConflict(lastErr) {
 			return false, nil
 		}
-		return false, lastErr
+		return lastErr == nil, lastErr
 	})
 	if err != nil {
 		if lastErr == nil {
 			lastErr = err
 		}
-		where := ""
-		if ns := fed.GetNamespace(); ns != "" {
-			where = " in namespace " + ns
-		}
-		hint := ""
-		if apierrors.IsAlreadyExists(lastErr) {
-			hint = ": it is federated already; edit or delete it with kubectl"
-		}
-		return fmt.Errorf("creating %s%s: %w%s", cli.Ref(fed.GroupVersionKind(), fed.GetName()), where, lastErr, hint)
+		return "", fmt.Errorf("applying %s%s: %w", ref, where, lastErr)
 	}
-	return nil
+	return verb, nil
 }
 
 // runFile converts the objects of a file offline, with the default
@@ -519,7 +578,10 @@ func (o *Options) runFile() error {
 	}
 	objs := make([]runtime.Object, 0, len(targets))
 	for _, t := range targets {
-		fed, warnings := o.federatedObject(t, DefaultFederatedGVK(t.GetKind()))
+		fed, warnings, err := o.federatedObject(t, DefaultFederatedGVK(t.GetKind()))
+		if err != nil {
+			return err
+		}
 		for _, w := range warnings {
 			fmt.Fprintln(o.streams.ErrOut, "Warning:", w)
 		}

@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -132,7 +133,7 @@ type member struct {
 	// DryRun is --dry-run.
 	DryRun string
 
-	dryRun bool
+	dryRun cli.DryRun
 }
 
 // complete takes CLUSTER_NAME from the arguments and defaults the member's
@@ -248,12 +249,8 @@ func (o *Options) Run(ctx context.Context) error {
 		return stepError("check for an existing service account", member, err)
 	}
 
-	if o.dryRun {
-		kfc := KubeFedCluster(ns, o.ClusterName, entry, secretName, nil, o.clusterLabels)
-		if secretName == "" {
-			fmt.Fprintf(o.streams.ErrOut, "The host secret's name would be generated with the prefix %q.\n", o.ClusterName+"-")
-		}
-		return cli.PrintObjects(o.streams.Out, outputOrYAML(o.Output), kfc)
+	if o.dryRun.Enabled() {
+		return o.preview(ctx, host, member, entry, kfconfig.Spec.Scope, sa, secretName)
 	}
 
 	j := &journal{}
@@ -329,6 +326,65 @@ func (o *Options) join(ctx context.Context, j *journal, host, member *cli.Cluste
 		return nil, stepError("write the KubeFedCluster "+o.ClusterName, host, err)
 	}
 	return kfc, nil
+}
+
+// preview is join's dry run. It prints (-o, YAML by default) the host
+// objects join would write, the token Secret and the KubeFedCluster naming
+// it, and lists the member's objects on stderr; the token itself is issued
+// by the member when join runs. A server-side dry run sends every one of
+// these writes as a dry run, so that the API servers and admission judge
+// them.
+func (o *Options) preview(ctx context.Context, host, member *cli.Cluster, entry *clientcmdapi.Cluster, scope apiextensionsv1.ResourceScope, sa, secretName string) error {
+	ns := o.flags.KubeFedNamespace
+	types, err := grant.EnabledTypes(ctx, host.Client, ns)
+	if err != nil {
+		return stepError("read the enabled types", host, err)
+	}
+	var memberObjs []client.Object
+	exists, err := o.waitForNamespace(ctx, member, ns)
+	if err != nil {
+		return stepError("read the namespace "+ns, member, err)
+	}
+	if !exists {
+		memberObjs = append(memberObjs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	}
+	memberObjs = append(memberObjs, serviceAccount(ns, sa), tokenSecret(ns, sa))
+	memberObjs = append(memberObjs, rbacObjects(scope, ns, sa, types, o.ClusterAdmin)...)
+	if secretName == "" {
+		// As the API server would generate it from join's generateName.
+		secretName = o.ClusterName + "-" + utilrand.String(5)
+		fmt.Fprintf(o.streams.ErrOut, "The host secret's name is generated when join runs (%s-xxxxx); this preview names it %s.\n", o.ClusterName, secretName)
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: secretName},
+		Data:       map[string][]byte{core.ClusterSecretTokenKey: {}},
+	}
+	kfc := KubeFedCluster(ns, o.ClusterName, entry, secretName, nil, o.clusterLabels)
+	fmt.Fprintf(o.streams.ErrOut, "The token is issued by cluster %q when join runs; the Secret below holds it then.\n", member.Name)
+	for _, target := range []struct {
+		cluster *cli.Cluster
+		objs    []client.Object
+	}{{member, memberObjs}, {host, []client.Object{secret, kfc}}} {
+		for _, obj := range target.objs {
+			verb, note := "created", ""
+			switch {
+			case o.dryRun.Server() && target.cluster == member && !exists && obj.GetNamespace() == ns:
+				// Dry runs persist nothing: the namespace is not there.
+				note = fmt.Sprintf(": not sent, namespace %s does not exist yet", ns)
+			case o.dryRun.Server():
+				cli.LogAction(ctx, "Creating object", target.cluster, obj)
+				err := target.cluster.ForDryRun(o.dryRun).Client.Create(ctx, obj.DeepCopyObject().(client.Object))
+				switch {
+				case apierrors.IsAlreadyExists(err):
+					verb = "exists already (join updates it)"
+				case err != nil:
+					return stepError("create "+describe(obj)+" (server dry run)", target.cluster, err)
+				}
+			}
+			fmt.Fprintf(o.streams.ErrOut, "%s %s in cluster %q%s%s\n", describe(obj), verb, target.cluster.Name, o.dryRun.Suffix(), note)
+		}
+	}
+	return cli.PrintObjects(o.streams.Out, outputOrYAML(o.Output), secret, kfc)
 }
 
 // waitForNamespace reports whether the namespace exists in the cluster,

@@ -130,11 +130,11 @@ func (o *UnjoinOptions) Run(ctx context.Context) error {
 
 	remove := func(cluster *cli.Cluster, obj client.Object) error {
 		var err error
-		if o.dryRun {
+		if o.dryRun.Client() {
 			err = cluster.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
 		} else {
 			cli.LogAction(ctx, "Deleting object", cluster, obj)
-			err = cluster.Client.Delete(ctx, obj)
+			err = cluster.ForDryRun(o.dryRun).Client.Delete(ctx, obj)
 		}
 		switch {
 		case apierrors.IsNotFound(err):
@@ -142,7 +142,7 @@ func (o *UnjoinOptions) Run(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("deleting %s: %w", where(obj, cluster), err)
 		}
-		o.lines = append(o.lines, fmt.Sprintf("%s deleted in cluster %q%s", describe(obj), cluster.Name, dryRunSuffix(o.dryRun)))
+		o.lines = append(o.lines, fmt.Sprintf("%s deleted in cluster %q%s", describe(obj), cluster.Name, o.dryRun.Suffix()))
 		return nil
 	}
 
@@ -260,8 +260,8 @@ func (o *UnjoinOptions) releaseManaged(ctx context.Context, host, member *cli.Cl
 		released := 0
 		for i := range list.Items {
 			obj := &list.Items[i]
-			if !o.dryRun {
-				if err := member.Client.Patch(ctx, obj, patch); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsInvalid(err) {
+			if !o.dryRun.Client() {
+				if err := member.ForDryRun(o.dryRun).Client.Patch(ctx, obj, patch); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsInvalid(err) {
 					errs = append(errs, fmt.Errorf("removing the managed label of %s %s in cluster %q: %w", t.PluralName, client.ObjectKeyFromObject(obj), member.Name, err))
 					continue
 				}
@@ -269,16 +269,8 @@ func (o *UnjoinOptions) releaseManaged(ctx context.Context, host, member *cli.Cl
 			released++
 		}
 		if released > 0 {
-			o.lines = append(o.lines, fmt.Sprintf("%d %s released in cluster %q (managed label removed)%s", released, t.PluralName, member.Name, dryRunSuffix(o.dryRun)))
+			o.lines = append(o.lines, fmt.Sprintf("%d %s released in cluster %q (managed label removed)%s", released, t.PluralName, member.Name, o.dryRun.Suffix()))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// dryRunSuffix marks the result lines of a dry run.
-func dryRunSuffix(dryRun bool) string {
-	if dryRun {
-		return " (dry run)"
-	}
-	return ""
 }

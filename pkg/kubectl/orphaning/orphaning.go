@@ -58,6 +58,10 @@ type Options struct {
 	Operation Operation
 	// TypeName and Name name the federated object.
 	TypeName, Name string
+	// DryRun is --dry-run (enable and disable).
+	DryRun string
+
+	dryRun cli.DryRun
 
 	namespace string
 }
@@ -79,7 +83,7 @@ func NewCmdOrphaningDeletion(flags *cli.Flags, streams genericiooptions.IOStream
 	}
 	for _, op := range []Operation{Enable, Disable, Status} {
 		o := &Options{flags: flags, streams: streams, Operation: op}
-		cmd.AddCommand(&cobra.Command{
+		sub := &cobra.Command{
 			Use:     string(op) + " TYPE NAME",
 			Short:   shorts[op],
 			Example: orphaningExample,
@@ -87,7 +91,11 @@ func NewCmdOrphaningDeletion(flags *cli.Flags, streams genericiooptions.IOStream
 			RunE:    cli.RunE(o),
 
 			ValidArgsFunction: status.CompleteEnabledTypesThenObjects(flags),
-		})
+		}
+		if op != Status {
+			cli.AddDryRunFlag(sub, &o.DryRun)
+		}
+		cmd.AddCommand(sub)
 	}
 	return cmd
 }
@@ -99,6 +107,9 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	}
 	o.TypeName, o.Name = args[0], args[1]
 	var err error
+	if o.dryRun, err = cli.ParseDryRun(o.DryRun); err != nil {
+		return err
+	}
 	o.namespace, err = o.flags.Namespace()
 	return err
 }
@@ -163,11 +174,13 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		obj.SetAnnotations(SetOrphan(obj.GetAnnotations(), false))
 	}
-	cli.LogAction(ctx, "Updating object", host, obj)
-	if err := host.Client.Update(ctx, obj); err != nil {
-		return fmt.Errorf("updating %s: %w", ref, err)
+	if !o.dryRun.Client() {
+		cli.LogAction(ctx, "Updating object", host, obj)
+		if err := host.ForDryRun(o.dryRun).Client.Update(ctx, obj); err != nil {
+			return fmt.Errorf("updating %s: %w", ref, err)
+		}
 	}
-	fmt.Fprintf(o.streams.Out, "%s orphaning deletion %sd\n", ref, o.Operation)
+	cli.Done(o.streams.Out, o.dryRun, "%s orphaning deletion %sd", ref, o.Operation)
 	return nil
 }
 

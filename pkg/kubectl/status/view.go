@@ -168,12 +168,16 @@ var (
 	daemonSetKind = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
 )
 
+// unknown is printed for a readiness not known yet (no status collected).
+const unknown = "-"
+
 // readyText renders the aggregated readiness of an object: ready/desired
-// replicas or daemon pods for workloads, ready/placed clusters otherwise.
+// replicas or daemon pods for workloads, ready/placed clusters otherwise;
+// "-" until a status is collected.
 func readyText(target schema.GroupKind, agg *typesv1beta1.AggregatedStatus) string {
 	switch {
 	case agg == nil:
-		return none
+		return unknown
 	case replicaKinds[target]:
 		return fmt.Sprintf("%d/%d", agg.ReadyReplicas, agg.Replicas)
 	case target == daemonSetKind:
@@ -182,16 +186,28 @@ func readyText(target schema.GroupKind, agg *typesv1beta1.AggregatedStatus) stri
 	return fmt.Sprintf("%d/%d", agg.ClustersReady, agg.ClustersTotal)
 }
 
-// readyCell renders readyText, coloured by the Ready condition.
+// readyCell renders readyText, coloured by the Ready condition: green when
+// ready, red when failing, yellow while in progress (a rollout whose new
+// generation is not observed or whose replicas are not ready yet, a status
+// still pending), so that a rollout reads as progress, not as a failure.
 func readyCell(target schema.GroupKind, o Object) Cell {
 	c := Cell{Text: readyText(target, o.Status.Aggregated)}
-	if cond := o.Condition(typesv1beta1.ReadyConditionType); cond != nil && o.Status.Aggregated != nil {
+	cond := o.Condition(typesv1beta1.ReadyConditionType)
+	switch {
+	case cond == nil || o.Status.Aggregated == nil:
+	case cond.Status == corev1.ConditionTrue:
+		c.Colour = Green
+	case failingReasons[cond.Reason]:
 		c.Colour = Red
-		if cond.Status == corev1.ConditionTrue {
-			c.Colour = Green
-		}
+	default:
+		c.Colour = Yellow
 	}
 	return c
+}
+
+// failingReasons are the Ready reasons of a failure rather than progress.
+var failingReasons = map[typesv1beta1.AggregateReason]bool{
+	aggregate.ReasonJobFailed: true, aggregate.ReasonConditionFailing: true, aggregate.ReasonStatusUnreadable: true,
 }
 
 // ObjectsTable is the view of `kubectl fed status TYPE`: one row per
@@ -268,26 +284,60 @@ func objectMessage(o Object) string {
 
 // ClustersTable is the per-cluster part of `kubectl fed status TYPE NAME`:
 // one row per placed cluster, sorted by name, judged from the collected
-// member status.
+// member status. READY is shown only for types whose member status is
+// collected, UP-TO-DATE and AVAILABLE only for replicated workloads: a
+// ConfigMap or Namespace has no readiness to show.
 func ClustersTable(t Type, o Object) Table {
-	table := Table{Columns: []Column{
-		{Name: "CLUSTER"}, {Name: "PROPAGATION"}, {Name: "READY"}, {Name: "UP-TO-DATE"}, {Name: "AVAILABLE"}, {Name: "MESSAGE"},
-	}}
+	table := Table{Columns: []Column{{Name: "CLUSTER"}, {Name: "PROPAGATION"}}}
+	if hasReadiness(t, o) {
+		table.Columns = append(table.Columns, Column{Name: "READY"})
+		if replicaKinds[t.Target] {
+			table.Columns = append(table.Columns, Column{Name: "UP-TO-DATE"}, Column{Name: "AVAILABLE"})
+		}
+	}
+	table.Columns = append(table.Columns, Column{Name: "MESSAGE"})
 	for _, c := range sortedClusters(o.Status.Clusters) {
 		table.Rows = append(table.Rows, ClusterRow(t, o, c))
 	}
 	return table
 }
 
-// ClusterRow is one cluster's row of ClustersTable.
+// hasReadiness reports whether the clusters of o show readiness: its type
+// collects member status, or a member status was collected anyway.
+func hasReadiness(t Type, o Object) bool {
+	if t.Config.GetStatusEnabled() {
+		return true
+	}
+	for _, c := range o.Status.Clusters {
+		if c.RemoteStatus != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ClusterRow is one cluster's row of ClustersTable, with its columns.
 func ClusterRow(t Type, o Object, c typesv1beta1.ClusterStatus) []Cell {
+	row := clusterRow(t, o, c)
+	if !hasReadiness(t, o) {
+		// CLUSTER, PROPAGATION, MESSAGE.
+		return []Cell{row[0], row[1], row[5]}
+	}
+	if !replicaKinds[t.Target] {
+		return []Cell{row[0], row[1], row[2], row[5]}
+	}
+	return row
+}
+
+// clusterRow is a cluster's row with every column ClustersTable may show.
+func clusterRow(t Type, o Object, c typesv1beta1.ClusterStatus) []Cell {
 	propagation := Cell{Text: "ok", Colour: Green}
 	if c.Status != typesv1beta1.ClusterPropagationOK {
 		propagation = Cell{Text: string(c.Status), Colour: Red}
-		return []Cell{{Text: c.Name}, propagation, {Text: none}, {Text: none}, {Text: none}, {Text: c.Message}}
+		return []Cell{{Text: c.Name}, propagation, {Text: unknown}, {Text: unknown}, {Text: unknown}, {Text: c.Message}}
 	}
 	if c.RemoteStatus == nil {
-		return []Cell{{Text: c.Name}, propagation, {Text: none}, {Text: none}, {Text: none}, {Text: c.Message}}
+		return []Cell{{Text: c.Name}, propagation, {Text: unknown}, {Text: unknown}, {Text: unknown}, {Text: c.Message}}
 	}
 	v := aggregate.Judge(t.Target, aggregate.Member{Cluster: c.Name, Propagated: true, Status: c.RemoteStatus, ServiceType: o.ServiceType})
 	ready := Cell{Text: readyText(t.Target, &v.Counts), Colour: Green}

@@ -310,36 +310,41 @@ func TestClustersTableOtherKinds(t *testing.T) {
 			t:    kind("apps", "DaemonSet"),
 			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{
 				{Name: "a", RemoteStatus: raw(`{"observedGeneration":1,"desiredNumberScheduled":2,"numberReady":1,"updatedNumberScheduled":2}`)}}}},
-			want: []string{"a", "ok", "1/2", none, none, "1/2 ready, 2 up-to-date"},
+			want: []string{"a", "ok", "1/2", "1/2 ready, 2 up-to-date"},
 		},
 		{
 			name: "job running",
 			t:    kind("batch", "Job"),
 			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{
 				{Name: "a", RemoteStatus: raw(`{"active":1}`)}}}},
-			want: []string{"a", "ok", "False", none, none, "not finished (1 active)"},
+			want: []string{"a", "ok", "False", "not finished (1 active)"},
 		},
 		{
 			name:   "load balancer pending",
 			t:      kind("", "Service"),
 			object: Object{ServiceType: corev1.ServiceTypeLoadBalancer, Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{{Name: "a", RemoteStatus: raw(`{"loadBalancer":{}}`)}}}},
-			want:   []string{"a", "ok", "False", none, none, "the load balancer has no ingress point yet"},
+			want:   []string{"a", "ok", "False", "the load balancer has no ingress point yet"},
 		},
 		{
 			name:   "configmap exists",
 			t:      kind("", "ConfigMap"),
 			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{{Name: "a", RemoteStatus: raw(`{}`)}}}},
-			want:   []string{"a", "ok", "True", none, none, ""},
+			want:   []string{"a", "ok", "True", ""},
 		},
 		{
+			// No readiness columns for a kind whose status is not collected.
 			name:   "status not collected",
 			t:      kind("", "ConfigMap"),
 			object: Object{Status: typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{{Name: "a"}}}},
-			want:   []string{"a", "ok", none, none, none, ""},
+			want:   []string{"a", "ok", ""},
 		},
 	}
 	for _, tt := range tests {
-		rows := ClustersTable(tt.t, tt.object).Rows
+		table := ClustersTable(tt.t, tt.object)
+		if len(table.Columns) != len(tt.want) {
+			t.Errorf("%s: %d columns %v for rows of %d cells", tt.name, len(table.Columns), table.Columns, len(tt.want))
+		}
+		rows := table.Rows
 		if len(rows) != 1 {
 			t.Fatalf("%s: %d rows", tt.name, len(rows))
 		}
@@ -349,6 +354,33 @@ func TestClustersTableOtherKinds(t *testing.T) {
 		}
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("%s: row = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestReadyCellShowsProgress checks that a rollout in progress (the new
+// generation not observed yet, replicas not ready) is yellow, a failure
+// red, readiness green, and a status not collected yet "-" without colour.
+func TestReadyCellShowsProgress(t *testing.T) {
+	agg := &typesv1beta1.AggregatedStatus{ClustersTotal: 2, Replicas: 6, ReadyReplicas: 6, UpdatedReplicas: 3}
+	withReady := func(status corev1.ConditionStatus, reason typesv1beta1.AggregateReason) Object {
+		return Object{Status: typesv1beta1.FederatedStatus{Aggregated: agg, Conditions: []typesv1beta1.Condition{condition(typesv1beta1.ReadyConditionType, status, reason, "")}}}
+	}
+	for _, tt := range []struct {
+		name   string
+		o      Object
+		text   string
+		colour Colour
+	}{
+		{"rollout: generation not observed", withReady(corev1.ConditionFalse, "GenerationNotObserved"), "6/6", Yellow},
+		{"replicas not ready", withReady(corev1.ConditionFalse, "ReplicasNotReady"), "6/6", Yellow},
+		{"ready", withReady(corev1.ConditionTrue, "ClustersReady"), "6/6", Green},
+		{"failing", withReady(corev1.ConditionFalse, "ConditionFailing"), "6/6", Red},
+		{"no status yet", Object{}, "-", Plain},
+	} {
+		c := readyCell(deployments.Target, tt.o)
+		if c.Text != tt.text || c.Colour != tt.colour {
+			t.Errorf("%s: cell %+v, want %q in colour %d", tt.name, c, tt.text, tt.colour)
 		}
 	}
 }
