@@ -18,8 +18,12 @@ import (
 // subresources, summed over groups and versions, from its
 // apiserver_request_total metric. A difference of two readings counts the
 // writes in between, which a watch does not see when an update changed
-// nothing.
-func WriteRequests(ctx context.Context, cfg *rest.Config, resource string) (int64, error) {
+// nothing. verbs, when given, limits the count to those verbs (e.g. "PUT",
+// "PATCH" and "APPLY" to count updates only).
+func WriteRequests(ctx context.Context, cfg *rest.Config, resource string, verbs ...string) (int64, error) {
+	if len(verbs) == 0 {
+		verbs = []string{"POST", "PUT", "PATCH", "DELETE", "APPLY"}
+	}
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return 0, err
@@ -37,7 +41,7 @@ func WriteRequests(ctx context.Context, cfg *rest.Config, resource string) (int6
 			!strings.Contains(line, `subresource=""`) {
 			continue
 		}
-		for _, verb := range []string{"POST", "PUT", "PATCH", "DELETE", "APPLY"} {
+		for _, verb := range verbs {
 			if strings.Contains(line, `verb="`+verb+`"`) {
 				fields := strings.Fields(line)
 				v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
