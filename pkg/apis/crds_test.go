@@ -55,6 +55,8 @@ var wantCRDs = map[string]struct {
 	"ReplicaSchedulingPreference": {name: "replicaschedulingpreferences.scheduling.kubefed.io", scope: apiextensionsv1.NamespaceScoped, shortNames: []string{"rsp"}, status: true},
 	"FederationPolicy":            {name: "federationpolicies.policy.kubefed.io", scope: apiextensionsv1.NamespaceScoped, shortNames: []string{"fedpol"}, status: true},
 	"ClusterFederationPolicy":     {name: "clusterfederationpolicies.policy.kubefed.io", scope: apiextensionsv1.ClusterScoped, shortNames: []string{"cfedpol"}, status: true},
+	"OverridePolicy":              {name: "overridepolicies.policy.kubefed.io", scope: apiextensionsv1.NamespaceScoped, shortNames: []string{"ovpol"}, status: true},
+	"ClusterOverridePolicy":       {name: "clusteroverridepolicies.policy.kubefed.io", scope: apiextensionsv1.ClusterScoped, shortNames: []string{"covpol"}, status: true},
 }
 
 func TestGeneratedCRDs(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 )
 
@@ -88,6 +89,51 @@ func (r Reader) PolicyObjects(ctx context.Context) (*PolicyObjects, error) {
 // policy.Selects's decision.
 func (r Reader) Policies(ctx context.Context) ([]policy.Policy, error) {
 	objs, err := r.PolicyObjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return objs.Policies(), nil
+}
+
+// OverridePolicyObjects are every OverridePolicy and
+// ClusterOverridePolicy, as stored.
+type OverridePolicyObjects struct {
+	Namespaced []policyv1alpha1.OverridePolicy
+	Cluster    []policyv1alpha1.ClusterOverridePolicy
+}
+
+// OverridePolicyObjects lists every OverridePolicy (in every namespace) and
+// every ClusterOverridePolicy.
+func (r Reader) OverridePolicyObjects(ctx context.Context) (*OverridePolicyObjects, error) {
+	namespaced := &policyv1alpha1.OverridePolicyList{}
+	if err := r.Client.List(ctx, namespaced); err != nil {
+		return nil, fmt.Errorf("listing OverridePolicies: %w", err)
+	}
+	cluster := &policyv1alpha1.ClusterOverridePolicyList{}
+	if err := r.Client.List(ctx, cluster); err != nil {
+		return nil, fmt.Errorf("listing ClusterOverridePolicies: %w", err)
+	}
+	return &OverridePolicyObjects{Namespaced: namespaced.Items, Cluster: cluster.Items}, nil
+}
+
+// Policies returns the rendering view of the objects, OverridePolicies
+// first, in the order of the lists; which apply to an object, and in
+// which order, is overrides.Select's decision.
+func (p *OverridePolicyObjects) Policies() []overrides.Policy {
+	out := make([]overrides.Policy, 0, len(p.Namespaced)+len(p.Cluster))
+	for i := range p.Namespaced {
+		out = append(out, overrides.FromOverridePolicy(&p.Namespaced[i]))
+	}
+	for i := range p.Cluster {
+		out = append(out, overrides.FromClusterOverridePolicy(&p.Cluster[i]))
+	}
+	return out
+}
+
+// OverridePolicies returns every OverridePolicy and ClusterOverridePolicy
+// in the rendering view.
+func (r Reader) OverridePolicies(ctx context.Context) ([]overrides.Policy, error) {
+	objs, err := r.OverridePolicyObjects(ctx)
 	if err != nil {
 		return nil, err
 	}

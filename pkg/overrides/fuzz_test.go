@@ -67,7 +67,7 @@ func FuzzTyped(f *testing.F) {
 		}
 		entry := typesv1beta1.Override{ClusterSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 			{Key: selectorKey, Operator: metav1.LabelSelectorOperator(selectorOp), Values: []string{value}}}}, TypedOverriders: typed}
-		sets, err := ForCluster([]typesv1beta1.Override{entry}, Destination{Cluster: "c", Labels: map[string]string{selectorKey: value}})
+		sets, err := ForCluster([]typesv1beta1.Override{entry}, "Deployment", Destination{Cluster: "c", Labels: map[string]string{selectorKey: value}})
 		if err != nil {
 			sets = []Set{{Source: "s", Typed: &typed}} // apply them anyway: the syncer must not panic on what admission refuses
 		}

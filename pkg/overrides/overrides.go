@@ -28,6 +28,14 @@ type Destination struct {
 	Cluster string
 	// Labels are the KubeFedCluster's labels.
 	Labels map[string]string
+	// Policies are the override policies that select the federated object,
+	// in the order they apply (Select's result); each applies here when it
+	// targets the cluster.
+	Policies []Policy
+	// DeniedPaths are the deniedOverridePaths of the federation policies
+	// that select the federated object: what override policies produce may
+	// not touch them (the object's own overrides are judged at admission).
+	DeniedPaths []string
 }
 
 // Set is one group of overriders that applies to a cluster: an entry of
@@ -43,17 +51,68 @@ type Set struct {
 	Typed *typesv1beta1.TypedOverriders
 }
 
-// ForCluster returns the override entries that apply to the destination,
-// in list order: those naming it (clusterName) and those whose
-// clusterSelector matches its labels. The entries are checked with the
+// policySets returns the sets of the destination's policies that target
+// it, checked as admission checks a policy and against dest.DeniedPaths
+// (typed overriders by the paths they change in an object of kind).
+func policySets(dest Destination, kind string) ([]Set, error) {
+	var sets []Set
+	for _, p := range dest.Policies {
+		ok, err := p.targets(dest)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		spec := field.NewPath("spec")
+		errs := append(typesvalidation.ValidatePatches(p.Spec.ClusterOverrides, spec.Child("clusterOverrides")),
+			typesvalidation.ValidateTypedOverriders(&p.Spec.TypedOverriders, spec)...)
+		if len(errs) > 0 {
+			return nil, fmt.Errorf("%s: %w", p, errs.ToAggregate())
+		}
+		paths := TypedPaths(kind, &p.Spec.TypedOverriders)
+		for _, co := range p.Spec.ClusterOverrides {
+			paths = append(paths, co.Path)
+		}
+		for _, path := range paths {
+			if denied := Overlapping(path, dest.DeniedPaths); denied != "" {
+				return nil, fmt.Errorf("%s changes %s, which a federation policy's deniedOverridePaths %s denies for this object", p, path, denied)
+			}
+		}
+		sets = append(sets, Set{Source: p.String(), Patches: p.Spec.ClusterOverrides, Typed: typed(&p.Spec.TypedOverriders)})
+	}
+	return sets, nil
+}
+
+// Overlapping returns the first of prefixes that covers path or lies below
+// it (a typed overrider changes a whole container list, so a denied path
+// inside it is touched), or "" if none does.
+func Overlapping(path string, prefixes []string) string {
+	if prefix := typesvalidation.CoveringPrefix(path, prefixes); prefix != "" {
+		return prefix
+	}
+	for _, prefix := range prefixes {
+		if strings.HasPrefix(prefix, path+"/") {
+			return prefix
+		}
+	}
+	return ""
+}
+
+// ForCluster returns the sets of overriders that apply to the destination
+// for a federated object whose target kind is kind: first those of the
+// override policies that target it (dest.Policies, in order), then the
+// object's own override entries that apply, in list order: those naming
+// it (clusterName) and those whose clusterSelector matches its labels. The entries are checked with the
 // rules admission applies (typesvalidation.ValidateClusterOverrides): at
 // most one entry names the cluster, no path twice in an entry, no path at
 // or below one the syncer or the member's API server owns, a known op and
 // a value for add and replace. A selector that does not parse is an error
 // for every cluster, since whom it selects cannot be told.
-func ForCluster(overrides []typesv1beta1.Override, dest Destination) ([]Set, error) {
-	if len(overrides) == 0 {
-		return nil, nil
+func ForCluster(overrides []typesv1beta1.Override, kind string, dest Destination) ([]Set, error) {
+	sets, err := policySets(dest, kind)
+	if err != nil || len(overrides) == 0 {
+		return sets, err
 	}
 	applies := make([]bool, len(overrides))
 	var errs field.ErrorList
@@ -69,7 +128,6 @@ func ForCluster(overrides []typesv1beta1.Override, dest Destination) ([]Set, err
 	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
 	}
-	var sets []Set
 	for i, o := range overrides {
 		if applies[i] {
 			sets = append(sets, Set{Source: path.Index(i).String(), Patches: o.ClusterOverrides, Typed: typed(&overrides[i].TypedOverriders)})
@@ -103,7 +161,22 @@ func ApplySets(obj *unstructured.Unstructured, sets []Set) error {
 	if len(sets) == 0 {
 		return nil
 	}
-	var doc interface{} = copyValue(obj.Object)
+	return applySets(obj, copyValue(obj.Object), sets)
+}
+
+// ApplySetsInPlace is ApplySets for an object the caller owns and drops on
+// error (a freshly rendered one): it saves the copy, and on error obj may
+// be partly changed.
+func ApplySetsInPlace(obj *unstructured.Unstructured, sets []Set) error {
+	if len(sets) == 0 {
+		return nil
+	}
+	return applySets(obj, obj.Object, sets)
+}
+
+// applySets applies the sets to doc, obj's content or a copy of it, and
+// makes the result obj's content.
+func applySets(obj *unstructured.Unstructured, doc interface{}, sets []Set) error {
 	kind := obj.GetKind()
 	for _, set := range sets {
 		var err error

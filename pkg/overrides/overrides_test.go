@@ -193,7 +193,7 @@ func TestForCluster(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			sets, err := ForCluster(tc.overrides, Destination{Cluster: "a", Labels: map[string]string{"region": "eu"}})
+			sets, err := ForCluster(tc.overrides, "Deployment", Destination{Cluster: "a", Labels: map[string]string{"region": "eu"}})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("want an error containing %q, got %v", tc.wantErr, err)

@@ -300,7 +300,7 @@ func evaluate(p Policy, obj Object, placed []string, clusterLabels map[string]ma
 				}
 			}
 			for _, path := range overrides.TypedPaths(strings.TrimPrefix(obj.Kind, "Federated"), &o.TypedOverriders) {
-				if prefix := Overlapping(path, spec.DeniedOverridePaths); prefix != "" {
+				if prefix := overrides.Overlapping(path, spec.DeniedOverridePaths); prefix != "" {
 					add("", "deniedOverridePaths "+prefix,
 						"typed overriders for %s change %q, which %s denies", overrideTarget(o), path, p)
 				}
@@ -320,21 +320,6 @@ func evaluate(p Policy, obj Object, placed []string, clusterLabels map[string]ma
 		}
 	}
 	return out
-}
-
-// Overlapping returns the first of prefixes that covers path or lies
-// below it (a typed overrider changes a whole container list, so a denied
-// path inside it is touched), or "" if none does.
-func Overlapping(path string, prefixes []string) string {
-	if prefix := typesvalidation.CoveringPrefix(path, prefixes); prefix != "" {
-		return prefix
-	}
-	for _, prefix := range prefixes {
-		if strings.HasPrefix(prefix, path+"/") {
-			return prefix
-		}
-	}
-	return ""
 }
 
 // overrideTarget names whom an override entry is for, as messages say it:

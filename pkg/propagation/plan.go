@@ -73,9 +73,11 @@ type Member struct {
 	Holds []string
 }
 
-// Destination is the member as Render sees it.
-func (m Member) Destination() overrides.Destination {
-	return overrides.Destination{Cluster: m.Name, Labels: m.Labels}
+// Destination is what Render renders the member object for: the member
+// cluster, with the override policies and denied override paths of the
+// federated object.
+func (in Input) Destination(m Member) overrides.Destination {
+	return overrides.Destination{Cluster: m.Name, Labels: m.Labels, Policies: in.OverridePolicies, DeniedPaths: in.DeniedOverridePaths}
 }
 
 // Input is everything the plan of one federated object depends on.
@@ -106,6 +108,12 @@ type Input struct {
 	// the host's (the host joined as a member), which is never deleted,
 	// only unlabeled. Empty otherwise.
 	HostNamespaceUID types.UID
+	// OverridePolicies are the override policies that select the federated
+	// object, in the order they apply (overrides.Select).
+	OverridePolicies []overrides.Policy
+	// DeniedOverridePaths are the deniedOverridePaths of the federation
+	// policies that select the federated object.
+	DeniedOverridePaths []string
 	// Members are the joined clusters.
 	Members []Member
 	// Evicting says, for each cluster the object is being evicted from
@@ -287,10 +295,10 @@ func place(in Input, p ClusterPlan, m Member) ClusterPlan {
 // render sets the rendered object for action, or the status of a render
 // failure.
 func render(in Input, p ClusterPlan, m Member, action Action, observed *unstructured.Unstructured) ClusterPlan {
-	rendered, err := Render(in.Federated, in.Target, m.Destination(), nil)
+	rendered, err := Render(in.Federated, in.Target, in.Destination(m), nil)
 	desired := rendered
 	if err == nil && observed != nil {
-		desired, err = Render(in.Federated, in.Target, m.Destination(), observed)
+		desired, err = Render(in.Federated, in.Target, in.Destination(m), observed)
 	}
 	if err != nil {
 		p = with(p, Skip, err.Status, err.Err.Error())
@@ -361,7 +369,7 @@ func remove(in Input, p ClusterPlan, m Member) ClusterPlan {
 	} else {
 		p = with(p, Wait, typesv1beta1.WaitingForRemoval, "")
 	}
-	if rendered, err := Render(in.Federated, in.Target, m.Destination(), nil); err == nil {
+	if rendered, err := Render(in.Federated, in.Target, in.Destination(m), nil); err == nil {
 		p.DropFinalizers = OverrideFinalizers(rendered, m.Observed)
 	}
 	return p

@@ -56,13 +56,13 @@ func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest
 			return nil, fail(typesv1beta1.FieldRetentionFailed, err)
 		}
 	}
-	spec, err := typesv1beta1.SpecOf(fed)
+	own, err := typesv1beta1.OverridesOf(fed)
 	if err != nil {
 		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
 	}
-	sets, err := overrides.ForCluster(spec.Overrides, dest)
+	sets, err := overrides.ForCluster(own, target.Kind, dest)
 	if err == nil {
-		err = overrides.ApplySets(desired, sets)
+		err = overrides.ApplySetsInPlace(desired, sets) // desired is a fresh copy, dropped on error
 	}
 	if err != nil {
 		return nil, fail(typesv1beta1.ApplyOverridesFailed, err)

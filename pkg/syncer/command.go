@@ -231,6 +231,7 @@ func (o *Options) Run(ctx context.Context) error {
 			DefaultNamespaces: map[string]cache.Config{o.KubeFedNamespace: {}},
 			ByObject: map[client.Object]cache.ByObject{
 				&policyv1alpha1.FederationPolicy{}:                {Namespaces: map[string]cache.Config{cache.AllNamespaces: {}}},
+				&policyv1alpha1.OverridePolicy{}:                  {Namespaces: map[string]cache.Config{cache.AllNamespaces: {}}},
 				&schedulingv1alpha1.ReplicaSchedulingPreference{}: {Namespaces: map[string]cache.Config{rspNamespace: {}}},
 			},
 		},

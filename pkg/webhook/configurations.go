@@ -113,6 +113,8 @@ func Configurations(o ConfigOptions) (*admissionregistrationv1.ValidatingWebhook
 		{"replicaschedulingpreferences.scheduling.kubefed.io", ReplicaSchedulingPreferencePath, schedulingv1alpha1.GroupName, []string{"replicaschedulingpreferences"}, createUpdate},
 		{"federationpolicies.policy.kubefed.io", FederationPolicyPath, policyv1alpha1.GroupName, []string{"federationpolicies"}, createUpdate},
 		{"clusterfederationpolicies.policy.kubefed.io", ClusterFederationPolicyPath, policyv1alpha1.GroupName, []string{"clusterfederationpolicies"}, createUpdate},
+		{"overridepolicies.policy.kubefed.io", OverridePolicyPath, policyv1alpha1.GroupName, []string{"overridepolicies"}, createUpdate},
+		{"clusteroverridepolicies.policy.kubefed.io", ClusterOverridePolicyPath, policyv1alpha1.GroupName, []string{"clusteroverridepolicies"}, createUpdate},
 	}
 	mutatingRules := []webhookRule{
 		{"kubefedconfigs.core.kubefed.io", KubeFedConfigDefaultPath, core.GroupName, []string{"kubefedconfigs"}, []admissionregistrationv1.OperationType{admissionregistrationv1.Create}},

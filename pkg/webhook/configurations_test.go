@@ -67,7 +67,7 @@ func TestConfigurations(t *testing.T) {
 	for _, w := range m.Webhooks {
 		all = append(all, common{w.Name, w.ClientConfig, w.FailurePolicy, w.SideEffects, w.TimeoutSeconds, w.AdmissionReviewVersions, w.NamespaceSelector.MatchLabels[corev1.LabelMetadataName]})
 	}
-	if len(v.Webhooks) != 8 || len(m.Webhooks) != 3 {
+	if len(v.Webhooks) != 10 || len(m.Webhooks) != 3 {
 		t.Fatalf("got %d validating and %d mutating webhooks", len(v.Webhooks), len(m.Webhooks))
 	}
 	for _, w := range all {

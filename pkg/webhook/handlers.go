@@ -37,6 +37,10 @@ const (
 	FederationPolicyPath = "/validate-federationpolicy"
 	// ClusterFederationPolicyPath validates ClusterFederationPolicies.
 	ClusterFederationPolicyPath = "/validate-clusterfederationpolicy"
+	// OverridePolicyPath validates OverridePolicies.
+	OverridePolicyPath = "/validate-overridepolicy"
+	// ClusterOverridePolicyPath validates ClusterOverridePolicies.
+	ClusterOverridePolicyPath = "/validate-clusteroverridepolicy"
 	// FederatedPath validates every Federated<Kind> and enforces policy.
 	FederatedPath = "/validate-federated"
 	// FederatedDefaultPath injects the default placement of policies.
@@ -130,6 +134,20 @@ func federationPolicyHandler() admission.Handler {
 func clusterFederationPolicyHandler() admission.Handler {
 	return validating(func(_ context.Context, _ admission.Request, p, _ *policyv1alpha1.ClusterFederationPolicy) ([]string, field.ErrorList, error) {
 		return nil, policyvalidation.ValidateClusterFederationPolicy(p), nil
+	})
+}
+
+// overridePolicyHandler validates a namespaced override policy.
+func overridePolicyHandler() admission.Handler {
+	return validating(func(_ context.Context, _ admission.Request, p, _ *policyv1alpha1.OverridePolicy) ([]string, field.ErrorList, error) {
+		return nil, policyvalidation.ValidateOverridePolicy(p), nil
+	})
+}
+
+// clusterOverridePolicyHandler validates a cluster-wide override policy.
+func clusterOverridePolicyHandler() admission.Handler {
+	return validating(func(_ context.Context, _ admission.Request, p, _ *policyv1alpha1.ClusterOverridePolicy) ([]string, field.ErrorList, error) {
+		return nil, policyvalidation.ValidateClusterOverridePolicy(p), nil
 	})
 }
 

@@ -124,6 +124,8 @@ func Register(srv crwebhook.Server, lookup Lookup, guard ClusterGuard, clusterSc
 		ReplicaSchedulingPreferencePath: replicaSchedulingPreferenceHandler(),
 		FederationPolicyPath:            federationPolicyHandler(),
 		ClusterFederationPolicyPath:     clusterFederationPolicyHandler(),
+		OverridePolicyPath:              overridePolicyHandler(),
+		ClusterOverridePolicyPath:       clusterOverridePolicyHandler(),
 		FederatedPath:                   federatedHandler(lookup, clusterScoped),
 		FederatedDefaultPath:            federatedDefaulter(lookup),
 	} {

@@ -16,12 +16,13 @@ import (
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 )
 
-// Reconciler calls Changed whenever a policy is created, changed or deleted.
+// Reconciler calls Changed whenever a federation policy or an override
+// policy is created, changed or deleted.
 type Reconciler struct {
 	Changed func()
 }
 
-// SetupWithManager registers the reconciler for both policy kinds.
+// SetupWithManager registers the reconciler for the four policy kinds.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Changed == nil {
 		return fmt.Errorf("policy controller: Changed is required")
@@ -29,6 +30,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).Named("federation-policy").
 		For(&policyv1alpha1.FederationPolicy{}).
 		Watches(&policyv1alpha1.ClusterFederationPolicy{}, &handler.EnqueueRequestForObject{}).
+		Watches(&policyv1alpha1.OverridePolicy{}, &handler.EnqueueRequestForObject{}).
+		Watches(&policyv1alpha1.ClusterOverridePolicy{}, &handler.EnqueueRequestForObject{}).
 		Complete(r)
 }
 

@@ -14,6 +14,7 @@ import (
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 )
 
@@ -24,7 +25,7 @@ type FederatedObjects interface {
 }
 
 // StatusWriter counts, every Interval, for every policy the federated
-// objects it selects and those that violate it (Audit violations are only
+// objects it selects (override policies too) and those that violate it (Audit violations are only
 // visible here) and writes the counts to the policy's status when they
 // changed. It reads policies, clusters and namespaces through Host and the
 // federated objects from Objects, all caches; it runs on the elected
@@ -63,24 +64,31 @@ func (w *StatusWriter) Start(ctx context.Context) error {
 // while the caches of federated objects are still filling.
 func (w *StatusWriter) sync(ctx context.Context) error {
 	stored, err := w.Host.PolicyObjects(ctx)
-	if err != nil || len(stored.Namespaced)+len(stored.Cluster) == 0 {
+	if err != nil {
+		return err
+	}
+	overriding, err := w.Host.OverridePolicyObjects(ctx)
+	if err != nil || len(stored.Namespaced)+len(stored.Cluster)+len(overriding.Namespaced)+len(overriding.Cluster) == 0 {
 		return err
 	}
 	federated, synced := w.Objects.FederatedObjects()
 	if !synced {
 		return nil
 	}
-	clusters, err := w.Host.Clusters(ctx)
+	nsLabels, err := w.Host.AllNamespaceLabels(ctx)
 	if err != nil {
 		return err
 	}
-	nsLabels, err := w.Host.AllNamespaceLabels(ctx)
+	errs := []error{w.syncOverridePolicies(ctx, overriding, federated, nsLabels)}
+	if len(stored.Namespaced)+len(stored.Cluster) == 0 {
+		return errors.Join(errs...)
+	}
+	clusters, err := w.Host.Clusters(ctx)
 	if err != nil {
 		return err
 	}
 	policies := stored.Policies()
 	tallies := policy.Count(policies, policyObjects(federated, nsLabels), clusters)
-	var errs []error
 	for i := range stored.Namespaced {
 		p := &stored.Namespaced[i]
 		errs = append(errs, w.write(ctx, p, &p.Status, p.Generation, tallies[policies[i].String()]))
@@ -90,6 +98,50 @@ func (w *StatusWriter) sync(ctx context.Context) error {
 		errs = append(errs, w.write(ctx, p, &p.Status, p.Generation, tallies[policies[len(stored.Namespaced)+i].String()]))
 	}
 	return errors.Join(errs...)
+}
+
+// syncOverridePolicies counts the federated objects each override policy
+// selects and writes the counts that changed.
+func (w *StatusWriter) syncOverridePolicies(ctx context.Context, stored *hostread.OverridePolicyObjects, federated []*unstructured.Unstructured, nsLabels map[string]map[string]string) error {
+	objs := make([]overrides.Object, len(federated))
+	for i, item := range federated {
+		objs[i] = overrides.Object{Kind: item.GetKind(), Namespace: item.GetNamespace(), Name: item.GetName(), Labels: item.GetLabels(),
+			NamespaceLabels: nsLabels[item.GetNamespace()]}
+	}
+	count := func(p overrides.Policy) int32 {
+		var n int32
+		for _, o := range objs {
+			if p.Selects(o) {
+				n++
+			}
+		}
+		return n
+	}
+	var errs []error
+	for i := range stored.Namespaced {
+		p := &stored.Namespaced[i]
+		errs = append(errs, w.writeSelected(ctx, p, &p.Status, p.Generation, count(overrides.FromOverridePolicy(p))))
+	}
+	for i := range stored.Cluster {
+		p := &stored.Cluster[i]
+		errs = append(errs, w.writeSelected(ctx, p, &p.Status, p.Generation, count(overrides.FromClusterOverridePolicy(p))))
+	}
+	return errors.Join(errs...)
+}
+
+// writeSelected updates one override policy's status if the count changed
+// it.
+func (w *StatusWriter) writeSelected(ctx context.Context, obj client.Object, status *policyv1alpha1.OverridePolicyStatus, generation int64, selected int32) error {
+	want := policyv1alpha1.OverridePolicyStatus{ObservedGeneration: generation, Selected: selected}
+	if *status == want {
+		return nil
+	}
+	*status = want
+	if err := w.Writer.Status().Update(ctx, obj); err != nil {
+		return fmt.Errorf("updating the status of %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, client.ObjectKeyFromObject(obj), err)
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("Updated override policy status", "object", client.ObjectKeyFromObject(obj).String(), "selected", selected)
+	return nil
 }
 
 // write updates one policy's status if the tally changed it.

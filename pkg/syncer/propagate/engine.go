@@ -31,6 +31,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/served"
 )
@@ -103,10 +104,12 @@ type federatedType struct {
 	cancel         context.CancelFunc
 }
 
-// PolicySource lists the federation policies in force, and the labels of
-// host namespaces for policies that select namespaces.
+// PolicySource lists the federation policies and override policies in
+// force, and the labels of host namespaces for policies that select
+// namespaces.
 type PolicySource interface {
 	Policies(ctx context.Context) ([]policy.Policy, error)
+	OverridePolicies(ctx context.Context) ([]overrides.Policy, error)
 	NamespaceLabels(ctx context.Context, namespace string) (map[string]string, error)
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
@@ -125,7 +126,11 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if err != nil {
 		return 0, err
 	}
-	denied, err := e.denied(ctx, fed, spec, list)
+	denied, deniedPaths, err := e.denied(ctx, fed, spec, list)
+	if err != nil {
+		return 0, err
+	}
+	overridePolicies, err := e.overridePolicies(ctx, fed)
 	if err != nil {
 		return 0, err
 	}
@@ -147,7 +152,8 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if len(evicting) > 0 && (after == 0 || after > evictionRecheck) {
 		after = evictionRecheck // the remaining clusters' readiness is read, not watched
 	}
-	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load(), Evicting: evicting}
+	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load(), Evicting: evicting,
+		OverridePolicies: overridePolicies, DeniedOverridePaths: deniedPaths}
 	outcomes := e.execute(ctx, t, key, in, list)
 	var failed []string
 	pass.CollectStatus = t.collectStatus
@@ -271,19 +277,19 @@ func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spe
 // denied returns the clusters a policy with enforcement Deny forbids for
 // the object, each with the violation's message. The syncer does not write
 // to them; what is there already is left as it is.
-func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member) (map[string]string, error) {
+func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member) (map[string]string, []string, error) {
 	if e.policies == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	policies, err := e.policies.Policies(ctx)
 	if err != nil || len(policies) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	obj := policy.Object{Kind: fed.GetKind(), Namespace: fed.GetNamespace(), Name: fed.GetName(), Labels: fed.GetLabels(),
 		Placement: spec.Placement, Overrides: spec.Overrides}
 	if obj.Namespace != "" {
 		if obj.NamespaceLabels, err = e.policies.NamespaceLabels(ctx, obj.Namespace); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	verdict := policy.Evaluate(policies, obj, clusterclient.PlacementClusters(list))
@@ -293,7 +299,30 @@ func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spe
 			denied[m.Name] = v.Message
 		}
 	}
-	return denied, nil
+	var paths []string
+	for _, p := range verdict.Selecting {
+		paths = append(paths, p.Spec.DeniedOverridePaths...)
+	}
+	return denied, paths, nil
+}
+
+// overridePolicies returns the override policies that select the federated
+// object, in the order they apply.
+func (e *Engine) overridePolicies(ctx context.Context, fed *unstructured.Unstructured) ([]overrides.Policy, error) {
+	if e.policies == nil {
+		return nil, nil
+	}
+	policies, err := e.policies.OverridePolicies(ctx)
+	if err != nil || len(policies) == 0 {
+		return nil, err
+	}
+	obj := overrides.Object{Kind: fed.GetKind(), Namespace: fed.GetNamespace(), Name: fed.GetName(), Labels: fed.GetLabels()}
+	if obj.Namespace != "" {
+		if obj.NamespaceLabels, err = e.policies.NamespaceLabels(ctx, obj.Namespace); err != nil {
+			return nil, err
+		}
+	}
+	return overrides.Select(policies, obj), nil
 }
 
 // errNamespacesUnknown says that the FederatedNamespaces cannot be read:

@@ -1,6 +1,8 @@
-// Package validation checks FederationPolicies and ClusterFederationPolicies:
-// selectors parse, cluster names and JSON pointers are valid, minClusters is
-// at most maxClusters and the enforcement is known. It is pure.
+// Package validation checks FederationPolicies and ClusterFederationPolicies
+// (selectors parse, cluster names and JSON pointers are valid, minClusters
+// is at most maxClusters and the enforcement is known) and OverridePolicies
+// and ClusterOverridePolicies (selectors, names, and overriders checked as
+// a federated object's override entries are). It is pure.
 package validation
 
 import (
@@ -64,6 +66,43 @@ func ValidateFederationPolicySpec(spec *v1alpha1.FederationPolicySpec, path *fie
 			[]v1alpha1.Enforcement{v1alpha1.EnforcementDeny, v1alpha1.EnforcementWarn, v1alpha1.EnforcementAudit}))
 	}
 	return errs
+}
+
+// ValidateOverridePolicy validates a namespaced override policy.
+func ValidateOverridePolicy(p *v1alpha1.OverridePolicy) field.ErrorList {
+	return ValidateOverridePolicySpec(&p.Spec, field.NewPath("spec"))
+}
+
+// ValidateClusterOverridePolicy validates a cluster-wide override policy.
+func ValidateClusterOverridePolicy(p *v1alpha1.ClusterOverridePolicy) field.ErrorList {
+	path := field.NewPath("spec")
+	errs := validateSelector(p.Spec.NamespaceSelector, path.Child("namespaceSelector"))
+	return append(errs, ValidateOverridePolicySpec(&p.Spec.OverridePolicySpec, path)...)
+}
+
+// ValidateOverridePolicySpec validates the rules shared by both kinds of
+// override policy: the resource selector's kinds, names and labels, the
+// target clusters, and the overriders with the rules of a federated
+// object's override entries.
+func ValidateOverridePolicySpec(spec *v1alpha1.OverridePolicySpec, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if rs := spec.ResourceSelector; rs != nil {
+		p := path.Child("resourceSelector")
+		for i, kind := range rs.Kinds {
+			if kind == "" {
+				errs = append(errs, field.Required(p.Child("kinds").Index(i), ""))
+			}
+		}
+		for i, name := range rs.Names {
+			for _, msg := range apivalidation.IsDNS1123Subdomain(name) {
+				errs = append(errs, field.Invalid(p.Child("names").Index(i), name, msg))
+			}
+		}
+		errs = append(errs, validateSelector(rs.LabelSelector, p.Child("labelSelector"))...)
+	}
+	errs = append(errs, validateClusterSet(spec.TargetClusters, path.Child("targetClusters"))...)
+	errs = append(errs, typesvalidation.ValidatePatches(spec.ClusterOverrides, path.Child("clusterOverrides"))...)
+	return append(errs, typesvalidation.ValidateTypedOverriders(&spec.TypedOverriders, path)...)
 }
 
 // validateClusterSet checks the names and the selector of a cluster set.

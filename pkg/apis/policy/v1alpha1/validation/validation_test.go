@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
@@ -66,5 +67,35 @@ func TestClusterFederationPolicyNamespaceSelector(t *testing.T) {
 		if !strings.Contains(msg, f) {
 			t.Errorf("%q does not contain %q", msg, f)
 		}
+	}
+}
+
+func TestOverridePolicy(t *testing.T) {
+	p := &v1alpha1.OverridePolicy{Spec: v1alpha1.OverridePolicySpec{
+		ResourceSelector: &v1alpha1.OverrideResourceSelector{ResourceSelector: v1alpha1.ResourceSelector{Kinds: []string{""},
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"a b": "c"}}}, Names: []string{"Web_1"}},
+		TargetClusters:   &v1alpha1.ClusterSet{Names: []string{"EU"}},
+		ClusterOverrides: []typesv1beta1.ClusterOverride{{Path: "/kind", Value: &apiextensionsv1.JSON{Raw: []byte(`"x"`)}}},
+		TypedOverriders:  typesv1beta1.TypedOverriders{Image: []typesv1beta1.ImageOverrider{{Component: "Host", Value: "x"}}},
+	}}
+	msg := ValidateOverridePolicy(p).ToAggregate().Error()
+	for _, want := range []string{"spec.resourceSelector.kinds[0]: Required value", "spec.resourceSelector.labelSelector.matchLabels: Invalid value",
+		`spec.resourceSelector.names[0]: Invalid value: "Web_1"`, `spec.targetClusters.names[0]: Invalid value: "EU"`,
+		"spec.clusterOverrides[0].path: Forbidden: overrides may not change /kind", `spec.image[0].component: Unsupported value: "Host"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("errors lack %q:\n%s", want, msg)
+		}
+	}
+	ok := &v1alpha1.ClusterOverridePolicy{Spec: v1alpha1.ClusterOverridePolicySpec{
+		NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "shop"}},
+		OverridePolicySpec: v1alpha1.OverridePolicySpec{TargetClusters: &v1alpha1.ClusterSet{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"region": "eu"}}},
+			TypedOverriders: typesv1beta1.TypedOverriders{Image: []typesv1beta1.ImageOverrider{{Component: "Registry", Value: "eu.example.com"}}}}}}
+	if errs := ValidateClusterOverridePolicy(ok); len(errs) > 0 {
+		t.Errorf("valid policy: %v", errs)
+	}
+	bad := &v1alpha1.ClusterOverridePolicy{Spec: v1alpha1.ClusterOverridePolicySpec{NamespaceSelector: &metav1.LabelSelector{
+		MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "a", Operator: "Near"}}}}}
+	if errs := ValidateClusterOverridePolicy(bad); len(errs) != 1 || !strings.Contains(errs[0].Error(), "spec.namespaceSelector") {
+		t.Errorf("bad namespace selector: %v", errs)
 	}
 }

@@ -1,0 +1,140 @@
+package overrides
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+)
+
+// Policy is an OverridePolicy or a ClusterOverridePolicy as rendering sees
+// it.
+type Policy struct {
+	// Kind is policyv1alpha1.OverridePolicyKind or
+	// ClusterOverridePolicyKind.
+	Kind string
+	// Namespace is the OverridePolicy's namespace; "" for a
+	// ClusterOverridePolicy.
+	Namespace string
+	// Name of the policy.
+	Name string
+	// NamespaceSelector is a ClusterOverridePolicy's namespace selector.
+	NamespaceSelector *metav1.LabelSelector
+	// Spec is what the policy overrides, and where.
+	Spec *policyv1alpha1.OverridePolicySpec
+}
+
+// FromOverridePolicy returns the rendering view of an OverridePolicy.
+func FromOverridePolicy(p *policyv1alpha1.OverridePolicy) Policy {
+	return Policy{Kind: policyv1alpha1.OverridePolicyKind, Namespace: p.Namespace, Name: p.Name, Spec: &p.Spec}
+}
+
+// FromClusterOverridePolicy returns the rendering view of a
+// ClusterOverridePolicy.
+func FromClusterOverridePolicy(p *policyv1alpha1.ClusterOverridePolicy) Policy {
+	return Policy{Kind: policyv1alpha1.ClusterOverridePolicyKind, Name: p.Name,
+		NamespaceSelector: p.Spec.NamespaceSelector, Spec: &p.Spec.OverridePolicySpec}
+}
+
+// String names the policy as messages do: "OverridePolicy shop/eu-registry".
+func (p Policy) String() string {
+	if p.Namespace == "" {
+		return p.Kind + " " + p.Name
+	}
+	return p.Kind + " " + p.Namespace + "/" + p.Name
+}
+
+// Object is what policy selection reads of a federated object.
+type Object struct {
+	// Kind is the federated kind, e.g. FederatedDeployment.
+	Kind string
+	// Namespace is "" for cluster-scoped federated objects.
+	Namespace string
+	// Name of the federated object.
+	Name string
+	// Labels of the federated object.
+	Labels map[string]string
+	// NamespaceLabels are the labels of the object's namespace.
+	NamespaceLabels map[string]string
+}
+
+// Selects reports whether the policy selects the object: an
+// OverridePolicy selects objects of its own namespace, a
+// ClusterOverridePolicy those in the namespaces its selector matches (every
+// object, cluster-scoped ones included, without a selector); then the
+// resource selector's kinds, names and labels must each match when given.
+// A selector that does not parse selects nothing.
+func (p Policy) Selects(obj Object) bool {
+	switch {
+	case p.Kind == policyv1alpha1.OverridePolicyKind && p.Namespace != obj.Namespace:
+		return false
+	case p.NamespaceSelector != nil:
+		if obj.Namespace == "" || !matches(p.NamespaceSelector, obj.NamespaceLabels) {
+			return false
+		}
+	}
+	rs := p.Spec.ResourceSelector
+	if rs == nil {
+		return true
+	}
+	return (len(rs.Kinds) == 0 || slices.Contains(rs.Kinds, obj.Kind)) &&
+		(len(rs.Names) == 0 || slices.Contains(rs.Names, obj.Name)) &&
+		(rs.LabelSelector == nil || matches(rs.LabelSelector, obj.Labels))
+}
+
+// Select returns the policies that select the object, in the order they
+// apply: ClusterOverridePolicies by name, then OverridePolicies by name,
+// so that the more specific (namespaced) policy wins over the cluster-wide
+// one, and the object's own overrides, applied after both, win over all.
+func Select(policies []Policy, obj Object) []Policy {
+	var out []Policy
+	for _, p := range policies {
+		if p.Spec != nil && p.Selects(obj) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Policy) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// rank orders the kinds of policies: cluster-wide first.
+func rank(p Policy) int {
+	if p.Kind == policyv1alpha1.ClusterOverridePolicyKind {
+		return 0
+	}
+	return 1
+}
+
+// targets reports whether the policy targets the destination cluster: it
+// is named in targetClusters.names or matched by its clusterSelector; a
+// policy without targetClusters targets every cluster.
+func (p Policy) targets(dest Destination) (bool, error) {
+	tc := p.Spec.TargetClusters
+	if tc == nil {
+		return true, nil
+	}
+	if slices.Contains(tc.Names, dest.Cluster) {
+		return true, nil
+	}
+	if tc.ClusterSelector == nil {
+		return false, nil
+	}
+	selector, err := metav1.LabelSelectorAsSelector(tc.ClusterSelector)
+	if err != nil {
+		return false, fmt.Errorf("%s: spec.targetClusters.clusterSelector: %w", p, err)
+	}
+	return selector.Matches(labels.Set(dest.Labels)), nil
+}
+
+// matches reports whether a label selector matches; one that does not
+// parse matches nothing.
+func matches(ls *metav1.LabelSelector, set map[string]string) bool {
+	selector, err := metav1.LabelSelectorAsSelector(ls)
+	return err == nil && selector.Matches(labels.Set(set))
+}
