@@ -344,6 +344,10 @@ func TestWatchPrintsChangedRows(t *testing.T) {
 		_, i := cluster.find(0, "member2 | ClusterNotReady | - | - | - | cluster member2 is not ready")
 		return i >= 0, nil
 	})
+	testkit.Eventually(t, "a fresh summary line", func(context.Context) (bool, error) {
+		_, i := cluster.find(0, "Summary: Status: Failing: ClusterNotReady")
+		return i >= 0, nil
+	})
 }
 
 // TestKubectlPrintersAndSelector checks kubectl's -o printers and -l on the

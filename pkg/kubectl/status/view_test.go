@@ -405,3 +405,11 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryLineLeavesOutIdentity(t *testing.T) {
+	got := summaryLine([][2]string{{"Name", "web"}, {"Namespace", "shop"}, {"Type", "FederatedDeployment"},
+		{"Status", "Propagated"}, {"Clusters", "2/2 ready"}})
+	if want := "Status: Propagated; Clusters: 2/2 ready"; got != want {
+		t.Errorf("summaryLine = %q, want %q", got, want)
+	}
+}

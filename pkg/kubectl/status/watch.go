@@ -128,7 +128,8 @@ func (o *Options) watchType(ctx context.Context, host *cli.Cluster, t Type, name
 }
 
 // watchObject prints a row of ClustersTable each time a cluster's row
-// changes, until the object is deleted.
+// changes, and the summary on one line each time it changes (its status,
+// readiness, clusters and replicas), until the object is deleted.
 func (o *Options) watchObject(ctx context.Context, host *cli.Cluster, t Type, obj *unstructured.Unstructured, table Table) error {
 	ropts := o.renderOptions()
 	ropts.MinWidths = ColumnWidths(table, ropts)
@@ -137,6 +138,7 @@ func (o *Options) watchObject(ctx context.Context, host *cli.Cluster, t Type, ob
 	for _, row := range table.Rows {
 		printed[row[0].Text] = rowKey(row, -1)
 	}
+	summary := summaryLine(Summary(t, ObjectFrom(obj)))
 	if len(table.Rows) == 0 {
 		// Print the header when the rows come later.
 		ropts.NoHeaders = o.NoHeaders
@@ -146,7 +148,14 @@ func (o *Options) watchObject(ctx context.Context, host *cli.Cluster, t Type, ob
 			_, err := fmt.Fprintf(o.streams.Out, "%s %s deleted\n", t.Config.Spec.FederatedType.Kind, qualified(ObjectFrom(u)))
 			return true, err
 		}
-		current := ClustersTable(t, ObjectFrom(u))
+		view := ObjectFrom(u)
+		if line := summaryLine(Summary(t, view)); line != summary {
+			summary = line
+			if _, err := fmt.Fprintln(o.streams.Out, "Summary: "+line); err != nil {
+				return false, err
+			}
+		}
+		current := ClustersTable(t, view)
 		var changed [][]Cell
 		for _, row := range current.Rows {
 			if key := rowKey(row, -1); printed[row[0].Text] != key {
@@ -161,4 +170,18 @@ func (o *Options) watchObject(ctx context.Context, host *cli.Cluster, t Type, ob
 		ropts.NoHeaders = true
 		return false, err
 	})
+}
+
+// summaryLine is the part of Summary that changes with the object's
+// status (not its name, namespace and type), on one line.
+func summaryLine(lines [][2]string) string {
+	var parts []string
+	for _, l := range lines {
+		switch l[0] {
+		case "Name", "Namespace", "Type":
+			continue
+		}
+		parts = append(parts, l[0]+": "+l[1])
+	}
+	return strings.Join(parts, "; ")
 }
