@@ -3,16 +3,21 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -169,4 +174,105 @@ func TestAutomaticTaintsOnAStoppedMember(t *testing.T) {
 		list, _, err := clusterTaints(ctx, "member2")
 		return list == "", err
 	})
+}
+
+// TestEvictionRateLimitOneClusterAMinute taints both members NoExecute at
+// once with the KubeFedConfig's clusterEvictionsPerMinute at 1: an object
+// placed on both leaves one of them at once; the other waits for its turn
+// (its taint acting as NoSchedule), neither Evicting nor removed, holding
+// the object until a minute after the first started, so the object is
+// never removed from all of its clusters at once.
+func TestEvictionRateLimitOneClusterAMinute(t *testing.T) {
+	one := int64(1)
+	setTaintsConfig(t, &corev1beta1.TaintsConfig{ClusterEvictionsPerMinute: &one})
+	t.Cleanup(func() { setTaintsConfig(t, nil) })
+	ns := federatedNamespace(t)
+	obj := federated(federatedConfigMapKind, ns, "evicted", object{"template": object{"data": object{"a": "b"}}, "placement": everywhere})
+	create(t, obj)
+	members := map[string]*kubernetes.Clientset{}
+	for _, name := range []string{"member1", "member2"} {
+		memberConfigMap(t, name, ns, "evicted", "placed before the taints", hasData("a", "b"))
+		members[name] = memberClient(t, name)
+	}
+	holds := func(ctx context.Context, cluster string) (bool, error) {
+		_, err := members[cluster].CoreV1().ConfigMaps(ns).Get(ctx, "evicted", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+
+	t.Cleanup(func() {
+		for name := range members {
+			setTaints(t, name, nil)
+		}
+	})
+	evict := []corev1beta1.Taint{{Key: "test.kubefed.io/evict", Effect: corev1beta1.TaintNoExecute}}
+	tainted := time.Now()
+	for name := range members {
+		setTaints(t, name, evict)
+	}
+
+	var first, second string
+	testkit.Eventually(t, "the object removed from one member at once", func(ctx context.Context) (bool, error) {
+		var gone []string
+		for name := range members {
+			held, err := holds(ctx, name)
+			if err != nil {
+				return false, err
+			}
+			if !held {
+				gone = append(gone, name)
+			}
+		}
+		if len(gone) == len(members) {
+			t.Fatalf("the object was removed from both members at once, %s after the taints", time.Since(tainted).Round(100*time.Millisecond))
+		}
+		if len(gone) == 1 {
+			first = gone[0]
+		}
+		return first != "", nil
+	})
+	firstAfter := time.Since(tainted)
+	for name := range members {
+		if name != first {
+			second = name
+		}
+	}
+	waitClusterStatus(t, obj, first, string(typesv1beta1.Tainted), "test.kubefed.io/evict:NoExecute")
+
+	// The first cluster started evicting after the taints were set, so the
+	// second may not start before a minute has passed since then.
+	live := obj.DeepCopy()
+	heldStatuses := sets.New[string]()
+	var secondAfter time.Duration
+	err := testkit.Poll(context.Background(), time.Minute+testkit.WaitTimeout, func(ctx context.Context) (bool, error) {
+		if err := hostClient.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
+			return false, err
+		}
+		status, message, _ := clusterStatus(live, second)
+		held, err := holds(ctx, second)
+		if err != nil {
+			return false, err
+		}
+		started := !held || status == string(typesv1beta1.Evicting) || status == string(typesv1beta1.WaitingForRemoval)
+		if since := time.Since(tainted); since < time.Minute {
+			if started {
+				t.Fatalf("%s started evicting %s after the taints, before its turn (a minute after %s's): status %q (%s), member object held: %v",
+					second, since.Round(100*time.Millisecond), first, status, message, held)
+			}
+			heldStatuses.Insert(fmt.Sprintf("%q", status))
+			return false, nil
+		}
+		if started && secondAfter == 0 {
+			secondAfter = time.Since(tainted)
+		}
+		return !held, nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for the object to leave %s after the minute: %v", second, err)
+	}
+	t.Logf("%s evicted from %s after the taints; %s held it (status %s) and started evicting %s after them, its member object gone %s after them",
+		first, firstAfter.Round(100*time.Millisecond), second, strings.Join(sets.List(heldStatuses), ", "),
+		secondAfter.Round(100*time.Millisecond), time.Since(tainted).Round(100*time.Millisecond))
 }
