@@ -272,7 +272,7 @@ func TestEvictionRateLimitOneClusterAMinute(t *testing.T) {
 	if err != nil {
 		t.Fatalf("waiting for the object to leave %s after the minute: %v", second, err)
 	}
-	t.Logf("%s evicted from %s after the taints; %s held it (status %s) and started evicting %s after them, its member object gone %s after them",
+	t.Logf("the object left %s %s after the taints; %s held it (status %s) and started evicting %s after them, its member object gone %s after them",
 		first, firstAfter.Round(100*time.Millisecond), second, strings.Join(sets.List(heldStatuses), ", "),
 		secondAfter.Round(100*time.Millisecond), time.Since(tainted).Round(100*time.Millisecond))
 }
