@@ -9,43 +9,27 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/policyref"
 )
 
 // Policy is an OverridePolicy or a ClusterOverridePolicy as rendering sees
 // it.
 type Policy struct {
-	// Kind is policyv1alpha1.OverridePolicyKind or
-	// ClusterOverridePolicyKind.
-	Kind string
-	// Namespace is the OverridePolicy's namespace; "" for a
-	// ClusterOverridePolicy.
-	Namespace string
-	// Name of the policy.
-	Name string
-	// NamespaceSelector is a ClusterOverridePolicy's namespace selector.
-	NamespaceSelector *metav1.LabelSelector
-	// Spec is what the policy overrides, and where.
-	Spec *policyv1alpha1.OverridePolicySpec
+	// Ref is the policy's identity, the namespaces it covers and what it
+	// overrides, and where.
+	policyref.Ref[policyv1alpha1.OverridePolicySpec]
 }
 
 // FromOverridePolicy returns the rendering view of an OverridePolicy.
 func FromOverridePolicy(p *policyv1alpha1.OverridePolicy) Policy {
-	return Policy{Kind: policyv1alpha1.OverridePolicyKind, Namespace: p.Namespace, Name: p.Name, Spec: &p.Spec}
+	return Policy{policyref.Ref[policyv1alpha1.OverridePolicySpec]{Kind: policyv1alpha1.OverridePolicyKind, Namespace: p.Namespace, Name: p.Name, Spec: &p.Spec}}
 }
 
 // FromClusterOverridePolicy returns the rendering view of a
 // ClusterOverridePolicy.
 func FromClusterOverridePolicy(p *policyv1alpha1.ClusterOverridePolicy) Policy {
-	return Policy{Kind: policyv1alpha1.ClusterOverridePolicyKind, Name: p.Name,
-		NamespaceSelector: p.Spec.NamespaceSelector, Spec: &p.Spec.OverridePolicySpec}
-}
-
-// String names the policy as messages do: "OverridePolicy shop/eu-registry".
-func (p Policy) String() string {
-	if p.Namespace == "" {
-		return p.Kind + " " + p.Name
-	}
-	return p.Kind + " " + p.Namespace + "/" + p.Name
+	return Policy{policyref.Ref[policyv1alpha1.OverridePolicySpec]{Kind: policyv1alpha1.ClusterOverridePolicyKind, Name: p.Name,
+		NamespaceSelector: p.Spec.NamespaceSelector, Spec: &p.Spec.OverridePolicySpec}}
 }
 
 // Object is what policy selection reads of a federated object.
@@ -69,13 +53,8 @@ type Object struct {
 // resource selector's kinds, names and labels must each match when given.
 // A selector that does not parse selects nothing.
 func (p Policy) Selects(obj Object) bool {
-	switch {
-	case p.Kind == policyv1alpha1.OverridePolicyKind && p.Namespace != obj.Namespace:
+	if !p.Covers(obj.Namespace, obj.NamespaceLabels) {
 		return false
-	case p.NamespaceSelector != nil:
-		if obj.Namespace == "" || !matches(p.NamespaceSelector, obj.NamespaceLabels) {
-			return false
-		}
 	}
 	rs := p.Spec.ResourceSelector
 	if rs == nil {
@@ -83,7 +62,7 @@ func (p Policy) Selects(obj Object) bool {
 	}
 	return (len(rs.Kinds) == 0 || slices.Contains(rs.Kinds, obj.Kind)) &&
 		(len(rs.Names) == 0 || slices.Contains(rs.Names, obj.Name)) &&
-		(rs.LabelSelector == nil || matches(rs.LabelSelector, obj.Labels))
+		(rs.LabelSelector == nil || policyref.Matches(rs.LabelSelector, obj.Labels))
 }
 
 // Select returns the policies that select the object, in the order they
@@ -130,11 +109,4 @@ func (p Policy) targets(dest Destination) (bool, error) {
 		return false, fmt.Errorf("%s: spec.targetClusters.clusterSelector: %w", p, err)
 	}
 	return selector.Matches(labels.Set(dest.Labels)), nil
-}
-
-// matches reports whether a label selector matches; one that does not
-// parse matches nothing.
-func matches(ls *metav1.LabelSelector, set map[string]string) bool {
-	selector, err := metav1.LabelSelectorAsSelector(ls)
-	return err == nil && selector.Matches(labels.Set(set))
 }

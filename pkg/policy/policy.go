@@ -21,45 +21,27 @@ import (
 	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
+	"github.com/kubectl-fed/kubectl-fed/pkg/policyref"
 )
 
 // Policy is a FederationPolicy or a ClusterFederationPolicy in the one form
 // the evaluator reads.
 type Policy struct {
-	// Kind is v1alpha1.FederationPolicyKind or
-	// v1alpha1.ClusterFederationPolicyKind.
-	Kind string
-	// Namespace is the namespace of a FederationPolicy; empty for a
-	// ClusterFederationPolicy.
-	Namespace string
-	// Name is the policy's name.
-	Name string
-	// NamespaceSelector is the namespace selector of a
-	// ClusterFederationPolicy; nil matches every namespace.
-	NamespaceSelector *metav1.LabelSelector
-	// Spec is the policy's rules.
-	Spec *v1alpha1.FederationPolicySpec
+	// Ref is the policy's identity, the namespaces it covers and its
+	// rules.
+	policyref.Ref[v1alpha1.FederationPolicySpec]
 }
 
 // FromFederationPolicy returns the evaluator's view of a namespaced policy.
 func FromFederationPolicy(p *v1alpha1.FederationPolicy) Policy {
-	return Policy{Kind: v1alpha1.FederationPolicyKind, Namespace: p.Namespace, Name: p.Name, Spec: &p.Spec}
+	return Policy{policyref.Ref[v1alpha1.FederationPolicySpec]{Kind: v1alpha1.FederationPolicyKind, Namespace: p.Namespace, Name: p.Name, Spec: &p.Spec}}
 }
 
 // FromClusterFederationPolicy returns the evaluator's view of a cluster-wide
 // policy.
 func FromClusterFederationPolicy(p *v1alpha1.ClusterFederationPolicy) Policy {
-	return Policy{Kind: v1alpha1.ClusterFederationPolicyKind, Name: p.Name,
-		NamespaceSelector: p.Spec.NamespaceSelector, Spec: &p.Spec.FederationPolicySpec}
-}
-
-// String names the policy as messages do: "FederationPolicy shop/eu-only"
-// or "ClusterFederationPolicy no-prod".
-func (p Policy) String() string {
-	if p.Namespace == "" {
-		return p.Kind + " " + p.Name
-	}
-	return p.Kind + " " + p.Namespace + "/" + p.Name
+	return Policy{policyref.Ref[v1alpha1.FederationPolicySpec]{Kind: v1alpha1.ClusterFederationPolicyKind, Name: p.Name,
+		NamespaceSelector: p.Spec.NamespaceSelector, Spec: &p.Spec.FederationPolicySpec}}
 }
 
 // Enforcement returns the policy's enforcement; empty means Deny.
@@ -178,15 +160,8 @@ func Sort(policies []Policy) {
 // kind and labels its resourceSelector matches. A selector that does not
 // parse selects nothing; policies are validated at admission.
 func Selects(p Policy, obj Object) bool {
-	switch p.Kind {
-	case v1alpha1.FederationPolicyKind:
-		if obj.Namespace != p.Namespace {
-			return false
-		}
-	default:
-		if p.NamespaceSelector != nil && (obj.Namespace == "" || !matches(p.NamespaceSelector, obj.NamespaceLabels)) {
-			return false
-		}
+	if !p.Covers(obj.Namespace, obj.NamespaceLabels) {
+		return false
 	}
 	rs := p.Spec.ResourceSelector
 	if rs == nil {
@@ -195,14 +170,7 @@ func Selects(p Policy, obj Object) bool {
 	if len(rs.Kinds) > 0 && !slices.Contains(rs.Kinds, obj.Kind) {
 		return false
 	}
-	return rs.LabelSelector == nil || matches(rs.LabelSelector, obj.Labels)
-}
-
-// matches reports whether a label selector matches a label set; a selector
-// that does not parse matches nothing.
-func matches(sel *metav1.LabelSelector, set map[string]string) bool {
-	s, err := metav1.LabelSelectorAsSelector(sel)
-	return err == nil && s.Matches(labels.Set(set))
+	return rs.LabelSelector == nil || policyref.Matches(rs.LabelSelector, obj.Labels)
 }
 
 // DefaultPlacement returns a copy of the defaultPlacement of the first
