@@ -280,18 +280,22 @@ func (r *Reconciler) types(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingP
 }
 
 // candidates returns the clusters the replicas may go to, sorted by name:
-// the ready clusters with a connection (placement.Compute's targets, as for
-// propagation), and with intersectWithClusterSelector only those the
+// the registry's ready members with a connection, joined or from the
+// inventory (placement.Compute's targets, as for propagation), and with intersectWithClusterSelector only those the
 // object's clusterSelector (placement.clusters ignored) and its namespace's
 // FederatedNamespace select, and only those whose taints the RSP or the
 // object tolerates (placement.Compute). evicting are the clusters the
 // object is placed in that have a NoExecute taint neither tolerates: their
-// replicas move to the candidates. If a cluster the object is placed in
-// turned NotReady less than UnavailableDelay ago, grace is the time left.
+// replicas move to the candidates. If a joined cluster the object is placed
+// in turned NotReady less than UnavailableDelay ago, grace is the time left.
 func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec) (out, evicting []candidate, grace time.Duration, err error) {
 	list := &corev1beta1.KubeFedClusterList{}
 	if err := r.Client.List(ctx, list, client.InNamespace(r.KubeFedNamespace)); err != nil {
 		return nil, nil, 0, fmt.Errorf("listing KubeFedClusters: %w", err)
+	}
+	joined := map[string]*corev1beta1.KubeFedCluster{}
+	for i := range list.Items {
+		joined[list.Items[i].Name] = &list.Items[i]
 	}
 	placed := map[string]bool{}
 	if spec.Placement != nil {
@@ -299,28 +303,24 @@ func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedu
 			placed[c.Name] = true
 		}
 	}
+	// The registry's members, joined and from the inventory alike, as
+	// propagation sees them; a joined cluster's NotReady condition gives the
+	// time it turned not ready.
+	members := r.Registry.List()
 	conns := map[string]*clusterclient.Connection{}
 	labels := map[string]map[string]string{}
-	var clusters []placement.Cluster
-	for _, kfc := range list.Items {
-		if kfc.DeletionTimestamp != nil {
-			continue
-		}
-		ready := kfc.Status.IsReady()
-		if !ready {
-			if since := notReadySince(&kfc); placed[kfc.Name] && since != nil {
+	for _, m := range members {
+		if kfc := joined[m.Name]; !m.Ready && placed[m.Name] && kfc != nil {
+			if since := notReadySince(kfc); since != nil {
 				if left := r.UnavailableDelay - time.Since(since.Time); left > 0 && (grace == 0 || left < grace) {
 					grace = left
 				}
 			}
 		}
-		if m, ok := r.Registry.Get(kfc.Name); ok && m.Conn != nil {
-			conns[kfc.Name] = m.Conn
-		}
-		m, _ := r.Registry.Get(kfc.Name)
-		labels[kfc.Name] = kfc.Labels
-		clusters = append(clusters, placement.Cluster{Name: kfc.Name, Labels: kfc.Labels, Ready: ready && conns[kfc.Name] != nil, Taints: m.Taints})
+		conns[m.Name] = m.Conn
+		labels[m.Name] = m.Labels
 	}
+	clusters := clusterclient.PlacementClusters(members)
 	in := placement.Input{Object: &typesv1beta1.Placement{ClusterSelector: &metav1.LabelSelector{}}, Clusters: clusters}
 	if rsp.Spec.IntersectWithClusterSelector {
 		if in, err = r.intersection(ctx, rsp, spec, clusters); err != nil {
