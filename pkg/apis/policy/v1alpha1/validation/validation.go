@@ -33,11 +33,7 @@ func ValidateFederationPolicySpec(spec *v1alpha1.FederationPolicySpec, path *fie
 	var errs field.ErrorList
 	if rs := spec.ResourceSelector; rs != nil {
 		p := path.Child("resourceSelector")
-		for i, kind := range rs.Kinds {
-			if kind == "" {
-				errs = append(errs, field.Required(p.Child("kinds").Index(i), ""))
-			}
-		}
+		errs = append(errs, validateKinds(rs.Kinds, p.Child("kinds"))...)
 		errs = append(errs, validateSelector(rs.LabelSelector, p.Child("labelSelector"))...)
 	}
 	errs = append(errs, validateClusterSet(spec.AllowedClusters, path.Child("allowedClusters"))...)
@@ -88,16 +84,8 @@ func ValidateOverridePolicySpec(spec *v1alpha1.OverridePolicySpec, path *field.P
 	var errs field.ErrorList
 	if rs := spec.ResourceSelector; rs != nil {
 		p := path.Child("resourceSelector")
-		for i, kind := range rs.Kinds {
-			if kind == "" {
-				errs = append(errs, field.Required(p.Child("kinds").Index(i), ""))
-			}
-		}
-		for i, name := range rs.Names {
-			for _, msg := range apivalidation.IsDNS1123Subdomain(name) {
-				errs = append(errs, field.Invalid(p.Child("names").Index(i), name, msg))
-			}
-		}
+		errs = append(errs, validateKinds(rs.Kinds, p.Child("kinds"))...)
+		errs = append(errs, validateNames(rs.Names, p.Child("names"))...)
 		errs = append(errs, validateSelector(rs.LabelSelector, p.Child("labelSelector"))...)
 	}
 	errs = append(errs, validateClusterSet(spec.TargetClusters, path.Child("targetClusters"))...)
@@ -110,13 +98,30 @@ func validateClusterSet(set *v1alpha1.ClusterSet, path *field.Path) field.ErrorL
 	if set == nil {
 		return nil
 	}
+	errs := validateNames(set.Names, path.Child("names"))
+	return append(errs, validateSelector(set.ClusterSelector, path.Child("clusterSelector"))...)
+}
+
+// validateKinds checks that no kind of a resource selector is empty.
+func validateKinds(kinds []string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for i, name := range set.Names {
-		for _, msg := range apivalidation.IsDNS1123Subdomain(name) {
-			errs = append(errs, field.Invalid(path.Child("names").Index(i), name, msg))
+	for i, kind := range kinds {
+		if kind == "" {
+			errs = append(errs, field.Required(path.Index(i), ""))
 		}
 	}
-	return append(errs, validateSelector(set.ClusterSelector, path.Child("clusterSelector"))...)
+	return errs
+}
+
+// validateNames checks that every name is a DNS-1123 subdomain.
+func validateNames(names []string, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, name := range names {
+		for _, msg := range apivalidation.IsDNS1123Subdomain(name) {
+			errs = append(errs, field.Invalid(path.Index(i), name, msg))
+		}
+	}
+	return errs
 }
 
 // validateSelector checks that a label selector, if set, parses.
