@@ -42,22 +42,19 @@ func recorded(fed *unstructured.Unstructured) (holding sets.Set[string], removin
 }
 
 // evict runs the eviction gate (taints.Gate) over the clusters the object
-// is being evicted from: the one it lets go is removed from the placement
-// (its member object is then deleted); the others stay, with what they
-// wait for. The object counts as ready elsewhere when it runs ready in
-// every remaining cluster and no evicting cluster has replicas from a
+// (fed, whose spec the pass decoded) is being evicted from: the one it
+// lets go is removed from the placement (its member object is then
+// deleted); the others stay, with what they wait for. The object counts
+// as ready elsewhere when it runs ready in every remaining cluster and no
+// evicting cluster has replicas from a
 // /spec/replicas override (replica scheduling moves them first, then sets
 // the cluster's override to 0). It returns the messages of the clusters
 // that wait and when to look again.
-func (e *Engine) evict(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, placed *placement.Result, removing bool, list []clusterclient.Member) (map[string]string, time.Duration) {
+func (e *Engine) evict(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, placed *placement.Result, removing bool, list []clusterclient.Member) (map[string]string, time.Duration) {
 	if len(placed.Evicting) == 0 {
 		return nil, 0
 	}
 	in := taints.GateInput{Removing: removing, Timeout: e.settings.EvictionTimeout, Now: time.Now(), ReadyElsewhere: true}
-	spec, err := typesv1beta1.SpecOf(fed)
-	if err != nil {
-		return nil, 0
-	}
 	for name, taint := range placed.Evicting {
 		if scheduling.Scheduled(spec, name) > 0 {
 			// Replica scheduling has not moved the cluster's replicas yet.

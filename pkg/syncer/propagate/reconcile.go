@@ -148,7 +148,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return e.writeStatus(ctx, t, key, fed, pass)
 	}
 	pass.Reason, pass.Message = placed.Reason, placed.Message
-	evicting, after := e.evict(ctx, t, fed, &placed, removing, list)
+	evicting, after := e.evict(ctx, t, fed, spec, &placed, removing, list)
 	if len(evicting) > 0 && (after == 0 || after > evictionRecheck) {
 		after = evictionRecheck // the remaining clusters' readiness is read, not watched
 	}
