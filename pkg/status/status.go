@@ -26,7 +26,9 @@ type Pass struct {
 	// (ClusterRetrievalFailed, ComputePlacementFailed), found the namespace
 	// not federated (NamespaceNotFederated), or found the placement naming
 	// clusters that are not joined (UnknownCluster) or selecting none of
-	// them (NoClusters). The last two yield to CheckClusters. Message says
+	// them (NoClusters), or a dependency missing on the host
+	// (DependencyNotFound) or of a type not enabled
+	// (DependencyTypeNotEnabled). The last four yield to CheckClusters. Message says
 	// why, for the condition's message.
 	Reason  typesv1beta1.AggregateReason
 	Message string
@@ -134,7 +136,8 @@ func conditionOrder(c typesv1beta1.Condition) int {
 // clusters that are not joined or selecting none.
 func aggregateReason(pass Pass) typesv1beta1.AggregateReason {
 	switch pass.Reason {
-	case typesv1beta1.AggregateSuccess, typesv1beta1.UnknownCluster, typesv1beta1.NoClusters:
+	case typesv1beta1.AggregateSuccess, typesv1beta1.UnknownCluster, typesv1beta1.NoClusters,
+		typesv1beta1.DependencyNotFound, typesv1beta1.DependencyTypeNotEnabled:
 	default:
 		return pass.Reason
 	}

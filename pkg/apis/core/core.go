@@ -62,6 +62,20 @@ const (
 	// disabledTLSValidations) may change only in an update that also changes
 	// this annotation: a re-join.
 	JoinedAtAnnotation = "kubefed.io/joined-at"
+
+	// PropagateDependenciesAnnotation, set to "true" on a federated object
+	// whose template has a pod template, propagates the ConfigMaps, Secrets,
+	// ServiceAccount and PersistentVolumeClaims it references to the
+	// clusters the object lands in; "false" turns off the type's default
+	// (the FederatedTypeConfig's dependencyPropagation). Not in KubeFed.
+	PropagateDependenciesAnnotation = "kubefed.io/propagate-dependencies"
+
+	// DependencyOfAnnotation is kept on the member objects the syncer
+	// propagates as dependencies: it lists, comma separated and sorted, the
+	// federated objects (Kind/name, in the same namespace) that pull the
+	// object in. It marks the object as the syncer's dependency copy, which
+	// the syncer deletes from a cluster once no workload there needs it.
+	DependencyOfAnnotation = "kubefed.io/dependency-of"
 )
 
 // Finalizers.

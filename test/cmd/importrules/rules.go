@@ -35,7 +35,7 @@ var Rules = []Rule{
 	{
 		Name: "pure decision packages import no client-go, controller-runtime or entry package (pkg/syncer, pkg/webhook, pkg/kubectl, cmd)",
 		Packages: []string{"pkg/placement/...", "pkg/overrides/...", "pkg/propagation/...", "pkg/scheduling/...",
-			"pkg/planner/...", "pkg/taints/...", "pkg/policy/...", "pkg/policyref/...", "pkg/status/...", "pkg/aggregate/...", "pkg/health/...",
+			"pkg/planner/...", "pkg/taints/...", "pkg/policy/...", "pkg/policyref/...", "pkg/dependencies/...", "pkg/status/...", "pkg/aggregate/...", "pkg/health/...",
 			"pkg/.../validation/...", "pkg/.../defaults/..."},
 		Forbidden: []string{"k8s.io/client-go/...", "sigs.k8s.io/controller-runtime/...",
 			"pkg/syncer/...", "pkg/webhook/...", "pkg/kubectl/...", "cmd/..."},

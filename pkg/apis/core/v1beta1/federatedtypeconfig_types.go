@@ -33,6 +33,22 @@ const (
 	StatusCollectionDisabled StatusCollectionMode = "Disabled"
 )
 
+// DependencyPropagationMode says whether the federated objects of a type
+// propagate their dependencies by default (new in kubectl-fed).
+// +kubebuilder:validation:Enum=Enabled;Disabled
+type DependencyPropagationMode string
+
+const (
+	// DependencyPropagationEnabled propagates, with each federated object
+	// of the type, the ConfigMaps, Secrets, ServiceAccount and
+	// PersistentVolumeClaims its pod template references, unless the object
+	// is annotated kubefed.io/propagate-dependencies: "false".
+	DependencyPropagationEnabled DependencyPropagationMode = "Enabled"
+	// DependencyPropagationDisabled propagates dependencies only for the
+	// objects annotated kubefed.io/propagate-dependencies: "true".
+	DependencyPropagationDisabled DependencyPropagationMode = "Disabled"
+)
+
 // ControllerStatus says whether a controller of a federated type runs.
 // +kubebuilder:validation:Enum=Running;NotRunning
 type ControllerStatus string
@@ -139,6 +155,15 @@ type FederatedTypeConfigSpec struct {
 	// StatusCollection turns the collection of member status on or off.
 	// +optional
 	StatusCollection *StatusCollectionMode `json:"statusCollection,omitempty"`
+
+	// DependencyPropagation is the type's default for dependency following
+	// (new in kubectl-fed; absent means Disabled): with Enabled, the
+	// ConfigMaps, Secrets, ServiceAccount and PersistentVolumeClaims the
+	// pod template of a federated object references are propagated to the
+	// clusters it lands in. The annotation kubefed.io/propagate-dependencies
+	// ("true" or "false") on a federated object overrides it.
+	// +optional
+	DependencyPropagation *DependencyPropagationMode `json:"dependencyPropagation,omitempty"`
 }
 
 // FederatedTypeConfigStatus is written by the FederatedTypeConfig controller.
@@ -232,6 +257,12 @@ func (f *FederatedTypeConfig) GetPropagationEnabled() bool {
 // GetStatusEnabled reports whether status collection is Enabled.
 func (f *FederatedTypeConfig) GetStatusEnabled() bool {
 	return f.Spec.StatusCollection != nil && *f.Spec.StatusCollection == StatusCollectionEnabled
+}
+
+// GetDependenciesEnabled reports whether dependency propagation is the
+// type's default.
+func (f *FederatedTypeConfig) GetDependenciesEnabled() bool {
+	return f.Spec.DependencyPropagation != nil && *f.Spec.DependencyPropagation == DependencyPropagationEnabled
 }
 
 // IsNamespace reports whether this is the FederatedTypeConfig of core/v1

@@ -420,6 +420,15 @@ const (
 	// a selector) but none remains: no cluster matches, none is joined, or
 	// the namespace's placement excludes them all. It is not in KubeFed.
 	NoClusters AggregateReason = "NoClusters"
+	// DependencyNotFound means the object propagates its dependencies and
+	// one its pod template needs (not marked optional) is missing on the
+	// host; the condition's message names it. It is not in KubeFed.
+	DependencyNotFound AggregateReason = "DependencyNotFound"
+	// DependencyTypeNotEnabled means the object propagates its
+	// dependencies and the type of one (e.g. secrets) is not enabled for
+	// propagation (`kubectl fed enable secrets`); the condition's message
+	// names it. It is not in KubeFed.
+	DependencyTypeNotEnabled AggregateReason = "DependencyTypeNotEnabled"
 )
 
 // ClusterStatus is the propagation status in one cluster.
