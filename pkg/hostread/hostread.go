@@ -50,6 +50,30 @@ func (r Reader) TargetType(ctx context.Context, group, kind string) (*corev1beta
 	return nil, nil
 }
 
+// Propagated reports whether the syncer propagates the federated type
+// with this group and kind: its FederatedTypeConfig exists, is not being
+// deleted, has propagation Enabled and a status in which a syncer reports
+// its propagation controller Running. Without a syncer that runs the type
+// (none installed, the type being disabled or removed) nothing would ever
+// remove the sync finalizer, so the webhook adds it only then.
+// FederatedNamespaces are left out (false): the syncer skips some of them
+// (system namespaces, a name other than the namespace's), so only it
+// decides whether they get its finalizer.
+func (r Reader) Propagated(ctx context.Context, group, kind string) (bool, error) {
+	ftcs := &corev1beta1.FederatedTypeConfigList{}
+	if err := r.Client.List(ctx, ftcs, client.InNamespace(r.KubeFedNamespace), client.UnsafeDisableDeepCopy); err != nil {
+		return false, fmt.Errorf("listing FederatedTypeConfigs in %s: %w", r.KubeFedNamespace, err)
+	}
+	for i := range ftcs.Items {
+		ftc := &ftcs.Items[i]
+		if ft := ftc.Spec.FederatedType; ft.Group == group && ft.Kind == kind {
+			return ftc.GetPropagationEnabled() && !ftc.IsNamespace() && ftc.DeletionTimestamp == nil &&
+				ftc.Status.PropagationController == corev1beta1.ControllerStatusRunning, nil
+		}
+	}
+	return false, nil
+}
+
 // PolicyObjects are every FederationPolicy and ClusterFederationPolicy,
 // as stored (copies the caller may change, e.g. to write their status).
 type PolicyObjects struct {

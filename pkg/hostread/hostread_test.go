@@ -2,7 +2,9 @@ package hostread
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -86,5 +88,43 @@ func TestNamespace(t *testing.T) {
 	fns.SetName("shop")
 	if got, err := reader(t, namespacesFTC, fns).Namespace(ctx, "shop"); err != nil || got != NamespaceFederated {
 		t.Errorf("with its FederatedNamespace: %v, %v", got, err)
+	}
+}
+
+func TestPropagated(t *testing.T) {
+	ftc := func(kind string, mode corev1beta1.PropagationMode, status corev1beta1.ControllerStatus) *corev1beta1.FederatedTypeConfig {
+		return &corev1beta1.FederatedTypeConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: strings.ToLower(kind) + "s"},
+			Spec: corev1beta1.FederatedTypeConfigSpec{
+				TargetType:    corev1beta1.APIResource{Version: "v1", Kind: kind, PluralName: strings.ToLower(kind) + "s", Scope: corev1beta1.NamespaceScoped},
+				FederatedType: corev1beta1.APIResource{Group: "types.kubefed.io", Version: "v1beta1", Kind: "Federated" + kind, Scope: corev1beta1.NamespaceScoped},
+				Propagation:   mode,
+			},
+			Status: corev1beta1.FederatedTypeConfigStatus{PropagationController: status},
+		}
+	}
+	running := corev1beta1.ControllerStatusRunning
+	deleting := ftc("Service", corev1beta1.PropagationEnabled, running)
+	deleting.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	deleting.Finalizers = []string{"core.kubefed.io/federated-type-config"}
+	namespaces := namespacesFTC.DeepCopy()
+	namespaces.Status.PropagationController = running
+	r := reader(t, namespaces, deleting,
+		ftc("ConfigMap", corev1beta1.PropagationEnabled, running),
+		ftc("Secret", corev1beta1.PropagationDisabled, corev1beta1.ControllerStatusNotRunning),
+		ftc("Job", corev1beta1.PropagationEnabled, ""),
+		ftc("Role", corev1beta1.PropagationEnabled, corev1beta1.ControllerStatusNotRunning))
+	for kind, want := range map[string]bool{
+		"FederatedConfigMap": true,
+		"FederatedSecret":    false, // propagation Disabled
+		"FederatedJob":       false, // no syncer has reported it Running
+		"FederatedRole":      false, // the syncer does not run it
+		"FederatedService":   false, // its FederatedTypeConfig is being deleted
+		"FederatedNamespace": false, // the syncer decides
+		"FederatedIngress":   false, // not enabled
+	} {
+		if got, err := r.Propagated(context.Background(), "types.kubefed.io", kind); err != nil || got != want {
+			t.Errorf("Propagated(%s) = %v, %v; want %v", kind, got, err, want)
+		}
 	}
 }

@@ -30,6 +30,16 @@ const (
 	excludeSyncerCondition = "exclude-syncer"
 )
 
+// defaultingNeeded is the match condition of the mutating webhook of
+// federated objects: it has something to do on a create (the sync
+// finalizer, a default placement) and on an update only without a
+// placement, so updates that keep their placement (most of them) cost the
+// API server no call.
+var defaultingNeeded = admissionregistrationv1.MatchCondition{
+	Name:       "create-or-no-placement",
+	Expression: "request.operation == 'CREATE' || !has(object.spec) || !has(object.spec.placement)",
+}
+
 // ConfigOptions says how the API server reaches the webhook.
 type ConfigOptions struct {
 	// URL is the webhook's base URL, e.g. https://127.0.0.1:8443, for a
@@ -91,6 +101,8 @@ type webhookRule struct {
 	group     string
 	resources []string
 	ops       []admissionregistrationv1.OperationType
+	// conditions are match conditions beyond the syncer's exclusion.
+	conditions []admissionregistrationv1.MatchCondition
 }
 
 var createUpdate = []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
@@ -107,21 +119,22 @@ func Configurations(o ConfigOptions) (*admissionregistrationv1.ValidatingWebhook
 		groups = []string{typesv1beta1.DefaultFederatedGroup}
 	}
 	validatingRules := []webhookRule{
-		{"federatedtypeconfigs.core.kubefed.io", FederatedTypeConfigPath, core.GroupName, []string{"federatedtypeconfigs", "federatedtypeconfigs/status"}, createUpdate},
-		{"kubefedclusters.core.kubefed.io", KubeFedClusterPath, core.GroupName, []string{"kubefedclusters", "kubefedclusters/status"}, createUpdate},
-		{"kubefedconfigs.core.kubefed.io", KubeFedConfigPath, core.GroupName, []string{"kubefedconfigs"}, createUpdate},
-		{"replicaschedulingpreferences.scheduling.kubefed.io", ReplicaSchedulingPreferencePath, schedulingv1alpha1.GroupName, []string{"replicaschedulingpreferences"}, createUpdate},
-		{"federationpolicies.policy.kubefed.io", FederationPolicyPath, policyv1alpha1.GroupName, []string{"federationpolicies"}, createUpdate},
-		{"clusterfederationpolicies.policy.kubefed.io", ClusterFederationPolicyPath, policyv1alpha1.GroupName, []string{"clusterfederationpolicies"}, createUpdate},
-		{"overridepolicies.policy.kubefed.io", OverridePolicyPath, policyv1alpha1.GroupName, []string{"overridepolicies"}, createUpdate},
-		{"clusteroverridepolicies.policy.kubefed.io", ClusterOverridePolicyPath, policyv1alpha1.GroupName, []string{"clusteroverridepolicies"}, createUpdate},
+		{"federatedtypeconfigs.core.kubefed.io", FederatedTypeConfigPath, core.GroupName, []string{"federatedtypeconfigs", "federatedtypeconfigs/status"}, createUpdate, nil},
+		{"kubefedclusters.core.kubefed.io", KubeFedClusterPath, core.GroupName, []string{"kubefedclusters", "kubefedclusters/status"}, createUpdate, nil},
+		{"kubefedconfigs.core.kubefed.io", KubeFedConfigPath, core.GroupName, []string{"kubefedconfigs"}, createUpdate, nil},
+		{"replicaschedulingpreferences.scheduling.kubefed.io", ReplicaSchedulingPreferencePath, schedulingv1alpha1.GroupName, []string{"replicaschedulingpreferences"}, createUpdate, nil},
+		{"federationpolicies.policy.kubefed.io", FederationPolicyPath, policyv1alpha1.GroupName, []string{"federationpolicies"}, createUpdate, nil},
+		{"clusterfederationpolicies.policy.kubefed.io", ClusterFederationPolicyPath, policyv1alpha1.GroupName, []string{"clusterfederationpolicies"}, createUpdate, nil},
+		{"overridepolicies.policy.kubefed.io", OverridePolicyPath, policyv1alpha1.GroupName, []string{"overridepolicies"}, createUpdate, nil},
+		{"clusteroverridepolicies.policy.kubefed.io", ClusterOverridePolicyPath, policyv1alpha1.GroupName, []string{"clusteroverridepolicies"}, createUpdate, nil},
 	}
 	mutatingRules := []webhookRule{
-		{"kubefedconfigs.core.kubefed.io", KubeFedConfigDefaultPath, core.GroupName, []string{"kubefedconfigs"}, []admissionregistrationv1.OperationType{admissionregistrationv1.Create}},
+		{"kubefedconfigs.core.kubefed.io", KubeFedConfigDefaultPath, core.GroupName, []string{"kubefedconfigs"}, []admissionregistrationv1.OperationType{admissionregistrationv1.Create}, nil},
 	}
 	for _, g := range groups {
-		validatingRules = append(validatingRules, webhookRule{"federated." + g, FederatedPath, g, []string{"*"}, createUpdate})
-		mutatingRules = append(mutatingRules, webhookRule{"federated." + g, FederatedDefaultPath, g, []string{"*"}, createUpdate})
+		validatingRules = append(validatingRules, webhookRule{"federated." + g, FederatedPath, g, []string{"*"}, createUpdate, nil})
+		mutatingRules = append(mutatingRules, webhookRule{"federated." + g, FederatedDefaultPath, g, []string{"*"}, createUpdate,
+			[]admissionregistrationv1.MatchCondition{defaultingNeeded}})
 	}
 
 	vName, mName := ConfigurationNames(o.Namespace)
@@ -196,10 +209,10 @@ func (o ConfigOptions) common(r webhookRule) commonFields {
 			},
 		}},
 		failurePolicy: &fail, sideEffects: &none, timeout: &timeout, versions: []string{"v1"}, matchPolicy: &equivalent,
-		matchConditions: []admissionregistrationv1.MatchCondition{{
+		matchConditions: append([]admissionregistrationv1.MatchCondition{{
 			Name:       excludeSyncerCondition,
 			Expression: "request.userInfo.username != " + strconv.Quote(o.syncerUser()),
-		}},
+		}}, r.conditions...),
 	}
 	if o.Namespace != "" {
 		c.namespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: o.Namespace}}

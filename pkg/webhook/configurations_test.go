@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -107,16 +108,25 @@ func TestConfigurationsExcludeTheSyncer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v, m := Configurations(tt.o)
 			want := `request.userInfo.username != "` + tt.user + `"`
-			var conditions [][]admissionregistrationv1.MatchCondition
+			conditions := map[string][]admissionregistrationv1.MatchCondition{}
 			for _, w := range v.Webhooks {
-				conditions = append(conditions, w.MatchConditions)
+				conditions["validating "+w.Name] = w.MatchConditions
 			}
 			for _, w := range m.Webhooks {
-				conditions = append(conditions, w.MatchConditions)
+				conditions["mutating "+w.Name] = w.MatchConditions
 			}
-			for i, c := range conditions {
-				if len(c) != 1 || c[0].Name != "exclude-syncer" || c[0].Expression != want {
-					t.Errorf("webhook %d: matchConditions %+v, want one %q", i, c, want)
+			for name, c := range conditions {
+				if len(c) == 0 || c[0].Name != "exclude-syncer" || c[0].Expression != want {
+					t.Errorf("%s: matchConditions %+v, want first %q", name, c, want)
+				}
+				// Only the defaulting of federated objects skips updates
+				// that keep their placement.
+				wantMore := []admissionregistrationv1.MatchCondition{}
+				if name == "mutating federated.types.kubefed.io" {
+					wantMore = append(wantMore, defaultingNeeded)
+				}
+				if more := c[min(1, len(c)):]; !reflect.DeepEqual(more, wantMore) {
+					t.Errorf("%s: further matchConditions %+v, want %+v", name, more, wantMore)
 				}
 			}
 		})

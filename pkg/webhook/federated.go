@@ -17,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesvalidation "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1/validation"
@@ -32,6 +33,9 @@ type Lookup interface {
 	// TargetType returns the target type of the FederatedTypeConfig whose
 	// federated type has this group and kind, or nil if there is none.
 	TargetType(ctx context.Context, group, kind string) (*corev1beta1.APIResource, error)
+	// Propagated reports whether the syncer propagates the federated type
+	// with this group and kind (hostread.Reader.Propagated).
+	Propagated(ctx context.Context, group, kind string) (bool, error)
 	// Policies returns every FederationPolicy and ClusterFederationPolicy;
 	// policy.Selects decides which apply to an object.
 	Policies(ctx context.Context) ([]policy.Policy, error)
@@ -197,7 +201,10 @@ func policyInput(ctx context.Context, lookup Lookup, kind string, obj *typesvali
 }
 
 // federatedDefaulter injects the default placement of the first policy
-// that selects a federated object without spec.placement.
+// that selects a federated object without spec.placement and, on create,
+// the syncer's finalizer when the syncer propagates the type: the syncer
+// then need not write the object once more to add it (it still adds it to
+// objects that lack it).
 func federatedDefaulter(lookup Lookup) admission.Handler {
 	return admission.HandlerFunc(func(ctx context.Context, req admission.Request) admission.Response {
 		if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
@@ -214,23 +221,38 @@ func federatedDefaulter(lookup Lookup) admission.Handler {
 		if err := json.Unmarshal(req.Object.Raw, &head); err != nil {
 			return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding %s: %w", req.Kind.Kind, err))
 		}
-		if head.Spec != nil && len(head.Spec.Placement) > 0 && !bytes.Equal(head.Spec.Placement, []byte("null")) {
+		var ops []jsonpatch.JsonPatchOperation
+		var msgs []string
+		if req.Operation == admissionv1.Create && !slices.Contains(head.Metadata.Finalizers, core.SyncControllerFinalizer) {
+			// An error leaves the finalizer to the syncer.
+			if propagated, err := lookup.Propagated(ctx, req.Kind.Group, req.Kind.Kind); err == nil && propagated {
+				if len(head.Metadata.Finalizers) == 0 {
+					ops = append(ops, jsonpatch.NewOperation("add", "/metadata/finalizers", []string{core.SyncControllerFinalizer}))
+				} else {
+					ops = append(ops, jsonpatch.NewOperation("add", "/metadata/finalizers/-", core.SyncControllerFinalizer))
+				}
+				msgs = append(msgs, "finalizer "+core.SyncControllerFinalizer+" added")
+			}
+		}
+		if head.Spec == nil || len(head.Spec.Placement) == 0 || bytes.Equal(head.Spec.Placement, []byte("null")) {
+			obj := &typesvalidation.Object{Metadata: head.Metadata}
+			in, policies, err := policyInput(ctx, lookup, req.Kind.Kind, obj)
+			if err != nil {
+				return admission.Errored(http.StatusInternalServerError, err)
+			}
+			if placement, from := policy.DefaultPlacement(policies, in); placement != nil {
+				msgs = append(msgs, fmt.Sprintf("placement defaulted by %s", from))
+				if head.Spec == nil {
+					ops = append(ops, jsonpatch.NewOperation("add", "/spec", map[string]any{"placement": placement}))
+				} else {
+					ops = append(ops, jsonpatch.NewOperation("add", "/spec/placement", placement))
+				}
+			}
+		}
+		if len(ops) == 0 {
 			return admission.Allowed("")
 		}
-		obj := &typesvalidation.Object{Metadata: head.Metadata}
-		in, policies, err := policyInput(ctx, lookup, req.Kind.Kind, obj)
-		if err != nil {
-			return admission.Errored(http.StatusInternalServerError, err)
-		}
-		placement, from := policy.DefaultPlacement(policies, in)
-		if placement == nil {
-			return admission.Allowed("")
-		}
-		msg := fmt.Sprintf("placement defaulted by %s", from)
-		if head.Spec == nil {
-			return admission.Patched(msg, jsonpatch.NewOperation("add", "/spec", map[string]any{"placement": placement}))
-		}
-		return admission.Patched(msg, jsonpatch.NewOperation("add", "/spec/placement", placement))
+		return admission.Patched(strings.Join(msgs, "; "), ops...)
 	})
 }
 

@@ -22,14 +22,19 @@ import (
 
 // staticLookup is a Lookup over fixed data.
 type staticLookup struct {
-	target    *corev1beta1.APIResource
-	policies  []policy.Policy
-	clusters  []policy.Cluster
-	namespace hostread.NamespaceFederation
+	target     *corev1beta1.APIResource
+	propagated bool
+	policies   []policy.Policy
+	clusters   []policy.Cluster
+	namespace  hostread.NamespaceFederation
 }
 
 func (l *staticLookup) TargetType(context.Context, string, string) (*corev1beta1.APIResource, error) {
 	return l.target, nil
+}
+
+func (l *staticLookup) Propagated(context.Context, string, string) (bool, error) {
+	return l.propagated, nil
 }
 
 func (l *staticLookup) Policies(context.Context) ([]policy.Policy, error) { return l.policies, nil }
@@ -175,6 +180,42 @@ func TestFederatedDefaulter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := federatedDefaulter(&staticLookup{policies: []policy.Policy{withDefault}})
 			req := request(admissionv1.Create, tt.obj, "")
+			resp := h.Handle(context.Background(), req)
+			if err := resp.Complete(req); err != nil {
+				t.Fatal(err)
+			}
+			if !resp.Allowed || string(resp.Patch) != tt.patch {
+				t.Fatalf("allowed %v, patch %s; want %s", resp.Allowed, resp.Patch, tt.patch)
+			}
+		})
+	}
+}
+
+func TestFederatedDefaulterAddsTheSyncFinalizerOnCreate(t *testing.T) {
+	const placed = `"spec":{"placement":{"clusters":[]}}`
+	tests := []struct {
+		name       string
+		op         admissionv1.Operation
+		propagated bool
+		obj        string
+		patch      string
+	}{
+		{"create", admissionv1.Create, true, `{"metadata":{"name":"web","namespace":"shop"},` + placed + `}`,
+			`[{"op":"add","path":"/metadata/finalizers","value":["kubefed.io/sync-controller"]}]`},
+		{"other finalizers kept", admissionv1.Create, true, `{"metadata":{"name":"web","namespace":"shop","finalizers":["a"]},` + placed + `}`,
+			`[{"op":"add","path":"/metadata/finalizers/-","value":"kubefed.io/sync-controller"}]`},
+		{"already there", admissionv1.Create, true, `{"metadata":{"name":"web","namespace":"shop","finalizers":["kubefed.io/sync-controller"]},` + placed + `}`, ""},
+		{"type not propagated", admissionv1.Create, false, `{"metadata":{"name":"web","namespace":"shop"},` + placed + `}`, ""},
+		{"update", admissionv1.Update, true, `{"metadata":{"name":"web","namespace":"shop"},` + placed + `}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := federatedDefaulter(&staticLookup{propagated: tt.propagated})
+			old := ""
+			if tt.op == admissionv1.Update {
+				old = tt.obj
+			}
+			req := request(tt.op, tt.obj, old)
 			resp := h.Handle(context.Background(), req)
 			if err := resp.Complete(req); err != nil {
 				t.Fatal(err)

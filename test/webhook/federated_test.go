@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
@@ -196,13 +197,18 @@ func TestPolicyDeny(t *testing.T) {
 	ns := labeledNamespace(t, e.client, "shop", nil)
 	createPolicy(t, e, &policyv1alpha1.FederationPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eu-only"},
 		Spec: policyv1alpha1.FederationPolicySpec{DeniedClusters: &policyv1alpha1.ClusterSet{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"region": "eu"}}}}})
-	want := fmt.Sprintf(`FederatedDeployment %s/web: placement selects cluster "eu-prod-1", which FederationPolicy %s/eu-only denies (deniedClusters.clusterSelector region=eu)`, ns, ns)
+	// Until the webhook sees the policy an attempt is admitted: each
+	// attempt uses a name of its own, so none waits for an earlier one's
+	// deletion (a finalizer can hold it).
+	attempt := 0
 	testkit.Eventually(t, "the Deny policy to reject", func(ctx context.Context) (bool, error) {
-		err := e.client.Create(ctx, federated(t, deployment(ns, "web", "  placement: {clusterSelector: {}}")))
+		attempt++
+		name := fmt.Sprintf("web-%d", attempt)
+		err := e.client.Create(ctx, federated(t, deployment(ns, name, "  placement: {clusterSelector: {}}")))
 		if err == nil {
-			return false, e.client.Delete(ctx, federated(t, deployment(ns, "web", "")))
+			return false, nil
 		}
-		return rejectedWith(err, want)
+		return rejectedWith(err, fmt.Sprintf(`FederatedDeployment %s/%s: placement selects cluster "eu-prod-1", which FederationPolicy %s/eu-only denies (deniedClusters.clusterSelector region=eu)`, ns, name, ns))
 	})
 	if err := e.client.Create(ctx, federated(t, deployment(ns, "us", "  placement: {clusters: [{name: us-prod-1}]}"))); err != nil {
 		t.Fatalf("an allowed placement was refused: %v", err)
@@ -339,14 +345,17 @@ func TestPolicyDefaultPlacement(t *testing.T) {
 			ResourceSelector: &policyv1alpha1.ResourceSelector{Kinds: []string{"FederatedDeployment"}},
 			DefaultPlacement: &typesv1beta1.Placement{Clusters: []typesv1beta1.ClusterReference{{Name: "us-prod-1"}}},
 		}})
+	// Each attempt uses a name of its own (see TestPolicyDeny).
+	attempt := 0
 	testkit.Eventually(t, "the default placement to be injected", func(ctx context.Context) (bool, error) {
-		obj := federated(t, deployment(ns, "web", ""))
+		attempt++
+		obj := federated(t, deployment(ns, fmt.Sprintf("web-%d", attempt), ""))
 		if err := e.client.Create(ctx, obj); err != nil {
 			return false, err
 		}
 		clusters, found, err := unstructured.NestedSlice(obj.Object, "spec", "placement", "clusters")
 		if !found || err != nil {
-			return false, e.client.Delete(ctx, obj)
+			return false, err
 		}
 		if len(clusters) != 1 || clusters[0].(map[string]any)["name"] != "us-prod-1" {
 			return false, fmt.Errorf("placement %v", clusters)
@@ -359,6 +368,14 @@ func TestPolicyDefaultPlacement(t *testing.T) {
 	}
 	if clusters, _, _ := unstructured.NestedSlice(kept.Object, "spec", "placement", "clusters"); len(clusters) != 1 || clusters[0].(map[string]any)["name"] != "eu-prod-1" {
 		t.Fatalf("an explicit placement was changed: %v", clusters)
+	}
+	// An update that drops the placement is defaulted too (the mutating
+	// webhook's match condition lets only updates that keep one pass by).
+	if err := e.client.Patch(ctx, kept, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"placement":null}}`))); err != nil {
+		t.Fatal(err)
+	}
+	if clusters, _, _ := unstructured.NestedSlice(kept.Object, "spec", "placement", "clusters"); len(clusters) != 1 || clusters[0].(map[string]any)["name"] != "us-prod-1" {
+		t.Fatalf("an update without placement was not defaulted: %v", clusters)
 	}
 }
 
@@ -426,3 +443,47 @@ func TestWebhookDownRefusesWrites(t *testing.T) {
 
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// TestSyncFinalizerAddedAtAdmission checks that the mutating webhook adds
+// the syncer's finalizer to a created federated object while the type's
+// status says a syncer runs it (saving the syncer a write per object), and
+// not otherwise: without a syncer nothing would remove it. No syncer runs
+// here; the test writes the status a syncer would and removes the
+// finalizers itself.
+func TestSyncFinalizerAddedAtAdmission(t *testing.T) {
+	e := hostEnv
+	ctx := context.Background()
+	ftcName := deployments.APIResource().QualifiedName()
+	ns := labeledNamespace(t, e.client, "finalizer-at-admission", nil)
+	var created []*unstructured.Unstructured
+	t.Cleanup(func() {
+		for _, obj := range created {
+			patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`))
+			if err := e.client.Patch(ctx, obj, patch); client.IgnoreNotFound(err) != nil {
+				t.Errorf("removing the finalizers of %s: %v", obj.GetName(), err)
+			}
+		}
+	})
+	attempt := 0
+	// createUntil creates objects of names of their own until one has the
+	// finalizer as wanted (the webhook sees a status change once its
+	// informer has it).
+	createUntil := func(what string, want bool) {
+		t.Helper()
+		testkit.Eventually(t, what, func(ctx context.Context) (bool, error) {
+			attempt++
+			obj := federated(t, deployment(ns, fmt.Sprintf("web-%d", attempt), "  placement: {clusters: []}"))
+			if err := e.client.Create(ctx, obj); err != nil {
+				return false, err
+			}
+			created = append(created, obj)
+			got := slices.Contains(obj.GetFinalizers(), core.SyncControllerFinalizer)
+			return got == want, nil
+		})
+	}
+	setPropagationController(t, ftcName, corev1beta1.ControllerStatusRunning)
+	t.Cleanup(func() { setPropagationController(t, ftcName, corev1beta1.ControllerStatusNotRunning) })
+	createUntil("a created object to get the sync finalizer at admission", true)
+	setPropagationController(t, ftcName, corev1beta1.ControllerStatusNotRunning)
+	createUntil("a created object to get no finalizer once no syncer runs the type", false)
+}

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
@@ -138,7 +139,10 @@ func labeledNamespace(t *testing.T, c client.Client, prefix string, labels map[s
 
 // runSyncer runs the syncer in this process until the test ends: policy
 // status is the syncer's work. Only the tests that need it start it, since
-// it adds its finalizer to every federated object while it runs.
+// it adds its finalizer to every federated object while it runs (and the
+// webhook adds it at admission while a type's status says a syncer runs
+// it). When the syncer stops, the types' statuses say so again, so later
+// tests' objects get no finalizer that nothing would remove.
 func runSyncer(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -146,5 +150,24 @@ func runSyncer(t *testing.T) {
 	t.Cleanup(func() {
 		cancel()
 		<-done
+		for _, target := range []typesv1beta1.TargetType{deployments, namespaces} {
+			setPropagationController(t, target.APIResource().QualifiedName(), corev1beta1.ControllerStatusNotRunning)
+		}
 	})
+}
+
+// setPropagationController writes status.propagationController of a
+// FederatedTypeConfig as a syncer would.
+func setPropagationController(t *testing.T, name string, status corev1beta1.ControllerStatus) {
+	t.Helper()
+	ctx := context.Background()
+	ftc := &corev1beta1.FederatedTypeConfig{}
+	if err := hostEnv.client.Get(ctx, client.ObjectKey{Namespace: kubeFedNS, Name: name}, ftc); err != nil {
+		t.Fatal(err)
+	}
+	ftc.Status.ObservedGeneration = ftc.Generation
+	ftc.Status.PropagationController = status
+	if err := hostEnv.client.Status().Update(ctx, ftc); err != nil {
+		t.Fatalf("setting the propagation controller status of FederatedTypeConfig %s: %v", name, err)
+	}
 }

@@ -36,6 +36,13 @@ import (
 // FederatedTypeConfig is looked at again.
 const dependencyRetry = 5 * time.Second
 
+// admissionLag is how long after a FederatedTypeConfig's deletion the
+// syncer keeps its finalizer and releases the type's objects once more: the
+// webhook adds the sync finalizer at admission while its cache still shows
+// the type served (hostread.Reader.Propagated), so an object created in
+// that window would otherwise keep a finalizer nothing removes.
+const admissionLag = 3 * time.Second
+
 // servedRecheck is how often a served type checks again that the host and
 // the members still serve its types (a CRD can be deleted at any time).
 const servedRecheck = time.Minute
@@ -142,6 +149,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.Engine.Disable(ftc.Name)
 		if err := r.releaseObjects(ctx, ftc); err != nil {
 			return ctrl.Result{}, err
+		}
+		if wait := admissionLag - time.Since(ftc.DeletionTimestamp.Time); wait > 0 {
+			return ctrl.Result{RequeueAfter: wait}, nil
 		}
 		if controllerutil.RemoveFinalizer(ftc, core.FederatedTypeConfigFinalizer) {
 			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, ftc))
