@@ -43,7 +43,10 @@ var (
 
 		With TYPE NAME, it shows one object cluster by cluster, judged from the
 		member statuses the syncer collects (statusCollection: Enabled), followed by
-		the object's events.
+		the object's events. For a workload that follows its dependencies
+		(kubefed.io/propagate-dependencies), a Dependencies section lists the
+		ConfigMaps, Secrets, ServiceAccount and PersistentVolumeClaims its pod
+		template references and the workloads of the namespace that pull each in.
 
 		--fail-if-not-ready makes the command exit 1 unless everything shown is
 		propagated and ready, for scripts.`)
@@ -362,6 +365,17 @@ func (o *Options) runObject(ctx context.Context, host *cli.Cluster) error {
 		return err
 	}
 	fmt.Fprintln(o.streams.Out)
+	if refs := Followed(t, obj); len(refs) > 0 {
+		index, err := namespaceDependencies(ctx, host, o.flags.KubeFedNamespace, obj.GetNamespace())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(o.streams.Out, "Dependencies:")
+		if err := Render(o.streams.Out, DependenciesTable(refs, index), o.renderOptions()); err != nil {
+			return err
+		}
+		fmt.Fprintln(o.streams.Out)
+	}
 	if len(events) == 0 {
 		fmt.Fprintln(o.streams.Out, "Events: <none>")
 	} else {
