@@ -192,8 +192,14 @@ func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet, namespaces ...stri
 	dir := filepath.Join(root, "_output", "bench", "run")
 	_ = os.RemoveAll(dir)
 	crlog.SetLogger(zap.New(zap.WriteTo(io.Discard))) // the webhook's registration uses a controller-runtime client
-	// Plain HTTP on 127.0.0.1: the benchmark reads the write counters without a token.
-	cp, err := testkit.StartLocalControlPlane(ctx, dir, bin, f, testkit.LocalFlags{Syncer: []string{"--metrics-secure=false"}}, nil)
+	ports, err := fleet.FreePorts(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	syncerPprof = "127.0.0.1:" + strconv.Itoa(ports[0])
+	// Plain HTTP on 127.0.0.1: the benchmark reads the write counters
+	// without a token, and takes the syncer's profiles (syncerPprof).
+	cp, err := testkit.StartLocalControlPlane(ctx, dir, bin, f, testkit.LocalFlags{Syncer: []string{"--metrics-secure=false", "--pprof-bind-address", syncerPprof}}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -314,8 +320,11 @@ func floor(b testing.TB, ctx context.Context, f *fleet.Fleet, objects int) float
 func name(i int) string { return fmt.Sprintf("cm-%05d", i) }
 
 // syncerProcess is the syncer under measurement; waits fail fast when it
-// has exited.
-var syncerProcess *fleet.Process
+// has exited. syncerPprof is the host:port of its /debug/pprof profiles.
+var (
+	syncerProcess *fleet.Process
+	syncerPprof   string
+)
 
 // propagate creates n FederatedConfigMaps (numbered from) on the host and
 // returns the time until every member holds them and every one reports

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,6 +25,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1/defaults"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -39,12 +44,15 @@ type ScaleSizes struct {
 	// StallObjects is the batch converged with and without one member's
 	// API server stopped (SIGSTOP); 0 skips the stall run.
 	StallObjects int `json:"stallObjects"`
+	// ProfileSeconds is how long the syncer's CPU is profiled from the
+	// first create of the propagation; 0 takes no profiles.
+	ProfileSeconds int `json:"profileSeconds"`
 }
 
 // scaleSizesFromEnv returns `make bench-scale`'s sizes, each overridable:
 // SCALE_MEMBERS (a comma-separated list), SCALE_CONFIGMAPS,
-// SCALE_DEPLOYMENTS, SCALE_LATENCY_ROUNDS, SCALE_IDLE_SECONDS and
-// SCALE_STALL_OBJECTS.
+// SCALE_DEPLOYMENTS, SCALE_LATENCY_ROUNDS, SCALE_IDLE_SECONDS,
+// SCALE_STALL_OBJECTS and SCALE_PROFILE_SECONDS.
 func scaleSizesFromEnv() ScaleSizes {
 	var members []int
 	for _, field := range strings.Split(os.Getenv("SCALE_MEMBERS"), ",") {
@@ -56,12 +64,13 @@ func scaleSizesFromEnv() ScaleSizes {
 		members = []int{30}
 	}
 	return ScaleSizes{
-		Members:       members,
-		ConfigMaps:    envInt("SCALE_CONFIGMAPS", 1000),
-		Deployments:   envInt("SCALE_DEPLOYMENTS", 100),
-		LatencyRounds: envInt("SCALE_LATENCY_ROUNDS", 50),
-		IdleSeconds:   envInt("SCALE_IDLE_SECONDS", 60),
-		StallObjects:  envInt("SCALE_STALL_OBJECTS", 100),
+		Members:        members,
+		ConfigMaps:     envInt("SCALE_CONFIGMAPS", 1000),
+		Deployments:    envInt("SCALE_DEPLOYMENTS", 100),
+		LatencyRounds:  envInt("SCALE_LATENCY_ROUNDS", 50),
+		IdleSeconds:    envInt("SCALE_IDLE_SECONDS", 60),
+		StallObjects:   envInt("SCALE_STALL_OBJECTS", 100),
+		ProfileSeconds: envInt("SCALE_PROFILE_SECONDS", 30),
 	}
 }
 
@@ -83,6 +92,7 @@ type ScaleResult struct {
 	// empty queues; RestartWrites its member writes until it settled.
 	RestartSeconds    float64 `json:"restartSeconds"`
 	RestartWrites     int64   `json:"restartMemberWrites"`
+	RestartPeakRSSMiB float64 `json:"restartPeakRSSMiB"`
 	FleetStartSeconds float64 `json:"fleetStartSeconds"`
 	FleetResidentMiB  float64 `json:"fleetResidentMiB"`
 	// Stall: a batch of StallObjects converged to the other members, and
@@ -93,6 +103,34 @@ type ScaleResult struct {
 	StallBaselineP99Ms   float64 `json:"stallBaselineP99Ms,omitempty"`
 	StallP99Ms           float64 `json:"stallP99Ms,omitempty"`
 	StallCatchUpSeconds  float64 `json:"stallCatchUpSeconds,omitempty"`
+	// StallReport is how the stall showed on the host, against the
+	// default health thresholds.
+	StallReport *StallReport `json:"stallReport,omitempty"`
+	// CPUProfile and HeapProfile are the syncer's profiles taken while it
+	// propagated (go tool pprof reads them).
+	CPUProfile  string `json:"cpuProfile,omitempty"`
+	HeapProfile string `json:"heapProfile,omitempty"`
+}
+
+// StallReport is how a stalled member showed on the host and how it caught
+// up after SIGCONT.
+type StallReport struct {
+	// BoundSeconds is the default health thresholds' bound:
+	// period x failureThreshold + timeout.
+	BoundSeconds float64 `json:"boundSeconds"`
+	// ClusterNotReadySeconds is from SIGSTOP until its KubeFedCluster was
+	// not ready; EntriesSeconds until every FederatedConfigMap of the batch
+	// created during the stall reported ClusterNotReady for it.
+	ClusterNotReadySeconds float64 `json:"clusterNotReadySeconds"`
+	EntriesSeconds         float64 `json:"entriesSeconds"`
+	// After SIGCONT: Lost counts the objects of the stall namespace the
+	// member lacks or holds with other data, Extra the managed objects it
+	// holds beyond them, Creates the syncer's creates in it from SIGSTOP
+	// until it caught up (one per object of the batch created during the
+	// stall; more are retries).
+	Lost    int   `json:"lost"`
+	Extra   int   `json:"extra"`
+	Creates int64 `json:"creates"`
 }
 
 // BenchmarkScale runs `make bench-scale`: for each member count, a fleet of
@@ -137,10 +175,18 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 
 	r.FloorSeconds = scaleFloor(b, ctx, f, sz)
 	hostBefore, membersBefore, cpuBefore := hostWrites(b, ctx, f), memberWrites(b, f, metricsURL), cpuSeconds(b, cp.Syncer.Pid())
+	cpuProfile := func() string { return "" }
+	if sz.ProfileSeconds > 0 {
+		cpuProfile = takeProfile(b, fmt.Sprintf("profile?seconds=%d", sz.ProfileSeconds), fmt.Sprintf("scale-%d-syncer-cpu.pprof", members))
+	}
 	r.ConvergeSeconds = scalePropagate(b, ctx, f, f.Members(), "scale", "obj", sz.ConfigMaps, sz.Deployments)
 	r.Ratio = r.ConvergeSeconds / r.FloorSeconds
+	if sz.ProfileSeconds > 0 {
+		r.HeapProfile = takeProfile(b, "heap", fmt.Sprintf("scale-%d-syncer-heap.pprof", members))()
+	}
 	settle(b, ctx, f, metricsURL)
 	r.SyncerCPUSeconds = cpuSeconds(b, cp.Syncer.Pid()) - cpuBefore
+	r.CPUProfile = cpuProfile()
 	r.HostWrites = sum(delta(hostBefore, hostWrites(b, ctx, f)))
 	r.MemberWrites = sum(delta(membersBefore, memberWrites(b, f, metricsURL)))
 	r.UpdateP50Ms, r.UpdateP99Ms = latency(b, ctx, f, f.Members(), "scale", "obj-cm-00000", sz.LatencyRounds)
@@ -159,24 +205,190 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 	r.RestartSeconds = time.Since(started).Seconds()
 	settle(b, ctx, f, metricsURL)
 	r.RestartWrites = sum(memberWrites(b, f, metricsURL))
+	r.RestartPeakRSSMiB = float64(fleet.PeakResidentBytes(cp.Syncer.Pid())) / (1 << 20)
 
 	if sz.StallObjects > 0 && members >= 2 {
 		others, stalled := f.Members()[:members-1], f.Members()[members-1]
 		r.StallBaselineSeconds = scalePropagate(b, ctx, f, others, "stall", "base", sz.StallObjects, 0)
 		_, r.StallBaselineP99Ms = latency(b, ctx, f, others, "stall", "base-cm-00000", sz.LatencyRounds)
+		createsBefore := memberWrites(b, f, metricsURL)[stalled.Name+" POST"]
 		if err := stalled.PauseAPIServer(); err != nil {
 			b.Fatal(err)
 		}
+		defer stalled.ResumeAPIServer() //nolint:errcheck // a no-op once resumed; lets the fleet stop if the run fails while it is stopped
+		reported := watchStallReport(b, ctx, f, stalled, "stall", "stalled", sz.StallObjects)
 		r.StallSeconds = scalePropagate(b, ctx, f, others, "stall", "stalled", sz.StallObjects, 0)
 		_, r.StallP99Ms = latency(b, ctx, f, others, "stall", "stalled-cm-00000", sz.LatencyRounds)
+		r.StallReport = reported()
 		if err := stalled.ResumeAPIServer(); err != nil {
 			b.Fatal(err)
 		}
 		resumed := time.Now()
-		waitCount(b, ctx, stalled, "configmaps", "stall", "", 2*sz.StallObjects)
+		err := testkit.Poll(ctx, 10*time.Minute, func(ctx context.Context) (bool, error) {
+			d := stallDiff(b, ctx, f, stalled, sz)
+			return len(d.lost) == 0 && len(d.extra) == 0, nil
+		})
 		r.StallCatchUpSeconds = time.Since(resumed).Seconds()
+		d := stallDiff(b, ctx, f, stalled, sz)
+		r.StallReport.Lost, r.StallReport.Extra = len(d.lost), len(d.extra)
+		r.StallReport.Creates = memberWrites(b, f, metricsURL)[stalled.Name+" POST"] - createsBefore
+		if err != nil {
+			b.Errorf("%s did not catch up after SIGCONT: %v; lost or stale %v, extra %v", stalled.Name, err, d.lost, d.extra)
+		}
 	}
 	return r
+}
+
+// takeProfile starts taking the syncer's profile at /debug/pprof/<query>
+// into _output/bench/<file>; the returned func waits for it and returns
+// its path.
+func takeProfile(b testing.TB, query, file string) func() string {
+	root, err := fleet.RepositoryRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(root, "_output", "bench", file)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + syncerPprof + "/debug/pprof/" + query)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("GET /debug/pprof/%s: %s: %s", query, resp.Status, data)
+		}
+		if err == nil {
+			err = os.WriteFile(path, data, 0o644)
+		}
+		done <- err
+	}()
+	return func() string {
+		if err := <-done; err != nil {
+			b.Fatalf("taking the syncer's profile %s: %v", query, err)
+		}
+		return path
+	}
+}
+
+// watchStallReport follows, from SIGSTOP of stalled, when its
+// KubeFedCluster stops being ready and when every one of the n
+// FederatedConfigMaps named prefix-cm-* in ns reports ClusterNotReady for
+// it; the returned func waits for both (at most 5 minutes) and returns
+// the seconds each took.
+func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled *fleet.Cluster, ns, prefix string, n int) func() *StallReport {
+	started := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	host := dynamic.NewForConfigOrDie(f.Host().RESTConfig())
+	entries := countWhere(ctx, host, federatedConfigMaps, ns, "", func(u *unstructured.Unstructured) bool {
+		status, found := clusterStatus(u, stalled.Name)
+		return strings.HasPrefix(u.GetName(), prefix+"-") && found && status == string(typesv1beta1.ClusterNotReady)
+	})
+	report := &StallReport{BoundSeconds: (defaults.HealthCheckPeriod*defaults.HealthCheckFailureThreshold + defaults.HealthCheckTimeout).Seconds()}
+	done := make(chan error, 1)
+	go func() {
+		defer cancel()
+		done <- testkit.Poll(ctx, 5*time.Minute, func(ctx context.Context) (bool, error) {
+			if report.ClusterNotReadySeconds == 0 {
+				kfc, err := host.Resource(kubeFedClusters).Namespace(core.DefaultKubeFedSystemNamespace).Get(ctx, stalled.Name, metav1.GetOptions{})
+				if err != nil {
+					return false, err
+				}
+				if !conditionTrue(kfc, "Ready") {
+					report.ClusterNotReadySeconds = time.Since(started).Seconds()
+				}
+			}
+			if report.EntriesSeconds == 0 && entries.Load() >= int64(n) {
+				report.EntriesSeconds = time.Since(started).Seconds()
+			}
+			return report.ClusterNotReadySeconds > 0 && report.EntriesSeconds > 0, nil
+		})
+	}()
+	return func() *StallReport {
+		if err := <-done; err != nil {
+			b.Fatalf("the stall of %s was not reported: %v (KubeFedCluster not ready after %.1fs, %d of %d entries ClusterNotReady)",
+				stalled.Name, err, report.ClusterNotReadySeconds, entries.Load(), n)
+		}
+		return report
+	}
+}
+
+// conditionTrue reports whether obj's status has condition kind True.
+func conditionTrue(obj *unstructured.Unstructured, kind string) bool {
+	conditions, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conditions {
+		if c, ok := c.(map[string]interface{}); ok && c["type"] == kind && c["status"] == "True" {
+			return true
+		}
+	}
+	return false
+}
+
+// clusterStatus returns the status of cluster's entry in a federated
+// object's status.clusters, and whether it has one.
+func clusterStatus(obj *unstructured.Unstructured, cluster string) (string, bool) {
+	clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
+	for _, c := range clusters {
+		if c, ok := c.(map[string]interface{}); ok && c["name"] == cluster {
+			status, _ := c["status"].(string)
+			return status, true
+		}
+	}
+	return "", false
+}
+
+// stallDifference lists the objects of the stall namespace a member lacks
+// or holds with data other than its federated object's (lost), and the
+// managed ones it holds beyond them (extra).
+type stallDifference struct{ lost, extra []string }
+
+// stallDiff compares the stalled member's ConfigMaps in namespace stall
+// with what the stall run federated: the base and stalled batches, each
+// with the member's override, and the probes at the last latency round.
+// An object whose FederatedConfigMap does not report the member up to
+// date counts as lost too.
+func stallDiff(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled *fleet.Cluster, sz ScaleSizes) stallDifference {
+	want := map[string]map[string]interface{}{}
+	for _, prefix := range []string{"base", "stalled"} {
+		for i := range sz.StallObjects {
+			want[scaleName(prefix, "cm", i)] = scaleConfigMapData(i, stalled.Name)
+		}
+		if sz.LatencyRounds > 0 {
+			want[scaleName(prefix, "cm", 0)]["i"] = "round-" + strconv.Itoa(sz.LatencyRounds-1)
+		}
+	}
+	var d stallDifference
+	held, err := dynamic.NewForConfigOrDie(stalled.RESTConfig()).Resource(corev1.SchemeGroupVersion.WithResource("configmaps")).Namespace("stall").
+		List(ctx, metav1.ListOptions{LabelSelector: core.ManagedByKubeFedLabelKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	matches := map[string]bool{}
+	for _, u := range held.Items {
+		data, _, _ := unstructured.NestedMap(u.Object, "data")
+		if _, wanted := want[u.GetName()]; !wanted {
+			d.extra = append(d.extra, u.GetName())
+		} else if fmt.Sprint(data) == fmt.Sprint(want[u.GetName()]) {
+			matches[u.GetName()] = true
+		}
+	}
+	federated, err := dynamic.NewForConfigOrDie(f.Host().RESTConfig()).Resource(federatedConfigMaps).Namespace("stall").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, u := range federated.Items {
+		if status, found := clusterStatus(&u, stalled.Name); !found || status != string(typesv1beta1.ClusterPropagationOK) {
+			delete(matches, u.GetName())
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(want)) {
+		if !matches[n] {
+			d.lost = append(d.lost, n)
+		}
+	}
+	return d
 }
 
 // waitIdleLeader waits until the syncer whose metrics are at metricsURL
@@ -343,18 +555,6 @@ func scalePropagate(b testing.TB, ctx context.Context, f *fleet.Fleet, members [
 	return time.Since(started).Seconds()
 }
 
-// waitCount waits until member holds want managed objects of resource in ns
-// whose names start with prefix.
-func waitCount(b testing.TB, ctx context.Context, member *fleet.Cluster, resource, ns, prefix string, want int) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	count := countWhere(ctx, dynamic.NewForConfigOrDie(member.RESTConfig()), corev1.SchemeGroupVersion.WithResource(resource), ns, core.ManagedByKubeFedLabelKey,
-		func(u *unstructured.Unstructured) bool { return strings.HasPrefix(u.GetName(), prefix) })
-	if err := testkit.Poll(ctx, 10*time.Minute, func(context.Context) (bool, error) { return count.Load() >= int64(want), nil }); err != nil {
-		b.Fatalf("%s holds %d of %d %s in %s: %v", member.Name, count.Load(), want, resource, ns, err)
-	}
-}
-
 // reportScale prints the rows so far, how each figure grows with member
 // objects (a least-squares line through the rows) and its projection to
 // 100 and 1,000 members at the same objects, and writes
@@ -365,12 +565,20 @@ func reportScale(b testing.TB, sz ScaleSizes, rows []ScaleResult) {
 	for _, r := range rows {
 		fmt.Printf("  %7d %8d %8.1f %9.1f %6.2f %9d %8d %7.1f %8.0f %9.0f %6d %9.1f %8d %9.1f %9.0f\n", r.Members, r.MemberObjects, r.FloorSeconds, r.ConvergeSeconds, r.Ratio,
 			r.MemberWrites, r.HostWrites, r.SyncerCPUSeconds, r.SyncerPeakRSSMiB, r.UpdateP99Ms, r.IdleWrites, r.RestartSeconds, r.RestartWrites, r.FleetStartSeconds, r.FleetResidentMiB)
+		fmt.Printf("          restart: syncer peak RSS %.0f MiB\n", r.RestartPeakRSSMiB)
 		if r.StallSeconds > 0 {
 			fmt.Printf("          stall of member%d: %d objects to the others in %.1fs (%.1fs without; %.2fx), update p99 %.0f ms (%.0f ms without; %.2fx); caught up %.1fs after SIGCONT\n",
 				r.Members, sz.StallObjects, r.StallSeconds, r.StallBaselineSeconds, r.StallSeconds/r.StallBaselineSeconds, r.StallP99Ms, r.StallBaselineP99Ms, r.StallP99Ms/r.StallBaselineP99Ms, r.StallCatchUpSeconds)
 		}
+		if s := r.StallReport; s != nil {
+			fmt.Printf("          stall reported: KubeFedCluster not ready after %.1fs, every entry of the batch ClusterNotReady after %.1fs (health bound %.0fs); after SIGCONT: %d lost or stale, %d extra, %d creates for the %d objects created during the stall\n",
+				s.ClusterNotReadySeconds, s.EntriesSeconds, s.BoundSeconds, s.Lost, s.Extra, s.Creates, sz.StallObjects)
+		}
+		if r.CPUProfile != "" {
+			fmt.Printf("          syncer profiles: go tool pprof -top %s; go tool pprof -top -sample_index=inuse_space %s\n", r.CPUProfile, r.HeapProfile)
+		}
 	}
-	fmt.Printf("  goals at 30 members: ratio ≤ 2.0, update p99 ≤ 500 ms, syncer peak RSS ≤ 1 GiB, 0 idle writes, 0 member writes on restart, stall ≤ 1.2x\n")
+	fmt.Printf("  goals at 30 members: ratio ≤ 2.0, update p99 ≤ 500 ms, syncer peak RSS ≤ 1 GiB, 0 idle writes, 0 member writes on restart, stall ≤ 1.2x, stall reported within the health bound, nothing lost or extra\n")
 	if len(rows) >= 2 {
 		perMember := float64(sz.ConfigMaps + sz.Deployments)
 		figures := []struct {

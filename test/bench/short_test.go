@@ -33,14 +33,15 @@ func TestShortPropagationBenchmark(t *testing.T) {
 // TestShortScaleBenchmark runs BenchmarkScale's measurements at a small
 // size (200 objects x 3 light members, a short stall) inside `make test`,
 // so that the scale benchmark cannot rot. It checks that every phase
-// measured something and that a restart rewrote nothing, never a timing.
+// measured something, that a restart rewrote nothing and that the stalled
+// member lost nothing, never a timing.
 func TestShortScaleBenchmark(t *testing.T) {
 	unlock, err := fleet.LockForTests()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
-	sz := ScaleSizes{Members: []int{3}, ConfigMaps: 150, Deployments: 50, LatencyRounds: 10, IdleSeconds: 5, StallObjects: 20}
+	sz := ScaleSizes{Members: []int{3}, ConfigMaps: 150, Deployments: 50, LatencyRounds: 10, IdleSeconds: 5, StallObjects: 20, ProfileSeconds: 1}
 	r := runScale(t, sz, 3)
 	reportScale(t, sz, []ScaleResult{r})
 	if r.MemberWrites < int64(r.MemberObjects) {
@@ -49,7 +50,10 @@ func TestShortScaleBenchmark(t *testing.T) {
 	if r.RestartWrites != 0 {
 		t.Errorf("the restarted syncer wrote %d times to members, whose objects were all up to date; want 0", r.RestartWrites)
 	}
-	if r.FloorSeconds <= 0 || r.SyncerPeakRSSMiB <= 0 || r.StallSeconds <= 0 || r.StallCatchUpSeconds <= 0 {
+	if s := r.StallReport; s == nil || s.Lost != 0 || s.Extra != 0 || s.ClusterNotReadySeconds <= 0 || s.EntriesSeconds <= 0 {
+		t.Errorf("after the stall of member3 and SIGCONT: %+v; want it reported, then nothing lost or extra", s)
+	}
+	if r.FloorSeconds <= 0 || r.SyncerPeakRSSMiB <= 0 || r.RestartPeakRSSMiB <= 0 || r.StallSeconds <= 0 || r.StallCatchUpSeconds <= 0 || r.CPUProfile == "" || r.HeapProfile == "" {
 		t.Errorf("a phase measured nothing: %+v", r)
 	}
 }
