@@ -127,10 +127,11 @@ type StallReport struct {
 	// member lacks or holds with other data, Extra the managed objects it
 	// holds beyond them, Creates the syncer's creates in it from SIGSTOP
 	// until it caught up (one per object of the batch created during the
-	// stall; more are retries).
-	Lost    int   `json:"lost"`
-	Extra   int   `json:"extra"`
-	Creates int64 `json:"creates"`
+	// stall; more are retries), CreatesByCode split by response code.
+	Lost          int              `json:"lost"`
+	Extra         int              `json:"extra"`
+	Creates       int64            `json:"creates"`
+	CreatesByCode map[string]int64 `json:"createsByCode"`
 }
 
 // BenchmarkScale runs `make bench-scale`: for each member count, a fleet of
@@ -211,7 +212,7 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 		others, stalled := f.Members()[:members-1], f.Members()[members-1]
 		r.StallBaselineSeconds = scalePropagate(b, ctx, f, others, "stall", "base", sz.StallObjects, 0)
 		_, r.StallBaselineP99Ms = latency(b, ctx, f, others, "stall", "base-cm-00000", sz.LatencyRounds)
-		createsBefore := memberWrites(b, f, metricsURL)[stalled.Name+" POST"]
+		createsBefore := createsByCode(b, metricsURL, stalled)
 		if err := stalled.PauseAPIServer(); err != nil {
 			b.Fatal(err)
 		}
@@ -231,7 +232,8 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 		r.StallCatchUpSeconds = time.Since(resumed).Seconds()
 		d := stallDiff(b, ctx, f, stalled, sz)
 		r.StallReport.Lost, r.StallReport.Extra = len(d.lost), len(d.extra)
-		r.StallReport.Creates = memberWrites(b, f, metricsURL)[stalled.Name+" POST"] - createsBefore
+		r.StallReport.CreatesByCode = delta(createsBefore, createsByCode(b, metricsURL, stalled))
+		r.StallReport.Creates = sum(r.StallReport.CreatesByCode)
 		if err != nil {
 			b.Errorf("%s did not catch up after SIGCONT: %v; lost or stale %v, extra %v", stalled.Name, err, d.lost, d.extra)
 		}
@@ -410,6 +412,28 @@ func waitIdleLeader(b testing.TB, ctx context.Context, metricsURL string, object
 	}
 }
 
+// createsByCode reads the syncer's creates (POST requests) in member so
+// far from its metrics, by response code.
+func createsByCode(b testing.TB, metricsURL string, member *fleet.Cluster) map[string]int64 {
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	counts := map[string]int64{}
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if strings.HasPrefix(line, "rest_client_requests_total{") && label(line, "method") == "POST" && label(line, "host") == strings.TrimPrefix(member.Server, "https://") {
+			fields := strings.Fields(line)
+			v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
+			counts[label(line, "code")] += int64(v)
+		}
+	}
+	return counts
+}
+
 // metricSum returns the sum of a metric's samples in the syncer's metrics,
 // and whether it has any.
 func metricSum(b testing.TB, metricsURL, metric string) (float64, bool) {
@@ -571,8 +595,8 @@ func reportScale(b testing.TB, sz ScaleSizes, rows []ScaleResult) {
 				r.Members, sz.StallObjects, r.StallSeconds, r.StallBaselineSeconds, r.StallSeconds/r.StallBaselineSeconds, r.StallP99Ms, r.StallBaselineP99Ms, r.StallP99Ms/r.StallBaselineP99Ms, r.StallCatchUpSeconds)
 		}
 		if s := r.StallReport; s != nil {
-			fmt.Printf("          stall reported: KubeFedCluster not ready after %.1fs, every entry of the batch ClusterNotReady after %.1fs (health bound %.0fs); after SIGCONT: %d lost or stale, %d extra, %d creates for the %d objects created during the stall\n",
-				s.ClusterNotReadySeconds, s.EntriesSeconds, s.BoundSeconds, s.Lost, s.Extra, s.Creates, sz.StallObjects)
+			fmt.Printf("          stall reported: KubeFedCluster not ready after %.1fs, every entry of the batch ClusterNotReady after %.1fs (health bound %.0fs); after SIGCONT: %d lost or stale, %d extra, %d creates %v for the %d objects created during the stall\n",
+				s.ClusterNotReadySeconds, s.EntriesSeconds, s.BoundSeconds, s.Lost, s.Extra, s.Creates, s.CreatesByCode, sz.StallObjects)
 		}
 		if r.CPUProfile != "" {
 			fmt.Printf("          syncer profiles: go tool pprof -top %s; go tool pprof -top -sample_index=inuse_space %s\n", r.CPUProfile, r.HeapProfile)
