@@ -11,7 +11,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -139,13 +138,11 @@ spec:
 func (cp *ControlPlane) federatedStatus(t testing.TB, args ...string) typesv1beta1.FederatedStatus {
 	t.Helper()
 	obj := HostObject(t, cp.fleet, args...)
-	var status typesv1beta1.FederatedStatus
-	if raw, found, _ := unstructured.NestedMap(obj.Object, "status"); found {
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &status); err != nil {
-			t.Fatal(err)
-		}
+	status, err := typesv1beta1.StatusOf(obj)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return status
+	return *status
 }
 
 // writeTemp writes a manifest to a file of the test's temporary directory.

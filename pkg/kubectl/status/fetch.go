@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -143,11 +142,10 @@ func getObject(ctx context.Context, host *cli.Cluster, t Type, namespace, name s
 // views' Object. A status that does not decode is reported in StatusError.
 func ObjectFrom(u *unstructured.Unstructured) Object {
 	o := Object{Namespace: u.GetNamespace(), Name: u.GetName(), Created: u.GetCreationTimestamp().Time, Generation: u.GetGeneration()}
-	if raw, ok := u.Object["status"].(map[string]any); ok {
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &o.Status); err != nil {
-			o.Status = typesv1beta1.FederatedStatus{}
-			o.StatusError = "status cannot be read: " + err.Error()
-		}
+	if status, err := typesv1beta1.StatusOf(u); err != nil {
+		o.StatusError = "status cannot be read: " + err.Error()
+	} else {
+		o.Status = *status
 	}
 	serviceType, _, _ := unstructured.NestedString(u.Object, "spec", "template", "spec", "type")
 	o.ServiceType = corev1.ServiceType(serviceType)

@@ -169,19 +169,15 @@ func holds(obj *unstructured.Unstructured, cluster string) (typesv1beta1.Propaga
 			return "", false
 		}
 	}
-	entries, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
-	for _, item := range entries {
-		entry, _ := item.(map[string]any)
-		if entry["name"] != cluster {
-			continue
-		}
-		s, _ := entry["status"].(string)
-		if typesv1beta1.PropagationStatus(s) == typesv1beta1.Tainted {
-			return "", false
-		}
-		return typesv1beta1.PropagationStatus(s), true
+	status, err := typesv1beta1.StatusOf(obj)
+	if err != nil {
+		return "", false
 	}
-	return "", false
+	entry := status.Cluster(cluster)
+	if entry == nil || entry.Status == typesv1beta1.Tainted {
+		return "", false
+	}
+	return entry.Status, true
 }
 
 func name(obj *unstructured.Unstructured) string {

@@ -139,11 +139,9 @@ func (w *DecisionWriter) decision(obj *unstructured.Unstructured) (*inventoryv1a
 	if err != nil {
 		return nil, err
 	}
-	var status typesv1beta1.FederatedStatus
-	if raw, found, err := unstructured.NestedMap(obj.Object, "status"); err == nil && found {
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &status); err != nil {
-			return nil, fmt.Errorf("%s %s/%s: status: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
-		}
+	status, err := typesv1beta1.StatusOf(obj)
+	if err != nil {
+		return nil, err
 	}
 	name := inventory.PlacementDecisionName(obj.GetKind(), obj.GetName())
 	if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {

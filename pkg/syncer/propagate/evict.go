@@ -17,25 +17,18 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
 )
 
-// recorded returns, from the federated object's status, the clusters that
-// hold its member object (every listed cluster but the Tainted ones) and
-// whether one is being removed (WaitingForRemoval).
-func recorded(fed *unstructured.Unstructured) (holding sets.Set[string], removing bool) {
+// recorded returns, from the federated object's recorded status, the
+// clusters that hold its member object (every listed cluster but the
+// Tainted ones) and whether one is being removed (WaitingForRemoval).
+func recorded(status *typesv1beta1.FederatedStatus) (holding sets.Set[string], removing bool) {
 	holding = sets.New[string]()
-	list, _, _ := unstructured.NestedSlice(fed.Object, "status", "clusters")
-	for _, item := range list {
-		entry, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		name, _ := entry["name"].(string)
-		status, _ := entry["status"].(string)
-		switch typesv1beta1.PropagationStatus(status) {
+	for _, c := range status.Clusters {
+		switch c.Status {
 		case typesv1beta1.Tainted:
 		case typesv1beta1.WaitingForRemoval:
 			removing = true
 		default:
-			holding.Insert(name)
+			holding.Insert(c.Name)
 		}
 	}
 	return holding, removing

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -134,7 +135,8 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if err != nil {
 		return 0, err
 	}
-	holding, removing := recorded(fed)
+	last := lastStatus(ctx, fed)
+	holding, removing := recorded(last)
 	placed, err := e.placement(t, fed, spec, list, denied, holding)
 	if errors.Is(err, errNamespacesUnknown) {
 		// Without the namespace placement the object would look placed
@@ -145,7 +147,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if err != nil {
 		pass.Reason = typesv1beta1.ComputePlacementFailed
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, string(typesv1beta1.ComputePlacementFailed), "Invalid placement: %v", err)
-		return e.writeStatus(ctx, t, key, fed, pass)
+		return e.writeStatus(ctx, t, key, fed, last, pass)
 	}
 	pass.Reason, pass.Message = placed.Reason, placed.Message
 	evicting, after := e.evict(ctx, t, fed, spec, &placed, removing, list)
@@ -154,7 +156,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	}
 	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load(), Evicting: evicting,
 		OverridePolicies: overridePolicies, DeniedOverridePaths: deniedPaths}
-	outcomes := e.execute(ctx, t, key, in, list)
+	outcomes := e.execute(ctx, t, key, in, last, list)
 	var failed []string
 	pass.CollectStatus = t.collectStatus
 	versions := map[string]string{}
@@ -170,7 +172,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 				pass.Messages[list[i].Name] = o.message
 			}
 			if o.version == "" { // a failure: what the member holds is as last recorded
-				o.version = e.records.version(key, fed, list[i].Name)
+				o.version = e.records.version(key, last, list[i].Name)
 			}
 			if o.version != "" && !t.versionsPruned.Load() {
 				pass.Versions[list[i].Name] = o.version
@@ -205,7 +207,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if e.settings.WritePropagatedVersions {
 		e.writeVersions(ctx, t, key, fed, versions)
 	}
-	deferred, err := e.writeStatus(ctx, t, key, fed, pass)
+	deferred, err := e.writeStatus(ctx, t, key, fed, last, pass)
 	if err != nil {
 		return 0, err
 	}
@@ -350,7 +352,7 @@ func (e *Engine) federatedNamespace(namespace string) (*unstructured.Unstructure
 // one outcome per member. A member whose part takes longer than
 // memberPatience is left to finish in the background (see lanes.go) and
 // its outcome is pending.
-func (e *Engine) execute(ctx context.Context, t *federatedType, key Key, in propagation.Input, list []clusterclient.Member) []outcome {
+func (e *Engine) execute(ctx context.Context, t *federatedType, key Key, in propagation.Input, last *typesv1beta1.FederatedStatus, list []clusterclient.Member) []outcome {
 	hostUID := sync.OnceValue(func() types.UID { return e.hostNamespaceUID(ctx, in.Federated.GetName()) })
 	ev := newPassEvents()
 	parts := make([]*memberPart, len(list))
@@ -367,7 +369,7 @@ func (e *Engine) execute(ctx context.Context, t *federatedType, key Key, in prop
 			continue
 		}
 		go func() {
-			o := e.runPart(ctx, ev, t, key, in, m, hostUID)
+			o := e.runPart(ctx, ev, t, key, in, last, m, hostUID)
 			abandoned := p.finish(o)
 			if abandoned && o.version != "" {
 				e.records.set(key, m.Name, o.version)
@@ -436,9 +438,9 @@ func (p *memberPart) take(abandon func()) outcome {
 
 // runPart reads a member, plans the federated object there and carries
 // out the plan, a write holding one of the member's slots.
-func (e *Engine) runPart(ctx context.Context, ev *passEvents, t *federatedType, key Key, in propagation.Input, m clusterclient.Member, hostUID func() types.UID) (o outcome) {
+func (e *Engine) runPart(ctx context.Context, ev *passEvents, t *federatedType, key Key, in propagation.Input, last *typesv1beta1.FederatedStatus, m clusterclient.Member, hostUID func() types.UID) (o outcome) {
 	defer recoverCluster(ctx, key, m.Name, &o)
-	seen := e.observe(ctx, t, key, in, m)
+	seen := e.observe(ctx, t, key, in, last, m)
 	if needsHostNamespace(t, in, seen) {
 		in.HostNamespaceUID = hostUID()
 	}
@@ -463,9 +465,10 @@ func (e *Engine) runPart(ctx context.Context, ev *passEvents, t *federatedType, 
 }
 
 // observe reads what the plan needs to know of a member: whether it serves
-// the type, its object and the record of the last write. A placed cluster
-// a policy denies is not read outside deletion: nothing is done there.
-func (e *Engine) observe(ctx context.Context, t *federatedType, key Key, in propagation.Input, m clusterclient.Member) propagation.Member {
+// the type, its object and the record of the last write (remembered, or
+// in last, the object's recorded status). A placed cluster a policy denies
+// is not read outside deletion: nothing is done there.
+func (e *Engine) observe(ctx context.Context, t *federatedType, key Key, in propagation.Input, last *typesv1beta1.FederatedStatus, m clusterclient.Member) propagation.Member {
 	seen := propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable()}
 	if _, denied := in.Placement.Denied[m.Name]; !seen.Ready || (denied && !in.Deleting) {
 		return seen
@@ -474,7 +477,7 @@ func (e *Engine) observe(ctx context.Context, t *federatedType, key Key, in prop
 		return seen
 	}
 	seen.Observed, seen.Synced = e.observed(ctx, t, m, in.Federated.GetNamespace(), in.Federated.GetName())
-	seen.Recorded = e.records.version(key, in.Federated, m.Name)
+	seen.Recorded = e.records.version(key, last, m.Name)
 	return seen
 }
 
@@ -711,16 +714,26 @@ func (e *Engine) hostClient(t *federatedType, fed *unstructured.Unstructured) dy
 	return e.host.Resource(t.federated)
 }
 
-// writeStatus writes the federated object's status if the pass changed it.
-// Writes of one object are at least statusInterval apart: a write that
-// comes too soon is skipped, and the returned delay says when to pass again.
-func (e *Engine) writeStatus(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured, pass status.Pass) (time.Duration, error) {
-	old := typesv1beta1.FederatedStatus{}
-	if raw, found, _ := unstructured.NestedMap(fed.Object, "status"); found {
-		_ = runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &old)
+// lastStatus is the federated object's status as the syncer last wrote it,
+// decoded once per pass. A status that does not decode (the federated
+// CRD's schema keeps that from happening) counts as empty: the pass then
+// writes a whole new one.
+func lastStatus(ctx context.Context, fed *unstructured.Unstructured) *typesv1beta1.FederatedStatus {
+	last, err := typesv1beta1.StatusOf(fed)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "the federated object's status does not decode: it is replaced", "object", cacheKey(fed.GetNamespace(), fed.GetName()))
+		return &typesv1beta1.FederatedStatus{}
 	}
+	return last
+}
+
+// writeStatus writes the federated object's status if the pass changed
+// the last one (lastStatus). Writes of one object are at least
+// statusInterval apart: a write that comes too soon is skipped, and the
+// returned delay says when to pass again.
+func (e *Engine) writeStatus(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured, last *typesv1beta1.FederatedStatus, pass status.Pass) (time.Duration, error) {
 	now := time.Now()
-	next, changed := status.Next(old, pass, metav1.NewTime(now))
+	next, changed := status.Next(*last, pass, metav1.NewTime(now))
 	if !changed {
 		return 0, nil
 	}
@@ -748,13 +761,8 @@ func (e *Engine) writeStatus(ctx context.Context, t *federatedType, key Key, fed
 // hasVersions reports whether a federated object's status kept a
 // cluster's version record.
 func hasVersions(fed *unstructured.Unstructured) bool {
-	clusters, _, _ := unstructured.NestedSlice(fed.Object, "status", "clusters")
-	for _, c := range clusters {
-		if entry, ok := c.(map[string]interface{}); ok && entry["version"] != nil {
-			return true
-		}
-	}
-	return false
+	written, err := typesv1beta1.StatusOf(fed)
+	return err == nil && slices.ContainsFunc(written.Clusters, func(c typesv1beta1.ClusterStatus) bool { return c.Version != "" })
 }
 
 // remoteStatus is a member object's .status as collected into the federated

@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
 
 // maxConflicts is how many update conflicts in a row a member object may
@@ -33,21 +35,16 @@ func newRecords() *records {
 }
 
 // version returns the record of key in cluster: the remembered one, else
-// the one in the federated object's status, else "".
-func (r *records) version(key Key, fed *unstructured.Unstructured, cluster string) string {
+// the one in the federated object's recorded status, else "".
+func (r *records) version(key Key, status *typesv1beta1.FederatedStatus, cluster string) string {
 	r.mu.Lock()
 	v, ok := r.versions[key][cluster]
 	r.mu.Unlock()
 	if ok {
 		return v
 	}
-	clusters, _, _ := unstructured.NestedSlice(fed.Object, "status", "clusters")
-	for _, c := range clusters {
-		entry, _ := c.(map[string]interface{})
-		if name, _ := entry["name"].(string); name == cluster {
-			v, _ := entry["version"].(string)
-			return v
-		}
+	if c := status.Cluster(cluster); c != nil {
+		return c.Version
 	}
 	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/sets"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
@@ -12,9 +13,7 @@ import (
 func TestRecordsPreferMemoryOverTheStatus(t *testing.T) {
 	r := newRecords()
 	key := Key{Type: "configmaps", Namespace: "ns1", Name: "c"}
-	fed := &unstructured.Unstructured{Object: map[string]interface{}{"status": map[string]interface{}{"clusters": []interface{}{
-		map[string]interface{}{"name": "member1", "version": "rv:7 h"},
-	}}}}
+	fed := &typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{{Name: "member1", Version: "rv:7 h"}}}
 	if got := r.version(key, fed, "member1"); got != "rv:7 h" {
 		t.Errorf("version from the status = %q, want rv:7 h", got)
 	}
@@ -63,5 +62,43 @@ func TestPanicInOneClusterFailsThatCluster(t *testing.T) {
 	}()
 	if o.status != typesv1beta1.UpdateFailed || !o.listed || o.message == "" {
 		t.Errorf("outcome after a panic = %+v, want a listed UpdateFailed with a message", o)
+	}
+}
+
+func TestRecordedHoldingAndRemoving(t *testing.T) {
+	status := &typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{
+		{Name: "ok"}, {Name: "failed", Status: typesv1beta1.UpdateFailed}, {Name: "tainted", Status: typesv1beta1.Tainted},
+	}}
+	holding, removing := recorded(status)
+	if !holding.Equal(sets.New("ok", "failed")) || removing {
+		t.Errorf("recorded = %v, %v; want ok and failed holding, none removing", sets.List(holding), removing)
+	}
+	status.Clusters = append(status.Clusters, typesv1beta1.ClusterStatus{Name: "going", Status: typesv1beta1.WaitingForRemoval})
+	if _, removing := recorded(status); !removing {
+		t.Error("a WaitingForRemoval cluster is not seen as removing")
+	}
+	if holding, removing := recorded(&typesv1beta1.FederatedStatus{}); holding.Len() != 0 || removing {
+		t.Errorf("empty status: %v, %v", sets.List(holding), removing)
+	}
+}
+
+func TestHasVersions(t *testing.T) {
+	with := func(status interface{}) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]interface{}{"status": status}}
+	}
+	cases := []struct {
+		name string
+		fed  *unstructured.Unstructured
+		want bool
+	}{
+		{"a version kept", with(map[string]interface{}{"clusters": []interface{}{map[string]interface{}{"name": "a"}, map[string]interface{}{"name": "b", "version": "rv:1 h"}}}), true},
+		{"versions pruned", with(map[string]interface{}{"clusters": []interface{}{map[string]interface{}{"name": "a"}}}), false},
+		{"no status", &unstructured.Unstructured{Object: map[string]interface{}{}}, false},
+		{"status not decoding", with("x"), false},
+	}
+	for _, tc := range cases {
+		if got := hasVersions(tc.fed); got != tc.want {
+			t.Errorf("%s: hasVersions = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

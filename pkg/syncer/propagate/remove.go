@@ -35,7 +35,8 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 	if err != nil {
 		return 0, err
 	}
-	holding, _ := recorded(fed)
+	last := lastStatus(ctx, fed)
+	holding, _ := recorded(last)
 	placed, err := e.placement(t, fed, spec, list, nil, holding)
 	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, PlacementFailed: err != nil, Deleting: true,
 		Orphan: fed.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue}
@@ -44,7 +45,7 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 	in.OverridePolicies, _ = e.overridePolicies(ctx, fed)
 	pass := newPass(fed)
 	var waiting []string
-	for i, o := range e.execute(ctx, t, key, in, list) {
+	for i, o := range e.execute(ctx, t, key, in, last, list) {
 		if o.pending { // its part ends later and queues the object again
 			return recheck, nil
 		}
@@ -57,7 +58,7 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 		sort.Strings(waiting)
 		e.recorder.Eventf(fed, corev1.EventTypeNormal, "WaitForRemovalInCluster",
 			"Waiting for managed resources to be removed from the following clusters: %s", strings.Join(waiting, ", "))
-		_, err := e.writeStatus(ctx, t, key, fed, pass)
+		_, err := e.writeStatus(ctx, t, key, fed, last, pass)
 		return recheck, err
 	}
 	return 0, e.removeFinalizer(ctx, t, fed)
