@@ -185,10 +185,6 @@ func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet, namespaces ...stri
 	if err != nil {
 		b.Fatal(err)
 	}
-	bin := b.TempDir()
-	if err := testkit.BuildInto(bin, "kubectl-fed", "syncer", "webhook"); err != nil {
-		b.Fatal(err)
-	}
 	dir := filepath.Join(root, "_output", "bench", "run")
 	_ = os.RemoveAll(dir)
 	crlog.SetLogger(zap.New(zap.WriteTo(io.Discard))) // the webhook's registration uses a controller-runtime client
@@ -199,7 +195,7 @@ func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet, namespaces ...stri
 	syncerPprof = "127.0.0.1:" + strconv.Itoa(ports[0])
 	// Plain HTTP on 127.0.0.1: the benchmark reads the write counters
 	// without a token, and takes the syncer's profiles (syncerPprof).
-	cp, err := testkit.StartLocalControlPlane(ctx, dir, bin, f, testkit.LocalFlags{Syncer: []string{"--metrics-secure=false", "--pprof-bind-address", syncerPprof}}, nil)
+	cp, err := testkit.StartLocalControlPlane(ctx, dir, programs, f, testkit.LocalFlags{Syncer: []string{"--metrics-secure=false", "--pprof-bind-address", syncerPprof}}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

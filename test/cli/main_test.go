@@ -5,10 +5,8 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -20,7 +18,6 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/completion"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/krew"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -29,28 +26,18 @@ import (
 var (
 	// shared is the fleet every test of this package uses.
 	shared *fleet.Fleet
-	// build holds the plugin built for this test run.
-	build dist
-)
-
-// dist is the plugin and its krew archive for the running platform.
-type dist struct {
-	// dir holds the archive.
-	dir string
-	// manifest is a copy of plugins.yaml with this platform's sha256.
-	manifest string
-	// archive is this platform's archive.
-	archive string
-	// binDir holds kubectl-fed and kubectl_complete-fed.
+	// binDir holds the test build of kubectl-fed and kubectl_complete-fed.
 	binDir string
-}
+)
 
 // testVersion is the version the test build of kubectl-fed reports.
 const testVersion = testkit.TestVersion
 
-// TestMain builds kubectl-fed, installs the KubeFed CRDs on the host and
-// creates the KubeFed namespace and KubeFedConfig (scope Cluster), as the
-// control plane would, and builds this platform's krew archive and manifest.
+// TestMain builds kubectl-fed (with kubectl's completion helper beside
+// it), installs the KubeFed CRDs on the host and creates the KubeFed
+// namespace and KubeFedConfig (scope Cluster), as the control plane would.
+// The release tooling (make build, make dist, krew) is tested in
+// test/release, which needs no fleet.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Main(m, testkit.Suite{
 		Commands:     []string{"kubectl-fed"},
@@ -58,15 +45,14 @@ func TestMain(m *testing.M) {
 		ControlPlane: &testkit.ControlPlaneOptions{KubeFedConfig: true, Unjoined: true},
 		SetUp: func(_ context.Context, env *testkit.Env) error {
 			shared = env.Fleet
-			return buildDist(env.Dir)
+			return installCompletionHelper()
 		},
 	}))
 }
 
-// buildDist puts the completion script beside the built kubectl-fed, and
-// writes this platform's krew archive and manifest into tmp with the
-// functions `make dist` uses.
-func buildDist(tmp string) error {
+// installCompletionHelper puts kubectl's completion helper for the plugin
+// beside the built kubectl-fed, as make build does.
+func installCompletionHelper() error {
 	root, err := fleet.RepositoryRoot()
 	if err != nil {
 		return err
@@ -75,51 +61,18 @@ func buildDist(tmp string) error {
 	if err != nil {
 		return err
 	}
-	build.dir = filepath.Join(tmp, "dist")
-	build.binDir = filepath.Dir(plugin)
-	build.manifest = filepath.Join(tmp, "plugins.yaml")
-	if err := copyFile(filepath.Join(root, "pkg", "kubectl", "completion", completion.HelperName), filepath.Join(build.binDir, "kubectl_complete-fed"), 0o755); err != nil {
-		return err
-	}
-	manifest, err := os.ReadFile(filepath.Join(root, "plugins.yaml"))
+	binDir = filepath.Dir(plugin)
+	data, err := os.ReadFile(filepath.Join(root, "pkg", "kubectl", "completion", completion.HelperName))
 	if err != nil {
 		return err
 	}
-	platforms, err := krew.Platforms(manifest)
-	if err != nil {
-		return err
-	}
-	for _, p := range platforms {
-		if p.OS != runtime.GOOS || p.Arch != runtime.GOARCH {
-			continue
-		}
-		build.archive = filepath.Join(build.dir, p.Archive())
-		sum, err := krew.WriteArchive(build.archive, p.Bin, plugin, filepath.Join(root, "LICENSE"))
-		if err != nil {
-			return err
-		}
-		if manifest, err = krew.RewriteSHA256(manifest, map[string]string{p.Archive(): sum}); err != nil {
-			return err
-		}
-	}
-	if build.archive == "" {
-		return fmt.Errorf("plugins.yaml has no platform %s/%s", runtime.GOOS, runtime.GOARCH)
-	}
-	return os.WriteFile(build.manifest, manifest, 0o644)
-}
-
-func copyFile(from, to string, mode os.FileMode) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, data, mode)
+	return os.WriteFile(filepath.Join(binDir, "kubectl_complete-fed"), data, 0o755)
 }
 
 // plugin runs the test build of kubectl-fed through kubectl's plugin
 // dispatch, with the fleet's kubeconfig.
 func plugin() testkit.Plugin {
-	return testkit.Plugin{BinDir: build.binDir, Kubeconfig: shared.KubeconfigPath()}
+	return testkit.Plugin{BinDir: binDir, Kubeconfig: shared.KubeconfigPath()}
 }
 
 // pluginEnv puts the test build of kubectl-fed (and kubectl) on PATH and

@@ -168,7 +168,7 @@ func TestCompletion(t *testing.T) {
 	}
 
 	// The helper printed by completion kubectl-plugin is the one shipped.
-	helper, err := os.ReadFile(filepath.Join(build.binDir, "kubectl_complete-fed"))
+	helper, err := os.ReadFile(filepath.Join(binDir, "kubectl_complete-fed"))
 	if err != nil {
 		t.Fatal(err)
 	}

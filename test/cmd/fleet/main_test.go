@@ -21,13 +21,13 @@ func TestUpAndDownAreIdempotentAndLeaveNothingBehind(t *testing.T) {
 	if _, err := fleet.DefaultBinaries(); err != nil {
 		t.Fatal(err)
 	}
+	bin := testkit.Command(t, "test/cmd/fleet") // built before the lock: other suites' fleets need not wait for it
 	unlock, err := fleet.LockForTests()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 
-	bin := testkit.Command(t, "test/cmd/fleet")
 	dir := t.TempDir()
 	fleetCmd := func(args ...string) string {
 		t.Helper()

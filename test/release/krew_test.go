@@ -1,4 +1,4 @@
-package cli
+package release
 
 import (
 	"net/http"
