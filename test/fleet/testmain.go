@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // lockFile serialises the fleets of concurrently running test packages:
@@ -28,12 +29,14 @@ func Run(opts Options, run func(f *Fleet) int) int {
 	}
 	defer unlock()
 
+	started := time.Now()
 	f, err := Start(context.Background(), opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer f.Stop()
+	fmt.Fprintf(os.Stderr, "fleet: %d clusters started in %.1fs\n", len(f.Clusters), time.Since(started).Seconds())
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -48,7 +51,9 @@ func Run(opts Options, run func(f *Fleet) int) int {
 }
 
 // LockForTests waits until no other test package runs a fleet and returns
-// the function that lets the next one go. Run takes it; a test that
+// the function that lets the next one go. It prints how long it waited,
+// and the returned function how long the lock was held, to standard error
+// (shown by go test -v or -json): each suite's share of `make test`. Run takes it; a test that
 // starts fleets some other way (e.g. through `fleet up`) takes it itself.
 func LockForTests() (unlock func(), err error) {
 	path := lockFile
@@ -56,11 +61,17 @@ func LockForTests() (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening lock %s: %w", path, err)
 	}
+	asked := time.Now()
 	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
 		file.Close()
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	return func() { file.Close() }, nil
+	locked := time.Now()
+	fmt.Fprintf(os.Stderr, "fleet: waited %.1fs for the fleet lock\n", locked.Sub(asked).Seconds())
+	return func() {
+		file.Close()
+		fmt.Fprintf(os.Stderr, "fleet: held the fleet lock for %.1fs\n", time.Since(locked).Seconds())
+	}, nil
 }
 
 // ForTest starts a fleet for one test and stops it when the test ends.
