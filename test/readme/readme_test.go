@@ -42,7 +42,7 @@ func readme(t *testing.T) (root string, blocks []Block) {
 //   - make local-up / local-down: test/cmd/fleet (the fleet command's up and
 //     down);
 //   - make test: .ci/run (CI runs it);
-//   - make dist and krew install --manifest --archive: test/cli
+//   - make dist and krew install --manifest --archive: test/release
 //     (TestKrewInstallsThePluginOffline);
 //   - kubectl apply -k manifests/...: test/deploy (every variant is applied
 //     with --dry-run=server, the base for real).
