@@ -209,6 +209,6 @@ dist: | $(MODULES_STAMP) ## Cross-build the kubectl fed krew archives (PLATFORMS
 	$(call step,building the krew archives into $(DIST),go run ./cmd/kubectl-fed/dist -manifest plugins.yaml -manifest-out $(DIST)/plugins.yaml -out $(DIST) -license LICENSE -platforms "$(PLATFORMS)" -ldflags "-s -w $(LDFLAGS)")
 
 .PHONY: verify-krew
-verify-krew: $(BIN)/validate-krew-manifest ## Check plugins.yaml with krew-index's validator (test/cli also installs every platform)
+verify-krew: $(BIN)/validate-krew-manifest ## Check plugins.yaml with krew-index's validator (test/release also installs every platform)
 	@tmp=$$(mktemp -d) && cp plugins.yaml $$tmp/fed.yaml && \
 	  { $(BIN)/validate-krew-manifest -manifest $$tmp/fed.yaml -skip-install; rc=$$?; rm -rf $$tmp; exit $$rc; }
