@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/discovery"
@@ -26,6 +27,10 @@ type Member struct {
 	Labels map[string]string
 	// Ready is the cluster's published readiness.
 	Ready bool
+	// NotReadySince is when the cluster stopped being ready, as its health
+	// conditions say (zero while ready): the start of KubeFed's
+	// unavailableDelay grace, for joined and inventory clusters alike.
+	NotReadySince time.Time
 	// Taints are the cluster's taints in effect (a NoExecute taint waiting
 	// for the eviction rate limit is recorded as NoSchedule).
 	Taints []corev1beta1.Taint
@@ -75,9 +80,10 @@ type Registry struct {
 // member is a registry entry: what the health controller recorded, and the
 // connection.
 type member struct {
-	labels map[string]string
-	ready  bool
-	taints []corev1beta1.Taint
+	labels        map[string]string
+	ready         bool
+	notReadySince time.Time
+	taints        []corev1beta1.Taint
 	// known is set once labels and readiness were recorded.
 	known bool
 	conn  *Connection
@@ -213,14 +219,26 @@ func (r *Registry) Disconnect(cluster string) {
 	}
 }
 
-// Update records a member's labels, readiness and taints in effect and
-// tells the subscribers when it joined or any of them changed.
-func (r *Registry) Update(cluster string, labels map[string]string, ready bool, taints []corev1beta1.Taint) {
+// State is what the health controllers record of a member.
+type State struct {
+	// Labels are what placement selects on.
+	Labels map[string]string
+	// Ready is the published readiness; NotReadySince when it stopped
+	// being ready (health.NotReadySince).
+	Ready         bool
+	NotReadySince time.Time
+	// Taints are the taints in effect.
+	Taints []corev1beta1.Taint
+}
+
+// Update records a member's state and tells the subscribers when it
+// joined or its labels, readiness or taints changed.
+func (r *Registry) Update(cluster string, s State) {
 	r.mu.Lock()
 	m := r.entry(cluster)
-	changed := !m.known || m.ready != ready || !maps.Equal(m.labels, labels) || !equality.Semantic.DeepEqual(m.taints, taints)
-	m.labels, m.ready, m.known = maps.Clone(labels), ready, true
-	m.taints = slices.Clone(taints)
+	changed := !m.known || m.ready != s.Ready || !maps.Equal(m.labels, s.Labels) || !equality.Semantic.DeepEqual(m.taints, s.Taints)
+	m.labels, m.ready, m.notReadySince, m.known = maps.Clone(s.Labels), s.Ready, s.NotReadySince, true
+	m.taints = slices.Clone(s.Taints)
 	subscribers := slices.Clone(r.subscribers)
 	r.mu.Unlock()
 	if changed {
@@ -252,7 +270,7 @@ func (r *Registry) List() []Member {
 	out := make([]Member, 0, len(r.members))
 	for name, m := range r.members {
 		if m.known {
-			out = append(out, Member{Name: name, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn, Source: m.source()})
+			out = append(out, m.public(name))
 		}
 	}
 	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.Name, b.Name) })
@@ -267,7 +285,12 @@ func (r *Registry) Get(cluster string) (Member, bool) {
 	if !ok || !m.known {
 		return Member{}, false
 	}
-	return Member{Name: cluster, Labels: m.labels, Ready: m.ready, Taints: m.taints, Conn: m.conn, Source: m.source()}, true
+	return m.public(cluster), true
+}
+
+// public is the entry as a Member; r.mu is held.
+func (m *member) public(name string) Member {
+	return Member{Name: name, Labels: m.labels, Ready: m.ready, NotReadySince: m.notReadySince, Taints: m.taints, Conn: m.conn, Source: m.source()}
 }
 
 // entry returns the cluster's entry, adding an empty one; r.mu is held.

@@ -28,8 +28,8 @@ func TestRegistryMembersAndNotifications(t *testing.T) {
 	if len(told) != 0 {
 		t.Errorf("connecting told the subscribers %v; only state changes should", told)
 	}
-	r.Update("b", map[string]string{"region": "eu"}, true, nil)
-	r.Update("a", nil, false, nil)
+	r.Update("b", State{Labels: map[string]string{"region": "eu"}, Ready: true})
+	r.Update("a", State{})
 	if want := []string{"b", "a"}; !slices.Equal(told, want) {
 		t.Errorf("after two joins the subscribers were told %v, want %v", told, want)
 	}
@@ -39,15 +39,15 @@ func TestRegistryMembersAndNotifications(t *testing.T) {
 	}
 
 	told = nil
-	r.Update("b", map[string]string{"region": "eu"}, true, nil)
+	r.Update("b", State{Labels: map[string]string{"region": "eu"}, Ready: true})
 	if same, _ := r.Connect("b", &rest.Config{Host: "https://127.0.0.1:1"}, "v1"); same != conn {
 		t.Error("Connect with an unchanged fingerprint replaced the connection")
 	}
 	if len(told) != 0 {
 		t.Errorf("an unchanged member told the subscribers %v", told)
 	}
-	r.Update("b", map[string]string{"region": "us"}, true, nil)
-	r.Update("a", nil, true, nil)
+	r.Update("b", State{Labels: map[string]string{"region": "us"}, Ready: true})
+	r.Update("a", State{Ready: true})
 	if want := []string{"b", "a"}; !slices.Equal(told, want) {
 		t.Errorf("a label change and a readiness change told %v, want %v", told, want)
 	}
@@ -102,7 +102,12 @@ func TestRegistryClaimsBySource(t *testing.T) {
 	if err := r.Claim("a", SourceJoined, "KubeFedCluster kube-federation-system/a"); err != nil {
 		t.Fatalf("claiming again by the same source failed: %v", err)
 	}
-	r.Update("a", nil, true, nil)
+	since := time.Unix(100, 0)
+	r.Update("a", State{NotReadySince: since})
+	if m, _ := r.Get("a"); m.Ready || !m.NotReadySince.Equal(since) {
+		t.Errorf("Get = %+v, want not ready since %v", m, since)
+	}
+	r.Update("a", State{Ready: true})
 	if m, _ := r.Get("a"); m.Source != SourceJoined {
 		t.Errorf("Source = %q, want %q", m.Source, SourceJoined)
 	}

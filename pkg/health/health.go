@@ -6,6 +6,7 @@ package health
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -174,4 +175,25 @@ func WithInsecureWarning(conditions []corev1beta1.ClusterCondition, insecure str
 		warning.LastTransitionTime = old.LastTransitionTime
 	}
 	return append(out, warning)
+}
+
+// NotReadySince returns when a cluster with these conditions stopped being
+// ready: the transition time of its Ready condition when that is not True
+// (or, for conditions without one, of an Offline condition that is True);
+// zero while it is ready or nothing says when.
+func NotReadySince(conditions []corev1beta1.ClusterCondition) time.Time {
+	if ready(conditions) {
+		return time.Time{}
+	}
+	for _, c := range conditions {
+		if c.Type == corev1beta1.ClusterReady && c.LastTransitionTime != nil {
+			return c.LastTransitionTime.Time
+		}
+	}
+	for _, c := range conditions {
+		if c.Type == corev1beta1.ClusterOffline && c.Status == corev1.ConditionTrue && c.LastTransitionTime != nil {
+			return c.LastTransitionTime.Time
+		}
+	}
+	return time.Time{}
 }

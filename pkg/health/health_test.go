@@ -129,3 +129,26 @@ func TestWithInsecureWarning(t *testing.T) {
 		t.Fatalf("warning not removed: %+v", cleared)
 	}
 }
+
+func TestNotReadySince(t *testing.T) {
+	t0 := metav1.NewTime(time.Unix(100, 0))
+	cond := func(typ corev1beta1.ClusterConditionType, s corev1.ConditionStatus) corev1beta1.ClusterCondition {
+		return corev1beta1.ClusterCondition{Type: typ, Status: s, LastTransitionTime: &t0}
+	}
+	tests := []struct {
+		name       string
+		conditions []corev1beta1.ClusterCondition
+		want       time.Time
+	}{
+		{"ready", []corev1beta1.ClusterCondition{cond(corev1beta1.ClusterReady, corev1.ConditionTrue)}, time.Time{}},
+		{"not ready", []corev1beta1.ClusterCondition{cond(corev1beta1.ClusterReady, corev1.ConditionFalse)}, t0.Time},
+		{"offline without a Ready condition (KubeFed's)", []corev1beta1.ClusterCondition{cond(corev1beta1.ClusterOffline, corev1.ConditionTrue)}, t0.Time},
+		{"no time", []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionFalse}}, time.Time{}},
+		{"never probed", nil, time.Time{}},
+	}
+	for _, tt := range tests {
+		if got := NotReadySince(tt.conditions); !got.Equal(tt.want) {
+			t.Errorf("%s: NotReadySince = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -92,6 +92,20 @@ func MemberCondition(health []corev1beta1.ClusterCondition, generation int64) me
 	return c
 }
 
+// PublishedHealth is the inverse of MemberCondition: the Ready health
+// condition a profile's ConditionMemberReady condition records (none when
+// it has none, or it is Unknown), so that a syncer that starts again goes
+// on from what was published, as it does from a KubeFedCluster's status.
+func PublishedHealth(p *inventoryv1alpha1.ClusterProfile) []corev1beta1.ClusterCondition {
+	c := meta.FindStatusCondition(p.Status.Conditions, ConditionMemberReady)
+	if c == nil || c.Status == metav1.ConditionUnknown {
+		return nil
+	}
+	since := c.LastTransitionTime
+	return []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionStatus(c.Status),
+		Reason: c.Reason, Message: c.Message, LastProbeTime: since, LastTransitionTime: &since}}
+}
+
 // WithCondition returns the conditions with c set (replacing the one of its
 // type; an unchanged status keeps its transition time) and whether that
 // changed them.

@@ -60,6 +60,26 @@ func TestMemberCondition(t *testing.T) {
 	}
 }
 
+func TestPublishedHealthInvertsMemberCondition(t *testing.T) {
+	at := metav1.NewTime(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	health := []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionFalse,
+		Reason: "ClusterNotReachable", Message: "cluster is not reachable", LastTransitionTime: &at}}
+	p := &inventoryv1alpha1.ClusterProfile{}
+	p.Status.Conditions, _ = WithCondition(nil, MemberCondition(health, 1))
+	got := PublishedHealth(p)
+	if len(got) != 1 || got[0].Type != corev1beta1.ClusterReady || got[0].Status != corev1.ConditionFalse ||
+		got[0].Reason != "ClusterNotReachable" || !got[0].LastTransitionTime.Equal(&at) {
+		t.Errorf("PublishedHealth = %+v, want the Ready condition MemberCondition recorded", got)
+	}
+	p.Status.Conditions, _ = WithCondition(nil, MemberCondition(nil, 1))
+	if got := PublishedHealth(p); got != nil {
+		t.Errorf("PublishedHealth of an Unknown condition = %+v, want none", got)
+	}
+	if got := PublishedHealth(&inventoryv1alpha1.ClusterProfile{}); got != nil {
+		t.Errorf("PublishedHealth of a profile without the condition = %+v, want none", got)
+	}
+}
+
 func TestWithConditionChangesOnlyOnChange(t *testing.T) {
 	c := metav1.Condition{Type: ConditionMemberReady, Status: metav1.ConditionTrue, Reason: "ClusterReady", Message: "ok"}
 	first, changed := WithCondition([]metav1.Condition{{Type: "Other", Status: metav1.ConditionTrue, Reason: "X"}}, c)

@@ -168,7 +168,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.automaticTaints(ctx, cluster, cfg.Taints); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.Registry.Update(cluster.Name, cluster.Labels, status.IsReady(), r.inEffect(cluster, cfg.Taints.GetClusterEvictionsPerMinute()))
+	r.Registry.Update(cluster.Name, clusterclient.State{Labels: cluster.Labels, Ready: status.IsReady(), NotReadySince: health.NotReadySince(status.Conditions),
+		Taints: r.inEffect(cluster, cfg.Taints.GetClusterEvictionsPerMinute())})
 	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
 }
 

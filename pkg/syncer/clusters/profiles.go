@@ -68,8 +68,9 @@ func (r *ProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		r.forget(req.Name)
 		return ctrl.Result{}, nil
 	}
-	// The first probe since the syncer started is published as is.
-	published := r.memory.smooth(profile.Name, nil, r.probe(ctx, profile), r.Settings.Thresholds)
+	// The profile's condition is what was published before the syncer
+	// started, as a KubeFedCluster's status is for a joined cluster.
+	published := r.memory.smooth(profile.Name, inventory.PublishedHealth(profile), r.probe(ctx, profile), r.Settings.Thresholds)
 	status := corev1beta1.KubeFedClusterStatus{Conditions: published}
 	conditions, changed := inventory.WithCondition(profile.Status.Conditions, inventory.MemberCondition(published, profile.Generation))
 	if changed {
@@ -81,7 +82,7 @@ func (r *ProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 			return ctrl.Result{}, fmt.Errorf("ClusterProfile %s/%s: writing its %s condition: %w", profile.Namespace, profile.Name, inventory.ConditionMemberReady, err)
 		}
 	}
-	r.Registry.Update(profile.Name, inventory.Labels(profile), status.IsReady(), nil)
+	r.Registry.Update(profile.Name, clusterclient.State{Labels: inventory.Labels(profile), Ready: status.IsReady(), NotReadySince: health.NotReadySince(published)})
 	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
 }
 

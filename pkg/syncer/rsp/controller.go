@@ -286,17 +286,10 @@ func (r *Reconciler) types(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingP
 // FederatedNamespace select, and only those whose taints the RSP or the
 // object tolerates (placement.Compute). evicting are the clusters the
 // object is placed in that have a NoExecute taint neither tolerates: their
-// replicas move to the candidates. If a joined cluster the object is placed
-// in turned NotReady less than UnavailableDelay ago, grace is the time left.
+// replicas move to the candidates. If a cluster the object is placed in
+// (joined or from the inventory) turned NotReady less than UnavailableDelay
+// ago, grace is the time left.
 func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedulingPreference, spec *typesv1beta1.FederatedSpec) (out, evicting []candidate, grace time.Duration, err error) {
-	list := &corev1beta1.KubeFedClusterList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(r.KubeFedNamespace)); err != nil {
-		return nil, nil, 0, fmt.Errorf("listing KubeFedClusters: %w", err)
-	}
-	joined := map[string]*corev1beta1.KubeFedCluster{}
-	for i := range list.Items {
-		joined[list.Items[i].Name] = &list.Items[i]
-	}
 	placed := map[string]bool{}
 	if spec.Placement != nil {
 		for _, c := range spec.Placement.Clusters {
@@ -304,17 +297,14 @@ func (r *Reconciler) candidates(ctx context.Context, rsp *v1alpha1.ReplicaSchedu
 		}
 	}
 	// The registry's members, joined and from the inventory alike, as
-	// propagation sees them; a joined cluster's NotReady condition gives the
-	// time it turned not ready.
+	// propagation sees them, with when each stopped being ready.
 	members := r.Registry.List()
 	conns := map[string]*clusterclient.Connection{}
 	labels := map[string]map[string]string{}
 	for _, m := range members {
-		if kfc := joined[m.Name]; !m.Ready && placed[m.Name] && kfc != nil {
-			if since := notReadySince(kfc); since != nil {
-				if left := r.UnavailableDelay - time.Since(since.Time); left > 0 && (grace == 0 || left < grace) {
-					grace = left
-				}
+		if !m.Ready && placed[m.Name] && !m.NotReadySince.IsZero() {
+			if left := r.UnavailableDelay - time.Since(m.NotReadySince); left > 0 && (grace == 0 || left < grace) {
+				grace = left
 			}
 		}
 		conns[m.Name] = m.Conn
@@ -349,18 +339,6 @@ func tolerations(spec *typesv1beta1.FederatedSpec) []corev1beta1.Toleration {
 		return nil
 	}
 	return spec.Placement.Tolerations
-}
-
-// notReadySince is when the cluster's Ready condition left True.
-func notReadySince(kfc *corev1beta1.KubeFedCluster) *metav1.Time {
-	for _, c := range kfc.Status.Conditions {
-		if c.Type == corev1beta1.ClusterReady || c.Type == corev1beta1.ClusterOffline {
-			if c.LastTransitionTime != nil {
-				return c.LastTransitionTime
-			}
-		}
-	}
-	return nil
 }
 
 // intersection returns the placement input of intersectWithClusterSelector:
