@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -36,7 +37,9 @@ type FederatedObjects interface {
 // the clusters it is placed on (inventory.PlacedClusters), owned by the
 // object so that it goes with it. Every Interval it compares each object's
 // clusters with what it last applied and applies only the changed ones: an
-// unchanged fleet costs no writes.
+// unchanged fleet costs no writes. A decision is computed again when its
+// object changed or one of its clusters switched source (its profile is
+// then in the other namespace).
 type DecisionWriter struct {
 	Objects FederatedObjects
 	Host    dynamic.Interface
@@ -91,7 +94,7 @@ func (w *DecisionWriter) pass(ctx context.Context) {
 		if obj.GetDeletionTimestamp() != nil {
 			continue
 		}
-		if last, ok := w.applied[w.key(obj)]; ok && last.resourceVersion == obj.GetResourceVersion() {
+		if last, ok := w.applied[w.key(obj)]; ok && last.resourceVersion == obj.GetResourceVersion() && w.sameProfiles(last.clusters) {
 			seen[w.key(obj)] = true
 			continue
 		}
@@ -122,6 +125,20 @@ func (w *DecisionWriter) pass(ctx context.Context) {
 			delete(w.applied, key)
 		}
 	}
+}
+
+// sameProfiles reports whether each cluster of an applied decision (as
+// profile namespace/name) still has its profile there: a cluster whose
+// source switched (joined or inventory) since is named by another profile,
+// so the decision is computed again.
+func (w *DecisionWriter) sameProfiles(refs []string) bool {
+	for _, ref := range refs {
+		namespace, name, _ := strings.Cut(ref, "/")
+		if w.profileNamespace(name) != namespace {
+			return false
+		}
+	}
+	return true
 }
 
 // key is the namespace/name of a federated object's decision.
