@@ -84,20 +84,10 @@ type Options struct {
 	// PolicyStatusInterval is how often the leader recounts what every
 	// federation policy selects and violates; 0 disables it.
 	PolicyStatusInterval time.Duration
-	// InventoryNamespace, when set, overrides the KubeFedConfig's
-	// spec.inventory.namespace: its ClusterProfiles are member clusters.
-	InventoryNamespace string
-	// ClusterProfileNamespace, when set, overrides the KubeFedConfig's
-	// spec.inventory.profileNamespace: a ClusterProfile is written there
-	// for each joined cluster.
-	ClusterProfileNamespace string
 	// ClusterProfileProviderFile is the cluster inventory's access provider
 	// configuration: the credential plugin of each access provider name.
 	ClusterProfileProviderFile string
-	// PlacementDecisions turns on the KubeFedConfig's
-	// spec.inventory.placementDecisions.
-	PlacementDecisions bool
-	Zap                zap.Options
+	Zap                        zap.Options
 }
 
 // DefaultWorkers is the least number of workers when --workers is 0: the
@@ -138,14 +128,8 @@ func NewCommand() *cobra.Command {
 		"Write a PropagatedVersion (ClusterPropagatedVersion for cluster-scoped types) per federated object, as KubeFed did, for tools that read them")
 	f.DurationVar(&o.PolicyStatusInterval, "policy-status-interval", 30*time.Second,
 		"How often policy status (selected and violating objects) is recounted; 0 disables it")
-	f.StringVar(&o.InventoryNamespace, "inventory-namespace", "",
-		"Namespace of the cluster inventory: each ClusterProfile there is a member cluster (overrides the KubeFedConfig's spec.inventory.namespace)")
-	f.StringVar(&o.ClusterProfileNamespace, "cluster-profile-namespace", "",
-		"Namespace where a ClusterProfile is written for each joined cluster (overrides the KubeFedConfig's spec.inventory.profileNamespace)")
 	f.StringVar(&o.ClusterProfileProviderFile, "clusterprofile-provider-file", "",
 		"The cluster inventory's access provider file (JSON): the credential plugin (exec config) for each access provider name a ClusterProfile may list")
-	f.BoolVar(&o.PlacementDecisions, "placement-decisions", false,
-		"Keep a PlacementDecision (multicluster.x-k8s.io) beside each federated object naming its clusters (also the KubeFedConfig's spec.inventory.placementDecisions)")
 	goFlags := flag.NewFlagSet("syncer", flag.ContinueOnError)
 	o.Zap.BindFlags(goFlags)
 	f.AddGoFlagSet(goFlags)
@@ -187,7 +171,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if spec.Scope == corev1beta1.ClusterScoped {
 		rspNamespace = cache.AllNamespaces
 	}
-	inv := o.inventorySettings(spec.Inventory)
+	inv := newInventorySettings(spec.Inventory)
 	var providers *access.Config
 	if o.ClusterProfileProviderFile != "" {
 		if providers, err = access.NewFromFile(o.ClusterProfileProviderFile); err != nil {
@@ -378,25 +362,18 @@ func (o *Options) Run(ctx context.Context) error {
 // the federated objects' placements.
 const DecisionInterval = time.Second
 
-// inventorySettings are the KubeFedConfig's inventory settings with the
-// flags' overrides.
-func (o *Options) inventorySettings(cfg *corev1beta1.InventoryConfig) inventorySettings {
+// inventorySettings are the KubeFedConfig's inventory settings, the one
+// source the syncer, the webhook and kubectl fed join read.
+type inventorySettings struct{ corev1beta1.InventoryConfig }
+
+// newInventorySettings returns the settings of spec.inventory (nil: off).
+func newInventorySettings(cfg *corev1beta1.InventoryConfig) inventorySettings {
 	var s inventorySettings
 	if cfg != nil {
 		s.InventoryConfig = *cfg
 	}
-	if o.InventoryNamespace != "" {
-		s.Namespace = o.InventoryNamespace
-	}
-	if o.ClusterProfileNamespace != "" {
-		s.ProfileNamespace = o.ClusterProfileNamespace
-	}
-	s.PlacementDecisions = s.PlacementDecisions || o.PlacementDecisions
 	return s
 }
-
-// inventorySettings are the inventory settings in force.
-type inventorySettings struct{ corev1beta1.InventoryConfig }
 
 // cacheNamespaces are the namespaces whose ClusterProfiles the syncer
 // reads: the inventory's and the one it writes to.

@@ -8,25 +8,22 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 )
 
-func TestInventorySettingsFlagsOverrideTheConfig(t *testing.T) {
+func TestInventorySettingsAndCachedNamespaces(t *testing.T) {
 	tests := []struct {
 		name           string
-		opts           Options
 		cfg            *corev1beta1.InventoryConfig
 		want           corev1beta1.InventoryConfig
 		cacheNamespace []string
 	}{
-		{"off", Options{}, nil, corev1beta1.InventoryConfig{}, nil},
-		{"from the KubeFedConfig", Options{}, &corev1beta1.InventoryConfig{Namespace: "fleet", ProfileNamespace: "out", PlacementDecisions: true},
+		{"off", nil, corev1beta1.InventoryConfig{}, nil},
+		{"from the KubeFedConfig", &corev1beta1.InventoryConfig{Namespace: "fleet", ProfileNamespace: "out", PlacementDecisions: true},
 			corev1beta1.InventoryConfig{Namespace: "fleet", ProfileNamespace: "out", PlacementDecisions: true}, []string{"fleet", "out"}},
-		{"flags win", Options{InventoryNamespace: "a", ClusterProfileNamespace: "b", PlacementDecisions: true}, &corev1beta1.InventoryConfig{Namespace: "fleet", ProfileNamespace: "out"},
-			corev1beta1.InventoryConfig{Namespace: "a", ProfileNamespace: "b", PlacementDecisions: true}, []string{"a", "b"}},
-		{"one namespace for both", Options{InventoryNamespace: "fleet", ClusterProfileNamespace: "fleet"}, nil,
+		{"one namespace for both", &corev1beta1.InventoryConfig{Namespace: "fleet", ProfileNamespace: "fleet"},
 			corev1beta1.InventoryConfig{Namespace: "fleet", ProfileNamespace: "fleet"}, []string{"fleet"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.opts.inventorySettings(tt.cfg)
+			got := newInventorySettings(tt.cfg)
 			if got.InventoryConfig != tt.want {
 				t.Errorf("settings = %+v, want %+v", got.InventoryConfig, tt.want)
 			}

@@ -39,6 +39,7 @@ var settingFields = []struct {
 	{settingAdoptResources, func(s corev1beta1.KubeFedConfigSpec) any { return s.SyncController.AdoptResources }},
 	{"syncController.maxConcurrentReconciles", func(s corev1beta1.KubeFedConfigSpec) any { return s.SyncController.MaxConcurrentReconciles }},
 	{"statusController", func(s corev1beta1.KubeFedConfigSpec) any { return s.StatusController }},
+	{"inventory", func(s corev1beta1.KubeFedConfigSpec) any { return s.Inventory }},
 }
 
 // liveSettings take effect while the syncer runs; every other setting is

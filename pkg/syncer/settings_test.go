@@ -32,6 +32,9 @@ func TestChangedSettings(t *testing.T) {
 			s.FeatureGates = s.FeatureGates[1:]
 			s.LeaderElect.LeaseDuration = &metav1.Duration{Duration: time.Minute}
 		}, nil, []string{"leaderElect", "featureGates"}},
+		{"the inventory", func(s *corev1beta1.KubeFedConfigSpec) {
+			s.Inventory = &corev1beta1.InventoryConfig{Namespace: "fleet"}
+		}, nil, []string{"inventory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			changed := *base.DeepCopy()

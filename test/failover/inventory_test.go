@@ -126,6 +126,16 @@ func createProfile(t *testing.T, c client.Client, namespace, name, provider stri
 	})
 }
 
+// useInventory sets the KubeFedConfig's spec.inventory (read by syncers
+// started after it) until the test ends.
+func useInventory(t *testing.T, c client.Client, inv corev1beta1.InventoryConfig) {
+	t.Helper()
+	changeConfig(t, c, "spec.inventory", func(spec *corev1beta1.KubeFedConfigSpec) { spec.Inventory = &inv })
+	t.Cleanup(func() {
+		changeConfig(t, c, "no spec.inventory", func(spec *corev1beta1.KubeFedConfigSpec) { spec.Inventory = nil })
+	})
+}
+
 // ignoreConflict returns err unless it is a conflict.
 func ignoreConflict(err error) error {
 	if apierrors.IsConflict(err) {
@@ -165,7 +175,8 @@ func TestInventoryProfilesAreMembers(t *testing.T) {
 	if err := os.WriteFile(tokenPath, []byte(hostToken(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startSyncer(t, "inventory", "--inventory-namespace", inv, "--clusterprofile-provider-file", providerFile(t, tokenPath))
+	useInventory(t, c, corev1beta1.InventoryConfig{Namespace: inv})
+	startSyncer(t, "inventory", "--clusterprofile-provider-file", providerFile(t, tokenPath))
 
 	createProfile(t, c, inv, "moon", "test-token", map[string]string{"fleet": "inventory"}, map[string]string{inventory.PropertyRegion: "moon"})
 	createProfile(t, c, inv, "lost", "vault-oidc", nil, nil)
@@ -234,7 +245,8 @@ func TestProducedProfilesFollowHealth(t *testing.T) {
 	t.Cleanup(func() {
 		changeConfig(t, c, "default health checks", func(spec *corev1beta1.KubeFedConfigSpec) { spec.ClusterHealthCheck = nil })
 	})
-	startSyncer(t, "producer", "--cluster-profile-namespace", out)
+	useInventory(t, c, corev1beta1.InventoryConfig{ProfileNamespace: out})
+	startSyncer(t, "producer")
 	joined := shared.Members()[0]
 	profileCondition(t, c, out, joined.Name, inventoryv1alpha1.ClusterConditionControlPlaneHealthy, metav1.ConditionTrue, "")
 	p := &inventoryv1alpha1.ClusterProfile{}
@@ -333,8 +345,8 @@ func TestPlacementDecisionsFollowPlacement(t *testing.T) {
 	if err := os.WriteFile(tokenPath, []byte(hostToken(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startSyncer(t, "decisions", "--inventory-namespace", inv, "--clusterprofile-provider-file", providerFile(t, tokenPath),
-		"--cluster-profile-namespace", out, "--placement-decisions")
+	useInventory(t, c, corev1beta1.InventoryConfig{Namespace: inv, ProfileNamespace: out, PlacementDecisions: true})
+	startSyncer(t, "decisions", "--clusterprofile-provider-file", providerFile(t, tokenPath))
 	createProfile(t, c, inv, "moon", "test-token", nil, nil)
 	profileCondition(t, c, inv, "moon", inventory.ConditionMemberReady, metav1.ConditionTrue, "")
 	joined := shared.Members()[0].Name

@@ -168,22 +168,21 @@ type TaintsConfig struct {
 type InventoryConfig struct {
 	// Namespace is the inventory namespace: each ClusterProfile in it
 	// (other than those kubectl-fed writes) is a member cluster, as if
-	// joined. The syncer's --inventory-namespace flag overrides it.
+	// joined. It is the one setting the syncer, the webhook and
+	// kubectl fed join read; a change takes effect when the syncer restarts.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 
 	// ProfileNamespace, when set, is where the syncer writes a
 	// ClusterProfile for each joined KubeFedCluster, kept in step with its
-	// health, version, labels and region/zone, and deleted on unjoin. The
-	// syncer's --cluster-profile-namespace flag overrides it.
+	// health, version, labels and region/zone, and deleted on unjoin.
 	// +optional
 	ProfileNamespace string `json:"profileNamespace,omitempty"`
 
 	// PlacementDecisions makes the syncer keep a PlacementDecision
 	// (multicluster.x-k8s.io) beside each federated object, naming the
 	// clusters it is placed on (for a scheduled workload, those that get
-	// replicas), owned by the object. The syncer's --placement-decisions
-	// flag turns it on too.
+	// replicas), owned by the object.
 	// +optional
 	PlacementDecisions bool `json:"placementDecisions,omitempty"`
 }
