@@ -13,23 +13,34 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 )
 
-// Reader reads the host. FederatedTypeConfigs and KubeFedClusters are read
-// from KubeFedNamespace; policies and namespaces from everywhere.
+// Reader reads the host. FederatedTypeConfigs, KubeFedClusters and the
+// KubeFedConfig are read from KubeFedNamespace; policies and namespaces
+// from everywhere; ClusterProfiles from the inventory namespace the
+// KubeFedConfig names.
 type Reader struct {
 	// Client reads the host, typically a manager's cache.
 	Client client.Reader
 	// KubeFedNamespace is the control plane's namespace.
 	KubeFedNamespace string
+	// Inventory reads the ClusterProfiles of the cluster inventory (the
+	// KubeFedConfig's spec.inventory.namespace), e.g. a manager's API
+	// reader: they are read only when an inventory namespace is set. Nil
+	// leaves the inventory's clusters out.
+	Inventory client.Reader
 }
 
 // TargetType returns the target type of the FederatedTypeConfig whose
@@ -164,18 +175,62 @@ func (r Reader) OverridePolicies(ctx context.Context) ([]overrides.Policy, error
 	return objs.Policies(), nil
 }
 
-// Clusters returns the joined member clusters (the KubeFedClusters) with
-// their labels.
+// Clusters returns the member clusters with their labels: the joined ones
+// (the KubeFedClusters) and those of the cluster inventory (the
+// ClusterProfiles of the KubeFedConfig's spec.inventory.namespace that
+// kubectl-fed did not write, labelled as inventory.Labels says). A name
+// both use is listed once. Without the ClusterProfile API on the host
+// there are no inventory clusters; without the permission to list them,
+// they are left out and the reason logged.
 func (r Reader) Clusters(ctx context.Context) ([]policy.Cluster, error) {
 	list := &corev1beta1.KubeFedClusterList{}
 	if err := r.Client.List(ctx, list, client.InNamespace(r.KubeFedNamespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing KubeFedClusters in %s: %w", r.KubeFedNamespace, err)
 	}
 	out := make([]policy.Cluster, 0, len(list.Items))
+	joined := make(map[string]bool, len(list.Items))
 	for _, c := range list.Items {
 		out = append(out, policy.Cluster{Name: c.Name, Labels: c.Labels})
+		joined[c.Name] = true
+	}
+	namespace, err := r.inventoryNamespace(ctx)
+	if err != nil || namespace == "" || r.Inventory == nil {
+		return out, err
+	}
+	profiles := &inventoryv1alpha1.ClusterProfileList{}
+	switch err := r.Inventory.List(ctx, profiles, client.InNamespace(namespace)); {
+	case meta.IsNoMatchError(err) || apierrors.IsNotFound(err):
+		return out, nil
+	case apierrors.IsForbidden(err):
+		ctrl.LoggerFrom(ctx).Error(err, "The clusters of the inventory are left out: grant read access to its ClusterProfiles (manifests/inventory/webhook-rbac.yml)", "object", namespace)
+		return out, nil
+	case err != nil:
+		return nil, fmt.Errorf("listing the ClusterProfiles of the inventory namespace %s (the KubeFedConfig's spec.inventory.namespace): %w", namespace, err)
+	}
+	for i := range profiles.Items {
+		p := &profiles.Items[i]
+		if p.DeletionTimestamp == nil && !inventory.Ours(p) && !joined[p.Name] {
+			out = append(out, policy.Cluster{Name: p.Name, Labels: inventory.Labels(p)})
+		}
 	}
 	return out, nil
+}
+
+// inventoryNamespace is the KubeFedConfig's spec.inventory.namespace ("" when
+// there is no KubeFedConfig or no inventory).
+func (r Reader) inventoryNamespace(ctx context.Context) (string, error) {
+	cfg := &corev1beta1.KubeFedConfig{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.KubeFedNamespace, Name: core.KubeFedConfigName}, cfg)
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading KubeFedConfig %s/%s: %w", r.KubeFedNamespace, core.KubeFedConfigName, err)
+	}
+	if cfg.Spec.Inventory == nil {
+		return "", nil
+	}
+	return cfg.Spec.Inventory.Namespace, nil
 }
 
 // NamespaceLabels returns a host namespace's labels, for

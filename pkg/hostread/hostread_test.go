@@ -2,6 +2,7 @@ package hostread
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,11 +10,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
+	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 )
 
@@ -70,6 +75,54 @@ func TestReads(t *testing.T) {
 	}
 	if target, err := r.TargetType(ctx, "types.kubefed.io", "FederatedSecret"); err != nil || target != nil {
 		t.Errorf("TargetType of a type not enabled = %v, %v", target, err)
+	}
+}
+
+// TestClustersOfTheInventory: the ClusterProfiles of the KubeFedConfig's
+// inventory namespace are clusters too, labelled by their labels and
+// properties, except those kubectl-fed writes and names a KubeFedCluster
+// uses; without an inventory namespace or an Inventory reader, none.
+func TestClustersOfTheInventory(t *testing.T) {
+	ctx := context.Background()
+	profile := func(namespace, name, manager string) *inventoryv1alpha1.ClusterProfile {
+		p := &inventoryv1alpha1.ClusterProfile{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{"fleet": "inv"}},
+			Spec: inventoryv1alpha1.ClusterProfileSpec{ClusterManager: inventoryv1alpha1.ClusterManager{Name: manager}}}
+		p.Status.Properties = []inventoryv1alpha1.Property{{Name: inventory.PropertyRegion, Value: "moon"}}
+		return p
+	}
+	objs := []client.Object{
+		&corev1beta1.KubeFedCluster{ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: "member1"}},
+		profile("fleet", "moon", "ocm"),
+		profile("fleet", "member1", "ocm"),
+		profile("fleet", "written", inventory.ClusterManagerName),
+		profile("elsewhere", "mars", "ocm"),
+	}
+	names := func(clusters []policy.Cluster) []string {
+		var out []string
+		for _, c := range clusters {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	r := reader(t, objs...)
+	r.Inventory = r.Client
+	if clusters, err := r.Clusters(ctx); err != nil || !slices.Equal(names(clusters), []string{"member1"}) {
+		t.Errorf("without a KubeFedConfig: Clusters = %v, %v; want the KubeFedCluster only", names(clusters), err)
+	}
+	cfg := &corev1beta1.KubeFedConfig{ObjectMeta: metav1.ObjectMeta{Namespace: kubeFedNS, Name: core.KubeFedConfigName},
+		Spec: corev1beta1.KubeFedConfigSpec{Inventory: &corev1beta1.InventoryConfig{Namespace: "fleet"}}}
+	r = reader(t, append(objs, cfg)...)
+	without := r
+	r.Inventory = r.Client
+	clusters, err := r.Clusters(ctx)
+	if err != nil || !slices.Equal(names(clusters), []string{"member1", "moon"}) {
+		t.Fatalf("Clusters = %v, %v; want member1 (joined) and moon (the inventory's)", names(clusters), err)
+	}
+	if l := clusters[1].Labels; l["fleet"] != "inv" || l[corev1.LabelTopologyRegion] != "moon" {
+		t.Errorf("the inventory cluster's labels = %v, want its labels and its region property", l)
+	}
+	if clusters, err := without.Clusters(ctx); err != nil || len(clusters) != 1 {
+		t.Errorf("without an Inventory reader: Clusters = %v, %v; want the KubeFedCluster only", names(clusters), err)
 	}
 }
 

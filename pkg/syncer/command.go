@@ -265,7 +265,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := mgr.Add(registry); err != nil {
 		return err
 	}
-	hostReader := hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace}
+	hostReader := hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace, Inventory: mgr.GetAPIReader()}
 	engine := propagate.New(settings, host, registry, clusters.Members(mgr.GetClient(), o.KubeFedNamespace, inv.Namespace), hostReader, mgr.GetEventRecorderFor("syncer"))
 	if err := engine.SetupWithManager(mgr); err != nil {
 		return err

@@ -160,7 +160,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 
 	srv := crwebhook.NewServer(crwebhook.Options{Host: o.Host, Port: o.SecurePort, CertDir: o.CertDir})
-	Register(srv, hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace},
+	Register(srv, hostread.Reader{Client: mgr.GetCache(), KubeFedNamespace: o.KubeFedNamespace, Inventory: mgr.GetAPIReader()},
 		&clientGuard{reader: mgr.GetCache(), writer: mgr.GetClient(), kubeFedNamespace: o.KubeFedNamespace}, !o.Namespaced)
 
 	var synced atomic.Bool
