@@ -202,7 +202,7 @@ func (r Reader) Clusters(ctx context.Context) ([]policy.Cluster, error) {
 	case meta.IsNoMatchError(err) || apierrors.IsNotFound(err):
 		return out, nil
 	case apierrors.IsForbidden(err):
-		ctrl.LoggerFrom(ctx).Error(err, "The clusters of the inventory are left out: grant read access to its ClusterProfiles (manifests/inventory/webhook-rbac.yml)", "object", namespace)
+		ctrl.LoggerFrom(ctx).Error(err, "The clusters of the inventory are left out: bind the ClusterRole of manifests/inventory/webhook-rbac.yml (webhook) or syncer-rbac.yml (syncer) in its namespace", "object", namespace)
 		return out, nil
 	case err != nil:
 		return nil, fmt.Errorf("listing the ClusterProfiles of the inventory namespace %s (the KubeFedConfig's spec.inventory.namespace): %w", namespace, err)
