@@ -56,15 +56,11 @@ func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest
 			return nil, fail(typesv1beta1.FieldRetentionFailed, err)
 		}
 	}
-	own, err := typesv1beta1.OverridesOf(fed)
-	if err != nil {
-		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
+	sets, ferr := Overrides(fed, target, dest)
+	if ferr != nil {
+		return nil, ferr
 	}
-	sets, err := overrides.ForCluster(own, target.Kind, dest)
-	if err == nil {
-		err = overrides.ApplySetsInPlace(desired, sets) // desired is a fresh copy, dropped on error
-	}
-	if err != nil {
+	if err := overrides.ApplySetsInPlace(desired, sets); err != nil { // desired is a fresh copy, dropped on error
 		return nil, fail(typesv1beta1.ApplyOverridesFailed, err)
 	}
 	labels := desired.GetLabels()
@@ -74,6 +70,24 @@ func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest
 	labels[core.ManagedByKubeFedLabelKey] = core.ManagedByKubeFedLabelValue
 	desired.SetLabels(labels)
 	return desired, nil
+}
+
+// Overrides returns the sets of overriders Render applies to the member
+// object for the destination, in the order it applies them: those of the
+// override policies that target the cluster (dest.Policies, in
+// overrides.Select's order), then the object's own entries that name or
+// select it, in list order (overrides.ForCluster). Each set names its
+// source, so views can say which policy or entry changes what.
+func Overrides(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest overrides.Destination) ([]overrides.Set, *Error) {
+	own, err := typesv1beta1.OverridesOf(fed)
+	if err != nil {
+		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
+	}
+	sets, err := overrides.ForCluster(own, target.Kind, dest)
+	if err != nil {
+		return nil, fail(typesv1beta1.ApplyOverridesFailed, err)
+	}
+	return sets, nil
 }
 
 // fromTemplate builds the object from spec.template with the identity the

@@ -4,10 +4,12 @@ import (
 	"reflect"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 )
@@ -246,5 +248,50 @@ func TestServiceAccountSecretsKeptUnlessSet(t *testing.T) {
 	own := federated("ns1", object{"template": object{"secrets": []interface{}{object{"name": "mine"}}}})
 	if got := field(t, mustRender(t, own, account, observed), "secrets"); !reflect.DeepEqual(got, []interface{}{object{"name": "mine"}}) {
 		t.Errorf("secrets %v, want the template's", got)
+	}
+}
+
+// TestOverridesListsWhatRenderApplies: the policies' sets come first, in
+// overrides.Select's order (cluster-wide, then namespaced), then the
+// object's own entries in list order; what Render writes is the template
+// with exactly these sets applied.
+func TestOverridesListsWhatRenderApplies(t *testing.T) {
+	fed := federated("shop", object{"template": object{"metadata": object{"labels": object{"app": "web"}}}, "overrides": []interface{}{
+		object{"clusterSelector": object{"matchLabels": object{"region": "eu"}}, "labels": []interface{}{object{"key": "from", "value": "entry0"}}},
+		object{"clusterName": "us1", "labels": []interface{}{object{"key": "from", "value": "entry1"}}},
+		object{"clusterName": "eu1", "clusterOverrides": []interface{}{object{"path": "/metadata/labels/app", "value": "web-eu"}}},
+	}})
+	label := func(value string) typesv1beta1.TypedOverriders {
+		return typesv1beta1.TypedOverriders{Labels: []typesv1beta1.MapOverrider{{Key: "from", Value: value}}}
+	}
+	policies := overrides.Select([]overrides.Policy{
+		overrides.FromOverridePolicy(&policyv1alpha1.OverridePolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "a-namespaced"},
+			Spec: policyv1alpha1.OverridePolicySpec{TypedOverriders: label("namespaced")}}),
+		overrides.FromClusterOverridePolicy(&policyv1alpha1.ClusterOverridePolicy{ObjectMeta: metav1.ObjectMeta{Name: "z-cluster-wide"},
+			Spec: policyv1alpha1.ClusterOverridePolicySpec{OverridePolicySpec: policyv1alpha1.OverridePolicySpec{TypedOverriders: label("cluster-wide")}}}),
+	}, overrides.Object{Kind: "FederatedX", Namespace: "shop", Name: "web"})
+	dest := overrides.Destination{Cluster: "eu1", Labels: map[string]string{"region": "eu"}, Policies: policies}
+	sets, err := Overrides(fed, deployment, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []string
+	for _, s := range sets {
+		sources = append(sources, s.Source)
+	}
+	want := []string{"ClusterOverridePolicy z-cluster-wide", "OverridePolicy shop/a-namespaced", "spec.overrides[0]", "spec.overrides[2]"}
+	if !reflect.DeepEqual(sources, want) {
+		t.Errorf("sources = %q, want %q", sources, want)
+	}
+	rendered, rerr := Render(fed, deployment, dest, nil)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if got := rendered.GetLabels(); got["from"] != "entry0" || got["app"] != "web-eu" {
+		t.Errorf("rendered labels %v: want the last set's from=entry0 and app=web-eu", got)
+	}
+	bad := federated("shop", object{"overrides": []interface{}{object{"clusterName": "eu1", "clusterOverrides": []interface{}{object{"op": "move", "path": "/spec"}}}}})
+	if _, err := Overrides(bad, deployment, dest); err == nil || err.Status != typesv1beta1.ApplyOverridesFailed {
+		t.Errorf("an invalid entry: %v, want ApplyOverridesFailed as Render reports it", err)
 	}
 }
