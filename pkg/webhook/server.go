@@ -58,6 +58,9 @@ type Options struct {
 	CertHosts []string
 	// Metrics configures the /metrics endpoint (disabled by default).
 	Metrics serving.Metrics
+	// PprofBindAddress serves Go's /debug/pprof profiles (plain HTTP);
+	// "" or "0" disables them.
+	PprofBindAddress string
 }
 
 // DefaultOptions returns the defaults of the flags.
@@ -84,6 +87,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ServiceName, "service-name", o.ServiceName, "Service of the webhook; the rotated certificate is valid for <service>.<namespace>.svc.")
 	fs.StringSliceVar(&o.CertHosts, "cert-host", o.CertHosts, "Further host names or IP addresses the rotated certificate is valid for (e.g. 127.0.0.1).")
 	o.Metrics.AddFlags(fs, o.Metrics.BindAddress)
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", o.PprofBindAddress, "Address (host:port) of Go's /debug/pprof profiles, plain HTTP, for diagnosis only; empty disables them")
 	// Policy status moved to the syncer, and with it the only work that
 	// needed an elected replica: the flags are still accepted, so that
 	// existing deployments start, and do nothing.
@@ -149,6 +153,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		Scheme:                 runtimeScheme,
 		Metrics:                o.Metrics.Options(),
 		HealthProbeBindAddress: "0",
+		PprofBindAddress:       o.PprofBindAddress,
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&corev1beta1.FederatedTypeConfig{}: inKubeFedNamespace,
 			&corev1beta1.KubeFedCluster{}:      inKubeFedNamespace,

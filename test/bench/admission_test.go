@@ -8,8 +8,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,19 +57,42 @@ func createFederated(b testing.TB, ctx context.Context, host dynamic.Namespaceab
 	})
 }
 
+// admission is what admissionCost measured: the host's create rates with
+// and without the webhook, and the CPU the host's API server and the
+// webhook spent per create in each run.
+type admission struct {
+	withWebhook, without admissionRun
+}
+
+// admissionRun is one admission run's rate and CPU per create.
+type admissionRun struct {
+	createsPerSecond float64
+	// apiServerCPUMs and webhookCPUMs are CPU milliseconds per create.
+	apiServerCPUMs, webhookCPUMs float64
+}
+
 // admissionCost measures the host's create rate of FederatedConfigMaps
 // with the webhook registered and with its configurations removed, with
 // the syncer stopped (SIGSTOP) so that only admission and storage count;
 // then it registers the webhook again, deletes what it created and lets
-// the syncer go on.
-func admissionCost(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testkit.LocalControlPlane, objects int) (withWebhook, without float64) {
+// the syncer go on. With BENCH_PROFILE_DIR set it also writes a CPU
+// profile of the webhook (at webhookPprof, its --pprof-bind-address)
+// taken during each run.
+func admissionCost(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testkit.LocalControlPlane, objects int, webhookPprof string) admission {
 	n := min(objects, admissionObjects)
 	hostCfg := unlimited(f.Host().RESTConfig())
 	host := dynamic.NewForConfigOrDie(hostCfg).Resource(federatedConfigMaps)
-	rate := func(ns string) float64 {
+	apiServer, webhookPid := f.Host().APIServerPid(), cp.Webhook.Process.Pid()
+	measure := func(ns string) admissionRun {
+		stop := profile(b, webhookPprof, ns)
+		apiBefore, webhookBefore := cpuSeconds(b, apiServer), cpuSeconds(b, webhookPid)
 		started := time.Now()
 		createFederated(b, ctx, host, ns, 0, n)
-		return float64(n) / time.Since(started).Seconds()
+		r := admissionRun{createsPerSecond: float64(n) / time.Since(started).Seconds(),
+			apiServerCPUMs: (cpuSeconds(b, apiServer) - apiBefore) * 1000 / float64(n),
+			webhookCPUMs:   (cpuSeconds(b, webhookPid) - webhookBefore) * 1000 / float64(n)}
+		stop()
+		return r
 	}
 	pid := cp.Syncer.Pid()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
@@ -81,9 +106,10 @@ func admissionCost(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testki
 		}
 	}
 	defer resume()
-	withWebhook = rate("admission-webhook")
+	var a admission
+	a.withWebhook = measure("admission-webhook")
 	unregister(b, ctx, f, cp.Webhook)
-	without = rate("admission-none")
+	a.without = measure("admission-none")
 	if err := cp.Webhook.Register(ctx, f.Host().RESTConfig()); err != nil {
 		b.Fatal(err)
 	}
@@ -99,7 +125,44 @@ func admissionCost(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testki
 			return err == nil && len(list.Items) == 0, err
 		})
 	}
-	return withWebhook, without
+	return a
+}
+
+// profileSeconds is the length of the CPU profiles BENCH_PROFILE_DIR asks
+// for: about one admission run at this machine's rates.
+const profileSeconds = 2
+
+// profile starts a CPU profile of the webhook at webhookPprof (its
+// --pprof-bind-address), written to BENCH_PROFILE_DIR/<name>-webhook.pprof;
+// the returned function waits for it. Without BENCH_PROFILE_DIR it does
+// nothing. (The fleet's API servers run with --profiling=false: their side
+// is measured as CPU per create.)
+func profile(b testing.TB, webhookPprof, name string) (wait func()) {
+	dir := os.Getenv("BENCH_PROFILE_DIR")
+	if dir == "" || webhookPprof == "" {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", webhookPprof, profileSeconds))
+		if err != nil {
+			b.Errorf("profiling the webhook: %v", err)
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name+"-webhook.pprof"), data, 0o644)
+		}
+		if err != nil {
+			b.Errorf("profiling the webhook: %v", err)
+		}
+	}()
+	return func() { <-done }
 }
 
 // unregister deletes the webhook's configurations and waits until the API

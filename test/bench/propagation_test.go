@@ -96,6 +96,11 @@ type Result struct {
 	CreatesPerSecondWebhook   float64 `json:"createsPerSecondWebhook"`
 	CreatesPerSecondNoWebhook float64 `json:"createsPerSecondNoWebhook"`
 	AdmissionCostRatio        float64 `json:"admissionCostRatio"`
+	// CPU milliseconds per create in those runs: the host's kube-apiserver
+	// with and without the webhook, and the webhook itself.
+	APIServerCPUMsWebhook   float64 `json:"apiServerCPUMsWebhook"`
+	APIServerCPUMsNoWebhook float64 `json:"apiServerCPUMsNoWebhook"`
+	WebhookCPUMs            float64 `json:"webhookCPUMs"`
 	// HostWritesPerObject is the host API server's writes (all clients but
 	// leader election) per federated object while propagating, from its
 	// apiserver_request_total; HostWritesBy splits them.
@@ -153,8 +158,11 @@ func run(t testing.TB, sz Sizes) Result {
 	t.Cleanup(cp.Stop)
 	metricsURL := "http://" + cp.SyncerMetrics + "/metrics"
 	r := Result{Sizes: sz}
-	r.CreatesPerSecondWebhook, r.CreatesPerSecondNoWebhook = admissionCost(t, ctx, f, cp, sz.Objects)
+	a := admissionCost(t, ctx, f, cp, sz.Objects, webhookPprof)
+	r.CreatesPerSecondWebhook, r.CreatesPerSecondNoWebhook = a.withWebhook.createsPerSecond, a.without.createsPerSecond
 	r.AdmissionCostRatio = r.CreatesPerSecondNoWebhook / r.CreatesPerSecondWebhook
+	r.APIServerCPUMsWebhook, r.APIServerCPUMsNoWebhook = a.withWebhook.apiServerCPUMs, a.without.apiServerCPUMs
+	r.WebhookCPUMs = a.withWebhook.webhookCPUMs
 	r.FloorSeconds = floor(t, ctx, f, sz.Objects)
 	hostBefore, membersBefore, cpuBefore := hostWrites(t, ctx, f), memberWrites(t, f, metricsURL), cpuSeconds(t, cp.Syncer.Pid())
 	r.PropagationSeconds = propagate(t, ctx, f, "bench", 0, sz.Objects)
@@ -188,14 +196,20 @@ func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet, namespaces ...stri
 	dir := filepath.Join(root, "_output", "bench", "run")
 	_ = os.RemoveAll(dir)
 	crlog.SetLogger(zap.New(zap.WriteTo(io.Discard))) // the webhook's registration uses a controller-runtime client
-	ports, err := fleet.FreePorts(1)
+	ports, err := fleet.FreePorts(2)
 	if err != nil {
 		b.Fatal(err)
 	}
 	syncerPprof = "127.0.0.1:" + strconv.Itoa(ports[0])
+	webhookPprof = "127.0.0.1:" + strconv.Itoa(ports[1])
 	// Plain HTTP on 127.0.0.1: the benchmark reads the write counters
-	// without a token, and takes the syncer's profiles (syncerPprof).
-	cp, err := testkit.StartLocalControlPlane(ctx, dir, programs, f, testkit.LocalFlags{Syncer: []string{"--metrics-secure=false", "--pprof-bind-address", syncerPprof}}, nil)
+	// without a token, and takes the syncer's and the webhook's profiles
+	// (syncerPprof, webhookPprof).
+	flags := testkit.LocalFlags{
+		Syncer:  []string{"--metrics-secure=false", "--pprof-bind-address", syncerPprof},
+		Webhook: []string{"--pprof-bind-address", webhookPprof},
+	}
+	cp, err := testkit.StartLocalControlPlane(ctx, dir, programs, f, flags, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -320,6 +334,8 @@ func name(i int) string { return fmt.Sprintf("cm-%05d", i) }
 var (
 	syncerProcess *fleet.Process
 	syncerPprof   string
+	// webhookPprof is the host:port of the webhook's /debug/pprof profiles.
+	webhookPprof string
 )
 
 // propagate creates n FederatedConfigMaps (numbered from) on the host and
@@ -555,6 +571,7 @@ func report(b testing.TB, r Result, file string) {
 	line("host creates/s of FederatedConfigMaps with the webhook", fmt.Sprintf("%.0f /s", r.CreatesPerSecondWebhook), "")
 	line("host creates/s of FederatedConfigMaps without a webhook", fmt.Sprintf("%.0f /s", r.CreatesPerSecondNoWebhook), "")
 	line("admission cost: time per create with / without the webhook", fmt.Sprintf("%.2f x", r.AdmissionCostRatio), "(goal ≤ 1.3)")
+	line("host kube-apiserver CPU per create with / without the webhook; webhook CPU", fmt.Sprintf("%.2f / %.2f; %.2f ms", r.APIServerCPUMsWebhook, r.APIServerCPUMsNoWebhook, r.WebhookCPUMs), "")
 	line("host writes per federated object (all clients, no leases)", fmt.Sprintf("%.2f", r.HostWritesPerObject), fmt.Sprintf("%v", r.HostWritesBy))
 	line("syncer writes while propagating, by cluster", fmt.Sprintf("%d", sum(r.MemberWritesBy)), fmt.Sprintf("%v", r.MemberWritesBy))
 	line(fmt.Sprintf("update latency to member1 p50 / p99 (%d rounds)", r.LatencyRounds), fmt.Sprintf("%.1f / %.1f ms", r.LatencyP50Ms, r.LatencyP99Ms), "(goal p99 ≤ 500 ms)")
