@@ -6,9 +6,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// UnschedulableWindow is how long a pod must have been unschedulable before
-// it lowers its cluster's estimated capacity (reference §3.5 step 4).
-const UnschedulableWindow = 60 * time.Second
+// DefaultUnschedulableWindow is how long, unless the syncer's
+// --unschedulable-window says otherwise, a pod must have been unschedulable
+// before it lowers its cluster's estimated capacity (reference §3.5 step 4).
+const DefaultUnschedulableWindow = 60 * time.Second
 
 // Workload is what the scheduler reads of a member Deployment or ReplicaSet.
 type Workload struct {
@@ -34,10 +35,11 @@ type Observation struct {
 func (w Workload) NeedsPods() bool { return w.Replicas != w.ReadyReplicas }
 
 // Observe derives a cluster's current replicas and capacity from its
-// workload and, when NeedsPods, its pods (reference §3.5 step 4). Unlike
+// workload and, when NeedsPods, its pods (reference §3.5 step 4): a pod
+// unschedulable for longer than window lowers the capacity. Unlike
 // KubeFed, which counted any pod with a Ready condition, a pod counts as
 // running only with Ready=True.
-func Observe(w Workload, pods []corev1.Pod, now time.Time) Observation {
+func Observe(w Workload, pods []corev1.Pod, now time.Time, window time.Duration) Observation {
 	if !w.NeedsPods() {
 		return Observation{Current: w.ReadyReplicas}
 	}
@@ -55,9 +57,9 @@ func Observe(w Workload, pods []corev1.Pod, now time.Time) Observation {
 		if c == nil || c.Reason != corev1.PodReasonUnschedulable {
 			continue
 		}
-		if age := now.Sub(c.LastTransitionTime.Time); age > UnschedulableWindow {
+		if age := now.Sub(c.LastTransitionTime.Time); age > window {
 			unschedulable++
-		} else if wait := UnschedulableWindow - age + time.Second; obs.Recheck == 0 || wait < obs.Recheck {
+		} else if wait := window - age + time.Second; obs.Recheck == 0 || wait < obs.Recheck {
 			obs.Recheck = wait
 		}
 	}

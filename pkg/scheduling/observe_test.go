@@ -34,20 +34,30 @@ func TestObserve(t *testing.T) {
 		current  int64
 		capacity int64 // -1: unset
 		recheck  time.Duration
+		window   time.Duration // 0: DefaultUnschedulableWindow
 	}{
-		{"all ready: pods not needed", Workload{Replicas: 3, ReadyReplicas: 3}, nil, 3, -1, 0},
-		{"ready pods counted, Ready=False not", Workload{Replicas: 3, ReadyReplicas: 1}, []corev1.Pod{running, notReady, running}, 2, -1, 0},
-		{"unschedulable for more than 60 s lowers capacity", Workload{Replicas: 5, ReadyReplicas: 2}, []corev1.Pod{running, running, oldPending, oldPending, newPending}, 2, 3, 41 * time.Second},
-		{"unschedulable for less than 60 s: recheck", Workload{Replicas: 3, ReadyReplicas: 2}, []corev1.Pod{running, running, newPending}, 2, -1, 41 * time.Second},
+		{"all ready: pods not needed", Workload{Replicas: 3, ReadyReplicas: 3}, nil, 3, -1, 0, 0},
+		{"ready pods counted, Ready=False not", Workload{Replicas: 3, ReadyReplicas: 1}, []corev1.Pod{running, notReady, running}, 2, -1, 0, 0},
+		{"unschedulable for more than 60 s lowers capacity", Workload{Replicas: 5, ReadyReplicas: 2}, []corev1.Pod{running, running, oldPending, oldPending, newPending}, 2, 3, 41 * time.Second, 0},
+		{"unschedulable for less than 60 s: recheck", Workload{Replicas: 3, ReadyReplicas: 2}, []corev1.Pod{running, running, newPending}, 2, -1, 41 * time.Second, 0},
+		{"a 10 s window: unschedulable for 20 s lowers capacity", Workload{Replicas: 3, ReadyReplicas: 2}, []corev1.Pod{running, running, newPending}, 2, 2, 0, 10 * time.Second},
+		{"a 30 s window: unschedulable for 20 s, recheck in 11 s", Workload{Replicas: 3, ReadyReplicas: 2}, []corev1.Pod{running, running, newPending}, 2, -1, 11 * time.Second, 30 * time.Second},
 		{"terminating pods ignored", Workload{Replicas: 1}, []corev1.Pod{func() corev1.Pod {
 			p := oldPending
 			p.DeletionTimestamp = &metav1.Time{Time: now}
 			return p
-		}()}, 0, -1, 0},
+		}()}, 0, -1, 0, 0},
+	}
+	if DefaultUnschedulableWindow != 60*time.Second {
+		t.Fatalf("DefaultUnschedulableWindow is %s; KubeFed's window, and the documented default, is 60 s", DefaultUnschedulableWindow)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Observe(tc.w, tc.pods, now)
+			window := tc.window
+			if window == 0 {
+				window = DefaultUnschedulableWindow
+			}
+			got := Observe(tc.w, tc.pods, now, window)
 			capacity := int64(-1)
 			if got.Capacity != nil {
 				capacity = *got.Capacity

@@ -36,6 +36,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/health"
 	"github.com/kubectl-fed/kubectl-fed/pkg/hostread"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/pkg/serving"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/clusters"
@@ -84,6 +85,10 @@ type Options struct {
 	// PolicyStatusInterval is how often the leader recounts what every
 	// federation policy selects and violates; 0 disables it.
 	PolicyStatusInterval time.Duration
+	// UnschedulableWindow is how long a member's pods may be unschedulable
+	// before they lower its capacity and the replica scheduler moves their
+	// replicas to other clusters; it must be positive.
+	UnschedulableWindow time.Duration
 	// ClusterProfileProviderFile is the cluster inventory's access provider
 	// configuration: the credential plugin of each access provider name.
 	ClusterProfileProviderFile string
@@ -128,6 +133,8 @@ func NewCommand() *cobra.Command {
 		"Write a PropagatedVersion (ClusterPropagatedVersion for cluster-scoped types) per federated object, as KubeFed did, for tools that read them")
 	f.DurationVar(&o.PolicyStatusInterval, "policy-status-interval", 30*time.Second,
 		"How often policy status (selected and violating objects) is recounted; 0 disables it")
+	f.DurationVar(&o.UnschedulableWindow, "unschedulable-window", scheduling.DefaultUnschedulableWindow,
+		"How long a member's pods may be unschedulable before the replica scheduler lowers that cluster's capacity and moves those replicas; must be positive")
 	f.StringVar(&o.ClusterProfileProviderFile, "clusterprofile-provider-file", "",
 		"The cluster inventory's access provider file (JSON): the credential plugin (exec config) for each access provider name a ClusterProfile may list")
 	goFlags := flag.NewFlagSet("syncer", flag.ContinueOnError)
@@ -139,6 +146,9 @@ func NewCommand() *cobra.Command {
 
 // Run runs the syncer until ctx ends.
 func (o *Options) Run(ctx context.Context) error {
+	if o.UnschedulableWindow <= 0 {
+		return fmt.Errorf("--unschedulable-window is %s; it must be positive (default %s)", o.UnschedulableWindow, scheduling.DefaultUnschedulableWindow)
+	}
 	restConfig, err := o.restConfig()
 	if err != nil {
 		return err
@@ -322,7 +332,7 @@ func (o *Options) Run(ctx context.Context) error {
 	// off, as KubeFed's did; cluster health always runs.
 	if spec.GateEnabled(corev1beta1.SchedulerPreferences) {
 		if err := (&rsp.Reconciler{Client: mgr.GetClient(), Host: host, Registry: registry, KubeFedNamespace: o.KubeFedNamespace,
-			UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration}).SetupWithManager(mgr); err != nil {
+			UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration, UnschedulableWindow: o.UnschedulableWindow}).SetupWithManager(mgr); err != nil {
 			return err
 		}
 	} else {

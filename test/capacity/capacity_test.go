@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -31,13 +30,17 @@ var (
 	host client.Client
 )
 
+// unschedulableWindow is the syncer's --unschedulable-window in this suite
+// (default 60 s).
+const unschedulableWindow = 10 * time.Second
+
 // moveTimeout bounds the wait for an unschedulable replica to run in the
-// other member: the syncer's 60 s unschedulable window, its 10 s
-// re-planning period, and time for the pods to start.
-const moveTimeout = 3 * time.Minute
+// other member: the unschedulable window, the syncer's 10 s re-planning
+// period, and time for the pods to start.
+const moveTimeout = unschedulableWindow + 2*time.Minute
 
 // TestMain joins both members, enables namespaces and deployments and runs
-// the syncer in process.
+// the syncer in process with a short unschedulable window.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Main(m, testkit.Suite{
 		Fleet: fleet.Options{
@@ -49,8 +52,9 @@ func TestMain(m *testing.M) {
 			},
 		},
 		ControlPlane: &testkit.ControlPlaneOptions{
-			Types:  []typesv1beta1.TargetType{fixtures.Namespaces, fixtures.Deployments},
-			Syncer: testkit.InProcess,
+			Types:               []typesv1beta1.TargetType{fixtures.Namespaces, fixtures.Deployments},
+			Syncer:              testkit.InProcess,
+			UnschedulableWindow: unschedulableWindow,
 		},
 		SetUp: func(_ context.Context, env *testkit.Env) error {
 			shared, host = env.Fleet, env.ControlPlane.Host
@@ -89,26 +93,9 @@ func TestUnschedulableReplicasMoveToTheMemberWithRoom(t *testing.T) {
 	}
 
 	// Equal weights give each member 3; member1's single node takes 2 pods,
-	// so kube-scheduler leaves the third Pending.
-	member1 := testkit.Clientset(t, shared.Cluster("member1").RESTConfig())
-	testkit.Eventually(t, "a pod in member1 that kube-scheduler cannot place", func(ctx context.Context) (bool, error) {
-		pods, err := member1.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
-		if err != nil {
-			return false, err
-		}
-		for _, p := range pods.Items {
-			for _, c := range p.Status.Conditions {
-				if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
-					return true, nil
-				}
-			}
-		}
-		return false, nil
-	})
-	stuck := time.Now()
-
-	// After the unschedulable window the replica moves: 2 run in member1, 4 in
-	// member2, all ready.
+	// so kube-scheduler leaves the third Pending. Only after the
+	// unschedulable window the replica moves: 2 run in member1, 4 in member2,
+	// all ready.
 	readyIn := func(cluster string, want int32) func(ctx context.Context) (bool, error) {
 		c := testkit.Clientset(t, shared.Cluster(cluster).RESTConfig())
 		return func(ctx context.Context) (bool, error) {
@@ -119,13 +106,13 @@ func TestUnschedulableReplicasMoveToTheMemberWithRoom(t *testing.T) {
 			return *d.Spec.Replicas == want && d.Status.ReadyReplicas == want && d.Status.Replicas == want, nil
 		}
 	}
-	// The move waits for the 60 s unschedulable window plus a reconcile, so
-	// this wait is longer than testkit.Eventually's.
-	if err := testkit.Poll(ctx, moveTimeout, readyIn("member2", 4)); err != nil {
+	member1 := testkit.Clientset(t, shared.Cluster("member1").RESTConfig())
+	after, err := testkit.WaitMovedAfterWindow(ctx, member1, ns, "app=web", unschedulableWindow, moveTimeout, readyIn("member2", 4))
+	if err != nil {
 		t.Fatalf("waiting for 4 ready replicas in member2: %v", err)
 	}
 	testkit.Eventually(t, "2 ready replicas in member1", readyIn("member1", 2))
-	t.Logf("the unschedulable replica ran in member2 %s after kube-scheduler left it Pending", time.Since(stuck).Round(time.Second))
+	t.Logf("the unschedulable replica ran in member2 %s after kube-scheduler left it Pending (window %s)", after.Round(time.Second), unschedulableWindow)
 
 	testkit.Eventually(t, "the RSP status plans 2 for member1", func(ctx context.Context) (bool, error) {
 		rsp := &schedulingv1alpha1.ReplicaSchedulingPreference{}

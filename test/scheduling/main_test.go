@@ -27,6 +27,10 @@ const kubefedNamespace = core.DefaultKubeFedSystemNamespace
 // in this suite: how long a member may be NotReady before its replicas move.
 const unavailableDelay = 3 * time.Second
 
+// unschedulableWindow is the syncer's --unschedulable-window in this suite
+// (default 60 s): TestCapacity waits it out.
+const unschedulableWindow = 10 * time.Second
+
 var (
 	shared     *fleet.Fleet
 	hostClient client.Client
@@ -52,9 +56,10 @@ func TestMain(m *testing.M) {
 				spec.ControllerDuration = &corev1beta1.DurationConfig{UnavailableDelay: &metav1.Duration{Duration: unavailableDelay}}
 				spec.Inventory = &corev1beta1.InventoryConfig{PlacementDecisions: true}
 			},
-			Labels: func(m *fleet.Cluster) map[string]string { return map[string]string{"name": m.Name} },
-			Types:  []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget},
-			Syncer: testkit.InProcess,
+			Labels:              func(m *fleet.Cluster) map[string]string { return map[string]string{"name": m.Name} },
+			Types:               []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget},
+			Syncer:              testkit.InProcess,
+			UnschedulableWindow: unschedulableWindow,
 		},
 		SetUp: func(ctx context.Context, env *testkit.Env) error {
 			shared, hostClient = env.Fleet, env.ControlPlane.Host

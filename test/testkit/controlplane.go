@@ -10,6 +10,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
 
@@ -52,6 +53,10 @@ type ControlPlaneOptions struct {
 	Syncer Mode
 	// SyncerArgs are extra flags of a syncer run AsProcess.
 	SyncerArgs []string
+	// UnschedulableWindow, when positive, is the syncer's
+	// --unschedulable-window (default 60 s): suites that test replicas
+	// moving off a full cluster shorten it.
+	UnschedulableWindow time.Duration
 }
 
 // ControlPlane is a federation control plane on a fleet's host.
@@ -144,13 +149,21 @@ func (cp *ControlPlane) start(ctx, runCtx context.Context, dir string, opts Cont
 	}
 	switch opts.Syncer {
 	case InProcess:
-		cp.syncerDone = RunSyncer(runCtx, f.KubeconfigPath(), true)
+		cp.syncerDone = RunSyncer(runCtx, f.KubeconfigPath(), true, func(o *syncer.Options) {
+			if opts.UnschedulableWindow > 0 {
+				o.UnschedulableWindow = opts.UnschedulableWindow
+			}
+		})
 	case AsProcess:
 		binary, err := CommandPath("syncer")
 		if err != nil {
 			return err
 		}
-		p, err := StartSyncer(ctx, f, "syncer", binary, filepath.Join(dir, "logs", "syncer.log"), opts.SyncerArgs...)
+		args := opts.SyncerArgs
+		if opts.UnschedulableWindow > 0 {
+			args = append([]string{"--unschedulable-window", opts.UnschedulableWindow.String()}, args...)
+		}
+		p, err := StartSyncer(ctx, f, "syncer", binary, filepath.Join(dir, "logs", "syncer.log"), args...)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 	"github.com/kubectl-fed/kubectl-fed/pkg/serving"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
@@ -16,10 +17,10 @@ import (
 
 // RunSyncer runs the syncer in this process against the host of
 // kubeconfig, in the default KubeFed namespace, with 4 workers, policy
-// status recounted every second and its metrics and probe endpoints off,
-// until ctx ends. The returned channel
-// is closed once the syncer has stopped.
-func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool) <-chan struct{} {
+// status recounted every second, the default unschedulable window and its
+// metrics and probe endpoints off, until ctx ends; edits change those
+// options first. The returned channel is closed once the syncer has stopped.
+func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool, edits ...func(*syncer.Options)) <-chan struct{} {
 	opts := &syncer.Options{
 		Kubeconfig:             kubeconfig,
 		KubeFedNamespace:       core.DefaultKubeFedSystemNamespace,
@@ -28,6 +29,10 @@ func RunSyncer(ctx context.Context, kubeconfig string, leaderElect bool) <-chan 
 		HealthProbeBindAddress: "0",
 		Workers:                4,
 		PolicyStatusInterval:   time.Second,
+		UnschedulableWindow:    scheduling.DefaultUnschedulableWindow,
+	}
+	for _, edit := range edits {
+		edit(opts)
 	}
 	done := make(chan struct{})
 	go func() {

@@ -65,6 +65,10 @@ type Reconciler struct {
 	// UnavailableDelay is how long a cluster may be NotReady before its
 	// replicas move (the KubeFedConfig's controllerDuration.unavailableDelay).
 	UnavailableDelay time.Duration
+	// UnschedulableWindow is how long a pod may be unschedulable before it
+	// lowers its cluster's capacity (the syncer's --unschedulable-window);
+	// it must be positive.
+	UnschedulableWindow time.Duration
 }
 
 // SetupWithManager registers the controller: RSP events and
@@ -72,6 +76,9 @@ type Reconciler struct {
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.Host == nil || r.Registry == nil || r.KubeFedNamespace == "" {
 		return fmt.Errorf("scheduling controller: Client, Host, Registry and KubeFedNamespace are required")
+	}
+	if r.UnschedulableWindow <= 0 {
+		return fmt.Errorf("scheduling controller: UnschedulableWindow is %s; it must be positive (default %s)", r.UnschedulableWindow, scheduling.DefaultUnschedulableWindow)
 	}
 	return ctrl.NewControllerManagedBy(mgr).Named("replica-scheduling").
 		For(&v1alpha1.ReplicaSchedulingPreference{}).
@@ -196,7 +203,7 @@ func (r *Reconciler) schedule(ctx context.Context, rsp *v1alpha1.ReplicaScheduli
 	var recheck time.Duration
 	for i, c := range candidates {
 		names[i] = c.name
-		obs, found, err := observe(ctx, c.conn, targetGVR, rsp.Namespace, rsp.Name)
+		obs, found, err := observe(ctx, c.conn, targetGVR, rsp.Namespace, rsp.Name, r.UnschedulableWindow)
 		if err != nil {
 			return outcome{}, fmt.Errorf("cluster %s: reading %s %s/%s: %w", c.name, targetGVR.Resource, rsp.Namespace, rsp.Name, err)
 		}
@@ -376,9 +383,10 @@ func (r *Reconciler) namespaceType(ctx context.Context) (schema.GroupVersionReso
 }
 
 // observe reads a managed member workload and, when not all its replicas
-// are ready, its pods, from the member's shared caches. found is false when
-// the workload does not exist.
-func observe(ctx context.Context, conn *clusterclient.Connection, target schema.GroupVersionResource, namespace, name string) (scheduling.Observation, bool, error) {
+// are ready, its pods, from the member's shared caches; pods unschedulable
+// for longer than window lower its capacity. found is false when the
+// workload does not exist.
+func observe(ctx context.Context, conn *clusterclient.Connection, target schema.GroupVersionResource, namespace, name string, window time.Duration) (scheduling.Observation, bool, error) {
 	obj, ok := clusterclient.Cached(ctx, conn.Watch(target, "", nil), namespace, name, cacheWait)
 	if !ok {
 		return scheduling.Observation{}, false, errors.New("the cache of its workloads is not filled yet")
@@ -392,7 +400,7 @@ func observe(ctx context.Context, conn *clusterclient.Connection, target schema.
 	}
 	w.ReadyReplicas, _, _ = unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
 	if !w.NeedsPods() {
-		return scheduling.Observe(w, nil, time.Now()), true, nil
+		return scheduling.Observe(w, nil, time.Now(), window), true, nil
 	}
 	matchLabels, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "selector", "matchLabels")
 	selector := labels.SelectorFromSet(matchLabels)
@@ -416,7 +424,7 @@ func observe(ctx context.Context, conn *clusterclient.Connection, target schema.
 		}
 		pods = append(pods, pod)
 	}
-	return scheduling.Observe(w, pods, time.Now()), true, nil
+	return scheduling.Observe(w, pods, time.Now(), window), true, nil
 }
 
 func setCondition(status *v1alpha1.ReplicaSchedulingPreferenceStatus, rsp *v1alpha1.ReplicaSchedulingPreference, s metav1.ConditionStatus, reason, message string) {
