@@ -116,6 +116,17 @@ type Input struct {
 	DeniedOverridePaths []string
 	// Members are the joined clusters.
 	Members []Member
+	// Dependency is set when Federated is not a federated object but a
+	// dependency the syncer renders from a host object (a ConfigMap,
+	// Secret, ServiceAccount or PersistentVolumeClaim that workloads
+	// following their dependencies reference; Placement then holds the
+	// clusters they land in). Its member objects carry
+	// DependencyOfAnnotation set to DependencyOf (the workloads that pull
+	// it in); a managed member object without that annotation is not the
+	// dependency's copy and, in a cluster not placed, is released
+	// (unlabeled), never deleted.
+	Dependency   bool
+	DependencyOf string
 	// Evicting says, for each cluster the object is being evicted from
 	// (placement.Result.Evicting) and still kept in, what the eviction
 	// waits for; such a cluster is updated as usual and reports Evicting.
@@ -305,14 +316,35 @@ func render(in Input, p ClusterPlan, m Member, action Action, observed *unstruct
 		p.Event = &Event{Warning: true, Reason: string(err.Status), Message: fmt.Sprintf("Cluster %q: %v", p.Cluster, err.Err)}
 		return p
 	}
+	if in.Dependency {
+		markDependency(rendered, in.DependencyOf)
+		markDependency(desired, in.DependencyOf)
+	}
 	p.Action, p.Desired, p.RenderedHash = action, desired, RenderedHash(rendered)
 	return p
 }
 
+// markDependency sets DependencyOfAnnotation on a rendered dependency.
+func markDependency(obj *unstructured.Unstructured, of string) {
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[core.DependencyOfAnnotation] = of
+	obj.SetAnnotations(annotations)
+}
+
+// IsDependencyCopy reports whether a member object is the syncer's copy of
+// a dependency (it carries DependencyOfAnnotation).
+func IsDependencyCopy(obj *unstructured.Unstructured) bool {
+	_, ok := obj.GetAnnotations()[core.DependencyOfAnnotation]
+	return ok
+}
+
 // unplace decides for a ready cluster the object is no longer placed in:
-// the host's own namespace and adopted objects are unlabeled, anything
-// else deleted, except a namespace holding objects the federation does
-// not manage.
+// the host's own namespace, adopted objects and, for a dependency, managed
+// objects that are not its copy are unlabeled, anything else deleted,
+// except a namespace holding objects the federation does not manage.
 func unplace(in Input, p ClusterPlan, m Member) ClusterPlan {
 	observed := m.Observed
 	switch {
@@ -320,7 +352,7 @@ func unplace(in Input, p ClusterPlan, m Member) ClusterPlan {
 		return p
 	case observed.GetDeletionTimestamp() != nil:
 		return with(p, Wait, typesv1beta1.WaitingForRemoval, "")
-	case Releases(in.Federated, observed) || isHostNamespace(in, observed):
+	case Releases(in.Federated, observed) || isHostNamespace(in, observed) || (in.Dependency && !IsDependencyCopy(observed)):
 		p.Action = Unlabel
 		return p
 	}

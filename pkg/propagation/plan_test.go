@@ -281,3 +281,51 @@ func tainted(cluster, taint string) placement.Result {
 func withRecord(m Member, record string) Member { m.Recorded = record; return m }
 
 func withHolds(m Member, holds ...string) Member { m.Holds = holds; return m }
+
+// TestPlanDependency covers a dependency's plan: its copies carry the
+// workloads that pull it in, are deleted where it is not placed, while a
+// managed object that is not its copy is released, and an unmanaged one is
+// left unless adoption is on.
+func TestPlanDependency(t *testing.T) {
+	dep := federated("ns1", object{"template": object{"data": object{"k": "v"}}})
+	copyOf := func(data string) *unstructured.Unstructured {
+		obj := memberObject(managedLabels, false, data)
+		obj.SetAnnotations(map[string]string{core.DependencyOfAnnotation: "Deployment/web"})
+		return obj
+	}
+	cases := []struct {
+		name   string
+		in     Input
+		member Member
+		action Action
+		status typesv1beta1.PropagationStatus
+	}{
+		{"placed, absent: create", Input{Placement: placedOn("c")}, ready(nil), Create, ""},
+		{"placed, up to date", Input{Placement: placedOn("c")}, ready(copyOf("v")), Skip, ""},
+		{"placed, workloads changed: update", Input{Placement: placedOn("c"), DependencyOf: "Deployment/api,Deployment/web"}, ready(copyOf("v")), Update, ""},
+		{"placed, unmanaged, no adoption: left", Input{Placement: placedOn("c")}, ready(memberObject(nil, false, "x")), Skip, typesv1beta1.AlreadyExists},
+		{"placed, unmanaged, adoption: adopted", Input{Placement: placedOn("c"), AdoptResources: true}, ready(memberObject(nil, false, "x")), Adopt, ""},
+		{"placed, managed=false: left", Input{Placement: placedOn("c")}, ready(memberObject(unmanagedLabels, false, "x")), Skip, typesv1beta1.ManagedLabelFalse},
+		{"not placed, its copy: deleted", Input{Placement: placedOn()}, ready(copyOf("v")), Delete, typesv1beta1.WaitingForRemoval},
+		{"not placed, managed but not its copy: released", Input{Placement: placedOn()}, ready(memberObject(managedLabels, false, "v")), Unlabel, ""},
+		{"not placed, unmanaged: left", Input{Placement: placedOn()}, ready(memberObject(nil, false, "v")), Skip, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.Federated, in.Target, in.Dependency = dep, cm, true
+			if in.DependencyOf == "" {
+				in.DependencyOf = "Deployment/web"
+			}
+			p := PlanCluster(in, tc.member)
+			if p.Action != tc.action || p.Status != tc.status {
+				t.Fatalf("got %s %q (%s), want %s %q", p.Action, p.Status, p.Message, tc.action, tc.status)
+			}
+			if p.Desired != nil {
+				if got := p.Desired.GetAnnotations()[core.DependencyOfAnnotation]; got != in.DependencyOf {
+					t.Errorf("desired %s = %q, want %q", core.DependencyOfAnnotation, got, in.DependencyOf)
+				}
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/served"
@@ -102,6 +103,21 @@ type federatedType struct {
 	versionsPruned atomic.Bool
 	informer       cache.SharedIndexInformer
 	cancel         context.CancelFunc
+	// followsDefault is the FederatedTypeConfig's dependencyPropagation:
+	// whether its objects follow their dependencies without the
+	// annotation.
+	followsDefault bool
+	// dependency is set when the target objects can be dependencies of
+	// workloads (ConfigMaps, Secrets, ServiceAccounts,
+	// PersistentVolumeClaims); hostObjects is then the host cache of the
+	// target objects, which dependencies are rendered from.
+	dependency  dependencies.Kind
+	hostObjects cache.SharedIndexInformer
+	// hostMu guards runCtx, the context the type runs on, and hostRunning,
+	// set once hostObjects was started (on first use: hostCache).
+	hostMu      sync.Mutex
+	runCtx      context.Context
+	hostRunning bool
 }
 
 // PolicySource lists the federation policies and override policies in
@@ -137,6 +153,8 @@ type Engine struct {
 	adopt atomic.Bool
 	// served remembers which members serve which target types.
 	served *served.Cache
+	// pulls remembers which dependencies each workload's last pass queued.
+	pulls *pulls
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
@@ -176,6 +194,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		versions:     newVersionMemory(),
 		records:      newRecords(),
 		served:       served.NewCache(servedTTL),
+		pulls:        newPulls(),
 	}
 	e.adopt.Store(settings.AdoptResources)
 	registry.Subscribe(func(string) { e.EnqueueAll() })
@@ -381,6 +400,7 @@ func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
 		namespaced:       spec.FederatedType.Scope == corev1beta1.NamespaceScoped,
 		targetNamespaced: spec.TargetType.Scope == corev1beta1.NamespaceScoped,
 		collectStatus:    e.settings.CollectStatus && ftc.GetStatusEnabled(),
+		followsDefault:   ftc.GetDependenciesEnabled(),
 	}
 	namespace := ""
 	if t.namespaced {
@@ -394,18 +414,52 @@ func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
 		UpdateFunc: func(_, obj interface{}) { e.enqueueFederated(t, obj) },
 		DeleteFunc: func(obj interface{}) { e.enqueueFederated(t, obj) },
 	})
+	if kind, ok := dependencies.KindOf(t.targetKind.Group, t.targetKind.Kind); ok && t.namespaced {
+		t.dependency = kind
+		t.hostObjects = dynamicinformer.NewFilteredDynamicInformer(e.host, t.target, namespace, 0,
+			cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}, nil).Informer()
+		_ = t.hostObjects.SetTransform(clusterclient.StripManagedFields) // cannot fail: the informer has not started
+		_, _ = t.hostObjects.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj interface{}) { e.enqueueDependency(t, obj, true) },
+			UpdateFunc: func(_, obj interface{}) { e.enqueueDependency(t, obj, false) },
+			DeleteFunc: func(obj interface{}) { e.enqueueDependency(t, obj, true) },
+		})
+	}
 	e.mu.Lock()
 	e.types[t.name] = t
 	if e.ctx != nil {
 		t.run(e.ctx)
 	}
 	e.mu.Unlock()
+	if t.dependency != "" {
+		// Workloads that reported the type not enabled look again.
+		e.enqueuePodTemplateTypes()
+	}
 }
 
 // run starts the type's host cache on ctx.
 func (t *federatedType) run(ctx context.Context) {
 	ctx, t.cancel = context.WithCancel(ctx)
 	go t.informer.RunWithContext(ctx)
+	t.hostMu.Lock()
+	t.runCtx = ctx
+	t.hostMu.Unlock()
+}
+
+// hostCache returns the host cache of the type's target objects, started
+// on first use (only workloads that follow their dependencies need it); nil
+// when the target objects are not dependencies.
+func (t *federatedType) hostCache() cache.SharedIndexInformer {
+	if t.hostObjects == nil {
+		return nil
+	}
+	t.hostMu.Lock()
+	defer t.hostMu.Unlock()
+	if !t.hostRunning && t.runCtx != nil {
+		t.hostRunning = true
+		go t.hostObjects.RunWithContext(t.runCtx)
+	}
+	return t.hostObjects
 }
 
 // stop stops the type's host cache, if it runs.
@@ -430,6 +484,9 @@ func (e *Engine) Disable(name string) {
 		if m.Conn != nil {
 			m.Conn.StopInformer(t.target)
 		}
+	}
+	if t.dependency != "" {
+		e.enqueuePodTemplateTypes()
 	}
 }
 
@@ -475,6 +532,41 @@ func (e *Engine) enqueueFederated(t *federatedType, obj interface{}) {
 	e.add(Key{Type: t.name, Namespace: ns, Name: name})
 	if t.name == core.NamespacesTypeConfigName {
 		e.enqueueNamespace(ns)
+	}
+}
+
+// enqueueDependency queues a host object of a dependency type and, when it
+// appears or goes (changed: false for an update), the workloads of its
+// namespace that follow their dependencies, whose status says whether it
+// is missing.
+func (e *Engine) enqueueDependency(t *federatedType, obj interface{}, appearedOrGone bool) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		return
+	}
+	ns, name, _ := cache.SplitMetaNamespaceKey(key)
+	e.add(Key{Type: t.name, Namespace: ns, Name: name})
+	if !appearedOrGone {
+		return
+	}
+	for _, w := range e.podTemplateTypes() {
+		objs, _ := w.informer.GetIndexer().ByIndex(cache.NamespaceIndex, ns)
+		for _, obj := range objs {
+			if references(followed(w, obj.(*unstructured.Unstructured)), t.dependency, name) {
+				e.enqueueFederated(w, obj)
+			}
+		}
+	}
+}
+
+// enqueuePodTemplateTypes queues every object of the types with a pod
+// template, e.g. when a dependency type is enabled or disabled.
+func (e *Engine) enqueuePodTemplateTypes() {
+	for _, t := range e.podTemplateTypes() {
+		for _, key := range t.informer.GetIndexer().ListKeys() {
+			ns, name, _ := cache.SplitMetaNamespaceKey(key)
+			e.add(Key{Type: t.name, Namespace: ns, Name: name})
+		}
 	}
 }
 

@@ -95,6 +95,12 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if !exists {
 		e.statusWrites.forget(key)
 		e.versions.forget(key)
+		e.pull(key, key.Namespace, nil)
+		if t.dependency != "" {
+			// No Federated<Kind> of the name: the object may be a
+			// dependency of workloads (its copies are kept as records).
+			return e.dependencyPass(ctx, t, key, list)
+		}
 		e.records.forget(key)
 		e.releaseOrphans(ctx, t, key, list)
 		return 0, nil
@@ -150,9 +156,18 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return e.writeStatus(ctx, t, key, fed, last, pass)
 	}
 	pass.Reason, pass.Message = placed.Reason, placed.Message
+	refs := followed(t, fed)
+	e.pull(key, fed.GetNamespace(), refs)
+	dependenciesUnknown := false
+	if pass.Reason == typesv1beta1.AggregateSuccess {
+		pass.Reason, pass.Message, dependenciesUnknown = e.dependencyProblem(fed.GetNamespace(), refs)
+	}
 	evicting, after := e.evict(ctx, t, fed, spec, &placed, removing, list)
 	if len(evicting) > 0 && (after == 0 || after > evictionRecheck) {
 		after = evictionRecheck // the remaining clusters' readiness is read, not watched
+	}
+	if dependenciesUnknown && (after == 0 || after > recheck) {
+		after = recheck // a dependency's host cache is filling
 	}
 	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load(), Evicting: evicting,
 		OverridePolicies: overridePolicies, DeniedOverridePaths: deniedPaths}

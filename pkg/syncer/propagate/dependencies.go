@@ -1,0 +1,347 @@
+package propagate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/tools/cache"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
+	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
+	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
+)
+
+// Dependency following: a federated object whose pod template references
+// ConfigMaps, Secrets, a ServiceAccount or PersistentVolumeClaims
+// (pkg/dependencies) and that follows its dependencies (the
+// kubefed.io/propagate-dependencies annotation, or its type's
+// dependencyPropagation) has each of them propagated to the clusters it
+// lands in. A dependency is reconciled under the key of its type's
+// federated object (e.g. configmaps ns/name): when that Federated<Kind>
+// exists, the user federates the object and the pass is the usual one;
+// when it does not, the pass renders the host object for the union of the
+// clusters the workloads that need it land in (dependencyPass). What is
+// needed is read from the host caches on every pass, never remembered, so
+// a restarted syncer removes what is no longer needed: the member caches'
+// first listing queues every managed copy.
+
+// dependencyType returns the enabled type whose target is kind, or nil.
+func (e *Engine) dependencyType(kind dependencies.Kind) *federatedType {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, t := range e.types {
+		if t.dependency == kind {
+			return t
+		}
+	}
+	return nil
+}
+
+// podTemplateTypes returns the enabled types whose targets have a pod
+// template.
+func (e *Engine) podTemplateTypes() []*federatedType {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var out []*federatedType
+	for _, t := range e.types {
+		if dependencies.PodSpecPath(t.targetKind.Group, t.targetKind.Kind) != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// followed returns the dependencies a federated object propagates: none
+// unless it follows them (dependencies.Follows). A template whose pod spec
+// does not decode has none: the member API server rejects the workload
+// itself.
+func followed(t *federatedType, fed *unstructured.Unstructured) []dependencies.Ref {
+	if !dependencies.Follows(fed.GetAnnotations(), t.followsDefault) {
+		return nil
+	}
+	template, _, _ := unstructured.NestedMap(fed.Object, "spec", "template")
+	refs, _ := dependencies.Of(t.targetKind.Group, t.targetKind.Kind, template)
+	return refs
+}
+
+// dependencyProblem returns the reason and message of the first dependency
+// (not optional) that cannot be propagated: its type is not enabled
+// (DependencyTypeNotEnabled), or it is missing on the host and not
+// federated either (DependencyNotFound); "" when there is none. unknown is
+// set while a host cache it needs is still filling: the workload is then
+// looked at again soon.
+func (e *Engine) dependencyProblem(namespace string, refs []dependencies.Ref) (reason typesv1beta1.AggregateReason, message string, unknown bool) {
+	for _, r := range refs {
+		if r.Optional {
+			continue
+		}
+		t := e.dependencyType(r.Kind)
+		if t == nil {
+			return typesv1beta1.DependencyTypeNotEnabled, fmt.Sprintf(
+				"the pod template references %s %s/%s, which is not propagated: its type is not enabled; run kubectl fed enable %s",
+				r.Kind, namespace, r.Name, r.Kind.Resource().Resource), false
+		}
+		host := t.hostCache()
+		if !host.HasSynced() || !t.informer.HasSynced() {
+			unknown = true
+			continue
+		}
+		key := cacheKey(namespace, r.Name)
+		_, onHost, _ := host.GetIndexer().GetByKey(key)
+		_, federated, _ := t.informer.GetIndexer().GetByKey(key)
+		if !onHost && !federated {
+			return typesv1beta1.DependencyNotFound, fmt.Sprintf(
+				"the pod template references %s %s/%s, which does not exist on the host cluster; create it there (it is then propagated with the workload)",
+				r.Kind, namespace, r.Name), false
+		}
+	}
+	return typesv1beta1.AggregateSuccess, "", unknown
+}
+
+// pulls remembers, per workload, the dependency keys its last pass
+// queued, so that a pass that drops one queues it once more (to remove its
+// copies). It only decides what to queue: what a dependency needs is read
+// from the host.
+type pulls struct {
+	mu   sync.Mutex
+	keys map[Key][]Key
+}
+
+func newPulls() *pulls { return &pulls{keys: map[Key][]Key{}} }
+
+// swap records the keys of a workload (nil forgets it) and returns those
+// recorded before.
+func (p *pulls) swap(workload Key, keys []Key) []Key {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.keys[workload]
+	if keys == nil {
+		delete(p.keys, workload)
+	} else {
+		p.keys[workload] = keys
+	}
+	return old
+}
+
+// pull queues the dependencies of a workload's pass, and those its last
+// pass had (refs nil: the workload is gone or follows none).
+func (e *Engine) pull(workload Key, namespace string, refs []dependencies.Ref) {
+	var keys []Key
+	for _, r := range refs {
+		if t := e.dependencyType(r.Kind); t != nil {
+			keys = append(keys, Key{Type: t.name, Namespace: namespace, Name: r.Name})
+		}
+	}
+	for _, key := range append(e.pulls.swap(workload, keys), keys...) {
+		e.add(key)
+	}
+}
+
+// need is what a dependency's workloads need of it.
+type need struct {
+	// clusters are the clusters the workloads land in; denied those where
+	// they are left as they are (a Deny policy) and none lands.
+	clusters sets.Set[string]
+	denied   map[string]string
+	// pulledBy names the workloads (Kind/name) that land somewhere.
+	pulledBy []string
+}
+
+// needOf computes, from the host caches, where the workloads of namespace
+// that follow their dependencies and reference kind/name land.
+func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, name string, list []clusterclient.Member) (need, error) {
+	n := need{clusters: sets.New[string](), denied: map[string]string{}}
+	var workloads []dependencies.Workload
+	for _, t := range e.podTemplateTypes() {
+		objs, err := t.informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
+		if err != nil {
+			return need{}, err
+		}
+		for _, obj := range objs {
+			fed := obj.(*unstructured.Unstructured)
+			if !references(followed(t, fed), kind, name) {
+				continue
+			}
+			landed, denied, err := e.landing(ctx, t, fed, list)
+			if err != nil {
+				return need{}, fmt.Errorf("placement of %s %s/%s: %w", t.name, namespace, fed.GetName(), err)
+			}
+			for c, message := range denied {
+				n.denied[c] = message
+			}
+			if landed.Len() > 0 {
+				n.clusters = n.clusters.Union(landed)
+				workloads = append(workloads, dependencies.Workload{Kind: t.targetKind.Kind, Name: fed.GetName(),
+					Refs: []dependencies.Ref{{Kind: kind, Name: name}}})
+			}
+		}
+	}
+	for c := range n.denied {
+		if n.clusters.Has(c) {
+			delete(n.denied, c)
+		}
+	}
+	for _, d := range dependencies.Index(workloads) {
+		n.pulledBy = d.PulledBy
+	}
+	return n, nil
+}
+
+func references(refs []dependencies.Ref, kind dependencies.Kind, name string) bool {
+	for _, r := range refs {
+		if r.Kind == kind && r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// landing returns the clusters a workload lands in, as its own pass
+// places it (placement ∩ namespace placement ∩ policies ∩ tolerated
+// taints; with replica scheduling, the clusters given replicas), and the
+// clusters where a Deny policy leaves it as it is.
+func (e *Engine) landing(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, list []clusterclient.Member) (sets.Set[string], map[string]string, error) {
+	spec, err := typesv1beta1.SpecOf(fed)
+	if err != nil {
+		return nil, nil, err
+	}
+	denied, _, err := e.denied(ctx, fed, spec, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	holding, _ := recorded(fed)
+	placed, err := e.placement(t, fed, spec, list, denied, holding)
+	if err != nil {
+		return nil, nil, err
+	}
+	landed := sets.New[string]()
+	for c := range placed.Clusters {
+		_, tainted := placed.Tainted[c]
+		_, isDenied := placed.Denied[c]
+		if !tainted && !isDenied && scheduling.Scheduled(spec, c) != 0 {
+			landed.Insert(c)
+		}
+	}
+	return landed, placed.Denied, nil
+}
+
+// dependencyPass brings the members in line with a dependency that no
+// Federated<Kind> federates: the host object is rendered (as a template,
+// with the managed label and the workloads that pull it in) into the
+// clusters its workloads land in, and the syncer's copies are deleted
+// elsewhere (released, if they were adopted). A member object the syncer
+// did not create is adopted only as adoptResources says. With the host
+// object gone, every copy is deleted. Events go to the host object.
+func (e *Engine) dependencyPass(ctx context.Context, t *federatedType, key Key, list []clusterclient.Member) (time.Duration, error) {
+	for _, w := range e.podTemplateTypes() {
+		if !w.informer.HasSynced() {
+			return recheck, nil // never act on a partial view of the workloads
+		}
+	}
+	n, err := e.needOf(ctx, t.dependency, key.Namespace, key.Name, list)
+	if errors.Is(err, errNamespacesUnknown) {
+		return namespacesWait, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var host interface{}
+	onHost := false
+	if n.clusters.Len() > 0 {
+		cache := t.hostCache()
+		if !cache.HasSynced() {
+			return recheck, nil
+		}
+		if host, onHost, err = cache.GetIndexer().GetByKey(cacheKey(key.Namespace, key.Name)); err != nil {
+			return 0, err
+		}
+	}
+	if !onHost {
+		n = need{clusters: sets.New[string]()} // nothing to render: every copy goes
+	}
+	fed := dependencyObject(key, t.targetKind, host, onHost)
+	in := propagation.Input{Federated: fed, Target: t.targetKind, AdoptResources: e.adopt.Load(),
+		Placement:  placement.Result{Clusters: n.clusters, Targets: n.clusters, Denied: n.denied},
+		Dependency: true, DependencyOf: strings.Join(n.pulledBy, ",")}
+	var failed []string
+	after := time.Duration(0)
+	for i, o := range e.execute(ctx, t, key, in, list) {
+		e.records.set(key, list[i].Name, o.version)
+		if o.pending || o.retry || o.status == typesv1beta1.WaitingForRemoval {
+			after = recheck
+		}
+		if o.status.IsRecoverable() {
+			failed = append(failed, list[i].Name+": "+string(o.status)+" "+o.message)
+		}
+	}
+	if len(failed) > 0 {
+		return 0, fmt.Errorf("dependency %s: %s", key, strings.Join(failed, ", "))
+	}
+	return after, nil
+}
+
+// dependencyObject is the object a dependency's plan renders: the host
+// object as the template, under the host object's identity (so that
+// events name it). Without a host object it has an empty template (and
+// is placed nowhere).
+func dependencyObject(key Key, target schema.GroupVersionKind, host interface{}, onHost bool) *unstructured.Unstructured {
+	obj := &unstructured.Unstructured{Object: map[string]interface{}{}}
+	obj.SetGroupVersionKind(target)
+	template := map[string]interface{}{}
+	if u, ok := host.(*unstructured.Unstructured); ok && onHost {
+		obj.SetUID(u.GetUID())
+		template = dependencyTemplate(u)
+	}
+	obj.SetNamespace(key.Namespace)
+	obj.SetName(key.Name)
+	obj.Object["spec"] = map[string]interface{}{"template": template}
+	return obj
+}
+
+// bindingAnnotations are set on a PersistentVolumeClaim by the host's
+// volume binder; they name the host's volume and node, not a member's.
+var bindingAnnotations = []string{"pv.kubernetes.io/bind-completed", "pv.kubernetes.io/bound-by-controller",
+	"volume.beta.kubernetes.io/storage-provisioner", "volume.kubernetes.io/storage-provisioner", "volume.kubernetes.io/selected-node"}
+
+// dependencyTemplate is the template rendered from a host object: its
+// content, labels and annotations, without its status nor, for a
+// PersistentVolumeClaim, its binding to a host volume.
+func dependencyTemplate(host *unstructured.Unstructured) map[string]interface{} {
+	obj := host.DeepCopy()
+	template := &unstructured.Unstructured{Object: obj.Object}
+	delete(template.Object, "status")
+	meta := map[string]interface{}{}
+	if labels := obj.GetLabels(); len(labels) > 0 {
+		meta["labels"] = toInterfaceMap(labels)
+	}
+	annotations := obj.GetAnnotations()
+	if obj.GetKind() == string(dependencies.PersistentVolumeClaim) {
+		unstructured.RemoveNestedField(template.Object, "spec", "volumeName")
+		for _, a := range bindingAnnotations {
+			delete(annotations, a)
+		}
+	}
+	if len(annotations) > 0 {
+		meta["annotations"] = toInterfaceMap(annotations)
+	}
+	template.Object["metadata"] = meta
+	return template.Object
+}
+
+func toInterfaceMap(m map[string]string) map[string]interface{} {
+	out := make(map[string]interface{}, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
