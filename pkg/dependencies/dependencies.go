@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -254,6 +255,20 @@ func Follows(annotations map[string]string, typeDefault bool) bool {
 		return false
 	}
 	return typeDefault
+}
+
+// Followed returns the dependencies a federated object propagates: none
+// unless it follows them (Follows, with its type's default), else those of
+// its spec.template, whose target type has the group and kind given. A
+// template whose pod spec does not decode has none (the member API server
+// rejects the workload itself).
+func Followed(fed *unstructured.Unstructured, group, kind string, typeDefault bool) []Ref {
+	if !Follows(fed.GetAnnotations(), typeDefault) {
+		return nil
+	}
+	template, _, _ := unstructured.NestedMap(fed.Object, "spec", "template")
+	refs, _ := Of(group, kind, template)
+	return refs
 }
 
 // Workload is a federated object as Index sees it: its kind, name and

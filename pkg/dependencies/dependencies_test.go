@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // podSpec is a pod spec referencing one object of every kind in every way
@@ -170,5 +172,20 @@ func TestIndex(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestFollowed(t *testing.T) {
+	fed := &unstructured.Unstructured{Object: decode(t, `{"metadata": {"annotations": {"kubefed.io/propagate-dependencies": "true"}},
+		"spec": {"template": {"spec": {"template": {"spec": {"serviceAccountName": "runner"}}}}}}`)}
+	if got := Followed(fed, "apps", "Deployment", false); !reflect.DeepEqual(got, []Ref{{Kind: ServiceAccount, Name: "runner"}}) {
+		t.Errorf("annotated: %v", got)
+	}
+	fed.SetAnnotations(nil)
+	if got := Followed(fed, "apps", "Deployment", false); got != nil {
+		t.Errorf("not following: %v", got)
+	}
+	if got := Followed(fed, "apps", "Deployment", true); len(got) != 1 {
+		t.Errorf("type default: %v", got)
 	}
 }

@@ -11,16 +11,9 @@ import (
 )
 
 // Followed returns the dependencies a federated object of type t
-// propagates (none unless it follows them: the
-// kubefed.io/propagate-dependencies annotation or the type's
-// dependencyPropagation), as the syncer computes them.
+// propagates, as the syncer computes them (dependencies.Followed).
 func Followed(t Type, obj *unstructured.Unstructured) []dependencies.Ref {
-	if !dependencies.Follows(obj.GetAnnotations(), t.Config.GetDependenciesEnabled()) {
-		return nil
-	}
-	template, _, _ := unstructured.NestedMap(obj.Object, "spec", "template")
-	refs, _ := dependencies.Of(t.Target.Group, t.Target.Kind, template)
-	return refs
+	return dependencies.Followed(obj, t.Target.Group, t.Target.Kind, t.Config.GetDependenciesEnabled())
 }
 
 // DependencyIndex returns the dependencies of one namespace's federated

@@ -61,17 +61,10 @@ func (e *Engine) podTemplateTypes() []*federatedType {
 	return out
 }
 
-// followed returns the dependencies a federated object propagates: none
-// unless it follows them (dependencies.Follows). A template whose pod spec
-// does not decode has none: the member API server rejects the workload
-// itself.
+// followed returns the dependencies a federated object of type t
+// propagates (dependencies.Followed).
 func followed(t *federatedType, fed *unstructured.Unstructured) []dependencies.Ref {
-	if !dependencies.Follows(fed.GetAnnotations(), t.followsDefault) {
-		return nil
-	}
-	template, _, _ := unstructured.NestedMap(fed.Object, "spec", "template")
-	refs, _ := dependencies.Of(t.targetKind.Group, t.targetKind.Kind, template)
-	return refs
+	return dependencies.Followed(fed, t.targetKind.Group, t.targetKind.Kind, t.followsDefault)
 }
 
 // dependencyProblem returns the reason and message of the first dependency
