@@ -121,12 +121,12 @@ type Input struct {
 	// Secret, ServiceAccount or PersistentVolumeClaim that workloads
 	// following their dependencies reference; Placement then holds the
 	// clusters they land in). Its member objects carry
-	// DependencyOfAnnotation set to DependencyOf (the workloads that pull
-	// it in); a managed member object without that annotation is not the
-	// dependency's copy and, in a cluster not placed, is released
-	// (unlabeled), never deleted.
+	// DependencyOfAnnotation set to DependencyOf of their cluster (the
+	// workloads that pull it in there); a managed member object without
+	// that annotation is not the dependency's copy and, in a cluster not
+	// placed, is released (unlabeled), never deleted.
 	Dependency   bool
-	DependencyOf string
+	DependencyOf map[string]string
 	// Evicting says, for each cluster the object is being evicted from
 	// (placement.Result.Evicting) and still kept in, what the eviction
 	// waits for; such a cluster is updated as usual and reports Evicting.
@@ -317,8 +317,8 @@ func render(in Input, p ClusterPlan, m Member, action Action, observed *unstruct
 		return p
 	}
 	if in.Dependency {
-		markDependency(rendered, in.DependencyOf)
-		markDependency(desired, in.DependencyOf)
+		markDependency(rendered, in.DependencyOf[p.Cluster])
+		markDependency(desired, in.DependencyOf[p.Cluster])
 	}
 	p.Action, p.Desired, p.RenderedHash = action, desired, RenderedHash(rendered)
 	return p

@@ -302,7 +302,7 @@ func TestPlanDependency(t *testing.T) {
 	}{
 		{"placed, absent: create", Input{Placement: placedOn("c")}, ready(nil), Create, ""},
 		{"placed, up to date", Input{Placement: placedOn("c")}, ready(copyOf("v")), Skip, ""},
-		{"placed, workloads changed: update", Input{Placement: placedOn("c"), DependencyOf: "Deployment/api,Deployment/web"}, ready(copyOf("v")), Update, ""},
+		{"placed, workloads changed: update", Input{Placement: placedOn("c"), DependencyOf: map[string]string{"c": "Deployment/api,Deployment/web"}}, ready(copyOf("v")), Update, ""},
 		{"placed, unmanaged, no adoption: left", Input{Placement: placedOn("c")}, ready(memberObject(nil, false, "x")), Skip, typesv1beta1.AlreadyExists},
 		{"placed, unmanaged, adoption: adopted", Input{Placement: placedOn("c"), AdoptResources: true}, ready(memberObject(nil, false, "x")), Adopt, ""},
 		{"placed, managed=false: left", Input{Placement: placedOn("c")}, ready(memberObject(unmanagedLabels, false, "x")), Skip, typesv1beta1.ManagedLabelFalse},
@@ -314,16 +314,16 @@ func TestPlanDependency(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
 			in.Federated, in.Target, in.Dependency = dep, cm, true
-			if in.DependencyOf == "" {
-				in.DependencyOf = "Deployment/web"
+			if in.DependencyOf == nil {
+				in.DependencyOf = map[string]string{"c": "Deployment/web"}
 			}
 			p := PlanCluster(in, tc.member)
 			if p.Action != tc.action || p.Status != tc.status {
 				t.Fatalf("got %s %q (%s), want %s %q", p.Action, p.Status, p.Message, tc.action, tc.status)
 			}
 			if p.Desired != nil {
-				if got := p.Desired.GetAnnotations()[core.DependencyOfAnnotation]; got != in.DependencyOf {
-					t.Errorf("desired %s = %q, want %q", core.DependencyOfAnnotation, got, in.DependencyOf)
+				if got := p.Desired.GetAnnotations()[core.DependencyOfAnnotation]; got != in.DependencyOf["c"] {
+					t.Errorf("desired %s = %q, want %q", core.DependencyOfAnnotation, got, in.DependencyOf["c"])
 				}
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -146,15 +147,16 @@ type need struct {
 	// they are left as they are (a Deny policy) and none lands.
 	clusters sets.Set[string]
 	denied   map[string]string
-	// pulledBy names the workloads (Kind/name) that land somewhere.
-	pulledBy []string
+	// pulledBy names, per cluster, the workloads (Kind/name, sorted and
+	// comma separated) that land there.
+	pulledBy map[string]string
 }
 
 // needOf computes, from the host caches, where the workloads of namespace
 // that follow their dependencies and reference kind/name land.
 func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, name string, list []clusterclient.Member) (need, error) {
-	n := need{clusters: sets.New[string](), denied: map[string]string{}}
-	var workloads []dependencies.Workload
+	n := need{clusters: sets.New[string](), denied: map[string]string{}, pulledBy: map[string]string{}}
+	workloads := map[string][]string{}
 	for _, t := range e.podTemplateTypes() {
 		objs, err := t.informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
 		if err != nil {
@@ -172,10 +174,9 @@ func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, 
 			for c, message := range denied {
 				n.denied[c] = message
 			}
-			if landed.Len() > 0 {
-				n.clusters = n.clusters.Union(landed)
-				workloads = append(workloads, dependencies.Workload{Kind: t.targetKind.Kind, Name: fed.GetName(),
-					Refs: []dependencies.Ref{{Kind: kind, Name: name}}})
+			n.clusters = n.clusters.Union(landed)
+			for c := range landed {
+				workloads[c] = append(workloads[c], dependencies.Workload{Kind: t.targetKind.Kind, Name: fed.GetName()}.String())
 			}
 		}
 	}
@@ -184,8 +185,9 @@ func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, 
 			delete(n.denied, c)
 		}
 	}
-	for _, d := range dependencies.Index(workloads) {
-		n.pulledBy = d.PulledBy
+	for c, names := range workloads {
+		sort.Strings(names)
+		n.pulledBy[c] = strings.Join(names, ",")
 	}
 	return n, nil
 }
@@ -265,7 +267,7 @@ func (e *Engine) dependencyPass(ctx context.Context, t *federatedType, key Key, 
 	fed := dependencyObject(key, t.targetKind, host, onHost)
 	in := propagation.Input{Federated: fed, Target: t.targetKind, AdoptResources: e.adopt.Load(),
 		Placement:  placement.Result{Clusters: n.clusters, Targets: n.clusters, Denied: n.denied},
-		Dependency: true, DependencyOf: strings.Join(n.pulledBy, ",")}
+		Dependency: true, DependencyOf: n.pulledBy}
 	var failed []string
 	after := time.Duration(0)
 	for i, o := range e.execute(ctx, t, key, in, list) {
