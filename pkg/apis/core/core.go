@@ -73,8 +73,9 @@ const (
 	// DependencyOfAnnotation is kept on the member objects the syncer
 	// propagates as dependencies: it lists, comma separated and sorted, the
 	// federated objects (Kind/name, in the same namespace) that pull the
-	// object into that cluster. It marks the object as the syncer's dependency copy, which
-	// the syncer deletes from a cluster once no workload there needs it.
+	// object into that cluster. It marks the object as the syncer's
+	// dependency copy, which the syncer deletes from a cluster once no
+	// workload there needs it.
 	DependencyOfAnnotation = "kubefed.io/dependency-of"
 )
 
