@@ -219,15 +219,23 @@ func (e *Engine) landing(ctx context.Context, t *federatedType, fed *unstructure
 	if err != nil {
 		return nil, nil, err
 	}
-	landed := sets.New[string]()
+	return landed(placed, spec), placed.Denied, nil
+}
+
+// landed returns the clusters a placed workload lands in: the selected
+// ones that neither a Deny policy nor an untolerated taint keeps it out
+// of and, with replica scheduling, that get replicas (a /spec/replicas
+// override of 0 gives none).
+func landed(placed placement.Result, spec *typesv1beta1.FederatedSpec) sets.Set[string] {
+	out := sets.New[string]()
 	for c := range placed.Clusters {
 		_, tainted := placed.Tainted[c]
-		_, isDenied := placed.Denied[c]
-		if !tainted && !isDenied && scheduling.Scheduled(spec, c) != 0 {
-			landed.Insert(c)
+		_, denied := placed.Denied[c]
+		if !tainted && !denied && scheduling.Scheduled(spec, c) != 0 {
+			out.Insert(c)
 		}
 	}
-	return landed, placed.Denied, nil
+	return out
 }
 
 // dependencyPass brings the members in line with a dependency that no

@@ -6,6 +6,12 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 )
 
 // TestDependencyTemplateOfAClaim drops what names the host's volume and
@@ -58,5 +64,23 @@ func TestPullsReturnWhatTheLastPassQueued(t *testing.T) {
 	}
 	if old := p.swap(web, nil); !reflect.DeepEqual(old, []Key{b}) || len(p.keys) != 0 {
 		t.Fatalf("gone: %v, kept %v", old, p.keys)
+	}
+}
+
+// TestLandedIsWhereTheWorkloadRuns leaves out the clusters a policy denies,
+// those with an untolerated taint, and those replica scheduling gives no
+// replicas.
+func TestLandedIsWhereTheWorkloadRuns(t *testing.T) {
+	placed := placement.Result{Clusters: sets.New("a", "b", "c", "d", "e"),
+		Denied: map[string]string{"b": "denied"}, Tainted: map[string]string{"c": "k=v:NoSchedule"}}
+	replicas := func(n string) typesv1beta1.ClusterOverride {
+		return typesv1beta1.ClusterOverride{Path: "/spec/replicas", Value: &apiextensionsv1.JSON{Raw: []byte(n)}}
+	}
+	spec := &typesv1beta1.FederatedSpec{Overrides: []typesv1beta1.Override{
+		{ClusterName: "d", ClusterOverrides: []typesv1beta1.ClusterOverride{replicas("0")}},
+		{ClusterName: "e", ClusterOverrides: []typesv1beta1.ClusterOverride{replicas("2")}},
+	}}
+	if got := landed(placed, spec); !got.Equal(sets.New("a", "e")) {
+		t.Errorf("landed in %v, want a and e", sets.List(got))
 	}
 }
