@@ -214,7 +214,7 @@ func (e *Engine) landing(ctx context.Context, t *federatedType, fed *unstructure
 	if err != nil {
 		return nil, nil, err
 	}
-	holding, _ := recorded(fed)
+	holding, _ := recorded(lastStatus(ctx, fed))
 	placed, err := e.placement(t, fed, spec, list, denied, holding)
 	if err != nil {
 		return nil, nil, err
@@ -278,7 +278,9 @@ func (e *Engine) dependencyPass(ctx context.Context, t *federatedType, key Key, 
 		Dependency: true, DependencyOf: n.pulledBy}
 	var failed []string
 	after := time.Duration(0)
-	for i, o := range e.execute(ctx, t, key, in, list) {
+	// A dependency has no status to record its writes in: the records are
+	// kept in memory only (a restarted syncer checks its copies again).
+	for i, o := range e.execute(ctx, t, key, in, &typesv1beta1.FederatedStatus{}, list) {
 		e.records.set(key, list[i].Name, o.version)
 		if o.pending || o.retry || o.status == typesv1beta1.WaitingForRemoval {
 			after = recheck
