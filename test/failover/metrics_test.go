@@ -123,3 +123,22 @@ func hasSample(body, name string, labels []string) bool {
 	}
 	return false
 }
+
+// sampleValue returns the value of the first sample of name with label, and
+// whether there is one.
+func sampleValue(body, name, label string) (float64, bool) {
+	for _, line := range strings.Split(body, "\n") {
+		rest, ok := strings.CutPrefix(line, name+"{")
+		if !ok || !strings.Contains(rest, label) {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) < 2 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(fields[len(fields)-1], 64); err == nil {
+			return v, true
+		}
+	}
+	return 0, false
+}
