@@ -8,8 +8,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -167,4 +170,45 @@ func conditionMessage(obj *unstructured.Unstructured) string {
 		}
 	}
 	return ""
+}
+
+// TestDependenciesByTheTypesDefault turns dependency following on for
+// every FederatedDeployment (dependencyPropagation: Enabled on the
+// FederatedTypeConfig): a Deployment without the annotation pulls its
+// ConfigMap in, one annotated "false" does not.
+func TestDependenciesByTheTypesDefault(t *testing.T) {
+	setDependencyPropagation(t, ptr(corev1beta1.DependencyPropagationEnabled))
+	t.Cleanup(func() { setDependencyPropagation(t, nil) })
+	ns := federatedNamespace(t)
+	waitNamespace(t, memberClient(t, "member1"), ns)
+	hostConfigMap(t, ns, "by-default", "d")
+	hostConfigMap(t, ns, "opted-out", "o")
+	plain := followingDeployment(ns, "plain", onClusters("member1"), []string{"by-default"}, nil)
+	plain.SetAnnotations(nil)
+	create(t, plain)
+	optOut := followingDeployment(ns, "opt-out", onClusters("member1"), []string{"opted-out"}, nil)
+	optOut.SetAnnotations(map[string]string{core.PropagateDependenciesAnnotation: "false"})
+	create(t, optOut)
+	memberConfigMap(t, "member1", ns, "by-default", "the ConfigMap of a Deployment following by default", dependencyOf("d", "Deployment/plain"))
+	propagationCondition(t, optOut, "True", "")
+	if cm, err := memberClient(t, "member1").CoreV1().ConfigMaps(ns).Get(context.Background(), "opted-out", metav1.GetOptions{}); err == nil {
+		t.Errorf("the ConfigMap of a Deployment annotated %s=false was propagated: %+v", core.PropagateDependenciesAnnotation, cm.ObjectMeta)
+	}
+}
+
+// setDependencyPropagation sets the FederatedDeployments' default, with
+// retries on conflict (the syncer writes the FederatedTypeConfig too).
+func setDependencyPropagation(t *testing.T, mode *corev1beta1.DependencyPropagationMode) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		ftc := &corev1beta1.FederatedTypeConfig{}
+		if err := hostClient.Get(context.Background(), client.ObjectKey{Namespace: kubefedNamespace, Name: deploymentTarget.APIResource().QualifiedName()}, ftc); err != nil {
+			return err
+		}
+		ftc.Spec.DependencyPropagation = mode
+		return hostClient.Update(context.Background(), ftc)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
