@@ -20,8 +20,9 @@ func main() {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	err := kubectl.NewCmdFed(streams).ExecuteContext(ctx)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
+	code, message := kubectl.Exit(err)
+	if message != "" {
+		fmt.Fprintln(os.Stderr, "error:", message)
 	}
+	os.Exit(code)
 }

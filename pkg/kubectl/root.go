@@ -5,6 +5,7 @@ package kubectl
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -17,8 +18,13 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/completion"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/describe"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/diff"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/doctor"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/enable"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/explain"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/federate"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/get"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/join"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/orphaning"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
@@ -75,6 +81,11 @@ func NewCmdFed(streams genericiooptions.IOStreams) *cobra.Command {
 		orphaning.NewCmdOrphaningDeletion(flags, streams),
 		status.NewCmdStatus(flags, streams),
 		plan.NewCmdPlan(flags, streams),
+		get.NewCmdGet(flags, streams),
+		describe.NewCmdDescribe(flags, streams),
+		explain.NewCmdExplain(flags, streams),
+		diff.NewCmdDiff(flags, streams),
+		doctor.NewCmdDoctor(flags, streams),
 	} {
 		c.GroupID = "types"
 		cmd.AddCommand(c)
@@ -83,6 +94,19 @@ func NewCmdFed(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.SetUsageTemplate(usageTemplate(cmd.UsageTemplate()))
 	cmd.AddCommand(cmdversion.NewCmdVersion(flags, streams))
 	return cmd
+}
+
+// Exit returns the exit code of a command's error and the message to print
+// ("" for none): 0 without error, an ExitError's code, otherwise 1.
+func Exit(err error) (int, string) {
+	var exit *cli.ExitError
+	switch {
+	case err == nil:
+		return 0, ""
+	case errors.As(err, &exit):
+		return exit.Code, exit.Error()
+	}
+	return 1, err.Error()
 }
 
 // addVerbosityFlag adds klog's -v, which shows the client's requests, and

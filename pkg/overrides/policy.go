@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
@@ -44,6 +45,12 @@ type Object struct {
 	Labels map[string]string
 	// NamespaceLabels are the labels of the object's namespace.
 	NamespaceLabels map[string]string
+}
+
+// ObjectOf is what override policies select on of a federated object in a
+// namespace labelled namespaceLabels.
+func ObjectOf(fed *unstructured.Unstructured, namespaceLabels map[string]string) Object {
+	return Object{Kind: fed.GetKind(), Namespace: fed.GetNamespace(), Name: fed.GetName(), Labels: fed.GetLabels(), NamespaceLabels: namespaceLabels}
 }
 
 // Selects reports whether the policy selects the object: an

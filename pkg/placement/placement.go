@@ -99,6 +99,29 @@ type Input struct {
 	Holding sets.Set[string]
 }
 
+// ObjectInput is the Input of a federated object with spec spec in
+// namespace: namespaceSpec is the spec of the namespace's
+// FederatedNamespace, nil when there is none; clusters are the joined
+// clusters, denied the clusters a Deny policy forbids
+// (policy.Verdict.Denied) and holding the clusters that hold the object now
+// (propagation.Recorded).
+func ObjectInput(spec *typesv1beta1.FederatedSpec, namespace string, namespacedTarget, clusterScopedControlPlane bool,
+	namespaceSpec *typesv1beta1.FederatedSpec, clusters []Cluster, denied map[string]string, holding sets.Set[string]) Input {
+	in := Input{
+		Object:                    spec.Placement,
+		NamespacedTarget:          namespacedTarget,
+		NamespaceName:             namespace,
+		ClusterScopedControlPlane: clusterScopedControlPlane,
+		Clusters:                  clusters,
+		Denied:                    denied,
+		Holding:                   holding,
+	}
+	if namespacedTarget && namespaceSpec != nil {
+		in.NamespaceFederated, in.Namespace = true, namespaceSpec.Placement
+	}
+	return in
+}
+
 // Result is where the object goes.
 type Result struct {
 	// Clusters are the clusters the placements select: the object's

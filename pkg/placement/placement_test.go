@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
 
@@ -165,5 +166,44 @@ func TestComputeTargets(t *testing.T) {
 				t.Errorf("reason %q message %q; want %q containing %q", got.Reason, got.Message, tc.reason, tc.message)
 			}
 		})
+	}
+}
+
+// TestObjectInput: the namespace's placement counts only for a namespaced
+// target whose namespace is federated.
+func TestObjectInput(t *testing.T) {
+	own := &typesv1beta1.FederatedSpec{Placement: &typesv1beta1.Placement{Clusters: []typesv1beta1.ClusterReference{{Name: "a"}, {Name: "b"}}}}
+	ns := &typesv1beta1.FederatedSpec{Placement: &typesv1beta1.Placement{Clusters: []typesv1beta1.ClusterReference{{Name: "a"}}}}
+	clusters := []Cluster{{Name: "a", Ready: true}, {Name: "b", Ready: true}}
+	for _, tc := range []struct {
+		name       string
+		namespaced bool
+		ns         *typesv1beta1.FederatedSpec
+		want       []string
+	}{
+		{name: "namespaced, namespace federated", namespaced: true, ns: ns, want: []string{"a"}},
+		{name: "namespaced, namespace not federated", namespaced: true, want: []string{"a", "b"}},
+		{name: "cluster-scoped target", ns: ns, want: []string{"a", "b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Compute(ObjectInput(own, "shop", tc.namespaced, false, tc.ns, clusters, nil, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sets.List(res.Targets); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("targets = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// holding passes through: a NoSchedule taint keeps what a cluster holds
+	cordoned := []Cluster{{Name: "a", Ready: true, Taints: []corev1beta1.Taint{{Key: "kubefed.io/unschedulable", Effect: corev1beta1.TaintNoSchedule}}}}
+	for _, holding := range []sets.Set[string]{nil, sets.New("a")} {
+		res, err := Compute(ObjectInput(own, "shop", false, false, nil, cordoned, nil, holding))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.Targets.Has("a"), holding.Has("a"); got != want {
+			t.Errorf("holding %v: a is a target = %v, want %v", sets.List(holding), got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ package policy
 import (
 	"cmp"
 	"fmt"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"slices"
 	"strings"
 
@@ -137,6 +138,36 @@ func (v Verdict) ClusterDenied(cluster string) (Violation, bool) {
 		}
 	}
 	return Violation{}, false
+}
+
+// Denied returns the clusters of list a Deny policy forbids (ClusterDenied),
+// each with the violation's message: the syncer writes nothing there.
+func (v Verdict) Denied(list []Cluster) map[string]string {
+	denied := map[string]string{}
+	for _, c := range list {
+		if x, ok := v.ClusterDenied(c.Name); ok {
+			denied[c.Name] = x.Message
+		}
+	}
+	return denied
+}
+
+// DeniedOverridePaths returns the deniedOverridePaths of the policies that
+// select the object, in their order: overrides of these paths are not
+// applied.
+func (v Verdict) DeniedOverridePaths() []string {
+	var paths []string
+	for _, p := range v.Selecting {
+		paths = append(paths, p.Spec.DeniedOverridePaths...)
+	}
+	return paths
+}
+
+// ObjectOf is what the evaluator reads of a federated object with spec
+// spec (typesv1beta1.SpecOf) in a namespace labelled namespaceLabels.
+func ObjectOf(fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, namespaceLabels map[string]string) Object {
+	return Object{Kind: fed.GetKind(), Namespace: fed.GetNamespace(), Name: fed.GetName(), Labels: fed.GetLabels(),
+		NamespaceLabels: namespaceLabels, Placement: spec.Placement, Overrides: spec.Overrides}
 }
 
 // Sort orders policies for evaluation: namespaced FederationPolicies

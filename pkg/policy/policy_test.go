@@ -226,3 +226,16 @@ func TestCount(t *testing.T) {
 		t.Fatalf("other tally %+v", got)
 	}
 }
+
+// TestDenied: only violations of Deny policies about a listed cluster
+// count, each with its message.
+func TestDenied(t *testing.T) {
+	deny := ns("deny", v1alpha1.FederationPolicySpec{DeniedClusters: &v1alpha1.ClusterSet{Names: []string{"a", "ghost"}}})
+	warn := ns("warn", v1alpha1.FederationPolicySpec{DeniedClusters: &v1alpha1.ClusterSet{Names: []string{"b"}}, Enforcement: v1alpha1.EnforcementWarn})
+	list := []Cluster{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	v := Evaluate([]Policy{deny, warn}, web(names("a", "b", "c", "ghost")), list)
+	got := v.Denied(list)
+	if len(got) != 1 || !strings.Contains(got["a"], "FederationPolicy shop/deny") {
+		t.Errorf("Denied = %v, want a denied by FederationPolicy shop/deny only", got)
+	}
+}

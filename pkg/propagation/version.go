@@ -5,13 +5,16 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/sets"
 
 	corev1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
 
 // VersionName is the name of the PropagatedVersion (or
@@ -60,4 +63,29 @@ func hashJSON(v interface{}) string {
 	}
 	sum := md5.Sum(buf.Bytes())
 	return hex.EncodeToString(sum[:])
+}
+
+// NotServedMessage is the status message of a cluster that does not serve
+// the target type (Member.Missing); resource names it as users see it
+// ("widgets.example.io/v1").
+func NotServedMessage(resource string) string {
+	return fmt.Sprintf("the cluster does not serve %s (its CustomResourceDefinition is missing there), so it holds none of these objects; install the CRD there or leave the cluster out of the placement", resource)
+}
+
+// Recorded returns, from the federated object's recorded status
+// (typesv1beta1.StatusOf), the clusters that hold its member object (every
+// listed cluster but the Tainted ones) and whether one is being removed
+// (WaitingForRemoval).
+func Recorded(status *typesv1beta1.FederatedStatus) (holding sets.Set[string], removing bool) {
+	holding = sets.New[string]()
+	for _, c := range status.Clusters {
+		switch c.Status {
+		case typesv1beta1.Tainted:
+		case typesv1beta1.WaitingForRemoval:
+			removing = true
+		default:
+			holding.Insert(c.Name)
+		}
+	}
+	return holding, removing
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
 
 func md5Hex(s string) string {
@@ -61,5 +64,22 @@ func TestObjectVersionAndName(t *testing.T) {
 	}
 	if got := VersionName("ConfigMap", "foo"); got != "configmap-foo" {
 		t.Errorf("VersionName = %s, want configmap-foo", got)
+	}
+}
+
+func TestRecordedHoldingAndRemoving(t *testing.T) {
+	status := &typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{
+		{Name: "ok"}, {Name: "failed", Status: typesv1beta1.UpdateFailed}, {Name: "tainted", Status: typesv1beta1.Tainted},
+	}}
+	holding, removing := Recorded(status)
+	if !holding.Equal(sets.New("ok", "failed")) || removing {
+		t.Errorf("Recorded = %v, %v; want ok and failed holding, none removing", sets.List(holding), removing)
+	}
+	status.Clusters = append(status.Clusters, typesv1beta1.ClusterStatus{Name: "going", Status: typesv1beta1.WaitingForRemoval})
+	if _, removing := Recorded(status); !removing {
+		t.Error("a WaitingForRemoval cluster is not seen as removing")
+	}
+	if holding, removing := Recorded(&typesv1beta1.FederatedStatus{}); holding.Len() != 0 || removing {
+		t.Errorf("empty status: %v, %v", sets.List(holding), removing)
 	}
 }

@@ -50,7 +50,7 @@ import (
 )
 
 // LeaderElectionID names the Lease the syncer replicas elect a leader with.
-const LeaderElectionID = "kubectl-fed-syncer"
+const LeaderElectionID = core.SyncerLeaseName
 
 // Options are the syncer's flags.
 type Options struct {

@@ -51,6 +51,56 @@ func Admit(pending []Pending, admitted map[string]time.Time, perMinute int, now 
 	return out
 }
 
+// Replay replays the cluster eviction rate limit (Admit) from the oldest
+// pending cluster's Since up to now, as a syncer running all along would
+// admit them, and returns when each cluster it admitted by now was
+// admitted. The syncer keeps its record in memory and admits at its
+// probes, so a view outside it (kubectl fed explain) can only replay it;
+// perMinute below 1 counts as 1.
+func Replay(pending []Pending, perMinute int, now time.Time) map[string]time.Time {
+	admitted := map[string]time.Time{}
+	if len(pending) == 0 {
+		return admitted
+	}
+	at := slices.MinFunc(pending, func(a, b Pending) int { return a.Since.Compare(b.Since) }).Since
+	for !at.After(now) {
+		var arrived []Pending
+		for _, p := range pending {
+			if !p.Since.After(at) {
+				arrived = append(arrived, p)
+			}
+		}
+		for _, name := range Admit(arrived, admitted, perMinute, at) {
+			admitted[name] = at
+		}
+		// The next moment the answer can change: a cluster's taint arrives,
+		// or an admission leaves the minute while clusters wait.
+		var next time.Time
+		later := func(t time.Time) {
+			if t.After(at) && (next.IsZero() || t.Before(next)) {
+				next = t
+			}
+		}
+		waiting := false
+		for _, p := range pending {
+			if _, ok := admitted[p.Cluster]; !ok {
+				later(p.Since)
+				waiting = waiting || !p.Since.After(at)
+			}
+		}
+		if waiting {
+			for _, t := range admitted {
+				later(t.Add(time.Minute))
+			}
+		}
+		if next.IsZero() {
+			break
+		}
+		at = next
+	}
+	return admitted
+}
+
 // Eviction is one cluster an object is evicted from: a NoExecute taint the
 // object does not tolerate.
 type Eviction struct {

@@ -1,6 +1,7 @@
 package taints
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,31 @@ func TestAdmit(t *testing.T) {
 		got := Admit(pending, tt.admitted, tt.perMinute, now)
 		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
 			t.Errorf("%s: Admit = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestReplay(t *testing.T) {
+	now := time.Unix(10000, 0)
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	tests := []struct {
+		name      string
+		pending   []Pending
+		perMinute int
+		want      map[string]time.Time
+	}{
+		{"none", nil, 1, map[string]time.Time{}},
+		{"one at a time, a minute apart, oldest first", []Pending{{"b", ago(10 * time.Minute)}, {"a", ago(10 * time.Minute)}, {"c", ago(10 * time.Minute)}}, 1,
+			map[string]time.Time{"a": ago(10 * time.Minute), "b": ago(9 * time.Minute), "c": ago(8 * time.Minute)}},
+		{"still waiting at now", []Pending{{"a", ago(30 * time.Second)}, {"b", ago(20 * time.Second)}}, 1, map[string]time.Time{"a": ago(30 * time.Second)}},
+		{"two per minute; a late one at its arrival", []Pending{{"a", ago(5 * time.Minute)}, {"b", ago(5 * time.Minute)}, {"c", ago(5 * time.Minute)}, {"d", ago(time.Minute)}}, 2,
+			map[string]time.Time{"a": ago(5 * time.Minute), "b": ago(5 * time.Minute), "c": ago(4 * time.Minute), "d": ago(time.Minute)}},
+		{"a taint of the future is not admitted", []Pending{{"a", now.Add(time.Minute)}}, 1, map[string]time.Time{}},
+	}
+	for _, tt := range tests {
+		got := Replay(tt.pending, tt.perMinute, now)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: Replay = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -17,9 +17,9 @@ import (
 // plane appends "-<namespace>".
 const (
 	// ValidatingConfigurationName names the ValidatingWebhookConfiguration.
-	ValidatingConfigurationName = "validations.core.kubefed.io"
+	ValidatingConfigurationName = core.ValidatingWebhookConfigurationName
 	// MutatingConfigurationName names the MutatingWebhookConfiguration.
-	MutatingConfigurationName = "mutation.core.kubefed.io"
+	MutatingConfigurationName = core.MutatingWebhookConfigurationName
 	// DefaultTimeoutSeconds bounds each admission call.
 	DefaultTimeoutSeconds int32 = 5
 	// SyncerServiceAccount is the syncer's service account in the

@@ -2,6 +2,8 @@ package status
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,14 +12,28 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
-// runSyncer runs the syncer in process until the end of the test, and
-// waits for it to stop so that later tests' statuses stay as they write
-// them.
+// runSyncer runs the syncer as a process (each test its own: a second
+// syncer in this process would clash with the first's controller names)
+// until the end of the test, and waits for it to stop so that later tests'
+// statuses stay as they write them. Its log is shown if the test failed.
 func runSyncer(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := testkit.RunSyncer(ctx, shared.KubeconfigPath(), false)
-	t.Cleanup(func() { cancel(); <-done })
+	logPath := filepath.Join(t.TempDir(), "syncer.log")
+	p, err := testkit.StartSyncer(context.Background(), shared, "syncer", testkit.Command(t, "syncer"), logPath,
+		"--leader-elect=false", "--workers", "4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			out, _ := os.ReadFile(logPath)
+			if len(out) > 6000 {
+				out = out[len(out)-6000:]
+			}
+			t.Logf("syncer log (end):\n%s", out)
+		}
+	})
 }
 
 // eventuallyShows polls `kubectl fed ARGS` until its normalized output

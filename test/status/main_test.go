@@ -2,7 +2,8 @@
 // dispatches to a freshly built kubectl-fed against a local fleet of a host
 // and two members. Most tests write the federated objects' status directly
 // (status subresource) so the views are deterministic; TestViewsOfALiveFleet
-// runs the syncer, with simulated nodes, and stops a member.
+// and TestFleetViews run the syncer (a process each), with simulated nodes,
+// and stop a member.
 package status
 
 import (
@@ -50,7 +51,7 @@ var federatedDeployment = schema.GroupVersionKind{Group: "types.kubefed.io", Ver
 func TestMain(m *testing.M) {
 	ctrllog.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 	os.Exit(testkit.Main(m, testkit.Suite{
-		Commands: []string{"kubectl-fed"},
+		Commands: []string{"kubectl-fed", "syncer"},
 		Fleet: fleet.Options{
 			Clusters: fleet.ClusterNames(2),
 			ClusterNodes: map[string]fleet.NodePool{
@@ -216,4 +217,40 @@ func markClusters(t testing.TB) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// useInventory installs the ClusterProfile CRDs of manifests/inventory on
+// the host, creates the inventory namespace ns and points the
+// KubeFedConfig's spec.inventory.namespace at it until the test ends.
+func useInventory(t *testing.T, ns string) {
+	t.Helper()
+	ctx := context.Background()
+	root, err := fleet.RepositoryRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	crds, err := testkit.LoadCRDs(filepath.Join(root, "manifests", "inventory"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...); err != nil {
+		t.Fatal(err)
+	}
+	createNamespace(t, ns)
+	setInventory := func(inv *corev1beta1.InventoryConfig) error {
+		cfg := &corev1beta1.KubeFedConfig{}
+		if err := host.Get(ctx, client.ObjectKey{Namespace: "kube-federation-system", Name: "kubefed"}, cfg); err != nil {
+			return err
+		}
+		cfg.Spec.Inventory = inv
+		return host.Update(ctx, cfg)
+	}
+	if err := setInventory(&corev1beta1.InventoryConfig{Namespace: ns}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := setInventory(nil); err != nil {
+			t.Errorf("removing the inventory namespace from the KubeFedConfig: %v", err)
+		}
+	})
 }

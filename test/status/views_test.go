@@ -13,12 +13,15 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -214,7 +217,6 @@ func TestErrors(t *testing.T) {
 	mustFail(t, fed(t, "status", "nosuchthings"), `Unable to find api resource named "nosuchthings"`)
 	mustFail(t, fed(t, "status", "deployment", "missing", "-n", "shop"),
 		`FederatedDeployment "missing" not found in namespace shop`, "kubectl fed status deployments.apps")
-	mustFail(t, fed(t, "status", "-w"), "--watch needs a TYPE")
 	mustFail(t, fed(t, "status", "deployments", "-o", "xml"), `Invalid value for --output: "xml"`)
 	mustFail(t, fed(t, "status", "-l", "app=web"), "--selector filters the list of a type")
 	mustFail(t, fed(t, "status", "deployments", "-w", "--fail-if-not-ready"), "cannot be used together")
@@ -346,6 +348,81 @@ func TestWatchPrintsChangedRows(t *testing.T) {
 	})
 	testkit.Eventually(t, "a fresh summary line", func(context.Context) (bool, error) {
 		_, i := cluster.find(0, "Summary: Status: Failing: ClusterNotReady")
+		return i >= 0, nil
+	})
+}
+
+// TestFleetWatchPrintsChangedClusters: `status -w` without a type prints
+// the fleet, then a cluster's row each time it changes.
+func TestFleetWatchPrintsChangedClusters(t *testing.T) {
+	markClusters(t)
+	rows := startWatch(t, "status", "-w")
+	testkit.Eventually(t, "the fleet's cluster table", func(context.Context) (bool, error) {
+		_, i := rows.find(0, "member1 | joined | True | v1.37.2")
+		return i >= 0, nil
+	})
+	c := &corev1beta1.KubeFedCluster{}
+	if err := host.Get(context.Background(), client.ObjectKey{Namespace: "kube-federation-system", Name: "member1"}, c); err != nil {
+		t.Fatal(err)
+	}
+	c.Status.KubernetesVersion = "v1.99.0"
+	if err := host.Status().Update(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { markClusters(t) })
+	testkit.Eventually(t, "a row for member1 with its new version", func(context.Context) (bool, error) {
+		_, i := rows.find(0, "member1 | joined | True | v1.99.0")
+		return i >= 0, nil
+	})
+	if _, i := rows.find(0, "member2 | joined | False"); i < 0 {
+		t.Errorf("the fleet table lacks member2")
+	}
+}
+
+// TestFleetWatchShowsInventoryClusters checks that `status -w` watches the
+// inventory's ClusterProfiles as well as the joined clusters: a profile's
+// row is printed again when its member condition changes, and as Removed
+// when it is deleted. The profile's condition is written directly (no
+// syncer consumes the inventory here).
+func TestFleetWatchShowsInventoryClusters(t *testing.T) {
+	ctx := context.Background()
+	markClusters(t)
+	useInventory(t, "views-inventory")
+	profile := &inventoryv1alpha1.ClusterProfile{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "views-inventory", Name: "edge1"},
+		Spec:       inventoryv1alpha1.ClusterProfileSpec{ClusterManager: inventoryv1alpha1.ClusterManager{Name: "test-inventory"}},
+	}
+	if err := host.Create(ctx, profile); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.IgnoreNotFound(host.Delete(context.Background(), profile)) })
+	setMemberReady := func(status metav1.ConditionStatus, reason, message string) {
+		t.Helper()
+		meta.SetStatusCondition(&profile.Status.Conditions, metav1.Condition{Type: inventory.ConditionMemberReady, Status: status, Reason: reason, Message: message})
+		if err := host.Status().Update(ctx, profile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setMemberReady(metav1.ConditionFalse, "ClusterNotReachable", "cluster is not reachable")
+
+	rows := startWatch(t, "status", "-w")
+	testkit.Eventually(t, "the fleet's cluster table with the inventory's cluster", func(context.Context) (bool, error) {
+		_, i := rows.find(0, "edge1 | inventory | False")
+		return i >= 0, nil
+	})
+	if _, i := rows.find(0, "member1 | joined | True"); i < 0 {
+		t.Errorf("the fleet table lacks member1")
+	}
+	setMemberReady(metav1.ConditionTrue, "ClusterReady", "/healthz responded with ok")
+	testkit.Eventually(t, "a row for edge1, now ready", func(context.Context) (bool, error) {
+		_, i := rows.find(0, "edge1 | inventory | True")
+		return i >= 0, nil
+	})
+	if err := host.Delete(ctx, profile); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "a row for edge1, removed", func(context.Context) (bool, error) {
+		_, i := rows.find(0, "edge1 | inventory | Removed")
 		return i >= 0, nil
 	})
 }

@@ -127,3 +127,18 @@ const PropagatedAnnotationsAnnotation = "kubefed.io/propagated-annotations"
 // describes the federated object, not the member object, so it is never
 // propagated.
 const LastAppliedConfigAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// Names of control-plane objects that the syncer, the webhook and the
+// plugin (kubectl fed doctor) share.
+const (
+	// SyncerLeaseName names the Lease, in the KubeFed namespace, that the
+	// syncer replicas elect a leader with.
+	SyncerLeaseName = "kubectl-fed-syncer"
+	// ValidatingWebhookConfigurationName names the
+	// ValidatingWebhookConfiguration (KubeFed's name); a namespaced control
+	// plane appends "-<namespace>".
+	ValidatingWebhookConfigurationName = "validations.core.kubefed.io"
+	// MutatingWebhookConfigurationName names the
+	// MutatingWebhookConfiguration, likewise.
+	MutatingWebhookConfigurationName = "mutation.core.kubefed.io"
+)

@@ -33,3 +33,21 @@ func RunE(c Command) func(*cobra.Command, []string) error {
 		return c.Run(ctrllog.IntoContext(ctx, log))
 	}
 }
+
+// ExitError is an error that sets the command's exit code (1 otherwise);
+// its message is printed unless empty.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+// Error is the wrapped error's message, "" when there is none.
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return ""
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns the wrapped error.
+func (e *ExitError) Unwrap() error { return e.Err }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
+	"sigs.k8s.io/yaml"
 )
 
 // Dry-run modes accepted by --dry-run, as kubectl's.
@@ -269,4 +271,22 @@ func ParseSelector(value string) (labels.Selector, error) {
 		return nil, fmt.Errorf("invalid --selector %q: %w", value, err)
 	}
 	return sel, nil
+}
+
+// PrintData prints a plain value (not an API object) as indented JSON
+// (format "json") or YAML.
+func PrintData(w io.Writer, format string, v any) error {
+	var data []byte
+	var err error
+	if format == "json" {
+		data, err = json.MarshalIndent(v, "", "    ")
+		data = append(data, '\n')
+	} else {
+		data, err = yaml.Marshal(v)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
 }

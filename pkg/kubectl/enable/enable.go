@@ -63,7 +63,10 @@ var (
 		kubectl fed enable deployments.apps --status-collection=false
 
 		# Enable the type described by a KubeFed EnableTypeDirective file
-		kubectl fed enable -f directive.yaml`)
+		kubectl fed enable -f directive.yaml
+
+		# Enable ConfigMaps and wait until the syncer propagates them
+		kubectl fed enable configmaps --wait`)
 )
 
 // Options are the inputs of `kubectl fed enable`.
@@ -86,6 +89,9 @@ type Options struct {
 	// StatusCollection is --status-collection; it overrides the per-type
 	// default only when the flag was given.
 	StatusCollection bool
+	// Wait is --wait and --timeout: until the syncer runs the types'
+	// propagation controllers.
+	Wait cli.Wait
 
 	statusCollectionSet bool
 
@@ -114,6 +120,7 @@ func NewCmdEnable(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 	f.BoolVar(&o.StatusCollection, "status-collection", true, "Collect and aggregate the status of member objects (default: on for deployments, replicasets, statefulsets, daemonsets, jobs and services)")
 	cli.AddOutputFlag(cmd, &o.Output, "Print the FederatedTypeConfig and CRD in this format instead of creating them")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
+	cli.AddWaitFlags(cmd, &o.Wait, "the syncer runs the propagation controller of each type (its FederatedTypeConfig's status says Running)", cli.DefaultWaitTimeout)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml")
 	return cmd
 }
@@ -141,8 +148,16 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// Validate checks -o.
-func (o *Options) Validate() error { return cli.ValidateOutput(o.Output) }
+// Validate checks -o and --wait.
+func (o *Options) Validate() error {
+	if err := o.Wait.Validate(); err != nil {
+		return err
+	}
+	if o.Wait.Enabled && (o.dryRun.Enabled() || o.Output != "") {
+		return fmt.Errorf("--wait cannot be used with --dry-run or --output: nothing is enabled to wait for")
+	}
+	return cli.ValidateOutput(o.Output)
+}
 
 // Run enables the types. Every name is resolved before anything is
 // changed, so a misspelt one changes nothing.
@@ -191,7 +206,41 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if !o.Wait.Enabled {
+		return nil
+	}
+	for i := 0; i < len(objs); i += 2 {
+		ftc := objs[i].(*corev1beta1.FederatedTypeConfig)
+		if err := o.waitRunning(ctx, host, ftc); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.streams.Out, "Propagation controller for FederatedTypeConfig \"%s/%s\" is running\n", ftc.Namespace, ftc.Name)
+	}
 	return nil
+}
+
+// waitRunning waits until the syncer reports the propagation controller of
+// ftc Running at its current generation.
+func (o *Options) waitRunning(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTypeConfig) error {
+	hint := fmt.Sprintf("the type is enabled; check that the syncer runs (kubectl -n %s get pods) and its log, and kubectl fed doctor", ftc.Namespace)
+	what := fmt.Sprintf("the propagation controller of federatedtypeconfig %s/%s to run", ftc.Namespace, ftc.Name)
+	return o.Wait.Until(ctx, o.streams.ErrOut, what, hint, func(ctx context.Context) (bool, string, error) {
+		got := &corev1beta1.FederatedTypeConfig{}
+		if err := host.Client.Get(ctx, client.ObjectKeyFromObject(ftc), got); err != nil {
+			return false, "", fmt.Errorf("reading FederatedTypeConfig %s/%s: %w", ftc.Namespace, ftc.Name, err)
+		}
+		progress := fmt.Sprintf("propagationController %q, observedGeneration %d of generation %d",
+			got.Status.PropagationController, got.Status.ObservedGeneration, got.Generation)
+		return Running(got), progress, nil
+	})
+}
+
+// Running reports whether the control plane has seen the
+// FederatedTypeConfig's current generation and reports its propagation
+// controller Running.
+func Running(ftc *corev1beta1.FederatedTypeConfig) bool {
+	return ftc.Status.ObservedGeneration >= ftc.Generation &&
+		ftc.Status.PropagationController == corev1beta1.ControllerStatusRunning
 }
 
 // ResolveTarget finds the type TYPE names in the host cluster and tells

@@ -32,6 +32,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/enable"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 )
 
 // createRetryTimeout bounds the retries of a create whose federated type
@@ -96,6 +97,9 @@ var (
 		# Federate a namespace with its objects labelled app=web
 		kubectl fed federate namespace shop --contents -l app=web
 
+		# Federate a ConfigMap and wait until the syncer has propagated it
+		kubectl fed federate configmap web-config -n shop --wait --timeout=1m
+
 		# Print the federated objects of a file without creating them
 		kubectl fed federate -f app.yaml -o yaml
 		cat app.yaml | kubectl fed federate -f - > federated.yaml`)
@@ -128,6 +132,9 @@ type Options struct {
 	Overrides []string
 	// DryRun is --dry-run.
 	DryRun string
+	// Wait is --wait and --timeout: until the federated objects are
+	// propagated.
+	Wait cli.Wait
 
 	dryRun    cli.DryRun
 	namespace string
@@ -162,6 +169,7 @@ func NewCmdFederate(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 		"(e.g. region=eu:/spec/replicas=5; VALUE is JSON or a string); repeat it for more fields or selectors")
 	cli.AddOutputFlag(cmd, &o.Output, "Print the federated objects in this format instead of creating them")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
+	cli.AddWaitFlags(cmd, &o.Wait, "the syncer has propagated every federated object to its clusters (kubectl fed status shows Propagated)", cli.DefaultWaitTimeout)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
 	return cmd
 }
@@ -228,6 +236,12 @@ func (o *Options) Validate() error {
 	}
 	if o.Filename != "" && (o.EnableType || o.Contents) {
 		return cli.UsageErrorf(o.cmd, "--enable-type and --contents cannot be used with --filename")
+	}
+	if err := o.Wait.Validate(); err != nil {
+		return err
+	}
+	if o.Wait.Enabled && (o.dryRun.Enabled() || o.Output != "") {
+		return fmt.Errorf("--wait cannot be used with --dry-run, --output or --filename: nothing is federated to wait for")
 	}
 	return nil
 }
@@ -402,6 +416,43 @@ func (o *Options) federate(ctx context.Context, host *cli.Cluster, targets []typ
 		}
 		cli.Done(o.streams.Out, o.dryRun, "%s %s", cli.Ref(fed.GroupVersionKind(), fed.GetName()), verb)
 	}
+	if !o.Wait.Enabled {
+		return nil
+	}
+	for _, obj := range objs {
+		if err := o.waitPropagated(ctx, host, obj.(*unstructured.Unstructured)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitPropagated waits until the syncer reports fed propagated at its
+// current generation (status.State), showing its state meanwhile.
+func (o *Options) waitPropagated(ctx context.Context, host *cli.Cluster, fed *unstructured.Unstructured) error {
+	ref := cli.Ref(fed.GroupVersionKind(), fed.GetName())
+	where := ""
+	if fed.GetNamespace() != "" {
+		where = " -n " + fed.GetNamespace()
+	}
+	hint := fmt.Sprintf("the object is federated; kubectl fed status %s %s%s and kubectl fed explain show what each cluster waits for", strings.ToLower(fed.GetKind()), fed.GetName(), where)
+	err := o.Wait.Until(ctx, o.streams.ErrOut, ref+" to be propagated", hint, func(ctx context.Context) (bool, string, error) {
+		got := &unstructured.Unstructured{}
+		got.SetGroupVersionKind(fed.GroupVersionKind())
+		if err := host.Client.Get(ctx, client.ObjectKeyFromObject(fed), got); err != nil {
+			return false, "", fmt.Errorf("reading %s%s: %w", ref, where, err)
+		}
+		state, reason := status.ObjectFrom(got).State()
+		progress := string(state)
+		if reason != "" {
+			progress += " (" + reason + ")"
+		}
+		return state == status.Propagated, progress, nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.Out, "%s propagated\n", ref)
 	return nil
 }
 

@@ -33,8 +33,9 @@ const (
 	LabelValue = "enabled-types"
 )
 
-// typeVerbs are what the syncer does with the objects of an enabled type.
-var typeVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+// TypeVerbs are what the syncer does with the objects of an enabled type
+// (kubectl fed doctor checks them).
+var TypeVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
 
 // readVerbs are what replica scheduling does with workloads and pods.
 var readVerbs = []string{"get", "list", "watch"}
@@ -71,7 +72,7 @@ func Rules(types []corev1beta1.APIResource, namespaced bool) []rbacv1.PolicyRule
 			resources = append(resources, r)
 		}
 		sort.Strings(resources)
-		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{g}, Resources: resources, Verbs: typeVerbs})
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{g}, Resources: resources, Verbs: TypeVerbs})
 	}
 	return append(rules,
 		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: readVerbs},

@@ -29,6 +29,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 )
 
 // DefaultTokenTimeout bounds the wait for the member's token controller.
@@ -61,6 +62,9 @@ var (
 		# Join context "gke-eu" under the name eu, with labels for placement
 		kubectl fed join eu --cluster-context=gke-eu --cluster-labels=env=prod --region=europe-west1
 
+		# Join member1 and wait until the syncer reports it Ready
+		kubectl fed join member1 --wait --timeout=2m
+
 		# Join again, updating what already exists
 		kubectl fed join member1 --error-on-existing=false
 
@@ -90,6 +94,8 @@ type Options struct {
 	// ClusterAdmin grants the control plane every verb on every resource of
 	// the member, as KubeFed did, instead of only what the enabled types need.
 	ClusterAdmin bool
+	// Wait is --wait and --timeout: until the KubeFedCluster is Ready.
+	Wait cli.Wait
 
 	clusterLabels map[string]string
 	hostContext   string
@@ -119,6 +125,7 @@ func NewCmdJoin(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 	f.DurationVar(&o.TokenTimeout, "token-timeout", o.TokenTimeout, "How long to wait for the member cluster: for a terminating KubeFed namespace to go, and for the token controller to issue the service account's token")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
 	cli.AddOutputFlag(cmd, &o.Output, "Print the KubeFedCluster in this format instead of the list of changes")
+	cli.AddWaitFlags(cmd, &o.Wait, "the syncer reports the KubeFedCluster Ready", cli.DefaultWaitTimeout)
 	return cmd
 }
 
@@ -180,6 +187,12 @@ func (o *Options) Validate() error {
 	}
 	if o.TokenTimeout <= 0 {
 		return fmt.Errorf("--token-timeout must be positive")
+	}
+	if err := o.Wait.Validate(); err != nil {
+		return err
+	}
+	if o.Wait.Enabled && o.dryRun.Enabled() {
+		return fmt.Errorf("--wait cannot be used with --dry-run: nothing is joined to wait for")
 	}
 	return cli.ValidateOutput(o.Output)
 }
@@ -264,18 +277,48 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	done := o.streams.Out
 	if o.Output != "" {
-		return cli.PrintObjects(o.streams.Out, o.Output, kfc)
+		if err := cli.PrintObjects(o.streams.Out, o.Output, kfc); err != nil {
+			return err
+		}
+		done = o.streams.ErrOut // standard output holds only the objects
+	} else {
+		for _, line := range j.lines {
+			fmt.Fprintln(o.streams.Out, line)
+		}
+		if j.unchanged() {
+			fmt.Fprintf(o.streams.Out, "Cluster %q unchanged: it is joined to host cluster %q as requested\n", o.ClusterName, host.Name)
+		} else {
+			fmt.Fprintf(o.streams.Out, "Cluster %q joined the federation of host cluster %q\n", o.ClusterName, host.Name)
+		}
 	}
-	for _, line := range j.lines {
-		fmt.Fprintln(o.streams.Out, line)
-	}
-	if j.unchanged() {
-		fmt.Fprintf(o.streams.Out, "Cluster %q unchanged: it is joined to host cluster %q as requested\n", o.ClusterName, host.Name)
+	if !o.Wait.Enabled {
 		return nil
 	}
-	fmt.Fprintf(o.streams.Out, "Cluster %q joined the federation of host cluster %q\n", o.ClusterName, host.Name)
+	if err := o.waitReady(ctx, host); err != nil {
+		return err
+	}
+	fmt.Fprintf(done, "Cluster %q is Ready\n", o.ClusterName)
 	return nil
+}
+
+// waitReady waits until the syncer reports the KubeFedCluster Ready,
+// showing its Ready condition meanwhile.
+func (o *Options) waitReady(ctx context.Context, host *cli.Cluster) error {
+	ns := o.flags.KubeFedNamespace
+	hint := fmt.Sprintf("the cluster is joined; the syncer probes it and sets Ready: check that the syncer runs (kubectl -n %s get pods) and reaches the cluster (kubectl fed status)", ns)
+	return o.Wait.Until(ctx, o.streams.ErrOut, "kubefedcluster/"+o.ClusterName+" to be Ready", hint, func(ctx context.Context) (bool, string, error) {
+		kfc := &corev1beta1.KubeFedCluster{}
+		if err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: o.ClusterName}, kfc); err != nil {
+			return false, "", fmt.Errorf("reading kubefedcluster %s/%s: %w", ns, o.ClusterName, err)
+		}
+		ready, why := status.ClusterReadiness(*kfc)
+		if why != "" {
+			ready += ": " + why
+		}
+		return kfc.Status.IsReady(), "Ready " + ready, nil
+	})
 }
 
 // join runs the steps that change the clusters, recording them in j.

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -9,8 +8,8 @@ import (
 	"strconv"
 
 	"k8s.io/cli-runtime/pkg/printers"
-	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
 
@@ -63,20 +62,7 @@ func PrintTable(w io.Writer, rows []scheduling.Row) error {
 
 // PrintDocument prints the rows' document as json or yaml.
 func PrintDocument(w io.Writer, rows []scheduling.Row, format string) error {
-	doc := DocumentOf(rows)
-	var data []byte
-	var err error
-	if format == "json" {
-		data, err = json.MarshalIndent(doc, "", "    ")
-		data = append(data, '\n')
-	} else {
-		data, err = yaml.Marshal(doc)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
+	return cli.PrintData(w, format, DocumentOf(rows))
 }
 
 func optional(n *int64) string {

@@ -118,8 +118,9 @@ func ListObjects(ctx context.Context, host *cli.Cluster, t Type, namespace strin
 	return list, nil
 }
 
-// getObject reads one federated object of t.
-func getObject(ctx context.Context, host *cli.Cluster, t Type, namespace, name string) (*unstructured.Unstructured, error) {
+// GetObject reads one federated object of t; not found is an error that
+// says how to list them.
+func GetObject(ctx context.Context, host *cli.Cluster, t Type, namespace, name string) (*unstructured.Unstructured, error) {
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(federatedGVK(t))
 	key := client.ObjectKey{Name: name}
@@ -152,8 +153,8 @@ func ObjectFrom(u *unstructured.Unstructured) Object {
 	return o
 }
 
-// listEvents returns the host events about a federated object.
-func listEvents(ctx context.Context, host *cli.Cluster, obj *unstructured.Unstructured) ([]Event, error) {
+// ListEvents returns the events about an object (by UID) in a cluster.
+func ListEvents(ctx context.Context, host *cli.Cluster, obj *unstructured.Unstructured) ([]Event, error) {
 	list := &corev1.EventList{}
 	opts := []client.ListOption{client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("involvedObject.uid", string(obj.GetUID()))}}
 	if obj.GetNamespace() != "" {
@@ -176,34 +177,43 @@ func listEvents(ctx context.Context, host *cli.Cluster, obj *unstructured.Unstru
 	return out, nil
 }
 
-// listClusters returns the KubeFedClusters.
-func listClusters(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]corev1beta1.KubeFedCluster, error) {
+// listClusters returns the KubeFedClusters and the list's resourceVersion.
+func listClusters(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]corev1beta1.KubeFedCluster, string, error) {
 	list := &corev1beta1.KubeFedClusterList{}
 	if err := host.Client.List(ctx, list, client.InNamespace(kubefedNS)); err != nil {
-		return nil, fmt.Errorf("listing the KubeFedClusters in namespace %s of the host cluster (context %q): %w", kubefedNS, host.Name, err)
+		return nil, "", fmt.Errorf("listing the KubeFedClusters in namespace %s of the host cluster (context %q): %w", kubefedNS, host.Name, err)
 	}
-	return list.Items, nil
+	return list.Items, list.ResourceVersion, nil
+}
+
+// profiles are the ClusterProfiles of the inventory that are member
+// clusters, with the inventory namespace ("" when there is none) and the
+// list's resourceVersion (to watch from).
+type profiles struct {
+	Items           []inventoryv1alpha1.ClusterProfile
+	Namespace       string
+	ResourceVersion string
 }
 
 // listProfiles returns the ClusterProfiles that are member clusters: those
 // of the KubeFedConfig's inventory namespace (spec.inventory.namespace)
 // that kubectl-fed did not write. None without an inventory namespace, or
 // when the host has no ClusterProfile API.
-func listProfiles(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]inventoryv1alpha1.ClusterProfile, error) {
+func listProfiles(ctx context.Context, host *cli.Cluster, kubefedNS string) (profiles, error) {
 	cfg := &corev1beta1.KubeFedConfig{}
 	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: core.KubeFedConfigName}, cfg); err != nil {
-		return nil, client.IgnoreNotFound(err)
+		return profiles{}, client.IgnoreNotFound(err)
 	}
 	if cfg.Spec.Inventory == nil || cfg.Spec.Inventory.Namespace == "" {
-		return nil, nil
+		return profiles{}, nil
 	}
 	ns := cfg.Spec.Inventory.Namespace
 	list := &inventoryv1alpha1.ClusterProfileList{}
 	if err := host.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
 		if meta.IsNoMatchError(err) {
-			return nil, nil
+			return profiles{}, nil
 		}
-		return nil, fmt.Errorf("listing the ClusterProfiles of the inventory namespace %s of the host cluster (context %q): %w", ns, host.Name, err)
+		return profiles{}, fmt.Errorf("listing the ClusterProfiles of the inventory namespace %s of the host cluster (context %q): %w", ns, host.Name, err)
 	}
 	out := list.Items[:0]
 	for _, p := range list.Items {
@@ -211,5 +221,5 @@ func listProfiles(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]i
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return profiles{Items: out, Namespace: ns, ResourceVersion: list.ResourceVersion}, nil
 }

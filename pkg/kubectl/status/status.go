@@ -64,6 +64,10 @@ var (
 		# List the federated Deployments labelled app=web, by name
 		kubectl fed status deployments -A -l app=web -o name
 
+		# Watch the member clusters' health (joined and from the inventory), a row
+		# each time a cluster changes
+		kubectl fed status -w
+
 		# Watch the federated Deployments of every namespace, with more columns
 		kubectl fed status deploy -A -o wide -w
 
@@ -157,9 +161,6 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("%w, wide", err)
 		}
 	}
-	if o.Watch && o.TypeName == "" {
-		return errors.New("--watch needs a TYPE: kubectl fed status TYPE [NAME] -w")
-	}
 	if o.Watch && o.FailIfNotReady {
 		return errors.New("--watch and --fail-if-not-ready cannot be used together: --fail-if-not-ready judges one snapshot")
 	}
@@ -206,14 +207,15 @@ func (o *Options) Run(ctx context.Context) error {
 
 // runFleet shows the clusters, the types and the object states.
 func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
-	clusters, err := listClusters(ctx, host, o.flags.KubeFedNamespace)
+	clusters, resourceVersion, err := listClusters(ctx, host, o.flags.KubeFedNamespace)
 	if err != nil {
 		return err
 	}
-	profiles, err := listProfiles(ctx, host, o.flags.KubeFedNamespace)
+	inv, err := listProfiles(ctx, host, o.flags.KubeFedNamespace)
 	if err != nil {
 		return err
 	}
+	profiles := inv.Items
 	types, err := ListTypes(ctx, host, o.flags.KubeFedNamespace)
 	if err != nil {
 		return err
@@ -246,13 +248,17 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 	}
 	now := o.Now()
 	ropts := o.renderOptions()
-	for i, table := range []Table{ClustersFleetTable(clusters, profiles, now), TypesFleetTable(types, objects), StatesFleetTable(objects)} {
+	clustersTable := ClustersFleetTable(clusters, profiles, now)
+	for i, table := range []Table{clustersTable, TypesFleetTable(types, objects), StatesFleetTable(objects)} {
 		if i > 0 {
 			fmt.Fprintln(o.streams.Out)
 		}
 		if err := Render(o.streams.Out, table, ropts); err != nil {
 			return err
 		}
+	}
+	if o.Watch {
+		return o.watchFleet(ctx, host, clustersTable, resourceVersion, inv)
 	}
 	if !o.FailIfNotReady {
 		return nil
@@ -341,48 +347,30 @@ func (o *Options) runObject(ctx context.Context, host *cli.Cluster) error {
 		// A FederatedNamespace lives in the namespace it federates.
 		namespace = o.Name
 	}
-	obj, err := getObject(ctx, host, t, namespace, o.Name)
+	obj, err := GetObject(ctx, host, t, namespace, o.Name)
 	if err != nil {
 		return err
 	}
 	if o.structured() {
 		return cli.PrintObjects(o.streams.Out, o.Output, obj)
 	}
-	events, err := listEvents(ctx, host, obj)
+	events, err := ListEvents(ctx, host, obj)
 	if err != nil {
 		return err
 	}
 	view := ObjectFrom(obj)
-	now := o.Now()
-	if err := writeSummary(o.streams.Out, Summary(t, view)); err != nil {
-		return err
-	}
-	fmt.Fprintln(o.streams.Out)
-	table := ClustersTable(t, view)
-	if len(table.Rows) == 0 {
-		fmt.Fprintln(o.streams.Out, "Clusters: <none>")
-	} else if err := Render(o.streams.Out, table, o.renderOptions()); err != nil {
-		return err
-	}
-	fmt.Fprintln(o.streams.Out)
+	var deps *Table
 	if refs := Followed(t, obj); len(refs) > 0 {
 		index, err := namespaceDependencies(ctx, host, o.flags.KubeFedNamespace, obj.GetNamespace())
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, "Dependencies:")
-		if err := Render(o.streams.Out, DependenciesTable(refs, index), o.renderOptions()); err != nil {
-			return err
-		}
-		fmt.Fprintln(o.streams.Out)
+		table := DependenciesTable(refs, index)
+		deps = &table
 	}
-	if len(events) == 0 {
-		fmt.Fprintln(o.streams.Out, "Events: <none>")
-	} else {
-		fmt.Fprintln(o.streams.Out, "Events:")
-		if err := Render(o.streams.Out, EventsTable(events, now), o.renderOptions()); err != nil {
-			return err
-		}
+	table, err := WriteObject(o.streams.Out, t, view, deps, events, o.Now(), o.renderOptions())
+	if err != nil {
+		return err
 	}
 	if o.Watch {
 		return o.watchObject(ctx, host, t, obj, table)
@@ -391,6 +379,35 @@ func (o *Options) runObject(ctx context.Context, host *cli.Cluster) error {
 		return fmt.Errorf("%s %s is not ready: %s", t.Config.Spec.FederatedType.Kind, qualified(view), notReadyReason(view))
 	}
 	return nil
+}
+
+// WriteObject prints the object view of one federated object: its
+// summary, its clusters table (returned) and its events.
+func WriteObject(w io.Writer, t Type, view Object, deps *Table, events []Event, now time.Time, ropts RenderOptions) (Table, error) {
+	if err := writeSummary(w, Summary(t, view)); err != nil {
+		return Table{}, err
+	}
+	fmt.Fprintln(w)
+	table := ClustersTable(t, view)
+	if len(table.Rows) == 0 {
+		fmt.Fprintln(w, "Clusters: <none>")
+	} else if err := Render(w, table, ropts); err != nil {
+		return table, err
+	}
+	fmt.Fprintln(w)
+	if deps != nil {
+		fmt.Fprintln(w, "Dependencies:")
+		if err := Render(w, *deps, ropts); err != nil {
+			return table, err
+		}
+		fmt.Fprintln(w)
+	}
+	if len(events) == 0 {
+		fmt.Fprintln(w, "Events: <none>")
+		return table, nil
+	}
+	fmt.Fprintln(w, "Events:")
+	return table, Render(w, EventsTable(events, now), ropts)
 }
 
 // isNamespaceType reports whether t federates Namespaces, whose federated

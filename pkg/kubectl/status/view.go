@@ -503,6 +503,13 @@ func taintsCell(list []corev1beta1.Taint) Cell {
 
 // clusterReadiness renders a cluster's Ready condition and, when it is not
 // ready, why: the Ready or Offline condition's reason and message.
+// ClusterReadiness is a cluster's READY (True, False or Unknown) and why,
+// as the fleet view shows them.
+func ClusterReadiness(c corev1beta1.KubeFedCluster) (ready, message string) {
+	cell, message := clusterReadiness(c)
+	return cell.Text, message
+}
+
 func clusterReadiness(c corev1beta1.KubeFedCluster) (Cell, string) {
 	var ready, offline *corev1beta1.ClusterCondition
 	for i := range c.Status.Conditions {

@@ -393,7 +393,7 @@ func TestValidate(t *testing.T) {
 		{Options{}, ""},
 		{Options{TypeName: "deploy", Output: "wide", Watch: true}, ""},
 		{Options{Output: "xml"}, `Invalid value for --output: "xml"`},
-		{Options{Watch: true}, "--watch needs a TYPE"},
+		{Options{Watch: true}, ""},
 		{Options{TypeName: "deploy", Watch: true, FailIfNotReady: true}, "cannot be used together"},
 		{Options{TypeName: "deploy", Watch: true, Output: "json"}, "cannot be used with -o json"},
 		{Options{TypeName: "deploy", Name: "web", AllNamespaces: true}, "--all-namespaces cannot be used with NAME"},

@@ -4,17 +4,22 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 )
 
@@ -37,14 +42,24 @@ func rowKey(row []Cell, skip int) string {
 // calls handle for each added, modified or deleted object until ctx ends
 // (which is not an error: the user stopped watching).
 func watchEvents(ctx context.Context, host *cli.Cluster, t Type, namespace, name, resourceVersion string, handle func(watch.EventType, *unstructured.Unstructured) (bool, error)) error {
+	fed := t.Config.Spec.FederatedType
+	if !namespaced(t) {
+		namespace = ""
+	}
+	return watchResource(ctx, host, schema.GroupVersionResource{Group: fed.Group, Version: fed.Version, Resource: fed.PluralName}, namespace, name, resourceVersion, handle)
+}
+
+// watchResource watches the objects of gvr (in namespace, unless "")
+// from resourceVersion and calls handle for each added, modified or
+// deleted object until ctx ends or handle says it is done.
+func watchResource(ctx context.Context, host *cli.Cluster, gvr schema.GroupVersionResource, namespace, name, resourceVersion string, handle func(watch.EventType, *unstructured.Unstructured) (bool, error)) error {
 	dyn, err := dynamic.NewForConfig(host.Config)
 	if err != nil {
 		return fmt.Errorf("connecting to the host cluster (context %q): %w", host.Name, err)
 	}
-	fed := t.Config.Spec.FederatedType
-	all := dyn.Resource(schema.GroupVersionResource{Group: fed.Group, Version: fed.Version, Resource: fed.PluralName})
+	all := dyn.Resource(gvr)
 	var resource dynamic.ResourceInterface = all
-	if namespace != "" && namespaced(t) {
+	if namespace != "" {
 		resource = all.Namespace(namespace)
 	}
 	lw := &cache.ListWatch{WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
@@ -55,7 +70,7 @@ func watchEvents(ctx context.Context, host *cli.Cluster, t Type, namespace, name
 	}}
 	w, err := watchtools.NewRetryWatcherWithContext(ctx, resourceVersion, lw)
 	if err != nil {
-		return fmt.Errorf("watching %s: %w", fed.QualifiedName(), err)
+		return fmt.Errorf("watching %s: %w", gvr.GroupResource(), err)
 	}
 	defer w.Stop()
 	for {
@@ -67,7 +82,7 @@ func watchEvents(ctx context.Context, host *cli.Cluster, t Type, namespace, name
 				if ctx.Err() != nil {
 					return nil
 				}
-				return fmt.Errorf("the watch of %s ended: run the command again", fed.QualifiedName())
+				return fmt.Errorf("the watch of %s ended: run the command again", gvr.GroupResource())
 			}
 			switch ev.Type {
 			case watch.Added, watch.Modified, watch.Deleted:
@@ -80,7 +95,7 @@ func watchEvents(ctx context.Context, host *cli.Cluster, t Type, namespace, name
 					return err
 				}
 			case watch.Error:
-				return fmt.Errorf("watching %s: %w", fed.QualifiedName(), apierrors.FromObject(ev.Object))
+				return fmt.Errorf("watching %s: %w", gvr.GroupResource(), apierrors.FromObject(ev.Object))
 			}
 		}
 	}
@@ -184,4 +199,81 @@ func summaryLine(lines [][2]string) string {
 		parts = append(parts, l[0]+": "+l[1])
 	}
 	return strings.Join(parts, "; ")
+}
+
+// fleetAgeColumn is the index of AGE in ClustersFleetTable, left out when
+// deciding whether a row changed.
+const fleetAgeColumn = 7
+
+// watchFleet prints a row of ClustersFleetTable each time a member
+// cluster's row changes (its readiness, version, taints, message), aligned
+// with the table printed first: the joined KubeFedClusters (one unjoined
+// is shown as Unjoined) and the inventory's ClusterProfiles (one deleted is
+// shown as Removed), each watched from its list's resourceVersion.
+func (o *Options) watchFleet(ctx context.Context, host *cli.Cluster, table Table, resourceVersion string, inv profiles) error {
+	ropts := o.renderOptions()
+	ropts.MinWidths = ColumnWidths(table, ropts)
+	ropts.NoHeaders = true
+	var mu sync.Mutex
+	printed := map[string]string{} // by SOURCE/NAME
+	for _, row := range table.Rows {
+		printed[row[1].Text+"/"+row[0].Text] = rowKey(row, fleetAgeColumn)
+	}
+	show := func(row []Cell) error {
+		mu.Lock()
+		defer mu.Unlock()
+		id, key := row[1].Text+"/"+row[0].Text, rowKey(row, fleetAgeColumn)
+		if printed[id] == key {
+			return nil
+		}
+		printed[id] = key
+		return Render(o.streams.Out, Table{Columns: table.Columns, Rows: [][]Cell{row}}, ropts)
+	}
+	clusters := func(ev watch.EventType, u *unstructured.Unstructured) (bool, error) {
+		c := corev1beta1.KubeFedCluster{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &c); err != nil {
+			return false, fmt.Errorf("reading KubeFedCluster %s: %w", u.GetName(), err)
+		}
+		row := ClustersFleetTable([]corev1beta1.KubeFedCluster{c}, nil, o.Now()).Rows[0]
+		if ev == watch.Deleted {
+			row[2] = Cell{Text: "Unjoined", Colour: Yellow}
+		}
+		return false, show(row)
+	}
+	clusterProfiles := func(ev watch.EventType, u *unstructured.Unstructured) (bool, error) {
+		p := inventoryv1alpha1.ClusterProfile{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &p); err != nil {
+			return false, fmt.Errorf("reading ClusterProfile %s/%s: %w", u.GetNamespace(), u.GetName(), err)
+		}
+		if inventory.Ours(&p) {
+			return false, nil // it describes a joined cluster
+		}
+		row := ClustersFleetTable(nil, []inventoryv1alpha1.ClusterProfile{p}, o.Now()).Rows[0]
+		if ev == watch.Deleted {
+			row[2] = Cell{Text: "Removed", Colour: Yellow}
+		}
+		return false, show(row)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ended := make(chan error, 2)
+	watches := 1
+	go func() {
+		ended <- watchResource(ctx, host, corev1beta1.SchemeGroupVersion.WithResource("kubefedclusters"), o.flags.KubeFedNamespace, "", resourceVersion, clusters)
+	}()
+	if inv.Namespace != "" {
+		watches++
+		go func() {
+			ended <- watchResource(ctx, host, inventoryv1alpha1.SchemeGroupVersion.WithResource("clusterprofiles"), inv.Namespace, "", inv.ResourceVersion, clusterProfiles)
+		}()
+	}
+	// The first watch to end (the user stopped, or an error) ends both.
+	err := <-ended
+	cancel()
+	for range watches - 1 {
+		if other := <-ended; err == nil {
+			err = other
+		}
+	}
+	return err
 }

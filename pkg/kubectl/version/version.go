@@ -131,7 +131,13 @@ func (o *Options) controlPlane(ctx context.Context) string {
 	if err != nil {
 		return ""
 	}
-	ns := o.flags.KubeFedNamespace
+	return ControlPlane(ctx, host, o.flags.KubeFedNamespace)
+}
+
+// ControlPlane describes the control plane in namespace ns of the host in
+// one line ("Control plane: IMAGE in namespace NS of context CTX"), or
+// returns "" when there is none.
+func ControlPlane(ctx context.Context, host *cli.Cluster, ns string) string {
 	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: core.KubeFedConfigName}, &corev1beta1.KubeFedConfig{}); err != nil {
 		return ""
 	}

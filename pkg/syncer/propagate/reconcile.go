@@ -31,7 +31,6 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/status"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/served"
 )
 
 // Timings of the engine.
@@ -142,7 +141,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return 0, err
 	}
 	last := lastStatus(ctx, fed)
-	holding, removing := recorded(last)
+	holding, removing := propagation.Recorded(last)
 	placed, err := e.placement(t, fed, spec, list, denied, holding)
 	if errors.Is(err, errNamespacesUnknown) {
 		// Without the namespace placement the object would look placed
@@ -266,28 +265,19 @@ func newPass(fed *unstructured.Unstructured) status.Pass {
 // placement ∩ what policies allow (denied) ∩ ready clusters ∩ tolerated
 // taints (holding are the clusters that hold the object now).
 func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member, denied map[string]string, holding sets.Set[string]) (placement.Result, error) {
-	in := placement.Input{
-		Object:                    spec.Placement,
-		NamespacedTarget:          t.targetNamespaced,
-		NamespaceName:             fed.GetNamespace(),
-		ClusterScopedControlPlane: e.settings.ClusterScoped,
-		Clusters:                  clusterclient.PlacementClusters(list),
-		Denied:                    denied,
-		Holding:                   holding,
-	}
+	var nsSpec *typesv1beta1.FederatedSpec
 	if t.targetNamespaced {
 		ns, err := e.federatedNamespace(fed.GetNamespace())
 		if err != nil && e.settings.ClusterScoped {
 			return placement.Result{}, err
 		}
 		if ns != nil {
-			nsSpec, err := typesv1beta1.SpecOf(ns)
-			if err != nil {
+			if nsSpec, err = typesv1beta1.SpecOf(ns); err != nil {
 				return placement.Result{}, err
 			}
-			in.NamespaceFederated, in.Namespace = true, nsSpec.Placement
 		}
 	}
+	in := placement.ObjectInput(spec, fed.GetNamespace(), t.targetNamespaced, e.settings.ClusterScoped, nsSpec, clusterclient.PlacementClusters(list), denied, holding)
 	return placement.Compute(in)
 }
 
@@ -302,25 +292,15 @@ func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spe
 	if err != nil || len(policies) == 0 {
 		return nil, nil, err
 	}
-	obj := policy.Object{Kind: fed.GetKind(), Namespace: fed.GetNamespace(), Name: fed.GetName(), Labels: fed.GetLabels(),
-		Placement: spec.Placement, Overrides: spec.Overrides}
-	if obj.Namespace != "" {
-		if obj.NamespaceLabels, err = e.policies.NamespaceLabels(ctx, obj.Namespace); err != nil {
+	var namespaceLabels map[string]string
+	if fed.GetNamespace() != "" {
+		if namespaceLabels, err = e.policies.NamespaceLabels(ctx, fed.GetNamespace()); err != nil {
 			return nil, nil, err
 		}
 	}
-	verdict := policy.Evaluate(policies, obj, clusterclient.PlacementClusters(list))
-	denied := map[string]string{}
-	for _, m := range list {
-		if v, ok := verdict.ClusterDenied(m.Name); ok {
-			denied[m.Name] = v.Message
-		}
-	}
-	var paths []string
-	for _, p := range verdict.Selecting {
-		paths = append(paths, p.Spec.DeniedOverridePaths...)
-	}
-	return denied, paths, nil
+	clusters := clusterclient.PlacementClusters(list)
+	verdict := policy.Evaluate(policies, policy.ObjectOf(fed, spec, namespaceLabels), clusters)
+	return verdict.Denied(clusters), verdict.DeniedOverridePaths(), nil
 }
 
 // overridePolicies returns the override policies that select the federated
@@ -333,13 +313,13 @@ func (e *Engine) overridePolicies(ctx context.Context, fed *unstructured.Unstruc
 	if err != nil || len(policies) == 0 {
 		return nil, err
 	}
-	obj := overrides.Object{Kind: fed.GetKind(), Namespace: fed.GetNamespace(), Name: fed.GetName(), Labels: fed.GetLabels()}
-	if obj.Namespace != "" {
-		if obj.NamespaceLabels, err = e.policies.NamespaceLabels(ctx, obj.Namespace); err != nil {
+	var namespaceLabels map[string]string
+	if fed.GetNamespace() != "" {
+		if namespaceLabels, err = e.policies.NamespaceLabels(ctx, fed.GetNamespace()); err != nil {
 			return nil, err
 		}
 	}
-	return overrides.Select(policies, obj), nil
+	return overrides.Select(policies, overrides.ObjectOf(fed, namespaceLabels)), nil
 }
 
 // errNamespacesUnknown says that the FederatedNamespaces cannot be read:
@@ -601,8 +581,7 @@ func (e *Engine) typeMissing(ctx context.Context, t *federatedType, m clustercli
 	}
 	m.Conn.StopInformer(t.target)
 	ctrl.LoggerFrom(ctx).V(1).Info("member does not serve the target type", "cluster", m.Name, "type", t.name)
-	return fmt.Sprintf("the cluster does not serve %s (its CustomResourceDefinition is missing there), so it holds none of these objects; install the CRD there or leave the cluster out of the placement",
-		served.Describe(t.target))
+	return propagation.NotServedMessage(clusterclient.DescribeResource(t.target))
 }
 
 // observed reads the member's managed object from its cache, waiting for

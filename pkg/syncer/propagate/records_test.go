@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/sets"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
@@ -62,23 +61,6 @@ func TestPanicInOneClusterFailsThatCluster(t *testing.T) {
 	}()
 	if o.status != typesv1beta1.UpdateFailed || !o.listed || o.message == "" {
 		t.Errorf("outcome after a panic = %+v, want a listed UpdateFailed with a message", o)
-	}
-}
-
-func TestRecordedHoldingAndRemoving(t *testing.T) {
-	status := &typesv1beta1.FederatedStatus{Clusters: []typesv1beta1.ClusterStatus{
-		{Name: "ok"}, {Name: "failed", Status: typesv1beta1.UpdateFailed}, {Name: "tainted", Status: typesv1beta1.Tainted},
-	}}
-	holding, removing := recorded(status)
-	if !holding.Equal(sets.New("ok", "failed")) || removing {
-		t.Errorf("recorded = %v, %v; want ok and failed holding, none removing", sets.List(holding), removing)
-	}
-	status.Clusters = append(status.Clusters, typesv1beta1.ClusterStatus{Name: "going", Status: typesv1beta1.WaitingForRemoval})
-	if _, removing := recorded(status); !removing {
-		t.Error("a WaitingForRemoval cluster is not seen as removing")
-	}
-	if holding, removing := recorded(&typesv1beta1.FederatedStatus{}); holding.Len() != 0 || removing {
-		t.Errorf("empty status: %v, %v", sets.List(holding), removing)
 	}
 }
 

@@ -36,7 +36,7 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 		return 0, err
 	}
 	last := lastStatus(ctx, fed)
-	holding, _ := recorded(last)
+	holding, _ := propagation.Recorded(last)
 	placed, err := e.placement(t, fed, spec, list, nil, holding)
 	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, PlacementFailed: err != nil, Deleting: true,
 		Orphan: fed.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue}

@@ -1,48 +1,21 @@
-// Package served tells whether a cluster's API server serves a resource,
+// Package served remembers whether a cluster's API server serves a resource
+// (clusterclient.Served),
 // e.g. whether a custom resource's CRD is installed there, through
 // discovery, with answers remembered for a while so that asking on every
 // pass costs nothing.
 package served
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 )
 
-// Check asks disco whether it serves gvr. An error means it could not tell
-// (the cluster did not answer); a group-version it does not know is a clear
-// "no".
-func Check(disco discovery.DiscoveryInterface, gvr schema.GroupVersionResource) (bool, error) {
-	list, err := disco.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("discovering %s: %w", gvr.GroupVersion(), err)
-	}
-	for _, r := range list.APIResources {
-		if r.Name == gvr.Resource {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// Describe names a resource as users see it: "widgets.example.io/v1",
-// "configmaps/v1".
-func Describe(gvr schema.GroupVersionResource) string {
-	if gvr.Group == "" {
-		return gvr.Resource + "/" + gvr.Version
-	}
-	return gvr.Resource + "." + gvr.Group + "/" + gvr.Version
-}
-
-// Cache remembers answers of Check per cluster and resource for TTL.
+// Cache remembers answers of clusterclient.Served per cluster and resource for TTL.
 // It is safe for concurrent use.
 type Cache struct {
 	// TTL is how long an answer is reused.
@@ -51,7 +24,7 @@ type Cache struct {
 	// resource, or to serve it again, compared with the last answer (a first
 	// answer counts as a change only when it is "not served").
 	OnChange func(cluster string, gvr schema.GroupVersionResource, served bool)
-	// check is Check, replaced in tests.
+	// check is clusterclient.Served, replaced in tests.
 	check func(discovery.DiscoveryInterface, schema.GroupVersionResource) (bool, error)
 	now   func() time.Time
 
@@ -73,7 +46,7 @@ type answer struct {
 
 // NewCache returns a cache that keeps answers for ttl.
 func NewCache(ttl time.Duration) *Cache {
-	return &Cache{TTL: ttl, check: Check, now: time.Now, answers: map[key]answer{}, refreshing: map[key]bool{}}
+	return &Cache{TTL: ttl, check: clusterclient.Served, now: time.Now, answers: map[key]answer{}, refreshing: map[key]bool{}}
 }
 
 // Served reports whether cluster (through disco) serves gvr, asking it at

@@ -6,34 +6,11 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
-	fakediscovery "k8s.io/client-go/discovery/fake"
-	clienttesting "k8s.io/client-go/testing"
 )
 
 var widgets = schema.GroupVersionResource{Group: "example.io", Version: "v1", Resource: "widgets"}
-
-func TestCheck(t *testing.T) {
-	disco := &fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{Resources: []*metav1.APIResourceList{
-		{GroupVersion: "example.io/v1", APIResources: []metav1.APIResource{{Name: "gadgets"}}},
-		{GroupVersion: "v1", APIResources: []metav1.APIResource{{Name: "configmaps"}}},
-	}}}
-	for _, tc := range []struct {
-		gvr  schema.GroupVersionResource
-		want bool
-	}{
-		{widgets, false}, // group served, resource not
-		{schema.GroupVersionResource{Group: "other.io", Version: "v1", Resource: "widgets"}, false}, // group not served
-		{schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, true},
-	} {
-		got, err := Check(disco, tc.gvr)
-		if err != nil || got != tc.want {
-			t.Errorf("Check(%s) = %v, %v; want %v", Describe(tc.gvr), got, err, tc.want)
-		}
-	}
-}
 
 func TestCacheAsksOncePerTTLAndForgetsErrors(t *testing.T) {
 	calls := 0

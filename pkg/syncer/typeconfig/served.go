@@ -12,7 +12,7 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/syncer/served"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 )
 
 // hostName names the host cluster in conditions.
@@ -39,13 +39,13 @@ func (r *Reconciler) findServed(ctx context.Context, ftc *corev1beta1.FederatedT
 	}
 	log := ctrl.LoggerFrom(ctx)
 	found.checked = true
-	if ok, err := served.Check(r.Discovery, ftc.Spec.FederatedType.GroupVersionResource()); err == nil {
+	if ok, err := clusterclient.Served(r.Discovery, ftc.Spec.FederatedType.GroupVersionResource()); err == nil {
 		found.federatedMissing = !ok
 	} else {
 		log.V(1).Info("cannot tell whether the host serves the federated type", "type", ftc.Name, "error", err.Error())
 	}
 	target := ftc.Spec.TargetType.GroupVersionResource()
-	if ok, err := served.Check(r.Discovery, target); err == nil && !ok {
+	if ok, err := clusterclient.Served(r.Discovery, target); err == nil && !ok {
 		found.targetMissingIn = append(found.targetMissingIn, hostName)
 	}
 	if r.Members == nil {
@@ -55,7 +55,7 @@ func (r *Reconciler) findServed(ctx context.Context, ftc *corev1beta1.FederatedT
 		if !m.Ready || m.Conn == nil {
 			continue
 		}
-		if ok, err := served.Check(m.Conn.Discovery, target); err == nil && !ok {
+		if ok, err := clusterclient.Served(m.Conn.Discovery, target); err == nil && !ok {
 			found.targetMissingIn = append(found.targetMissingIn, m.Name)
 		}
 	}
@@ -69,18 +69,18 @@ func (f servedTypes) conditions(ftc *corev1beta1.FederatedTypeConfig) []metav1.C
 		return nil
 	}
 	federated := metav1.Condition{Type: corev1beta1.FederatedTypeServed, Status: metav1.ConditionTrue, Reason: "Served",
-		Message: "the host serves " + served.Describe(ftc.Spec.FederatedType.GroupVersionResource())}
+		Message: "the host serves " + clusterclient.DescribeResource(ftc.Spec.FederatedType.GroupVersionResource())}
 	if f.federatedMissing {
 		federated.Status, federated.Reason = metav1.ConditionFalse, "FederatedTypeNotServed"
 		federated.Message = fmt.Sprintf("the host does not serve %s (its CustomResourceDefinition is missing): the type is not propagated; run `kubectl fed enable %s` to create it again",
-			served.Describe(ftc.Spec.FederatedType.GroupVersionResource()), ftc.Name)
+			clusterclient.DescribeResource(ftc.Spec.FederatedType.GroupVersionResource()), ftc.Name)
 	}
 	target := metav1.Condition{Type: corev1beta1.TargetTypeServed, Status: metav1.ConditionTrue, Reason: "Served",
-		Message: "the host and every ready member serve " + served.Describe(ftc.Spec.TargetType.GroupVersionResource())}
+		Message: "the host and every ready member serve " + clusterclient.DescribeResource(ftc.Spec.TargetType.GroupVersionResource())}
 	if len(f.targetMissingIn) > 0 {
 		target.Status, target.Reason = metav1.ConditionFalse, "TargetTypeNotServed"
 		target.Message = fmt.Sprintf("%s is not served by %s (its CustomResourceDefinition is missing there): nothing of this type is propagated there, and deleting a federated object does not wait for member objects there",
-			served.Describe(ftc.Spec.TargetType.GroupVersionResource()), strings.Join(f.targetMissingIn, ", "))
+			clusterclient.DescribeResource(ftc.Spec.TargetType.GroupVersionResource()), strings.Join(f.targetMissingIn, ", "))
 	}
 	return []metav1.Condition{federated, target}
 }

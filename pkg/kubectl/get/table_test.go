@@ -1,0 +1,90 @@
+package get
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s--- want\n%s", name, got, want)
+	}
+}
+
+// deployments is a member's table of Deployments, as an API server prints
+// it, with the objects' metadata.
+func deployments(rows ...[]any) *metav1.Table {
+	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
+		{Name: "Name", Type: "string", Format: "name"},
+		{Name: "Ready", Type: "string"},
+		{Name: "Up-to-date", Type: "integer"},
+		{Name: "Available", Type: "integer"},
+		{Name: "Age", Type: "string"},
+		{Name: "Containers", Type: "string", Priority: 1},
+	}}
+	for _, r := range rows {
+		meta := `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"` + r[0].(string) + `","namespace":"` + r[1].(string) + `"}}`
+		t.Rows = append(t.Rows, metav1.TableRow{Cells: append([]any{r[0]}, r[2:]...), Object: runtime.RawExtension{Raw: []byte(meta)}})
+	}
+	return t
+}
+
+func TestMergeTables(t *testing.T) {
+	results := []Result{
+		{Cluster: "member1", Table: deployments(
+			[]any{"web", "shop", "2/2", int64(2), int64(2), "5m", "web"},
+			[]any{"api", "backend", "1/1", int64(1), int64(1), "3m", "api"})},
+		{Cluster: "member2", Failure: "unreachable"},
+		{Cluster: "member3", Table: deployments([]any{"web", "shop", "0/5", int64(5), int64(0), "5m", "web"})},
+		{Cluster: "member4", Table: deployments()},
+	}
+	for _, tc := range []struct {
+		name                string
+		withNamespace, wide bool
+		noHeaders           bool
+	}{
+		{name: "table.txt"},
+		{name: "table-all-namespaces.txt", withNamespace: true},
+		{name: "table-wide.txt", withNamespace: true, wide: true},
+		{name: "table-no-headers.txt", noHeaders: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := PrintTable(&out, MergeTables(results, tc.withNamespace), tc.wide, tc.noHeaders); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name, out.String())
+		})
+	}
+}
+
+// TestMergeTablesAllFailed: with no cluster answering, each is a row under
+// a NAME column.
+func TestMergeTablesAllFailed(t *testing.T) {
+	var out bytes.Buffer
+	table := MergeTables([]Result{{Cluster: "a", Failure: "timeout"}, {Cluster: "b", Failure: "forbidden"}}, false)
+	if err := PrintTable(&out, table, false, false); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "table-all-failed.txt", out.String())
+}

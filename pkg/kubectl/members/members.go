@@ -1,0 +1,199 @@
+// Package members connects the fleet views (get, explain, diff) to the
+// joined member clusters as the syncer does (a KubeFedCluster and its
+// Secret, through clusterclient.RESTConfig) and runs one query per
+// cluster concurrently, each bounded by a timeout, so that one slow or
+// unreachable cluster costs its own row and nothing else.
+package members
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
+)
+
+// DefaultTimeout bounds each cluster's query unless --request-timeout or
+// --cluster-timeout says otherwise.
+const DefaultTimeout = 10 * time.Second
+
+// Member is one joined cluster and, when its connection could be built, the
+// clients to reach it.
+type Member struct {
+	// Cluster is the KubeFedCluster.
+	Cluster corev1beta1.KubeFedCluster
+	// Config, Dynamic and Discovery reach the member; nil when Err is set.
+	Config    *rest.Config
+	Dynamic   dynamic.Interface
+	Discovery discovery.DiscoveryInterface
+	// Err says why the member cannot be reached, nil when it can be tried.
+	Err error
+}
+
+// Name is the KubeFedCluster's name.
+func (m Member) Name() string { return m.Cluster.Name }
+
+// Ready reports whether the KubeFedCluster's Ready condition is True.
+func (m Member) Ready() bool { return m.Cluster.Status.IsReady() }
+
+// PlacementCluster is the member as placement.Compute sees it: the syncer
+// places on ready clusters it has a connection to, with the cluster's taints
+// as written (a NoExecute taint acts only once the syncer's eviction rate
+// limit admits the cluster: syncview replays that).
+func (m Member) PlacementCluster() placement.Cluster {
+	return placement.Cluster{Name: m.Name(), Labels: m.Cluster.Labels, Ready: m.Ready() && m.Err == nil, Taints: m.Cluster.Spec.Taints}
+}
+
+// List reads the KubeFedClusters in kubefedNS and connects to each (without
+// a request yet). only, when not empty, keeps the clusters it names; a name
+// that is not a joined cluster is an error that lists the joined ones.
+// Members come sorted by name.
+func List(ctx context.Context, host *cli.Cluster, kubefedNS string, only []string) ([]Member, error) {
+	list := &corev1beta1.KubeFedClusterList{}
+	if err := host.Client.List(ctx, list, client.InNamespace(kubefedNS)); err != nil {
+		return nil, fmt.Errorf("listing the KubeFedClusters in namespace %s of the host cluster (context %q): %w", kubefedNS, host.Name, err)
+	}
+	joined := sets.New[string]()
+	for _, c := range list.Items {
+		joined.Insert(c.Name)
+	}
+	if err := CheckNames(sets.List(joined), only); err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(list.Items))
+	for _, c := range list.Items {
+		if len(only) > 0 && !slices.Contains(only, c.Name) {
+			continue
+		}
+		out = append(out, connect(ctx, host, c))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out, nil
+}
+
+// CheckNames checks that every name of only is a joined cluster; the error
+// lists the joined ones.
+func CheckNames(joined, only []string) error {
+	if unknown := sets.List(sets.New(only...).Difference(sets.New(joined...))); len(unknown) > 0 {
+		return fmt.Errorf("no joined cluster is named %s: the joined clusters are %s (kubectl fed status lists them)",
+			strings.Join(unknown, ", "), orNone(joined))
+	}
+	return nil
+}
+
+// Names returns the members' names.
+func Names(list []Member) []string {
+	out := make([]string, 0, len(list))
+	for _, m := range list {
+		out = append(out, m.Name())
+	}
+	return out
+}
+
+// connect builds the clients of one member from its KubeFedCluster and
+// Secret, as the syncer does.
+func connect(ctx context.Context, host *cli.Cluster, c corev1beta1.KubeFedCluster) Member {
+	m := Member{Cluster: c}
+	secret := &corev1.Secret{}
+	err := host.Client.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Spec.SecretRef.Name}, secret)
+	switch {
+	case apierrors.IsNotFound(err):
+		secret = nil
+	case err != nil:
+		m.Err = fmt.Errorf("reading the Secret %s/%s of cluster %s: %w", c.Namespace, c.Spec.SecretRef.Name, c.Name, err)
+		return m
+	}
+	if m.Config, m.Err = clusterclient.RESTConfig(&c, secret); m.Err != nil {
+		return m
+	}
+	if m.Dynamic, m.Err = dynamic.NewForConfig(m.Config); m.Err != nil {
+		return m
+	}
+	m.Discovery, m.Err = discovery.NewDiscoveryClientForConfig(m.Config)
+	return m
+}
+
+// Each runs fn for every member concurrently, each with its own deadline,
+// and returns fn's errors in the order of members (nil where it
+// succeeded). A member that cannot be reached gets its connection error
+// without fn being called.
+func Each(ctx context.Context, members []Member, timeout time.Duration, fn func(ctx context.Context, m Member) error) []error {
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	for i, m := range members {
+		if m.Err != nil {
+			errs[i] = m.Err
+			continue
+		}
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			if err := fn(ctx, m); err != nil {
+				if ctx.Err() != nil {
+					err = fmt.Errorf("no answer within %s: %w", timeout, err)
+				}
+				errs[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// Reason says in a few words why a query of cluster m failed, for a table
+// cell: "unreachable", "timeout", "forbidden", "not ready", ...
+func Reason(m Member, err error) string {
+	var dns *net.DNSError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err):
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dns):
+		return "unreachable"
+	case apierrors.IsForbidden(err):
+		return "forbidden"
+	case apierrors.IsUnauthorized(err):
+		return "unauthorized"
+	case m.Err != nil:
+		return "no connection"
+	case cli.Unreachable(err):
+		return "unreachable"
+	}
+	return "error"
+}
+
+// Describe is the sentence that goes with Reason on stderr: the cluster,
+// its readiness as the syncer last saw it, and the error.
+func Describe(m Member, err error) string {
+	state := "not ready"
+	if m.Ready() {
+		state = "ready"
+	}
+	return fmt.Sprintf("cluster %s (%s when last probed): %v", m.Name(), state, err)
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none (join one with kubectl fed join)"
+	}
+	return strings.Join(names, ", ")
+}

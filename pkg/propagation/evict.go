@@ -1,0 +1,71 @@
+package propagation
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
+	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
+	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
+	"github.com/kubectl-fed/kubectl-fed/pkg/taints"
+)
+
+// GateInput is the eviction gate's input (taints.Gate) for a federated
+// object whose spec is spec, placed as placed (the clusters it is evicted
+// from in placed.Evicting): removing says a member object of it is being
+// deleted (Recorded), timeout is the KubeFedConfig's eviction timeout.
+// names are the joined clusters in the order runsReady is asked about the
+// remaining targets. The object counts as ready elsewhere when it runs
+// ready in every remaining target (runsReady) and no evicting cluster has
+// replicas from a /spec/replicas override (replica scheduling moves them
+// first, then sets the cluster's override to 0).
+func GateInput(spec *typesv1beta1.FederatedSpec, placed placement.Result, removing bool, timeout time.Duration, now time.Time, names []string, runsReady func(cluster string) bool) taints.GateInput {
+	in := taints.GateInput{Removing: removing, Timeout: timeout, Now: now, ReadyElsewhere: true}
+	for name, taint := range placed.Evicting {
+		if scheduling.Scheduled(spec, name) > 0 {
+			// Replica scheduling has not moved the cluster's replicas yet.
+			in.ReadyElsewhere = false
+		}
+		since := now
+		if taint.TimeAdded != nil {
+			since = taint.TimeAdded.Time
+		}
+		in.Evictions = append(in.Evictions, taints.Eviction{Cluster: name, Taint: taint, Since: since})
+	}
+	for _, name := range names {
+		if _, evicting := placed.Evicting[name]; evicting || !placed.Targets.Has(name) {
+			continue
+		}
+		in.Remaining++
+		if in.ReadyElsewhere && !runsReady(name) {
+			in.ReadyElsewhere = false
+		}
+	}
+	return in
+}
+
+// RunsReady reports whether a remaining cluster runs the federated object
+// ready, as the eviction gate requires: its member object is known and
+// exists and, for a workload with replicas, has the replicas rendered for
+// the cluster, all of them ready and observed.
+func RunsReady(fed *unstructured.Unstructured, target schema.GroupVersionKind, m Member) bool {
+	if !m.Ready || !m.Synced || m.Observed == nil {
+		return false
+	}
+	rendered, err := Render(fed, target, overrides.Destination{Cluster: m.Name, Labels: m.Labels}, nil)
+	if err != nil {
+		return false
+	}
+	want, hasReplicas, _ := unstructured.NestedInt64(rendered.Object, "spec", "replicas")
+	if !hasReplicas {
+		return true
+	}
+	observed := m.Observed
+	have, _, _ := unstructured.NestedInt64(observed.Object, "spec", "replicas")
+	ready, _, _ := unstructured.NestedInt64(observed.Object, "status", "readyReplicas")
+	generation, _, _ := unstructured.NestedInt64(observed.Object, "status", "observedGeneration")
+	return have == want && ready >= want && generation >= observed.GetGeneration()
+}
