@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -249,6 +250,20 @@ func TestFleetViews(t *testing.T) {
 		if c.Cluster == "member2" && c.StoppedAt != "type served" {
 			t.Errorf("cog in member2 stopped at %q, want type served", c.StoppedAt)
 		}
+	}
+	// doctor: a federated CRD older than enable writes is a warning, with
+	// the fix.
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := host.Get(ctx, client.ObjectKey{Name: "federatedgadgets.types.kubefed.io"}, crd); err != nil {
+		t.Fatal(err)
+	}
+	delete(crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"].Properties["clusters"].Items.Schema.Properties, "message")
+	if err := host.Update(ctx, crd); err != nil {
+		t.Fatal(err)
+	}
+	if c := doctor(t)["types/gadgets.example.com"]; c.Result != "warning" || !strings.Contains(c.Detail, "status.clusters[].message") ||
+		c.Fix != "upgrade it: kubectl fed enable gadgets.example.com" {
+		t.Errorf("doctor with an old FederatedGadget CRD: %+v, want a warning naming the field and the fix", c)
 	}
 	if err := host.Delete(ctx, gadget); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,7 +34,9 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/enable"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 	cmdversion "github.com/kubectl-fed/kubectl-fed/pkg/kubectl/version"
@@ -51,7 +54,9 @@ var (
 		             blocks every write of the kinds it guards)
 		  syncer     the syncer's leader Lease is held and renewed recently
 		  types      every FederatedTypeConfig's controller is Running, its target
-		             type served and its federated CRD served
+		             type served and its federated CRD served, with the schema
+		             kubectl fed enable writes (an older one, e.g. KubeFed's, is a
+		             warning: the API server drops the fields it lacks)
 		  clusters   every joined cluster is Ready, its credentials are accepted and
 		             its RBAC allows the syncer's verbs on every enabled type (one
 		             SelfSubjectAccessReview per verb)
@@ -311,10 +316,34 @@ func types(ctx context.Context, host *cli.Cluster, ftcs []corev1beta1.FederatedT
 		case served != nil && served.Status == "False":
 			c.Result, c.Detail = Warn, served.Message
 			c.Fix = "install the target type's CRD where it is missing, or leave those clusters out of the placements"
+		default:
+			switch missing, err := olderSchema(ctx, host, ftc); {
+			case err != nil:
+				c.Result, c.Detail = Warn, "the federated CRD's schema could not be compared with what kubectl fed enable writes: "+err.Error()
+			case len(missing) > 0:
+				c.Result = Warn
+				c.Detail = fmt.Sprintf("the CustomResourceDefinition %s is older than kubectl fed enable writes: its schema lacks %s, which the API server drops", fed.QualifiedName(), strings.Join(missing, ", "))
+				c.Fix = "upgrade it: kubectl fed enable " + ftc.Spec.TargetType.QualifiedName()
+			}
 		}
 		out = append(out, c)
 	}
 	return out
+}
+
+// olderSchema returns the fields that kubectl fed enable's federated CRD
+// of ftc declares and the installed one's schema lacks (enable.AddedFields).
+func olderSchema(ctx context.Context, host *cli.Cluster, ftc corev1beta1.FederatedTypeConfig) ([]string, error) {
+	target, err := enable.ResolveTarget(ctx, host, ftc.Spec.TargetType.QualifiedName(), ftc.Spec.TargetType.Version)
+	if err != nil {
+		return nil, err
+	}
+	desired := typesv1beta1.FederatedCRD(target, ftc.Spec.FederatedType.Group, ftc.Spec.FederatedType.Version)
+	existing := &apiextensionsv1.CustomResourceDefinition{}
+	if err := host.Client.Get(ctx, client.ObjectKey{Name: desired.Name}, existing); err != nil {
+		return nil, fmt.Errorf("reading CustomResourceDefinition %s: %w", desired.Name, err)
+	}
+	return enable.AddedFields(existing, desired), nil
 }
 
 // clusters checks every joined cluster: Ready, credentials accepted and

@@ -326,10 +326,10 @@ func Apply(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTyp
 	return nil
 }
 
-// addedFields lists the fields the desired CRD's schema declares and the
+// AddedFields lists the fields the desired CRD's schema declares and the
 // existing one's lacks (a CRD created by KubeFed lacks some the syncer
 // writes, e.g. status.clusters[].message), comparing storage versions.
-func addedFields(existing, desired *apiextensionsv1.CustomResourceDefinition) []string {
+func AddedFields(existing, desired *apiextensionsv1.CustomResourceDefinition) []string {
 	schema := func(crd *apiextensionsv1.CustomResourceDefinition) *apiextensionsv1.JSONSchemaProps {
 		for _, v := range crd.Spec.Versions {
 			if v.Storage && v.Schema != nil {
@@ -375,7 +375,7 @@ func applyCRD(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.Federated
 			return fmt.Errorf("reading CustomResourceDefinition %s: %w", crd.Name, err)
 		}
 		before := existing.ResourceVersion
-		added := addedFields(existing, crd)
+		added := AddedFields(existing, crd)
 		existing.Spec = crd.Spec
 		cli.LogAction(ctx, "Updating object", host, existing)
 		if err := host.Client.Update(ctx, existing); err != nil {
