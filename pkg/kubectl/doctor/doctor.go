@@ -316,19 +316,33 @@ func types(ctx context.Context, host *cli.Cluster, ftcs []corev1beta1.FederatedT
 		case served != nil && served.Status == "False":
 			c.Result, c.Detail = Warn, served.Message
 			c.Fix = "install the target type's CRD where it is missing, or leave those clusters out of the placements"
-		default:
+		}
+		if c.Result != Fail {
 			switch missing, err := olderSchema(ctx, host, ftc); {
 			case err != nil:
-				c.Result, c.Detail = Warn, "the federated CRD's schema could not be compared with what kubectl fed enable writes: "+err.Error()
+				c = warn(c, "the federated CRD's schema could not be compared with what kubectl fed enable writes: "+err.Error(), "")
 			case len(missing) > 0:
-				c.Result = Warn
-				c.Detail = fmt.Sprintf("the CustomResourceDefinition %s is older than kubectl fed enable writes: its schema lacks %s, which the API server drops", fed.QualifiedName(), strings.Join(missing, ", "))
-				c.Fix = "upgrade it: kubectl fed enable " + ftc.Spec.TargetType.QualifiedName()
+				c = warn(c, fmt.Sprintf("the CustomResourceDefinition %s is older than kubectl fed enable writes: its schema lacks %s, which the API server drops",
+					fed.QualifiedName(), strings.Join(missing, ", ")), "upgrade it: kubectl fed enable "+ftc.Spec.TargetType.QualifiedName())
 			}
 		}
 		out = append(out, c)
 	}
 	return out
+}
+
+// warn makes c a warning with detail and fix, after the warning it is
+// already, if any.
+func warn(c Check, detail, fix string) Check {
+	if c.Result != Warn {
+		c.Result, c.Detail, c.Fix = Warn, detail, fix
+		return c
+	}
+	c.Detail += "; " + detail
+	if fix != "" {
+		c.Fix = strings.TrimPrefix(c.Fix+"; "+fix, "; ")
+	}
+	return c
 }
 
 // olderSchema returns the fields that kubectl fed enable's federated CRD
