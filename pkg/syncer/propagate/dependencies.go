@@ -214,7 +214,7 @@ func (e *Engine) landing(ctx context.Context, t *federatedType, fed *unstructure
 	if err != nil {
 		return nil, nil, err
 	}
-	holding, _ := recorded(lastStatus(ctx, fed))
+	holding, _ := propagation.Recorded(lastStatus(ctx, fed))
 	placed, err := e.placement(t, fed, spec, list, denied, holding)
 	if err != nil {
 		return nil, nil, err
