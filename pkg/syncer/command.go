@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -92,7 +93,10 @@ type Options struct {
 	// ClusterProfileProviderFile is the cluster inventory's access provider
 	// configuration: the credential plugin of each access provider name.
 	ClusterProfileProviderFile string
-	Zap                        zap.Options
+	// Inventory are the inventory flags given, written into the
+	// KubeFedConfig's spec.inventory at start.
+	Inventory InventoryFlags
+	Zap       zap.Options
 }
 
 // DefaultWorkers is the least number of workers when --workers is 0: the
@@ -103,6 +107,7 @@ const DefaultWorkers = 32
 // NewCommand returns the syncer's root command.
 func NewCommand() *cobra.Command {
 	o := &Options{}
+	var inventoryFlags *inventoryFlagValues
 	cmd := &cobra.Command{
 		Use:   "syncer",
 		Short: "Propagate federated resources to member clusters",
@@ -112,6 +117,7 @@ func NewCommand() *cobra.Command {
 		SilenceUsage: true,
 		Args:         cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Inventory = inventoryFlags.given(cmd.Flags())
 			ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
 			return o.Run(ctrl.SetupSignalHandler())
 		},
@@ -137,6 +143,7 @@ func NewCommand() *cobra.Command {
 		"How long a member's pods may be unschedulable before the replica scheduler lowers that cluster's capacity and moves those replicas; must be positive")
 	f.StringVar(&o.ClusterProfileProviderFile, "clusterprofile-provider-file", "",
 		"The cluster inventory's access provider file (JSON): the credential plugin (exec config) for each access provider name a ClusterProfile may list")
+	inventoryFlags = addInventoryFlags(f)
 	goFlags := flag.NewFlagSet("syncer", flag.ContinueOnError)
 	o.Zap.BindFlags(goFlags)
 	f.AddGoFlagSet(goFlags)
@@ -168,11 +175,25 @@ func (o *Options) Run(ctx context.Context) error {
 	log := ctrl.Log.WithName("syncer")
 	if problem != nil {
 		log.Error(problem, "invalid KubeFedConfig")
-		if err := reportProblem(ctx, direct, cfg, problem); err != nil {
+		if err := recordEvent(ctx, direct, cfg, corev1.EventTypeWarning, "InvalidKubeFedConfig", problem.Error()); err != nil {
 			log.Error(err, "recording the invalid KubeFedConfig as an event")
 		}
 	} else {
 		log.Info("Using valid KubeFedConfig", "object", o.KubeFedNamespace+"/"+core.KubeFedConfigName)
+	}
+	changes, err := writeInventoryFlags(ctx, direct, cfg, o.Inventory)
+	if err != nil {
+		return err
+	}
+	var reported int64 // the generation whose problem is reported already
+	if problem != nil {
+		reported = cfg.Generation
+	}
+	if len(changes) > 0 {
+		log.Info("KubeFedConfig spec.inventory set from the inventory flags", "object", o.KubeFedNamespace+"/"+core.KubeFedConfigName, "changes", changes)
+		if err := recordEvent(ctx, direct, cfg, corev1.EventTypeNormal, "InventoryFromFlags", strings.Join(changes, "; ")); err != nil {
+			log.Error(err, "recording the inventory flags written as an event")
+		}
 	}
 	spec := cfg.Spec
 	// ReplicaSchedulingPreferences live beside their federated objects: in
@@ -279,10 +300,6 @@ func (o *Options) Run(ctx context.Context) error {
 	engine := propagate.New(settings, host, registry, clusters.Members(mgr.GetClient(), o.KubeFedNamespace, inv.Namespace), hostReader, mgr.GetEventRecorderFor("syncer"))
 	if err := engine.SetupWithManager(mgr); err != nil {
 		return err
-	}
-	var reported int64 // the generation whose problem is reported already
-	if problem != nil {
-		reported = cfg.Generation
 	}
 	if err := newSettingsWatcher(mgr.GetClient(), mgr.GetEventRecorderFor("syncer"), cfg, reported, engine.SetAdoptResources).SetupWithManager(mgr); err != nil {
 		return err

@@ -74,13 +74,14 @@ func newConfig(namespace string) *corev1beta1.KubeFedConfig {
 	return cfg
 }
 
-// reportProblem records an invalid KubeFedConfig as a Warning event on it.
-func reportProblem(ctx context.Context, c client.Client, cfg *corev1beta1.KubeFedConfig, problem error) error {
+// recordEvent records an event on the KubeFedConfig (before the manager
+// and its event recorder start).
+func recordEvent(ctx context.Context, c client.Client, cfg *corev1beta1.KubeFedConfig, eventType, reason, message string) error {
 	event := &corev1.Event{
 		ObjectMeta: metav1.ObjectMeta{Namespace: cfg.Namespace, GenerateName: cfg.Name + "."},
 		InvolvedObject: corev1.ObjectReference{Kind: "KubeFedConfig", APIVersion: corev1beta1.GroupVersion.String(),
 			Namespace: cfg.Namespace, Name: cfg.Name, UID: cfg.UID},
-		Reason: "InvalidKubeFedConfig", Message: problem.Error(), Type: corev1.EventTypeWarning,
+		Reason: reason, Message: message, Type: eventType,
 		Source: corev1.EventSource{Component: "syncer"}, FirstTimestamp: metav1.Now(), LastTimestamp: metav1.Now(), Count: 1,
 	}
 	return c.Create(ctx, event)

@@ -23,6 +23,7 @@ import (
 	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/syncer"
@@ -159,7 +160,9 @@ func profileCondition(t *testing.T, c client.Client, namespace, name, condition 
 }
 
 // TestInventoryProfilesAreMembers runs a syncer on an inventory namespace
-// with the test credential plugin as access provider: a ClusterProfile
+// given by --inventory-namespace, which it writes into the KubeFedConfig's
+// spec.inventory (with an InventoryFromFlags event), with the test
+// credential plugin as access provider: a ClusterProfile
 // for the host becomes a ready member placed by its region property and
 // receives its objects, a profile whose provider the syncer lacks reports
 // why while the others keep working, and a profile named like the joined
@@ -175,8 +178,17 @@ func TestInventoryProfilesAreMembers(t *testing.T) {
 	if err := os.WriteFile(tokenPath, []byte(hostToken(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	useInventory(t, c, corev1beta1.InventoryConfig{Namespace: inv})
-	startSyncer(t, "inventory", "--clusterprofile-provider-file", providerFile(t, tokenPath))
+	t.Cleanup(func() {
+		changeConfig(t, c, "no spec.inventory", func(spec *corev1beta1.KubeFedConfigSpec) { spec.Inventory = nil })
+	})
+	startSyncer(t, "inventory", "--inventory-namespace", inv, "--clusterprofile-provider-file", providerFile(t, tokenPath))
+	testkit.Eventually(t, "spec.inventory.namespace set from --inventory-namespace", func(ctx context.Context) (bool, error) {
+		cfg := &corev1beta1.KubeFedConfig{}
+		err := c.Get(ctx, client.ObjectKey{Namespace: kubefedNamespace, Name: core.KubeFedConfigName}, cfg)
+		return err == nil && cfg.Spec.Inventory != nil && cfg.Spec.Inventory.Namespace == inv, err
+	})
+	testkit.Eventually(t, "the InventoryFromFlags event", hasEvent(kube, "InventoryFromFlags",
+		`spec.inventory.namespace set from --inventory-namespace="`+inv+`"`))
 
 	createProfile(t, c, inv, "moon", "test-token", map[string]string{"fleet": "inventory"}, map[string]string{inventory.PropertyRegion: "moon"})
 	createProfile(t, c, inv, "lost", "vault-oidc", nil, nil)

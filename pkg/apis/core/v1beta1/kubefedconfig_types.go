@@ -170,6 +170,9 @@ type InventoryConfig struct {
 	// (other than those kubectl-fed writes) is a member cluster, as if
 	// joined. It is the one setting the syncer, the webhook and
 	// kubectl fed join read; a change takes effect when the syncer restarts.
+	// The syncer's --inventory-namespace flag, when given, is written here
+	// at its start (as are --cluster-profile-namespace and
+	// --placement-decisions into the fields below).
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 

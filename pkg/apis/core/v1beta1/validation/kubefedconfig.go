@@ -87,12 +87,18 @@ func ValidateKubeFedConfig(cfg, old *v1beta1.KubeFedConfig) field.ErrorList {
 		errs = append(errs, positiveInt(sc.MaxConcurrentReconciles, path.Child("statusController", "maxConcurrentReconciles"))...)
 	}
 
-	if inv := spec.Inventory; inv != nil {
-		p := path.Child("inventory")
-		errs = append(errs, namespaceName(inv.Namespace, p.Child("namespace"))...)
-		errs = append(errs, namespaceName(inv.ProfileNamespace, p.Child("profileNamespace"))...)
-	}
+	errs = append(errs, ValidateInventory(spec.Inventory, path.Child("inventory"))...)
 	return errs
+}
+
+// ValidateInventory checks a KubeFedConfig's spec.inventory (nil is valid:
+// the inventory is off) at path.
+func ValidateInventory(inv *v1beta1.InventoryConfig, path *field.Path) field.ErrorList {
+	if inv == nil {
+		return nil
+	}
+	errs := namespaceName(inv.Namespace, path.Child("namespace"))
+	return append(errs, namespaceName(inv.ProfileNamespace, path.Child("profileNamespace"))...)
 }
 
 // namespaceName checks an optional namespace name.
