@@ -1,7 +1,11 @@
-// Package plan holds `kubectl fed plan`, which shows how a
-// ReplicaSchedulingPreference spreads replicas over clusters: live, from
-// the plan the syncer recorded in the RSP's status, or offline, by running
-// the syncer's planner (pkg/scheduling) on a file and the clusters given as flags.
+// Package plan holds `kubectl fed plan`, which shows what the syncer does
+// in each cluster: for a federated object, the member object it writes
+// there, with the override sets that made it and its dependencies
+// (computed with the syncer's own functions, package syncview); for a
+// ReplicaSchedulingPreference, how it spreads replicas over clusters: live,
+// from the plan the syncer recorded in the RSP's status, or offline, by
+// running the syncer's planner (pkg/scheduling) on a file and the clusters
+// given as flags.
 package plan
 
 import (
@@ -11,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,12 +27,25 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1/validation"
+	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/explain"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
 
 var (
 	planLong = templates.LongDesc(`
+		"plan TYPE NAME" shows, for every joined cluster, what the syncer writes for
+		federated object NAME of TYPE: whether the placement selects the cluster, the
+		action (Create, Update, none when up to date, Delete, Skip, ...) and the status it
+		reports, the override sets it applies in order, each under the
+		ClusterOverridePolicy, OverridePolicy or spec.overrides entry it comes from, and the
+		ConfigMaps, Secrets, ServiceAccount and PersistentVolumeClaims the member object's
+		pod template references. It is computed here with the syncer's own functions from
+		what the host and the members hold now. -o json|yaml adds each cluster's member
+		object, as the syncer writes it.
+
 		Show how a ReplicaSchedulingPreference (RSP) spreads replicas over the member
 		clusters: one row per cluster with the replicas planned, the replicas it runs
 		now, its estimated capacity, the replicas that overflow it and the reason for
@@ -45,6 +63,10 @@ var (
 		-o json|yaml prints {"plan": {CLUSTER: replicas}, "overflow": {CLUSTER: n}}.`)
 
 	planExample = templates.Examples(`
+		# Show the member object of federated Deployment web in each cluster, and the overrides that made it
+		kubectl fed plan deployment web -n shop
+		kubectl fed plan deployment web -n shop -o yaml
+
 		# Show the plan of RSP web in namespace shop, cluster by cluster
 		kubectl fed plan rsp web -n shop
 
@@ -63,8 +85,13 @@ type Options struct {
 	flags   *cli.Flags
 	streams genericiooptions.IOStreams
 
-	// Name is the RSP of the live view.
+	// TypeName is the federated type of "plan TYPE NAME", "" for an RSP.
+	TypeName string
+	// Name is the federated object of "plan TYPE NAME", or the RSP of the
+	// live view.
 	Name string
+	// Timeout bounds each member's reads of "plan TYPE NAME".
+	Timeout time.Duration
 	// Filename is -f: the RSP of the offline view ("-" for stdin).
 	Filename string
 	// Clusters, Current, Capacity and Key are the offline planner's inputs.
@@ -83,10 +110,10 @@ type Options struct {
 
 // NewCmdPlan returns `kubectl fed plan`.
 func NewCmdPlan(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{flags: flags, streams: streams}
+	o := &Options{flags: flags, streams: streams, Timeout: members.DefaultTimeout}
 	cmd := &cobra.Command{
-		Use:     "plan (rsp NAME | -f FILENAME --clusters A,B,...)",
-		Short:   "Show how a ReplicaSchedulingPreference spreads replicas over clusters",
+		Use:     "plan (TYPE NAME | rsp NAME | -f FILENAME --clusters A,B,...)",
+		Short:   "Show each cluster's member object of a federated object, or how an RSP spreads replicas",
 		Long:    planLong,
 		Example: planExample,
 		Args:    cobra.MaximumNArgs(2),
@@ -104,7 +131,9 @@ func NewCmdPlan(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 	f.StringToInt64Var(&o.Current, "current", nil, "Ready replicas clusters run now, as CLUSTER=N,... (offline)")
 	f.StringToInt64Var(&o.Capacity, "capacity", nil, "Most replicas a cluster can run, as CLUSTER=N,... (offline)")
 	f.StringVar(&o.Key, "key", "", "Tie-breaking key of the offline plan; default NAMESPACE/NAME of the RSP")
-	cli.AddOutputFlag(cmd, &o.Output, "Output format")
+	f.DurationVar(&o.Timeout, "cluster-timeout", o.Timeout, "How long each cluster may take to answer (plan TYPE NAME)")
+	f.StringVarP(&o.Output, "output", "o", "", "Output format. One of: json|yaml")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -113,8 +142,10 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	switch {
 	case len(args) == 2 && isRSP(args[0]):
 		o.Name = args[1]
+	case len(args) == 2:
+		o.TypeName, o.Name = args[0], args[1]
 	case len(args) > 0:
-		return cli.UsageErrorf(cmd, "unknown arguments %q: use \"plan rsp NAME\" or \"plan -f FILENAME --clusters A,B\"", strings.Join(args, " "))
+		return cli.UsageErrorf(cmd, "unknown arguments %q: use \"plan TYPE NAME\", \"plan rsp NAME\" or \"plan -f FILENAME --clusters A,B\"", strings.Join(args, " "))
 	}
 	o.keySet = cmd.Flags().Changed("key")
 	var err error
@@ -143,15 +174,17 @@ func isRSP(resource string) bool {
 
 // Validate checks that exactly one view is asked for, with its inputs.
 func (o *Options) Validate() error {
-	if o.Output != "" && !slices.Contains(cli.OutputFormats, o.Output) {
+	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
 		return fmt.Errorf("invalid value for --output: %q: must be json or yaml, or unset for a table", o.Output)
 	}
 	offline := o.Filename != ""
 	switch {
 	case offline && o.Name != "":
-		return fmt.Errorf("give either rsp NAME (the live plan) or -f FILENAME (an offline plan), not both")
+		return fmt.Errorf("give either TYPE NAME or rsp NAME (the live plans) or -f FILENAME (an offline plan), not both")
 	case !offline && o.Name == "":
-		return fmt.Errorf("nothing to plan: give rsp NAME for the live plan, or -f FILENAME --clusters A,B for an offline one")
+		return fmt.Errorf("nothing to plan: give TYPE NAME for a federated object's member objects, rsp NAME for the live replica plan, or -f FILENAME --clusters A,B for an offline one")
+	case o.TypeName != "" && o.Timeout <= 0:
+		return fmt.Errorf("--cluster-timeout must be positive, not %s", o.Timeout)
 	case !offline && (len(o.Clusters) > 0 || len(o.Current) > 0 || len(o.Capacity) > 0 || o.keySet):
 		return fmt.Errorf("--clusters, --current, --capacity and --key are for offline plans (-f FILENAME); the live plan reads them from the fleet")
 	case offline && len(o.Clusters) == 0:
@@ -178,6 +211,9 @@ func (o *Options) Validate() error {
 
 // Run prints the plan.
 func (o *Options) Run(ctx context.Context) error {
+	if o.TypeName != "" {
+		return o.runObject(ctx)
+	}
 	var rows []scheduling.Row
 	var total int64
 	if o.Filename != "" {
@@ -200,6 +236,29 @@ func (o *Options) Run(ctx context.Context) error {
 		fmt.Fprintf(o.streams.ErrOut, "Warning: %d of %d replicas fit in no cluster (maximums or capacity reached)\n", n, total)
 	}
 	return nil
+}
+
+// runObject prints what the syncer writes for federated object NAME of
+// TYPE in every joined cluster.
+func (o *Options) runObject(ctx context.Context) error {
+	scene, err := explain.Load(ctx, o.flags, o.TypeName, o.Name, o.namespace, nil, o.Timeout)
+	if err != nil {
+		return err
+	}
+	fed := scene.Input.Federated
+	if scene.PlacementErr != nil && !scene.Input.Deleting {
+		return fmt.Errorf("the placement of %s %s cannot be computed, so the syncer writes it nowhere (status ComputePlacementFailed): %w; fix spec.placement", fed.GetKind(), qualifiedName(fed), scene.PlacementErr)
+	}
+	for i, err := range scene.ReadErrs {
+		if err != nil {
+			fmt.Fprintf(o.streams.ErrOut, "Warning: cluster %s could not be read, so its row shows what the syncer does without knowing its object: %v\n", scene.Members[i].Name(), err)
+		}
+	}
+	doc := ObjectsOf(scene.Input, scene.Seen, scene.Plans, dependencies.Follows(fed.GetAnnotations(), scene.Type.Config.GetDependenciesEnabled()))
+	if o.Output != "" {
+		return cli.PrintData(o.streams.Out, o.Output, doc)
+	}
+	return PrintObjectPlan(o.streams.Out, doc)
 }
 
 // live reads the RSP's recorded plan and the joined clusters.

@@ -104,7 +104,11 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"plan"}, "nothing to plan"},
-		{[]string{"plan", "deployment", "web"}, `unknown arguments "deployment web"`},
+		{[]string{"plan", "deployment", "web", "extra"}, "accepts at most 2 arg(s)"},
+		{[]string{"plan", "deployment", "web", "-f", "testdata/weights.yaml", "--clusters", "a"}, "not both"},
+		{[]string{"plan", "deployment", "web", "--clusters", "a"}, "are for offline plans"},
+		{[]string{"plan", "deployment", "web", "--cluster-timeout", "0s"}, "--cluster-timeout must be positive"},
+		{[]string{"plan", "deployment", "web", "-o", "name"}, `invalid value for --output: "name"`},
 		{[]string{"plan", "-f", "testdata/weights.yaml"}, "needs the candidate clusters: add --clusters"},
 		{[]string{"plan", "rsp", "web", "-f", "testdata/weights.yaml", "--clusters", "a"}, "not both"},
 		{[]string{"plan", "rsp", "web", "--clusters", "a"}, "are for offline plans"},
