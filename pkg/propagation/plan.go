@@ -131,6 +131,30 @@ type Input struct {
 	// (placement.Result.Evicting) and still kept in, what the eviction
 	// waits for; such a cluster is updated as usual and reports Evicting.
 	Evicting map[string]string
+
+	// source is Federated decoded once for rendering (Prepared), nil when
+	// each render decodes it.
+	source *Source
+}
+
+// Prepared returns in with its federated object decoded once for rendering
+// (NewSource), for planning each member with PlanCluster: an unprepared
+// input decodes it for every render, a cost per member that grows with the
+// object's overrides. Plan prepares its input itself. Federated must not
+// change in the returned input.
+func (in Input) Prepared() Input {
+	if in.Federated != nil {
+		in.source = NewSource(in.Federated, in.Target)
+	}
+	return in
+}
+
+// renderer returns the prepared source, or decodes it.
+func (in Input) renderer() *Source {
+	if in.source != nil {
+		return in.source
+	}
+	return NewSource(in.Federated, in.Target)
 }
 
 // Event is an event that a decision itself calls for; the syncer adds the
@@ -208,6 +232,7 @@ const (
 //
 // Objects without the managed label are never deleted or unlabeled.
 func Plan(in Input) []ClusterPlan {
+	in = in.Prepared()
 	out := make([]ClusterPlan, len(in.Members))
 	for i, m := range in.Members {
 		out[i] = PlanCluster(in, m)
@@ -306,10 +331,11 @@ func place(in Input, p ClusterPlan, m Member) ClusterPlan {
 // render sets the rendered object for action, or the status of a render
 // failure.
 func render(in Input, p ClusterPlan, m Member, action Action, observed *unstructured.Unstructured) ClusterPlan {
-	rendered, err := Render(in.Federated, in.Target, in.Destination(m), nil)
+	source, dest := in.renderer(), in.Destination(m)
+	rendered, err := source.Render(dest, nil)
 	desired := rendered
 	if err == nil && observed != nil {
-		desired, err = Render(in.Federated, in.Target, in.Destination(m), observed)
+		desired, err = source.Render(dest, observed)
 	}
 	if err != nil {
 		p = with(p, Skip, err.Status, err.Err.Error())
@@ -401,7 +427,7 @@ func remove(in Input, p ClusterPlan, m Member) ClusterPlan {
 	} else {
 		p = with(p, Wait, typesv1beta1.WaitingForRemoval, "")
 	}
-	if rendered, err := Render(in.Federated, in.Target, in.Destination(m), nil); err == nil {
+	if rendered, err := in.renderer().Render(in.Destination(m), nil); err == nil {
 		p.DropFinalizers = OverrideFinalizers(rendered, m.Observed)
 	}
 	return p

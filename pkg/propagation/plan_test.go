@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -324,6 +325,30 @@ func TestPlanDependency(t *testing.T) {
 			if p.Desired != nil {
 				if got := p.Desired.GetAnnotations()[core.DependencyOfAnnotation]; got != in.DependencyOf["c"] {
 					t.Errorf("desired %s = %q, want %q", core.DependencyOfAnnotation, got, in.DependencyOf["c"])
+				}
+			}
+		})
+	}
+}
+
+// TestPreparedPlansAlike checks that an input prepared once (Prepared, as
+// the syncer's pass does) plans every member as an unprepared one, whose
+// each render decodes the object: with overrides that apply, and with
+// overrides that do not decode (ComputeResourceFailed in every cluster).
+func TestPreparedPlansAlike(t *testing.T) {
+	undecodable := perClusterOverridesInput(3)
+	undecodable.Federated = undecodable.Federated.DeepCopy()
+	undecodable.Federated.Object["spec"].(object)["overrides"] = []interface{}{object{"clusterName": int64(1)}}
+	for name, in := range map[string]Input{"overrides": perClusterOverridesInput(3), "undecodable": undecodable} {
+		t.Run(name, func(t *testing.T) {
+			prepared := in.Prepared()
+			for _, m := range in.Members {
+				want, got := PlanCluster(in, m), PlanCluster(prepared, m)
+				if !equality.Semantic.DeepEqual(got, want) {
+					t.Errorf("cluster %s: prepared plan\n%+v\nwant the unprepared one\n%+v", m.Name, got, want)
+				}
+				if name == "undecodable" && got.Status != typesv1beta1.ComputeResourceFailed {
+					t.Errorf("cluster %s: status %q, want %q", m.Name, got.Status, typesv1beta1.ComputeResourceFailed)
 				}
 			}
 		})

@@ -39,7 +39,8 @@ func fail(status typesv1beta1.PropagationStatus, err error) *Error {
 // list order). observed is the member's current object, or nil when it
 // does not exist yet. The result carries the managed label. It is the one
 // function that renders member objects: the syncer's plan and the CLI's
-// views call it.
+// views call it. It is NewSource(fed, target).Render(dest, observed):
+// rendering for many clusters, decode the source once instead.
 //
 // Unlike KubeFed, template annotations are propagated (except kubectl's
 // last-applied record and kubefed.io/* ones); the keys propagated are
@@ -47,16 +48,43 @@ func fail(status typesv1beta1.PropagationStatus, err error) *Error {
 // template removes it from the member, while annotations set by the
 // member's own controllers are kept.
 func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest overrides.Destination, observed *unstructured.Unstructured) (*unstructured.Unstructured, *Error) {
-	desired, err := fromTemplate(fed, target)
+	return NewSource(fed, target).Render(dest, observed)
+}
+
+// Source is a federated object prepared for rendering its member object for
+// each cluster: what rendering needs of it that does not depend on the
+// cluster (its spec.overrides) is decoded once, by NewSource, instead of
+// once per cluster. It is read-only, and safe for concurrent use.
+type Source struct {
+	fed       *unstructured.Unstructured
+	target    schema.GroupVersionKind
+	overrides []typesv1beta1.Override
+	// err is the failure to decode spec.overrides, reported by each
+	// Render where Render would find it.
+	err error
+}
+
+// NewSource prepares the federated object fed, whose target type is target,
+// for rendering (see Render). The federated object must not change while
+// the source is used.
+func NewSource(fed *unstructured.Unstructured, target schema.GroupVersionKind) *Source {
+	own, err := typesv1beta1.OverridesOf(fed)
+	return &Source{fed: fed, target: target, overrides: own, err: err}
+}
+
+// Render returns the object the destination cluster should hold; see the
+// package's Render.
+func (s *Source) Render(dest overrides.Destination, observed *unstructured.Unstructured) (*unstructured.Unstructured, *Error) {
+	desired, err := fromTemplate(s.fed, s.target)
 	if err != nil {
 		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
 	}
 	if observed != nil {
-		if err := retain(fed, desired, observed); err != nil {
+		if err := retain(s.fed, desired, observed); err != nil {
 			return nil, fail(typesv1beta1.FieldRetentionFailed, err)
 		}
 	}
-	sets, ferr := Overrides(fed, target, dest)
+	sets, ferr := s.Overrides(dest)
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -77,13 +105,19 @@ func Render(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest
 // override policies that target the cluster (dest.Policies, in
 // overrides.Select's order), then the object's own entries that name or
 // select it, in list order (overrides.ForCluster). Each set names its
-// source, so views can say which policy or entry changes what.
+// source, so views can say which policy or entry changes what. It is
+// NewSource(fed, target).Overrides(dest).
 func Overrides(fed *unstructured.Unstructured, target schema.GroupVersionKind, dest overrides.Destination) ([]overrides.Set, *Error) {
-	own, err := typesv1beta1.OverridesOf(fed)
-	if err != nil {
-		return nil, fail(typesv1beta1.ComputeResourceFailed, err)
+	return NewSource(fed, target).Overrides(dest)
+}
+
+// Overrides returns the sets of overriders Render applies for the
+// destination; see the package's Overrides.
+func (s *Source) Overrides(dest overrides.Destination) ([]overrides.Set, *Error) {
+	if s.err != nil {
+		return nil, fail(typesv1beta1.ComputeResourceFailed, s.err)
 	}
-	sets, err := overrides.ForCluster(own, target.Kind, dest)
+	sets, err := overrides.ForCluster(s.overrides, s.target.Kind, dest)
 	if err != nil {
 		return nil, fail(typesv1beta1.ApplyOverridesFailed, err)
 	}

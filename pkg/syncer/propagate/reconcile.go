@@ -348,6 +348,7 @@ func (e *Engine) federatedNamespace(namespace string) (*unstructured.Unstructure
 // memberPatience is left to finish in the background (see lanes.go) and
 // its outcome is pending.
 func (e *Engine) execute(ctx context.Context, t *federatedType, key Key, in propagation.Input, last *typesv1beta1.FederatedStatus, list []clusterclient.Member) []outcome {
+	in = in.Prepared() // the object is decoded for rendering once, not in each member's part
 	hostUID := sync.OnceValue(func() types.UID { return e.hostNamespaceUID(ctx, in.Federated.GetName()) })
 	ev := newPassEvents()
 	parts := make([]*memberPart, len(list))
