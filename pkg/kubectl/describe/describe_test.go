@@ -3,9 +3,6 @@ package describe
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,14 +16,13 @@ import (
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/explain"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/syncview"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestWriteClusters describes FederatedDeployment shop/web, whose RSP
 // gives a 2 replicas by weight: a runs a managed copy that differs (an
@@ -89,20 +85,5 @@ func TestWriteClusters(t *testing.T) {
 	if err := writeClusters(&out, s, explain.Funnel(s), views, now); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "clusters.txt")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("the clusters differ from %s:\n--- got\n%s--- want\n%s", path, out.String(), want)
-	}
+	golden.Assert(t, "testdata/clusters.txt", out.String())
 }

@@ -2,9 +2,6 @@ package explain
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,31 +14,13 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/syncview"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
 
 func member(name string, ready bool, taints ...corev1beta1.Taint) members.Member {
 	c := corev1beta1.KubeFedCluster{}
@@ -157,7 +136,7 @@ func TestFunnel(t *testing.T) {
 	if err := Render(&out, e); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "explain.txt", out.String())
+	golden.Assert(t, "testdata/explain.txt", out.String())
 }
 
 // TestFunnelReplicas explains a FederatedDeployment whose replicas an RSP
@@ -210,5 +189,5 @@ func TestFunnelReplicas(t *testing.T) {
 	if err := Render(&out, e); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "explain-replicas.txt", out.String())
+	golden.Assert(t, "testdata/explain-replicas.txt", out.String())
 }

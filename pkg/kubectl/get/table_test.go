@@ -2,34 +2,14 @@ package get
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
 
 // deployments is a member's table of Deployments, as an API server prints
 // it, with the objects' metadata.
@@ -73,7 +53,7 @@ func TestMergeTables(t *testing.T) {
 			if err := PrintTable(&out, MergeTables(results, tc.withNamespace), tc.wide, tc.noHeaders); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, out.String())
+			golden.Assert(t, filepath.Join("testdata", tc.name), out.String())
 		})
 	}
 }
@@ -86,5 +66,5 @@ func TestMergeTablesAllFailed(t *testing.T) {
 	if err := PrintTable(&out, table, false, false); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table-all-failed.txt", out.String())
+	golden.Assert(t, "testdata/table-all-failed.txt", out.String())
 }

@@ -2,8 +2,6 @@ package plan_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,30 +13,10 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading %s (run with -update to create it): %v", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 // run runs `kubectl fed ARGS` in process with an empty kubeconfig: the
 // offline plan needs no cluster.
@@ -75,7 +53,7 @@ func TestOfflineGolden(t *testing.T) {
 			if errOut != tc.stderr {
 				t.Errorf("stderr = %q, want %q", errOut, tc.stderr)
 			}
-			golden(t, tc.golden, out)
+			golden.Assert(t, filepath.Join("testdata", tc.golden), out)
 		})
 	}
 }
@@ -149,12 +127,12 @@ func TestLiveRowsGolden(t *testing.T) {
 	if err := plan.PrintTable(&out, rows); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "live.txt", out.String())
+	golden.Assert(t, "testdata/live.txt", out.String())
 	var doc bytes.Buffer
 	if err := plan.PrintDocument(&doc, rows, "json"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "live.json", doc.String())
+	golden.Assert(t, "testdata/live.json", doc.String())
 }
 
 func TestLiveRowsWithGroupsGolden(t *testing.T) {
@@ -167,5 +145,5 @@ func TestLiveRowsWithGroupsGolden(t *testing.T) {
 	if err := plan.PrintTable(&out, scheduling.StatusRows(status, nil)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "live-groups.txt", out.String())
+	golden.Assert(t, "testdata/live-groups.txt", out.String())
 }

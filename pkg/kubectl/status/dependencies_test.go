@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 )
 
 // workload is a federated object whose pod template mounts the ConfigMaps
@@ -41,7 +42,7 @@ func TestDependenciesTable(t *testing.T) {
 		"deployments.apps":  {web, workload("api", "", "shared"), workload("batch", "false", "settings")},
 		"statefulsets.apps": {workload("db", "true", "shared"), workload("cache", "", "settings")},
 	})
-	golden(t, "dependencies.txt", render(t, DependenciesTable(Followed(deploys, web), index), RenderOptions{}))
+	golden.Assert(t, "testdata/dependencies.txt", render(t, DependenciesTable(Followed(deploys, web), index), RenderOptions{}))
 	if refs := Followed(deployments, web); refs != nil {
 		t.Errorf("a workload of a type without the default and no annotation follows %v", refs)
 	}

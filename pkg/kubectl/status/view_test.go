@@ -2,9 +2,6 @@ package status
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,29 +16,10 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
 
 func render(t *testing.T, table Table, opts RenderOptions) string {
 	t.Helper()
@@ -123,10 +101,10 @@ func sampleObjects() []Object {
 
 func TestObjectsTableGolden(t *testing.T) {
 	objects := sampleObjects()
-	golden(t, "objects.txt", render(t, ObjectsTable(deployments, objects[:2], false, now), RenderOptions{}))
-	golden(t, "objects-all-namespaces.txt", render(t, ObjectsTable(deployments, objects, true, now), RenderOptions{}))
-	golden(t, "objects-wide.txt", render(t, ObjectsTable(deployments, objects, true, now), RenderOptions{Wide: true}))
-	golden(t, "objects-no-headers.txt", render(t, ObjectsTable(deployments, objects, true, now), RenderOptions{NoHeaders: true}))
+	golden.Assert(t, "testdata/objects.txt", render(t, ObjectsTable(deployments, objects[:2], false, now), RenderOptions{}))
+	golden.Assert(t, "testdata/objects-all-namespaces.txt", render(t, ObjectsTable(deployments, objects, true, now), RenderOptions{}))
+	golden.Assert(t, "testdata/objects-wide.txt", render(t, ObjectsTable(deployments, objects, true, now), RenderOptions{Wide: true}))
+	golden.Assert(t, "testdata/objects-no-headers.txt", render(t, ObjectsTable(deployments, objects, true, now), RenderOptions{NoHeaders: true}))
 }
 
 func TestObjectViewGolden(t *testing.T) {
@@ -142,8 +120,8 @@ func TestObjectViewGolden(t *testing.T) {
 		{Last: now.Add(-time.Minute), Type: "Warning", Reason: "ClusterNotReady", Message: "cluster member2 is not ready", Count: 3},
 		{Last: now.Add(-2 * time.Hour), Type: "Normal", Reason: "CreateInCluster", Message: "Creating Deployment shop/web in cluster member1"},
 	}, now), RenderOptions{}))
-	golden(t, "object.txt", b.String())
-	golden(t, "object-failing-cluster.txt", render(t, ClustersTable(deployments, sampleObjects()[1]), RenderOptions{}))
+	golden.Assert(t, "testdata/object.txt", b.String())
+	golden.Assert(t, "testdata/object-failing-cluster.txt", render(t, ClustersTable(deployments, sampleObjects()[1]), RenderOptions{}))
 }
 
 func TestFleetGolden(t *testing.T) {
@@ -192,8 +170,8 @@ func TestFleetGolden(t *testing.T) {
 	b.WriteString(render(t, TypesFleetTable([]Type{collected, configMaps}, objects), RenderOptions{}))
 	b.WriteString("\n")
 	b.WriteString(render(t, StatesFleetTable(objects), RenderOptions{}))
-	golden(t, "fleet.txt", b.String())
-	golden(t, "fleet-types-wide.txt", render(t, TypesFleetTable([]Type{collected, configMaps}, objects), RenderOptions{Wide: true}))
+	golden.Assert(t, "testdata/fleet.txt", b.String())
+	golden.Assert(t, "testdata/fleet-types-wide.txt", render(t, TypesFleetTable([]Type{collected, configMaps}, objects), RenderOptions{Wide: true}))
 }
 
 func TestStates(t *testing.T) {

@@ -54,6 +54,11 @@ var Rules = []Rule{
 		Packages:  []string{"pkg/...", "cmd/..."},
 		Forbidden: []string{"pkg/fixtures/..."},
 	},
+	{
+		Name:      "only tests import pkg/kubectl/internal/golden (it registers the -update test flag)",
+		Packages:  []string{"pkg/...", "cmd/..."},
+		Forbidden: []string{"pkg/kubectl/internal/golden"},
+	},
 }
 
 // entryRule forbids an entry package (and its subpackages, tests included)
