@@ -15,6 +15,7 @@ import (
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
@@ -119,12 +120,12 @@ func TestObjectPlanGolden(t *testing.T) {
 	if err := plan.PrintObjectPlan(&table, doc); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "objects.txt", table.String())
+	golden.Assert(t, "testdata/objects.txt", table.String())
 	var data bytes.Buffer
 	if err := cli.PrintData(&data, "yaml", doc); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "objects.yaml", data.String())
+	golden.Assert(t, "testdata/objects.yaml", data.String())
 }
 
 // TestObjectPlanShowsWhatTheSyncerWrites: the member object of each
