@@ -17,8 +17,9 @@ func TestHoldEvicting(t *testing.T) {
 		observed map[string]Observation
 		want     int64
 	}{
-		{"the moved replicas are not ready: the old cluster keeps its 3", map[string]Observation{"a": {Current: 2}}, 3},
-		{"they are: the old cluster gets 0", map[string]Observation{"a": {Current: 2}, "b": {Current: 5}}, 0},
+		{"the moved replicas are not ready: the old cluster keeps its 3", map[string]Observation{"a": {Current: 2, Reported: 2}}, 3},
+		{"they are: the old cluster gets 0", map[string]Observation{"a": {Current: 2, Reported: 2}, "b": {Current: 5, Reported: 5}}, 0},
+		{"their pods are ready but b's status does not say so yet: the old cluster keeps its 3", map[string]Observation{"a": {Current: 2, Reported: 2}, "b": {Current: 1, Reported: 0}}, 3},
 	}
 	for _, tt := range tests {
 		result := map[string]int64{"a": 2, "b": 1}

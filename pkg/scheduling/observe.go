@@ -23,6 +23,10 @@ type Workload struct {
 type Observation struct {
 	// Current is the replicas the cluster runs ready.
 	Current int64
+	// Reported is the ready replicas the workload's own status reports
+	// (status.readyReplicas, what kubectl get shows). It lags Current
+	// while the member's controller catches up with its pods.
+	Reported int64
 	// Capacity, when set, is the most replicas the cluster has room for.
 	Capacity *int64
 	// Recheck, when positive, is when pods now unschedulable will have been
@@ -41,9 +45,9 @@ func (w Workload) NeedsPods() bool { return w.Replicas != w.ReadyReplicas }
 // running only with Ready=True.
 func Observe(w Workload, pods []corev1.Pod, now time.Time, window time.Duration) Observation {
 	if !w.NeedsPods() {
-		return Observation{Current: w.ReadyReplicas}
+		return Observation{Current: w.ReadyReplicas, Reported: w.ReadyReplicas}
 	}
-	var obs Observation
+	obs := Observation{Reported: w.ReadyReplicas}
 	var unschedulable int64
 	for i := range pods {
 		pod := &pods[i]

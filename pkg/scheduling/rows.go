@@ -164,12 +164,15 @@ const ReasonEvicting = "evicting"
 // replicas its /spec/replicas override gives it until the candidates run
 // ready all the replicas the plan gives them, and then gets 0, after
 // which propagation removes it (graceful eviction: the moved replicas are
-// ready before the old ones stop). It returns their rows.
+// ready before the old ones stop). A moved replica counts as ready once
+// its pod is ready and the workload's own status says so too, so the
+// ready replicas a user sees across the clusters never dip. It returns
+// their rows.
 func HoldEvicting(result map[string]int64, spec *typesv1beta1.FederatedSpec, evicting []string, res Result, observed map[string]Observation) []Row {
 	var planned, ready int64
 	for name, n := range res.Plan {
 		planned += n
-		ready += min(observed[name].Current, n)
+		ready += min(observed[name].Current, observed[name].Reported, n)
 	}
 	moved := ready >= planned
 	rows := make([]Row, 0, len(evicting))
