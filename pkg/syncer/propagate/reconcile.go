@@ -115,6 +115,10 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		}
 	}
 	if fed.GetDeletionTimestamp() != nil {
+		// A workload being deleted still pulls its dependencies in until
+		// it is gone; recording them here queues them again once it is
+		// (after a restart, this may be the first pass over it).
+		e.pull(key, fed.GetNamespace(), followed(t, fed))
 		return e.remove(ctx, t, key, fed, list)
 	}
 	withFinalizer, err := e.ensureFinalizer(ctx, t, fed)
