@@ -21,15 +21,11 @@ import (
 )
 
 // followingDeployment is a FederatedDeployment placed on every cluster that
-// follows its dependencies: its pod mounts the ConfigMaps and Secrets
-// named.
-func followingDeployment(ns, name string, configMaps, secrets []string) *unstructured.Unstructured {
+// follows its dependencies: its pod mounts the ConfigMaps named.
+func followingDeployment(ns, name string, configMaps []string) *unstructured.Unstructured {
 	var volumes []interface{}
 	for _, c := range configMaps {
 		volumes = append(volumes, map[string]interface{}{"name": c, "configMap": map[string]interface{}{"name": c}})
-	}
-	for _, s := range secrets {
-		volumes = append(volumes, map[string]interface{}{"name": s, "secret": map[string]interface{}{"secretName": s}})
 	}
 	labels := map[string]interface{}{"app": name}
 	d := &unstructured.Unstructured{Object: map[string]interface{}{
@@ -49,18 +45,10 @@ func followingDeployment(ns, name string, configMaps, secrets []string) *unstruc
 // copyState is what identifies a member copy and its last write.
 type copyState struct{ uid, resourceVersion, dependencyOf string }
 
-// memberCopy returns the state of a member ConfigMap or Secret, whether
-// it exists, and an error other than NotFound.
-func memberCopy(ctx context.Context, member kubernetes.Interface, kind, ns, name string) (copyState, bool, error) {
-	var (
-		meta metav1.Object
-		err  error
-	)
-	if kind == "Secret" {
-		meta, err = member.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
-	} else {
-		meta, err = member.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
-	}
+// memberCopy returns the state of a member ConfigMap, whether it exists,
+// and an error other than NotFound.
+func memberCopy(ctx context.Context, member kubernetes.Interface, ns, name string) (copyState, bool, error) {
+	meta, err := member.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return copyState{}, false, nil
 	}
@@ -71,11 +59,11 @@ func memberCopy(ctx context.Context, member kubernetes.Interface, kind, ns, name
 }
 
 // TestDependencyCopiesSurviveAndLeaveAcrossARestart propagates the
-// dependencies of three Deployments that follow them: web (ConfigMap
-// settings, Secret token), api (settings, ConfigMap extra) and worker
+// dependencies of three Deployments that follow them: web (ConfigMaps
+// settings and web-only), api (settings, ConfigMap extra) and worker
 // (ConfigMap queue). While the syncer is down, web is deleted, api stops
 // referencing extra and worker stops following its dependencies. Once the
-// syncer is back, the copies no longer needed (token, extra, queue) are
+// syncer is back, the copies no longer needed (web-only, extra, queue) are
 // deleted from the member, settings stays (same uid) pulled in by api
 // alone, and theirs, a member ConfigMap the federation does not manage,
 // is untouched. A second restart with nothing changed writes no copy: once
@@ -91,15 +79,11 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 	syncer := startSyncer(t, "deps-before")
 	ns := federatedNamespace(t, dyn)
 	waitMemberNamespace(t, member, ns)
-	for _, name := range []string{"settings", "extra", "queue"} {
+	for _, name := range []string{"settings", "web-only", "extra", "queue"} {
 		if _, err := host.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name},
 			Data: map[string]string{"v": name}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if _, err := host.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "token"},
-		StringData: map[string]string{"v": "token"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
 	}
 	theirs, err := member.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "theirs"},
 		Data: map[string]string{"v": "the member's"}}, metav1.CreateOptions{})
@@ -107,9 +91,9 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []*unstructured.Unstructured{
-		followingDeployment(ns, "web", []string{"settings"}, []string{"token"}),
-		followingDeployment(ns, "api", []string{"settings", "extra"}, nil),
-		followingDeployment(ns, "worker", []string{"queue"}, nil),
+		followingDeployment(ns, "web", []string{"settings", "web-only"}),
+		followingDeployment(ns, "api", []string{"settings", "extra"}),
+		followingDeployment(ns, "worker", []string{"queue"}),
 	} {
 		if _, err := fds(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -121,14 +105,14 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 		states := map[string]copyState{}
 		testkit.Eventually(t, what, func(ctx context.Context) (bool, error) {
 			for _, d := range want {
-				s, ok, err := memberCopy(ctx, member, d.kind, ns, d.name)
+				s, ok, err := memberCopy(ctx, member, ns, d.name)
 				if err != nil || !ok || s.dependencyOf != d.pulledBy {
 					return false, fmt.Errorf("%s %s: %+v, exists %v, want pulled in by %s: %v", d.kind, d.name, s, ok, d.pulledBy, err)
 				}
 				states[d.kind+"/"+d.name] = s
 			}
 			for _, d := range gone {
-				if s, ok, err := memberCopy(ctx, member, d.kind, ns, d.name); err != nil || ok {
+				if s, ok, err := memberCopy(ctx, member, ns, d.name); err != nil || ok {
 					return false, fmt.Errorf("%s %s still in the member, pulled in by %q: %v", d.kind, d.name, s.dependencyOf, err)
 				}
 			}
@@ -138,7 +122,7 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 	}
 	start := time.Now()
 	before := waitCopies("the dependencies copied to the member", []dep{
-		{"ConfigMap", "settings", "Deployment/api,Deployment/web"}, {"Secret", "token", "Deployment/web"},
+		{"ConfigMap", "settings", "Deployment/api,Deployment/web"}, {"ConfigMap", "web-only", "Deployment/web"},
 		{"ConfigMap", "extra", "Deployment/api"}, {"ConfigMap", "queue", "Deployment/worker"}}, nil)
 	t.Logf("4 dependencies copied in %s", since(start))
 
@@ -158,7 +142,7 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 	start = time.Now()
 	after := waitCopies("the copies no longer needed removed, settings kept for api",
 		[]dep{{"ConfigMap", "settings", "Deployment/api"}},
-		[]dep{{"Secret", "token", ""}, {"ConfigMap", "extra", ""}, {"ConfigMap", "queue", ""}})
+		[]dep{{"ConfigMap", "web-only", ""}, {"ConfigMap", "extra", ""}, {"ConfigMap", "queue", ""}})
 	t.Logf("3 copies no longer needed removed %s after the syncer was ready", since(start))
 	testkit.Eventually(t, "the deleted FederatedDeployment gone", func(ctx context.Context) (bool, error) {
 		_, err := fds(ns).Get(ctx, "web", metav1.GetOptions{})
@@ -193,7 +177,7 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 		if reconciles < float64(len(managed.Items)) || deployments < 2 {
 			return false, fmt.Errorf("%v configmap and %v deployment reconciles", reconciles, deployments)
 		}
-		for _, typ := range []string{"configmaps", "secrets", "deployments.apps"} {
+		for _, typ := range []string{"configmaps", "deployments.apps"} {
 			if queued, _ := sampleValue(body, "kubectl_fed_propagation_queue_depth", `type="`+typ+`"`); queued != 0 {
 				return false, fmt.Errorf("%v %s queued", queued, typ)
 			}
@@ -201,7 +185,7 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 		return true, nil
 	})
 	settled := since(start)
-	unchanged, ok, err := memberCopy(ctx, member, "ConfigMap", ns, "settings")
+	unchanged, ok, err := memberCopy(ctx, member, ns, "settings")
 	if err != nil || !ok {
 		t.Fatalf("the settings copy after a restart with nothing changed: exists %v, %v", ok, err)
 	}
@@ -213,8 +197,8 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 	if n := writes.writes.Load(); n != 0 {
 		t.Errorf("%d writes to the member's managed ConfigMaps in a restart with nothing changed, want 0", n)
 	}
-	for _, gone := range []struct{ kind, name string }{{"Secret", "token"}, {"ConfigMap", "extra"}, {"ConfigMap", "queue"}} {
-		if _, ok, err := memberCopy(ctx, member, gone.kind, ns, gone.name); err != nil || ok {
+	for _, gone := range []struct{ kind, name string }{{"ConfigMap", "web-only"}, {"ConfigMap", "extra"}, {"ConfigMap", "queue"}} {
+		if _, ok, err := memberCopy(ctx, member, ns, gone.name); err != nil || ok {
 			t.Errorf("%s %s came back after a restart with nothing changed: %v", gone.kind, gone.name, err)
 		}
 	}

@@ -40,9 +40,8 @@ var configMapTarget = fixtures.ConfigMaps
 
 // TestMain builds the syncer, installs the CRDs and a KubeFedConfig with
 // short leader election timings (as KubeFed's own e2e test does), joins
-// the member and enables namespaces, configmaps, deployments (for the
-// inventory cluster's replica scheduling) and secrets (dependencies of
-// deployments), and installs the
+// the member and enables namespaces, configmaps and deployments (for the
+// inventory cluster's replica scheduling), and installs the
 // cluster inventory's CRDs; each test starts the syncer processes it needs.
 func TestMain(m *testing.M) {
 	duration := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
@@ -54,7 +53,7 @@ func TestMain(m *testing.M) {
 				spec.LeaderElect = &corev1beta1.LeaderElectConfig{
 					LeaseDuration: duration(1500 * time.Millisecond), RenewDeadline: duration(time.Second), RetryPeriod: duration(500 * time.Millisecond)}
 			},
-			Types: []typesv1beta1.TargetType{fixtures.Namespaces, configMapTarget, fixtures.Deployments, fixtures.Secrets},
+			Types: []typesv1beta1.TargetType{fixtures.Namespaces, configMapTarget, fixtures.Deployments},
 		},
 		SetUp: func(ctx context.Context, env *testkit.Env) error {
 			shared, federation = env.Fleet, env.ControlPlane.Federation

@@ -5,12 +5,13 @@ import (
 	"testing"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -22,7 +23,8 @@ import (
 // instead of waiting forever on the finalizer of a type nobody serves.
 func TestNamespaceOfADisabledTypesObjectsCanBeDeleted(t *testing.T) {
 	ctx := context.Background()
-	if err := federation.Enable(ctx, fixtures.Secrets); err != nil && !apierrors.IsAlreadyExists(err) {
+	secrets := typesv1beta1.TargetType{Version: "v1", Kind: "Secret", PluralName: "secrets", Scope: apiextensionsv1.NamespaceScoped}
+	if err := federation.Enable(ctx, secrets); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
 	ns := federatedNamespace(t)
