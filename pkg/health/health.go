@@ -79,6 +79,23 @@ type Thresholds struct {
 	Success int64 // probes saying ready, to flip from not ready
 }
 
+// NextProbe returns how long to wait, after a probe that started at started
+// and whose result was published at now, before the next probe of the
+// cluster, so that probes start every period however long each took (0 for
+// a period of 0: no probing). A probe of a cluster that stopped answering
+// takes the whole timeout; were the period counted from its end, Failure
+// failed probes would take Failure x (period + timeout) and a stalled
+// cluster would turn not ready late. Counted from each start, it turns not
+// ready at most Failure x period + timeout after it stopped answering
+// (the last probe that succeeded came at most a period before). A probe
+// that took longer than the period is followed at once.
+func NextProbe(period time.Duration, started, now time.Time) time.Duration {
+	if period <= 0 {
+		return 0
+	}
+	return max(period-now.Sub(started), time.Millisecond)
+}
+
 // Memory is what the health checker keeps per cluster between probes.
 type Memory struct {
 	// Published are the conditions last published.

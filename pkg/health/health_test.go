@@ -152,3 +152,59 @@ func TestNotReadySince(t *testing.T) {
 		}
 	}
 }
+
+func TestNextProbe(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		period time.Duration
+		took   time.Duration
+		want   time.Duration
+	}{
+		{"a quick probe waits out the rest of the period", 10 * time.Second, 20 * time.Millisecond, 10*time.Second - 20*time.Millisecond},
+		{"a probe that timed out does not push the next one back", 10 * time.Second, 3 * time.Second, 7 * time.Second},
+		{"a probe longer than the period is followed at once", time.Second, 1500 * time.Millisecond, time.Millisecond},
+		{"a period of 0 probes no more", 0, time.Second, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := NextProbe(c.period, start, start.Add(c.took)); got != c.want {
+				t.Errorf("NextProbe(%s, took %s) = %s, want %s", c.period, c.took, got, c.want)
+			}
+		})
+	}
+}
+
+// TestStalledClusterTurnsNotReadyWithinTheBound replays the probes of a
+// cluster that stops answering at some phase of the probe period: each
+// probe starts NextProbe after the previous one started, a failed one
+// takes the whole timeout, and Smooth flips the cluster at the Failure-th
+// failure, at most Failure x period + timeout after the stall.
+func TestStalledClusterTurnsNotReadyWithinTheBound(t *testing.T) {
+	const period, timeout, quick = 10 * time.Second, 3 * time.Second, 50 * time.Millisecond
+	thresholds := Thresholds{Failure: 3, Success: 1}
+	bound := time.Duration(thresholds.Failure)*period + timeout
+	origin := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for phase := time.Duration(0); phase < period; phase += 700 * time.Millisecond {
+		stall := origin.Add(phase)
+		mem := &Memory{}
+		started := origin
+		var flipped time.Time
+		for i := 0; i < 20 && flipped.IsZero(); i++ {
+			probe, took := Probe{Time: metav1.NewTime(started), Body: "ok"}, quick
+			if !started.Before(stall) {
+				probe, took = Probe{Time: metav1.NewTime(started), Err: errors.New("timeout")}, timeout
+			}
+			published, next := Smooth(mem, Conditions(probe), thresholds)
+			mem = &next
+			ended := started.Add(took)
+			if !ready(published) {
+				flipped = ended
+			}
+			started = ended.Add(NextProbe(period, started, ended))
+		}
+		if flipped.IsZero() || flipped.Sub(stall) > bound {
+			t.Errorf("stalled %s into the period: not ready after %s, bound %s", phase, flipped.Sub(stall), bound)
+		}
+	}
+}

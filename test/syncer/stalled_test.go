@@ -8,7 +8,10 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -24,7 +27,10 @@ const stalledDeadline = 8 * time.Second
 // TestStalledMemberDoesNotSlowTheOthers pauses member2's kube-apiserver
 // (SIGSTOP: its connections stay open and nothing answers), creates more
 // objects placed on member2 than the syncer has workers, then one placed
-// only on member1: that one reaches member1 within stalledDeadline. After
+// only on member1: that one reaches member1 within stalledDeadline. Once
+// the health probes mark member2 not ready, every object placed on it
+// reports ClusterNotReady there (the seconds since SIGSTOP are logged
+// against the health bound, period x failure threshold + timeout). After
 // SIGCONT every object reaches member2, nothing lost.
 func TestStalledMemberDoesNotSlowTheOthers(t *testing.T) {
 	if stalledDeadline >= clusterclient.HTTP2ReadIdleTimeout+clusterclient.HTTP2PingTimeout {
@@ -35,6 +41,7 @@ func TestStalledMemberDoesNotSlowTheOthers(t *testing.T) {
 	waitNamespace(t, memberClient(t, "member2"), ns)
 
 	pid := shared.Cluster("member2").APIServerPid()
+	stopped := time.Now()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +71,27 @@ func TestStalledMemberDoesNotSlowTheOthers(t *testing.T) {
 	}
 	t.Logf("placed on member1, arrived in %s while member2 was paused", since(start))
 
+	for i := range blocked {
+		waitClusterStatus(t, federated(federatedConfigMapKind, ns, fmt.Sprintf("stalled-%02d", i), nil), "member2", "ClusterNotReady", "")
+	}
+	t.Logf("every entry reported member2 not ready %s after SIGSTOP (health bound %s)", since(stopped), healthBound(t))
+
 	resume()
 	for i := range blocked {
 		name := fmt.Sprintf("stalled-%02d", i)
 		memberConfigMap(t, "member2", ns, name, "propagated after SIGCONT", hasData("n", name))
 	}
+}
+
+// healthBound is how long after a member stops answering its health
+// probes mark it not ready at most: period x failure threshold + timeout
+// of the KubeFedConfig.
+func healthBound(t *testing.T) time.Duration {
+	t.Helper()
+	cfg := &corev1beta1.KubeFedConfig{}
+	if err := hostClient.Get(context.Background(), types.NamespacedName{Namespace: kubefedNamespace, Name: core.KubeFedConfigName}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	hc := cfg.Spec.ClusterHealthCheck
+	return time.Duration(*hc.FailureThreshold)*hc.Period.Duration + hc.Timeout.Duration
 }

@@ -28,6 +28,7 @@ import (
 	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
@@ -44,6 +45,11 @@ const (
 	ZoneLabel   = "topology.kubernetes.io/zone"
 )
 
+// probeWorkers is how many clusters are probed at once: a probe of a
+// cluster that stopped answering takes the whole timeout, and must neither
+// hold up the probes of the others nor wait behind them.
+const probeWorkers = 16
+
 // Settings are the health check settings of the KubeFedConfig.
 type Settings struct {
 	Period     time.Duration
@@ -52,7 +58,8 @@ type Settings struct {
 }
 
 // Reconciler checks the health of one KubeFedCluster per request, and
-// requeues it every period.
+// requeues it so that its probes start every period (health.NextProbe);
+// up to probeWorkers clusters are probed at once.
 type Reconciler struct {
 	Client client.Client
 	// Registry is where the members are recorded.
@@ -122,7 +129,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return fmt.Errorf("cluster health controller: Client, Registry and Recorder are required")
 	}
 	r.admitted, r.pending = map[string]time.Time{}, map[string]time.Time{}
-	return ctrl.NewControllerManagedBy(mgr).Named("cluster-health").For(&corev1beta1.KubeFedCluster{}).Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).Named("cluster-health").For(&corev1beta1.KubeFedCluster{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: probeWorkers}).Complete(r)
 }
 
 // Reconcile probes the cluster and publishes the result.
@@ -145,6 +153,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	allowInsecure := cfg.AllowInsecureClusterConnections
 	insecure := corevalidation.InsecureConnection(&cluster.Spec)
+	started := time.Now()
 	probe, version := r.probe(ctx, cluster, insecure != "" && !allowInsecure)
 	published := r.memory.smooth(cluster.Name, cluster.Status.Conditions, probe, r.Settings.Thresholds)
 
@@ -170,7 +179,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	r.Registry.Update(cluster.Name, clusterclient.State{Labels: cluster.Labels, Ready: status.IsReady(), NotReadySince: health.NotReadySince(status.Conditions),
 		Taints: r.inEffect(cluster, cfg.Taints.GetClusterEvictionsPerMinute())})
-	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
+	return ctrl.Result{RequeueAfter: health.NextProbe(r.Settings.Period, started, time.Now())}, nil
 }
 
 // config reads the KubeFedConfig's spec (empty without a KubeFedConfig).

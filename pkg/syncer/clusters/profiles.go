@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
@@ -14,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
@@ -51,7 +53,8 @@ func (r *ProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	inNamespace := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == r.Namespace })
 	return ctrl.NewControllerManagedBy(mgr).Named("cluster-inventory").
-		For(&inventoryv1alpha1.ClusterProfile{}, builder.WithPredicates(inNamespace)).Complete(r)
+		For(&inventoryv1alpha1.ClusterProfile{}, builder.WithPredicates(inNamespace)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: probeWorkers}).Complete(r)
 }
 
 // Reconcile probes the profile's cluster and publishes the result.
@@ -70,6 +73,7 @@ func (r *ProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	// The profile's condition is what was published before the syncer
 	// started, as a KubeFedCluster's status is for a joined cluster.
+	started := time.Now()
 	published := r.memory.smooth(profile.Name, inventory.PublishedHealth(profile), r.probe(ctx, profile), r.Settings.Thresholds)
 	status := corev1beta1.KubeFedClusterStatus{Conditions: published}
 	conditions, changed := inventory.WithCondition(profile.Status.Conditions, inventory.MemberCondition(published, profile.Generation))
@@ -83,7 +87,7 @@ func (r *ProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		}
 	}
 	r.Registry.Update(profile.Name, clusterclient.State{Labels: inventory.Labels(profile), Ready: status.IsReady(), NotReadySince: health.NotReadySince(published)})
-	return ctrl.Result{RequeueAfter: r.Settings.Period}, nil
+	return ctrl.Result{RequeueAfter: health.NextProbe(r.Settings.Period, started, time.Now())}, nil
 }
 
 // probe resolves the profile's access and asks the cluster's /healthz.

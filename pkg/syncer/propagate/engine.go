@@ -26,6 +26,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
@@ -197,7 +198,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		pulls:        newPulls(),
 	}
 	e.adopt.Store(settings.AdoptResources)
-	registry.Subscribe(func(string) { e.EnqueueAll() })
+	registry.Subscribe(e.clusterChanged)
 	return e
 }
 
@@ -241,9 +242,11 @@ func (e *Engine) SetupWithManager(mgr ctrl.Manager) error {
 		Reconciler:              e,
 		MaxConcurrentReconciles: e.settings.Workers,
 		RateLimiter:             workqueue.DefaultTypedControllerRateLimiter[Key](),
-		// The plain rate-limited queue: first in, first out, as every
-		// key is a federated object to bring in step.
-		UsePriorityQueue: ptr.To(false),
+		// First in, first out within a priority: every key is a
+		// federated object to bring in step, and after a member's
+		// readiness changed, those reporting on it go first
+		// (clusterChanged).
+		UsePriorityQueue: ptr.To(true),
 		RecoverPanic:     ptr.To(true),
 		// Workers wait for every joined cluster's first probe however
 		// long it takes (engineSource.WaitForSync), as before the engine
@@ -374,6 +377,20 @@ func (e *Engine) add(key Key) {
 	}
 }
 
+// addFirst queues a key ahead of those of a lower priority.
+func (e *Engine) addFirst(key Key, priority int) {
+	e.queueMu.RLock()
+	queue := e.queue
+	e.queueMu.RUnlock()
+	prioritized, ok := queue.(priorityqueue.PriorityQueue[Key])
+	if !ok {
+		e.add(key)
+		return
+	}
+	e.waiting.add(key)
+	prioritized.AddWithOpts(priorityqueue.AddOpts{Priority: &priority}, key)
+}
+
 // Running reports whether the type named by a FederatedTypeConfig is served
 // at the given generation.
 func (e *Engine) Running(name string, generation int64) bool {
@@ -490,8 +507,61 @@ func (e *Engine) Disable(name string) {
 	}
 }
 
-// EnqueueAll queues every federated object of every type, e.g. after a
-// cluster joined, left or changed readiness or labels.
+// Priorities of the keys clusterChanged queues ahead of the others (whose
+// priority is 0).
+const (
+	// pendingPriority: a part of an object's last pass still runs in the
+	// cluster, so its status has waited for that cluster since.
+	pendingPriority = 2
+	// reportingPriority: the object's status has an entry for the cluster.
+	reportingPriority = 1
+)
+
+// clusterChanged queues every federated object again after a member
+// joined, left, or changed readiness, labels or taints. The objects whose
+// status reports on that member go first, those whose last pass still
+// waits for a part there before the others: when a member stops
+// answering, the entries reporting it not ready are written before
+// anything else the queue holds (at scale, rewriting every status takes a
+// while). The others follow in the usual order.
+func (e *Engine) clusterChanged(cluster string) {
+	pending := e.lanes.runningIn(cluster)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, t := range e.types {
+		for _, obj := range t.informer.GetStore().List() {
+			u, ok := obj.(*unstructured.Unstructured)
+			if !ok {
+				continue
+			}
+			key := Key{Type: t.name, Namespace: u.GetNamespace(), Name: u.GetName()}
+			switch {
+			case pending.Has(key):
+				e.addFirst(key, pendingPriority)
+			case reportsOn(u, cluster):
+				e.addFirst(key, reportingPriority)
+			default:
+				e.add(key)
+			}
+		}
+	}
+}
+
+// reportsOn reports whether a federated object's status has an entry for
+// cluster.
+func reportsOn(fed *unstructured.Unstructured, cluster string) bool {
+	entries, _, _ := unstructured.NestedFieldNoCopy(fed.Object, "status", "clusters")
+	list, _ := entries.([]interface{})
+	for _, entry := range list {
+		if entry, ok := entry.(map[string]interface{}); ok && entry["name"] == cluster {
+			return true
+		}
+	}
+	return false
+}
+
+// EnqueueAll queues every federated object of every type, e.g. after the
+// policies changed.
 func (e *Engine) EnqueueAll() {
 	e.mu.RLock()
 	defer e.mu.RUnlock()

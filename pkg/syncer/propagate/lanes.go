@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // A stalled member never slows the others. A pass over a federated object
@@ -78,6 +80,19 @@ func (l *lanes) end(key Key, cluster string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.running, part{key, cluster})
+}
+
+// runningIn returns the objects whose part runs in cluster.
+func (l *lanes) runningIn(cluster string) sets.Set[Key] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := sets.New[Key]()
+	for p := range l.running {
+		if p.cluster == cluster {
+			out.Insert(p.key)
+		}
+	}
+	return out
 }
 
 // acquire waits for a write slot in cluster; it returns the function that
