@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
@@ -48,14 +47,15 @@ func GateInput(spec *typesv1beta1.FederatedSpec, placed placement.Result, removi
 }
 
 // RunsReady reports whether a remaining cluster runs the federated object
-// ready, as the eviction gate requires: its member object is known and
-// exists and, for a workload with replicas, has the replicas rendered for
-// the cluster, all of them ready and observed.
-func RunsReady(fed *unstructured.Unstructured, target schema.GroupVersionKind, m Member) bool {
+// (src, prepared for rendering once for every cluster asked about) ready,
+// as the eviction gate requires: its member object is known and exists
+// and, for a workload with replicas, has the replicas rendered for the
+// cluster, all of them ready and observed.
+func RunsReady(src *Source, m Member) bool {
 	if !m.Ready || !m.Synced || m.Observed == nil {
 		return false
 	}
-	rendered, err := Render(fed, target, overrides.Destination{Cluster: m.Name, Labels: m.Labels}, nil)
+	rendered, err := src.Render(overrides.Destination{Cluster: m.Name, Labels: m.Labels}, nil)
 	if err != nil {
 		return false
 	}

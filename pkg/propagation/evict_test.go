@@ -66,8 +66,9 @@ func TestRunsReady(t *testing.T) {
 		{"not known", Member{Name: "a", Ready: true, Observed: deployment(2, 2, 3)}, false},
 		{"not ready", Member{Name: "a", Synced: true, Observed: deployment(2, 2, 3)}, false},
 	}
+	src := NewSource(fed, target)
 	for _, tt := range tests {
-		if got := RunsReady(fed, target, tt.m); got != tt.want {
+		if got := RunsReady(src, tt.m); got != tt.want {
 			t.Errorf("%s: RunsReady = %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -140,17 +140,19 @@ type Input struct {
 // Prepared returns in with its federated object decoded once for rendering
 // (NewSource), for planning each member with PlanCluster: an unprepared
 // input decodes it for every render, a cost per member that grows with the
-// object's overrides. Plan prepares its input itself. Federated must not
-// change in the returned input.
+// object's overrides. Plan prepares its input itself; an input prepared
+// already is returned as it is. Federated and Target must not change in
+// the returned input.
 func (in Input) Prepared() Input {
-	if in.Federated != nil {
+	if in.Federated != nil && in.source == nil {
 		in.source = NewSource(in.Federated, in.Target)
 	}
 	return in
 }
 
-// renderer returns the prepared source, or decodes it.
-func (in Input) renderer() *Source {
+// Source returns the federated object prepared for rendering: the one
+// Prepared decoded, or else a new one.
+func (in Input) Source() *Source {
 	if in.source != nil {
 		return in.source
 	}
@@ -331,7 +333,7 @@ func place(in Input, p ClusterPlan, m Member) ClusterPlan {
 // render sets the rendered object for action, or the status of a render
 // failure.
 func render(in Input, p ClusterPlan, m Member, action Action, observed *unstructured.Unstructured) ClusterPlan {
-	source, dest := in.renderer(), in.Destination(m)
+	source, dest := in.Source(), in.Destination(m)
 	rendered, err := source.Render(dest, nil)
 	desired := rendered
 	if err == nil && observed != nil {
@@ -427,7 +429,7 @@ func remove(in Input, p ClusterPlan, m Member) ClusterPlan {
 	} else {
 		p = with(p, Wait, typesv1beta1.WaitingForRemoval, "")
 	}
-	if rendered, err := in.renderer().Render(in.Destination(m), nil); err == nil {
+	if rendered, err := in.Source().Render(in.Destination(m), nil); err == nil {
 		p.DropFinalizers = OverrideFinalizers(rendered, m.Observed)
 	}
 	return p

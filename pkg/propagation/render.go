@@ -72,6 +72,9 @@ func NewSource(fed *unstructured.Unstructured, target schema.GroupVersionKind) *
 	return &Source{fed: fed, target: target, overrides: own, err: err}
 }
 
+// Federated returns the federated object the source renders.
+func (s *Source) Federated() *unstructured.Unstructured { return s.fed }
+
 // Render returns the object the destination cluster should hold; see the
 // package's Render.
 func (s *Source) Render(dest overrides.Destination, observed *unstructured.Unstructured) (*unstructured.Unstructured, *Error) {

@@ -272,8 +272,9 @@ func (s *Scene) evict(timeout time.Duration) {
 		names[i], byName[m.Name] = m.Name, m
 	}
 	_, removing := propagation.Recorded(s.Status)
+	src := s.Input.Source()
 	s.Gate = propagation.GateInput(s.Spec, *placed, removing, timeout, time.Now(), names, func(cluster string) bool {
-		return propagation.RunsReady(s.Input.Federated, s.Input.Target, byName[cluster])
+		return propagation.RunsReady(src, byName[cluster])
 	})
 	s.Eviction = taints.Gate(s.Gate)
 	if s.Eviction.Evict != "" {

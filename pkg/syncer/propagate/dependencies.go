@@ -157,6 +157,10 @@ type need struct {
 func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, name string, list []clusterclient.Member) (need, error) {
 	n := need{clusters: sets.New[string](), denied: map[string]string{}, pulledBy: map[string]string{}}
 	workloads := map[string][]string{}
+	// Every workload of the namespace is placed among the same members,
+	// under the same namespace labels.
+	clusters := clusterclient.PlacementClusters(list)
+	namespaceLabels := e.namespaceLabels(ctx, namespace)
 	for _, t := range e.podTemplateTypes() {
 		objs, err := t.informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
 		if err != nil {
@@ -167,7 +171,7 @@ func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, 
 			if !references(followed(t, fed), kind, name) {
 				continue
 			}
-			landed, denied, err := e.landing(ctx, t, fed, list)
+			landed, denied, err := e.landing(ctx, t, fed, clusters, namespaceLabels)
 			if err != nil {
 				return need{}, fmt.Errorf("placement of %s %s/%s: %w", t.name, namespace, fed.GetName(), err)
 			}
@@ -204,18 +208,20 @@ func references(refs []dependencies.Ref, kind dependencies.Kind, name string) bo
 // landing returns the clusters a workload lands in, as its own pass
 // places it (placement ∩ namespace placement ∩ policies ∩ tolerated
 // taints; with replica scheduling, the clusters given replicas), and the
-// clusters where a Deny policy leaves it as it is.
-func (e *Engine) landing(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, list []clusterclient.Member) (sets.Set[string], map[string]string, error) {
+// clusters where a Deny policy leaves it as it is, among clusters (the
+// members as placement sees them); namespaceLabels reads the labels of its
+// namespace (Engine.namespaceLabels).
+func (e *Engine) landing(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, clusters []placement.Cluster, namespaceLabels func() (map[string]string, error)) (sets.Set[string], map[string]string, error) {
 	spec, err := typesv1beta1.SpecOf(fed)
 	if err != nil {
 		return nil, nil, err
 	}
-	denied, _, err := e.denied(ctx, fed, spec, list)
+	denied, _, err := e.denied(ctx, fed, spec, clusters, namespaceLabels)
 	if err != nil {
 		return nil, nil, err
 	}
 	holding, _ := propagation.Recorded(lastStatus(ctx, fed))
-	placed, err := e.placement(t, fed, spec, list, denied, holding)
+	placed, err := e.placement(t, fed, spec, clusters, denied, holding)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
@@ -15,22 +14,24 @@ import (
 )
 
 // evict runs the eviction gate (taints.Gate) over the clusters the object
-// (fed, whose spec the pass decoded) is being evicted from: the one it
+// (src, prepared for rendering, whose spec the pass decoded) is being
+// evicted from: the one it
 // lets go is removed from the placement (its member object is then
 // deleted); the others stay, with what they wait for (propagation.GateInput
 // says when the object counts as ready elsewhere). It returns the messages
 // of the clusters that wait and when to look again.
-func (e *Engine) evict(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, placed *placement.Result, removing bool, list []clusterclient.Member) (map[string]string, time.Duration) {
+func (e *Engine) evict(ctx context.Context, t *federatedType, src *propagation.Source, spec *typesv1beta1.FederatedSpec, placed *placement.Result, removing bool, list []clusterclient.Member) (map[string]string, time.Duration) {
 	if len(placed.Evicting) == 0 {
 		return nil, 0
 	}
+	fed := src.Federated()
 	names := make([]string, len(list))
 	byName := make(map[string]clusterclient.Member, len(list))
 	for i, m := range list {
 		names[i], byName[m.Name] = m.Name, m
 	}
 	in := propagation.GateInput(spec, *placed, removing, e.settings.EvictionTimeout, time.Now(), names, func(cluster string) bool {
-		return e.runsReady(ctx, t, fed, byName[cluster])
+		return e.runsReady(ctx, t, src, byName[cluster])
 	})
 	v := taints.Gate(in)
 	if v.Evict != "" {
@@ -48,10 +49,11 @@ func (e *Engine) evict(ctx context.Context, t *federatedType, fed *unstructured.
 // runsReady reports whether the member object of a remaining cluster is up
 // to date and ready (propagation.RunsReady), reading it from the member's
 // cache.
-func (e *Engine) runsReady(ctx context.Context, t *federatedType, fed *unstructured.Unstructured, m clusterclient.Member) bool {
+func (e *Engine) runsReady(ctx context.Context, t *federatedType, src *propagation.Source, m clusterclient.Member) bool {
 	if !m.Reachable() {
 		return false
 	}
+	fed := src.Federated()
 	observed, synced := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
-	return propagation.RunsReady(fed, t.targetKind, propagation.Member{Name: m.Name, Labels: m.Labels, Ready: true, Synced: synced, Observed: observed})
+	return propagation.RunsReady(src, propagation.Member{Name: m.Name, Labels: m.Labels, Ready: true, Synced: synced, Observed: observed})
 }

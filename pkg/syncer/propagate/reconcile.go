@@ -136,17 +136,19 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if err != nil {
 		return 0, err
 	}
-	denied, deniedPaths, err := e.denied(ctx, fed, spec, list)
+	clusters := clusterclient.PlacementClusters(list)
+	namespaceLabels := e.namespaceLabels(ctx, fed.GetNamespace())
+	denied, deniedPaths, err := e.denied(ctx, fed, spec, clusters, namespaceLabels)
 	if err != nil {
 		return 0, err
 	}
-	overridePolicies, err := e.overridePolicies(ctx, fed)
+	overridePolicies, err := e.overridePolicies(ctx, fed, namespaceLabels)
 	if err != nil {
 		return 0, err
 	}
 	last := lastStatus(ctx, fed)
 	holding, removing := propagation.Recorded(last)
-	placed, err := e.placement(t, fed, spec, list, denied, holding)
+	placed, err := e.placement(t, fed, spec, clusters, denied, holding)
 	if errors.Is(err, errNamespacesUnknown) {
 		// Without the namespace placement the object would look placed
 		// nowhere and every member copy would be deleted: wait. A
@@ -165,15 +167,18 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	if pass.Reason == typesv1beta1.AggregateSuccess {
 		pass.Reason, pass.Message, dependenciesUnknown = e.dependencyProblem(fed.GetNamespace(), refs)
 	}
-	evicting, after := e.evict(ctx, t, fed, spec, &placed, removing, list)
+	// The object is decoded for rendering once: by the eviction gate and
+	// in each member's part.
+	in := propagation.Input{Federated: fed, Target: t.targetKind, AdoptResources: e.adopt.Load(),
+		OverridePolicies: overridePolicies, DeniedOverridePaths: deniedPaths}.Prepared()
+	evicting, after := e.evict(ctx, t, in.Source(), spec, &placed, removing, list)
 	if len(evicting) > 0 && (after == 0 || after > evictionRecheck) {
 		after = evictionRecheck // the remaining clusters' readiness is read, not watched
 	}
 	if dependenciesUnknown && (after == 0 || after > recheck) {
 		after = recheck // a dependency's host cache is filling
 	}
-	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, AdoptResources: e.adopt.Load(), Evicting: evicting,
-		OverridePolicies: overridePolicies, DeniedOverridePaths: deniedPaths}
+	in.Placement, in.Evicting = placed, evicting
 	outcomes := e.execute(ctx, t, key, in, last, list)
 	var failed []string
 	pass.CollectStatus = t.collectStatus
@@ -267,8 +272,9 @@ func newPass(fed *unstructured.Unstructured) status.Pass {
 
 // placement computes where the object goes: placement ∩ namespace
 // placement ∩ what policies allow (denied) ∩ ready clusters ∩ tolerated
-// taints (holding are the clusters that hold the object now).
-func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member, denied map[string]string, holding sets.Set[string]) (placement.Result, error) {
+// taints (holding are the clusters that hold the object now), among the
+// members as placement sees them (clusterclient.PlacementClusters).
+func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, clusters []placement.Cluster, denied map[string]string, holding sets.Set[string]) (placement.Result, error) {
 	var nsSpec *typesv1beta1.FederatedSpec
 	if t.targetNamespaced {
 		ns, err := e.federatedNamespace(fed.GetNamespace())
@@ -281,14 +287,28 @@ func (e *Engine) placement(t *federatedType, fed *unstructured.Unstructured, spe
 			}
 		}
 	}
-	in := placement.ObjectInput(spec, fed.GetNamespace(), t.targetNamespaced, e.settings.ClusterScoped, nsSpec, clusterclient.PlacementClusters(list), denied, holding)
+	in := placement.ObjectInput(spec, fed.GetNamespace(), t.targetNamespaced, e.settings.ClusterScoped, nsSpec, clusters, denied, holding)
 	return placement.Compute(in)
 }
 
+// namespaceLabels returns the labels of a host namespace (nil for "", a
+// cluster-scoped object), read on first call and then remembered: the
+// policy checks of a pass (denied, overridePolicies) share one read, and
+// none when no policy needs it.
+func (e *Engine) namespaceLabels(ctx context.Context, namespace string) func() (map[string]string, error) {
+	return sync.OnceValues(func() (map[string]string, error) {
+		if namespace == "" || e.policies == nil {
+			return nil, nil
+		}
+		return e.policies.NamespaceLabels(ctx, namespace)
+	})
+}
+
 // denied returns the clusters a policy with enforcement Deny forbids for
-// the object, each with the violation's message. The syncer does not write
-// to them; what is there already is left as it is.
-func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, list []clusterclient.Member) (map[string]string, []string, error) {
+// the object among clusters (the members as placement sees them), each
+// with the violation's message, and the override paths denied. The syncer
+// does not write to them; what is there already is left as it is.
+func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spec *typesv1beta1.FederatedSpec, clusters []placement.Cluster, namespaceLabels func() (map[string]string, error)) (map[string]string, []string, error) {
 	if e.policies == nil {
 		return nil, nil, nil
 	}
@@ -296,20 +316,17 @@ func (e *Engine) denied(ctx context.Context, fed *unstructured.Unstructured, spe
 	if err != nil || len(policies) == 0 {
 		return nil, nil, err
 	}
-	var namespaceLabels map[string]string
-	if fed.GetNamespace() != "" {
-		if namespaceLabels, err = e.policies.NamespaceLabels(ctx, fed.GetNamespace()); err != nil {
-			return nil, nil, err
-		}
+	labels, err := namespaceLabels()
+	if err != nil {
+		return nil, nil, err
 	}
-	clusters := clusterclient.PlacementClusters(list)
-	verdict := policy.Evaluate(policies, policy.ObjectOf(fed, spec, namespaceLabels), clusters)
+	verdict := policy.Evaluate(policies, policy.ObjectOf(fed, spec, labels), clusters)
 	return verdict.Denied(clusters), verdict.DeniedOverridePaths(), nil
 }
 
 // overridePolicies returns the override policies that select the federated
 // object, in the order they apply.
-func (e *Engine) overridePolicies(ctx context.Context, fed *unstructured.Unstructured) ([]overrides.Policy, error) {
+func (e *Engine) overridePolicies(ctx context.Context, fed *unstructured.Unstructured, namespaceLabels func() (map[string]string, error)) ([]overrides.Policy, error) {
 	if e.policies == nil {
 		return nil, nil
 	}
@@ -317,13 +334,11 @@ func (e *Engine) overridePolicies(ctx context.Context, fed *unstructured.Unstruc
 	if err != nil || len(policies) == 0 {
 		return nil, err
 	}
-	var namespaceLabels map[string]string
-	if fed.GetNamespace() != "" {
-		if namespaceLabels, err = e.policies.NamespaceLabels(ctx, fed.GetNamespace()); err != nil {
-			return nil, err
-		}
+	labels, err := namespaceLabels()
+	if err != nil {
+		return nil, err
 	}
-	return overrides.Select(policies, overrides.ObjectOf(fed, namespaceLabels)), nil
+	return overrides.Select(policies, overrides.ObjectOf(fed, labels)), nil
 }
 
 // errNamespacesUnknown says that the FederatedNamespaces cannot be read:

@@ -37,12 +37,12 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 	}
 	last := lastStatus(ctx, fed)
 	holding, _ := propagation.Recorded(last)
-	placed, err := e.placement(t, fed, spec, list, nil, holding)
+	placed, err := e.placement(t, fed, spec, clusterclient.PlacementClusters(list), nil, holding)
 	in := propagation.Input{Federated: fed, Target: t.targetKind, Placement: placed, PlacementFailed: err != nil, Deleting: true,
 		Orphan: fed.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue}
 	// The finalizers override policies put on member objects are dropped
 	// too; without the policies only the object's own are known.
-	in.OverridePolicies, _ = e.overridePolicies(ctx, fed)
+	in.OverridePolicies, _ = e.overridePolicies(ctx, fed, e.namespaceLabels(ctx, fed.GetNamespace()))
 	pass := newPass(fed)
 	var waiting []string
 	for i, o := range e.execute(ctx, t, key, in, last, list) {
