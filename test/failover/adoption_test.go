@@ -7,15 +7,14 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -69,11 +68,7 @@ func TestExistingObjectIsNotAdoptedWhenAdoptionIsDisabled(t *testing.T) {
 	member := testkit.Clientset(t, shared.Members()[0].RESTConfig())
 	ns := federatedNamespace(t, dyn)
 	waitMemberNamespace(t, member, ns)
-	if _, err := member.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: "theirs"}, Data: map[string]string{"name": "someone else's"},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createInMember(t, member, ns, "theirs", map[string]string{"name": "someone else's"})
 	if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, "theirs"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -94,13 +89,12 @@ func waitMemberStatus(t *testing.T, dyn dynamic.Interface, ns, name, want string
 		if err != nil {
 			return false, err
 		}
-		clusters, _, _ := unstructured.NestedSlice(fcm.Object, "status", "clusters")
-		for _, c := range clusters {
-			if entry := c.(map[string]interface{}); entry["name"] == memberName {
-				return entry["status"] == want, nil
-			}
+		status, err := typesv1beta1.StatusOf(fcm)
+		if err != nil {
+			return false, err
 		}
-		return false, nil
+		entry := status.Cluster(memberName)
+		return entry != nil && string(entry.Status) == want, nil
 	})
 }
 
@@ -127,11 +121,7 @@ func TestSettingsApplyWithoutRestart(t *testing.T) {
 	waitMemberNamespace(t, member, ns)
 	preexisting := func(name string) {
 		t.Helper()
-		if _, err := member.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
-			ObjectMeta: metav1.ObjectMeta{Name: name}, Data: map[string]string{"name": "someone else's"},
-		}, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		createInMember(t, member, ns, name, map[string]string{"name": "someone else's"})
 		if _, err := dyn.Resource(federatedConfigMaps).Namespace(ns).Create(context.Background(), federatedConfigMap(ns, name), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}

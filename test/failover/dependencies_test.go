@@ -85,11 +85,7 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	theirs, err := member.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "theirs"},
-		Data: map[string]string{"v": "the member's"}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	theirs := createInMember(t, member, ns, "theirs", map[string]string{"v": "the member's"})
 	for _, d := range []*unstructured.Unstructured{
 		followingDeployment(ns, "web", []string{"settings", "web-only"}),
 		followingDeployment(ns, "api", []string{"settings", "extra"}),

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -47,7 +48,10 @@ func TestMain(m *testing.M) {
 	duration := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
 	os.Exit(testkit.Main(m, testkit.Suite{
 		Commands: []string{"syncer", credPlugin},
-		Fleet:    fleet.Options{Clusters: fleet.ClusterNames(1)},
+		// The member's API server logs ConfigMap updates, which
+		// TestUnchangedObjectsCostNoWritesAcrossARestart counts in its own
+		// namespace (memberUpdateRequests).
+		Fleet: fleet.Options{Clusters: fleet.ClusterNames(1), AuditPolicy: testkit.UpdatesAuditPolicy("configmaps")},
 		ControlPlane: &testkit.ControlPlaneOptions{
 			Config: func(spec *corev1beta1.KubeFedConfigSpec) {
 				spec.LeaderElect = &corev1beta1.LeaderElectConfig{
@@ -121,6 +125,25 @@ func waitMemberNamespace(t *testing.T, member kubernetes.Interface, ns string) {
 		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		return err == nil, nil
 	})
+}
+
+// createInMember creates a ConfigMap of the member's own in the member
+// namespace ns, as its users would, and deletes it when the test ends,
+// before ns: a federated namespace is not deleted while the member's holds
+// objects the federation does not manage, and would be left in deletion
+// for the tests after. (Deleting it once the federation adopted it is
+// harmless: the namespace goes next.)
+func createInMember(t *testing.T, member kubernetes.Interface, ns, name string, data map[string]string) *corev1.ConfigMap {
+	t.Helper()
+	cm, err := member.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Data: data}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = member.CoreV1().ConfigMaps(ns).Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
+	return cm
 }
 
 // federatedNamespace creates a host namespace federated to every cluster.

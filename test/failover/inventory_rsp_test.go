@@ -199,13 +199,14 @@ func TestInventoryClusterGetsReplicas(t *testing.T) {
 		if err != nil {
 			return false, err
 		}
-		clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
-		for _, cl := range clusters {
-			if m, _ := cl.(map[string]interface{}); m["name"] == "moon" && m["status"] == nil {
-				return true, nil
-			}
+		status, err := typesv1beta1.StatusOf(obj)
+		if err != nil {
+			return false, err
 		}
-		return false, fmt.Errorf("status.clusters %v", clusters)
+		if entry := status.Cluster("moon"); entry != nil && entry.Status == typesv1beta1.ClusterPropagationOK {
+			return true, nil
+		}
+		return false, fmt.Errorf("status.clusters %+v", status.Clusters)
 	})
 	if uid := configMapUID(t, ns, "kept"); uid != keptUID {
 		t.Errorf("the ConfigMap in the inventory cluster was replaced during its outage (uid %s, was %s)", uid, keptUID)

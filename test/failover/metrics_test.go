@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
@@ -39,10 +38,7 @@ func TestMetricsExposePropagation(t *testing.T) {
 		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		return err == nil, nil
 	})
-	if _, err := member.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "existing"}, Data: map[string]string{"name": "member"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createInMember(t, member, ns, "existing", map[string]string{"name": "member"})
 	rejected := federatedConfigMap(ns, "rejected")
 	// ConfigMap data values are strings: the member refuses a number.
 	if err := unstructured.SetNestedSlice(rejected.Object, []interface{}{map[string]interface{}{"clusterName": memberCluster.Name,

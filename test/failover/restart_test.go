@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -107,7 +108,7 @@ func countShortStatuses(t *testing.T, dyn dynamic.Interface, ns string) (all, sh
 		if status, _, _ := unstructured.NestedMap(obj.Object, "status"); len(status) == 0 {
 			return false
 		}
-		if clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters"); len(clusters) < 1 {
+		if status, err := typesv1beta1.StatusOf(obj); err != nil || len(status.Clusters) < 1 {
 			short.writes.Add(1)
 		}
 		return true
@@ -154,19 +155,20 @@ func createConfigMaps(t *testing.T, dyn dynamic.Interface, member kubernetes.Int
 	testkit.Eventually(t, fmt.Sprintf("all %d member objects", n), managedInMember(member, ns, n))
 }
 
-// configMapWriteRequests returns how many ConfigMap update requests (PUT,
-// PATCH, APPLY, no-op updates included) the member's API server has served
-// so far. Creates and deletes are left out: the member's controllers create
-// a kube-root-ca.crt ConfigMap in every new namespace and the namespace
-// controller deletes those of the namespaces earlier tests leave behind,
-// while a create or delete of this test's objects shows as a member write.
-func configMapWriteRequests(t *testing.T) int64 {
+// memberUpdateRequests returns the ConfigMap update requests (PUT, PATCH,
+// APPLY, whatever their answer, no-op updates included) that the member's
+// API server received in namespace ns since a moment, from its audit log.
+// Creates and deletes are left out (a create or delete of the test's
+// objects shows as a member write), and so are other namespaces: the
+// clean-up of an earlier test (an adopted object released with an update)
+// may still be going on.
+func memberUpdateRequests(t *testing.T, ns string, since time.Time) []testkit.AuditedRequest {
 	t.Helper()
-	n, err := testkit.WriteRequests(context.Background(), shared.Members()[0].RESTConfig(), "configmaps", "PUT", "PATCH", "APPLY")
+	requests, err := testkit.UpdateRequests(shared.Members()[0].AuditLogPath(), "configmaps", ns, since)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return requests
 }
 
 func configMapName(i int) string { return fmt.Sprintf("cm-%03d", i) }
@@ -180,12 +182,12 @@ func managedInMember(member kubernetes.Interface, ns string, n int) func(ctx con
 
 // TestUnchangedObjectsCostNoWritesAcrossARestart propagates 500 objects,
 // then watches the member and the host over a window while the syncer
-// runs, and over another right after it was killed and started again: the
+// runs, and over another from then on across a kill and a restart: the
 // restarted syncer reads what its predecessor recorded in the federated
-// statuses, so no member object is written (the member's API server serves
-// no ConfigMap write request at all, not even an update that changes
-// nothing), no status is written, and none lists fewer clusters than the
-// object is placed on. The member is probed every second; the windows are
+// statuses, so no member object is written (the member's API server
+// receives no ConfigMap update request in the test's namespace at all, not
+// even one that changes nothing: its audit log shows them), no status is
+// written, and none lists fewer clusters than the object is placed on. The member is probed every second; the windows are
 // 60 s with FED_FULL_SIZE=1 (issue 12's size), 5 s in `make test`, and the
 // second lasts at least until the restarted syncer has reconciled every
 // object (its /metrics count them).
@@ -204,8 +206,11 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 			return false, err
 		}
 		for _, obj := range list.Items {
-			clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
-			if len(clusters) != 1 || clusters[0].(map[string]interface{})["version"] == nil {
+			status, err := typesv1beta1.StatusOf(&obj)
+			if err != nil {
+				return false, err
+			}
+			if len(status.Clusters) != 1 || status.Clusters[0].Version == "" {
 				return false, nil
 			}
 		}
@@ -214,9 +219,11 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 
 	memberWrites := countMemberWrites(t, member, ns)
 	statusWrites, short := countShortStatuses(t, dyn, ns)
-	requests := configMapWriteRequests(t)
+	steadyStart := time.Now()
 	<-time.After(window) // a measurement window, not a wait for a condition
-	steadyMember, steadyStatus, steadyRequests := memberWrites.writes.Load(), statusWrites.writes.Load(), configMapWriteRequests(t)-requests
+	// The second window starts where this one ends.
+	restarted := time.Now()
+	steadyMember, steadyStatus, steadyRequests := memberWrites.writes.Load(), statusWrites.writes.Load(), memberUpdateRequests(t, ns, steadyStart)
 
 	first.Kill()
 	ports, err := fleet.FreePorts(1)
@@ -225,8 +232,6 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 	}
 	address := "127.0.0.1:" + strconv.Itoa(ports[0])
 	startSyncer(t, "restarted", "--metrics-bind-address", address, "--metrics-secure=false")
-	requests = configMapWriteRequests(t)
-	restarted := time.Now()
 	<-time.After(window) // a measurement window, not a wait for a condition
 	// The window lasts until the restarted syncer's first pass over every
 	// object is done, however long that takes.
@@ -239,21 +244,25 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 		}
 		return false, fmt.Errorf("%v configmap reconciles, %v queued", reconciles, queued)
 	})
-	restartMember, restartStatus, restartRequests := memberWrites.writes.Load()-steadyMember, statusWrites.writes.Load()-steadyStatus, configMapWriteRequests(t)-requests
+	restartMember, restartStatus, restartRequests := memberWrites.writes.Load()-steadyMember, statusWrites.writes.Load()-steadyStatus, memberUpdateRequests(t, ns, restarted)
 	restartWindow := time.Since(restarted).Round(100 * time.Millisecond)
 	t.Logf("%d unchanged objects: %d member writes (%d update requests) and %d status writes in %s while running; %d member writes (%d update requests) and %d status writes in %s after a restart; %d statuses listed fewer clusters than placed",
-		batch, steadyMember, steadyRequests, steadyStatus, window, restartMember, restartRequests, restartStatus, restartWindow, short.writes.Load())
+		batch, steadyMember, len(steadyRequests), steadyStatus, window, restartMember, len(restartRequests), restartStatus, restartWindow, short.writes.Load())
 	if steadyMember != 0 || restartMember != 0 {
 		t.Errorf("member writes for unchanged objects: %d while running, %d after the restart; want 0", steadyMember, restartMember)
 	}
-	if steadyRequests != 0 || restartRequests != 0 {
-		t.Errorf("ConfigMap update requests served by the member (no-op updates included): %d while running, %d after the restart; want 0", steadyRequests, restartRequests)
+	if len(steadyRequests) != 0 || len(restartRequests) != 0 {
+		t.Errorf("ConfigMap update requests in %s served by the member (no-op updates included): %d while running %v, %d across the restart %v; want 0",
+			ns, len(steadyRequests), steadyRequests, len(restartRequests), restartRequests)
 	}
 	if short.writes.Load() != 0 {
 		t.Errorf("%d status writes listed fewer clusters than placed", short.writes.Load())
 	}
 
-	// The restarted syncer is at work: a change made in the member is reverted.
+	// The restarted syncer is at work: a change made in the member is
+	// reverted, and the audit log shows both updates (the counts above are
+	// not zero for want of logging).
+	changed := time.Now()
 	if _, err := member.CoreV1().ConfigMaps(ns).Patch(context.Background(), configMapName(0), types.MergePatchType,
 		[]byte(`{"data":{"extra":"x"}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
@@ -262,6 +271,12 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 		cm, err := member.CoreV1().ConfigMaps(ns).Get(ctx, configMapName(0), metav1.GetOptions{})
 		_, extra := cm.Data["extra"]
 		return err == nil && !extra, err
+	})
+	testkit.Eventually(t, "the change and its revert in the member's audit log", func(context.Context) (bool, error) {
+		if requests := memberUpdateRequests(t, ns, changed); len(requests) < 2 {
+			return false, fmt.Errorf("%d update requests logged: %v", len(requests), requests)
+		}
+		return true, nil
 	})
 }
 
@@ -390,7 +405,7 @@ func TestMemberDownAtStartIsReportedNotLeftOut(t *testing.T) {
 	t.Cleanup(func() { _ = c.StartAPIServer(context.Background()) })
 	startSyncer(t, "member-down")
 	start := time.Now()
-	everyStatus := func(what string, want func(entry map[string]interface{}) bool) {
+	everyStatus := func(what string, want func(entry typesv1beta1.ClusterStatus) bool) {
 		t.Helper()
 		testkit.Eventually(t, what, func(ctx context.Context) (bool, error) {
 			list, err := dyn.Resource(federatedConfigMaps).Namespace(ns).List(ctx, metav1.ListOptions{})
@@ -398,24 +413,27 @@ func TestMemberDownAtStartIsReportedNotLeftOut(t *testing.T) {
 				return false, err
 			}
 			for _, obj := range list.Items {
-				clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
-				if len(clusters) != 1 || !want(clusters[0].(map[string]interface{})) {
+				status, err := typesv1beta1.StatusOf(&obj)
+				if err != nil {
+					return false, err
+				}
+				if len(status.Clusters) != 1 || !want(status.Clusters[0]) {
 					return false, nil
 				}
 			}
 			return true, nil
 		})
 	}
-	everyStatus("every status to list the member as ClusterNotReady", func(entry map[string]interface{}) bool {
-		return entry["name"] == c.Name && entry["status"] == "ClusterNotReady"
+	everyStatus("every status to list the member as ClusterNotReady", func(entry typesv1beta1.ClusterStatus) bool {
+		return entry.Name == c.Name && entry.Status == typesv1beta1.ClusterNotReady
 	})
 	reported := time.Since(start)
 	if err := c.StartAPIServer(ctx); err != nil {
 		t.Fatal(err)
 	}
 	start = time.Now()
-	everyStatus("every status OK again", func(entry map[string]interface{}) bool {
-		return entry["name"] == c.Name && (entry["status"] == nil || entry["status"] == "")
+	everyStatus("every status OK again", func(entry typesv1beta1.ClusterStatus) bool {
+		return entry.Name == c.Name && entry.Status == typesv1beta1.ClusterPropagationOK
 	})
 	after := memberVersions(t, member, ns)
 	t.Logf("member down at start: %d statuses listed it ClusterNotReady %s after the syncer was ready, OK again %s after it was back; %d status writes, %d listed fewer clusters than placed; member objects before %d, after %d",

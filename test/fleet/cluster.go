@@ -47,6 +47,7 @@ type Cluster struct {
 	etcdURL string
 	shared  bool // etcdURL is the members' shared etcd: this cluster keeps its keys under its own prefix
 	light   bool // see Options.LightMembers
+	audited bool // see Options.AuditPolicy: the API server writes an audit log
 
 	mu        sync.Mutex // guards processes, apiServer, sim and stopped
 	stopped   bool       // set by stop: StartAPIServer must not start anything after it
@@ -76,6 +77,20 @@ func (c *Cluster) CAData() []byte { return c.pki.caCert }
 
 // LogDir returns the directory holding the cluster's process logs.
 func (c *Cluster) LogDir() string { return c.logDir }
+
+// AuditLogPath returns the file the cluster's API server writes its audit
+// log to (JSON lines, one event per request), or "" when the fleet was
+// started without Options.AuditPolicy. It keeps growing across
+// StopAPIServer and StartAPIServer.
+func (c *Cluster) AuditLogPath() string {
+	if !c.audited {
+		return ""
+	}
+	return filepath.Join(c.logDir, "kube-apiserver-audit.log")
+}
+
+// auditPolicyPath is where the cluster keeps Options.AuditPolicy.
+func (c *Cluster) auditPolicyPath() string { return filepath.Join(c.dir, "audit-policy.yaml") }
 
 // ResidentBytes returns the resident memory of all the cluster's processes.
 func (c *Cluster) ResidentBytes() int64 {
@@ -208,6 +223,7 @@ type clusterSpec struct {
 	pool              NodePool
 	etcdURL           string // a shared etcd to use instead of the cluster's own; empty: its own
 	light             bool   // see Options.LightMembers
+	auditPolicy       string // see Options.AuditPolicy
 }
 
 // startCluster starts a cluster and waits until it is ready: the API
@@ -221,7 +237,12 @@ func startCluster(ctx context.Context, spec clusterSpec) (*Cluster, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		c := &Cluster{Name: spec.name, dir: spec.dir, logDir: spec.logDir, pki: p, bin: spec.bin, pool: spec.pool,
-			etcdURL: spec.etcdURL, shared: spec.etcdURL != "", light: spec.light}
+			etcdURL: spec.etcdURL, shared: spec.etcdURL != "", light: spec.light, audited: spec.auditPolicy != ""}
+		if c.audited {
+			if err := os.WriteFile(c.auditPolicyPath(), []byte(spec.auditPolicy), 0o600); err != nil {
+				return nil, fmt.Errorf("cluster %s: writing the audit policy: %w", spec.name, err)
+			}
+		}
 		err := c.start(ctx, spec.bin)
 		if err == nil {
 			return c, nil
@@ -420,6 +441,9 @@ func (c *Cluster) apiServerArgs() []string {
 	}
 	if c.light {
 		args = append(args, "--runtime-config="+lightRuntimeConfig)
+	}
+	if c.audited {
+		args = append(args, "--audit-policy-file="+c.auditPolicyPath(), "--audit-log-path="+c.AuditLogPath(), "--audit-log-format=json", "--audit-log-mode=blocking")
 	}
 	return args
 }

@@ -78,6 +78,12 @@ type Options struct {
 	// for example {"member2": {Count: 1, Capacity: nodesim.Capacity{Pods: 2}}}
 	// leaves room for only 2 pods in member2. Count 0 gives a cluster no nodes.
 	ClusterNodes map[string]NodePool
+	// AuditPolicy, when not empty, is an audit.k8s.io/v1 Policy (YAML) under
+	// which every cluster's API server writes an audit log (JSON lines) to
+	// Cluster.AuditLogPath(), e.g. for a test to count the requests that
+	// concern its own namespace. Keep it to the few requests a test needs:
+	// the log is written before each selected request is answered.
+	AuditPolicy string
 }
 
 // NodePool is the simulated nodes of one cluster.
@@ -151,7 +157,8 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	for i, name := range opts.Clusters {
 		wg.Go(func() {
 			started := time.Now()
-			spec := clusterSpec{name: name, dir: filepath.Join(f.dir, name), logDir: filepath.Join(f.dir, "logs", name), bin: opts.Binaries, pool: opts.NodePool(name)}
+			spec := clusterSpec{name: name, dir: filepath.Join(f.dir, name), logDir: filepath.Join(f.dir, "logs", name), bin: opts.Binaries, pool: opts.NodePool(name),
+				auditPolicy: opts.AuditPolicy}
 			if i > 0 {
 				spec.etcdURL, spec.light = membersEtcd, opts.LightMembers
 			}
