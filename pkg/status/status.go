@@ -27,8 +27,10 @@ type Pass struct {
 	// not federated (NamespaceNotFederated), or found the placement naming
 	// clusters that are not joined (UnknownCluster) or selecting none of
 	// them (NoClusters), or a dependency missing on the host
-	// (DependencyNotFound) or of a type not enabled
-	// (DependencyTypeNotEnabled). The last four yield to CheckClusters. Message says
+	// (DependencyNotFound), of a type not enabled (DependencyTypeNotEnabled),
+	// kept out of a cluster by a policy (DependencyDenied) or not written to
+	// one (DependencyPropagationFailed). Those of the last three kinds
+	// (placement and dependencies) yield to CheckClusters. Message says
 	// why, for the condition's message.
 	Reason  typesv1beta1.AggregateReason
 	Message string
@@ -137,7 +139,8 @@ func conditionOrder(c typesv1beta1.Condition) int {
 func aggregateReason(pass Pass) typesv1beta1.AggregateReason {
 	switch pass.Reason {
 	case typesv1beta1.AggregateSuccess, typesv1beta1.UnknownCluster, typesv1beta1.NoClusters,
-		typesv1beta1.DependencyNotFound, typesv1beta1.DependencyTypeNotEnabled:
+		typesv1beta1.DependencyNotFound, typesv1beta1.DependencyTypeNotEnabled,
+		typesv1beta1.DependencyDenied, typesv1beta1.DependencyPropagationFailed:
 	default:
 		return pass.Reason
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/util/retry"
@@ -211,4 +212,76 @@ func setDependencyPropagation(t *testing.T, mode *corev1beta1.DependencyPropagat
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestDependencyKeptOutByItsKindsPolicy: a FederationPolicy denying
+// FederatedConfigMaps on member2 keeps the copy of a ConfigMap a
+// Deployment on both members pulls in off member2 too, and the
+// Deployment's status names the ConfigMap, the cluster and the policy.
+func TestDependencyKeptOutByItsKindsPolicy(t *testing.T) {
+	ns := federatedNamespace(t)
+	waitNamespace(t, memberClient(t, "member1"), ns)
+	waitNamespace(t, memberClient(t, "member2"), ns)
+	create(t, &unstructured.Unstructured{Object: object{
+		"apiVersion": "policy.kubefed.io/v1alpha1", "kind": "FederationPolicy",
+		"metadata": object{"namespace": ns, "name": "no-configmaps-on-2"},
+		"spec": object{"resourceSelector": object{"kinds": []interface{}{federatedConfigMapKind.Kind}},
+			"deniedClusters": object{"names": []interface{}{"member2"}}},
+	}})
+	// The syncer has the policy once it keeps a FederatedConfigMap off
+	// member2: only then is the workload created (a copy written before
+	// would be left as it is, like any object in a denied cluster).
+	canary := federated(federatedConfigMapKind, ns, "canary", object{"placement": onClusters("member2")})
+	create(t, canary)
+	waitClusterStatus(t, canary, "member2", "PolicyDenied", "FederationPolicy "+ns+"/no-configmaps-on-2")
+
+	hostConfigMap(t, ns, "settings", "1")
+	web := followingDeployment(ns, "web", onClusters("member1", "member2"), []string{"settings"}, nil)
+	create(t, web)
+	memberConfigMap(t, "member1", ns, "settings", "the copy where the policy allows it", dependencyOf("1", "Deployment/web"))
+	live := propagationCondition(t, web, "False", "DependencyDenied")
+	message := conditionMessage(live)
+	for _, part := range []string{"ConfigMap " + ns + "/settings", `"member2"`, "FederationPolicy " + ns + "/no-configmaps-on-2"} {
+		if !strings.Contains(message, part) {
+			t.Errorf("DependencyDenied message %q does not name %s", message, part)
+		}
+	}
+	if cm, err := memberClient(t, "member2").CoreV1().ConfigMaps(ns).Get(context.Background(), "settings", metav1.GetOptions{}); err == nil {
+		t.Errorf("the copy reached member2, which the policy denies for ConfigMaps: %+v", cm.ObjectMeta)
+	}
+	testkit.Eventually(t, "the Deployment in member2, which no policy denies it", func(ctx context.Context) (bool, error) {
+		_, err := memberClient(t, "member2").AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+		return err == nil, client.IgnoreNotFound(err)
+	})
+}
+
+// TestDependencyRejectedByAMemberIsReported: member1 refuses ConfigMaps in
+// the namespace (a ResourceQuota of none), so the copy of a Deployment's
+// ConfigMap cannot be created there: the Deployment's status says so,
+// naming the ConfigMap, the cluster and the member's error; once the
+// quota is gone, the copy is created and the condition turns True.
+func TestDependencyRejectedByAMemberIsReported(t *testing.T) {
+	ctx := context.Background()
+	ns := federatedNamespace(t)
+	m1 := memberClient(t, "member1")
+	waitNamespace(t, m1, ns)
+	if _, err := m1.CoreV1().ResourceQuotas(ns).Create(ctx, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "no-configmaps"},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"count/configmaps": resource.MustParse("0")}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hostConfigMap(t, ns, "settings", "1")
+	web := followingDeployment(ns, "web", onClusters("member1"), []string{"settings"}, nil)
+	create(t, web)
+	live := propagationCondition(t, web, "False", "DependencyPropagationFailed")
+	message := conditionMessage(live)
+	for _, part := range []string{"ConfigMap " + ns + "/settings", `"member1"`, "CreationFailed", "quota"} {
+		if !strings.Contains(message, part) {
+			t.Errorf("DependencyPropagationFailed message %q does not name %s", message, part)
+		}
+	}
+	if err := m1.CoreV1().ResourceQuotas(ns).Delete(ctx, "no-configmaps", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	memberConfigMap(t, "member1", ns, "settings", "the copy once the member accepts it", dependencyOf("1", "Deployment/web"))
+	propagationCondition(t, web, "True", "")
 }

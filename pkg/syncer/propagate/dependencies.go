@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
+	"github.com/kubectl-fed/kubectl-fed/pkg/policy"
 	"github.com/kubectl-fed/kubectl-fed/pkg/propagation"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
@@ -68,13 +70,23 @@ func followed(t *federatedType, fed *unstructured.Unstructured) []dependencies.R
 	return dependencies.Followed(fed, t.targetKind.Group, t.targetKind.Kind, t.followsDefault)
 }
 
-// dependencyProblem returns the reason and message of the first dependency
-// (not optional) that cannot be propagated: its type is not enabled
-// (DependencyTypeNotEnabled), or it is missing on the host and not
-// federated either (DependencyNotFound); "" when there is none. unknown is
-// set while a host cache it needs is still filling: the workload is then
-// looked at again soon.
-func (e *Engine) dependencyProblem(namespace string, refs []dependencies.Ref) (reason typesv1beta1.AggregateReason, message string, unknown bool) {
+// dependencyProblem returns the reason and message of the first
+// dependency (not optional) the workload cannot get in the clusters it
+// lands in: its type is not enabled (DependencyTypeNotEnabled); it is
+// missing on the host and not federated either (DependencyNotFound); a
+// policy written for its kind keeps its copy out of one of them
+// (DependencyDenied); or its last pass could not write the copy to one of
+// them (DependencyPropagationFailed). A dependency the user federates is
+// judged by its own object's status. It returns "" when there is none;
+// unknown is set while a host cache it needs is still filling: the
+// workload is then looked at again soon.
+func (e *Engine) dependencyProblem(ctx context.Context, namespace string, refs []dependencies.Ref, landed sets.Set[string], list []clusterclient.Member) (reason typesv1beta1.AggregateReason, message string, unknown bool, err error) {
+	type copied struct {
+		t    *federatedType
+		ref  dependencies.Ref
+		host *unstructured.Unstructured
+	}
+	var copies []copied
 	for _, r := range refs {
 		if r.Optional {
 			continue
@@ -83,7 +95,7 @@ func (e *Engine) dependencyProblem(namespace string, refs []dependencies.Ref) (r
 		if t == nil {
 			return typesv1beta1.DependencyTypeNotEnabled, fmt.Sprintf(
 				"the pod template references %s %s/%s, which is not propagated: its type is not enabled; run kubectl fed enable %s",
-				r.Kind, namespace, r.Name, r.Kind.Resource().Resource), false
+				r.Kind, namespace, r.Name, r.Kind.Resource().Resource), false, nil
 		}
 		host := t.hostCache()
 		if !host.HasSynced() || !t.informer.HasSynced() {
@@ -91,15 +103,113 @@ func (e *Engine) dependencyProblem(namespace string, refs []dependencies.Ref) (r
 			continue
 		}
 		key := cacheKey(namespace, r.Name)
-		_, onHost, _ := host.GetIndexer().GetByKey(key)
+		obj, onHost, _ := host.GetIndexer().GetByKey(key)
 		_, federated, _ := t.informer.GetIndexer().GetByKey(key)
-		if !onHost && !federated {
+		switch {
+		case federated:
+		case !onHost:
 			return typesv1beta1.DependencyNotFound, fmt.Sprintf(
 				"the pod template references %s %s/%s, which does not exist on the host cluster; create it there (it is then propagated with the workload)",
-				r.Kind, namespace, r.Name), false
+				r.Kind, namespace, r.Name), false, nil
+		default:
+			copies = append(copies, copied{t: t, ref: r, host: obj.(*unstructured.Unstructured)})
 		}
 	}
-	return typesv1beta1.AggregateSuccess, "", unknown
+	for _, c := range copies {
+		denied, err := e.copyDenied(ctx, c.t, c.host, landed, list)
+		if err != nil {
+			return "", "", false, err
+		}
+		if cluster, violation, ok := first(denied); ok {
+			return typesv1beta1.DependencyDenied, fmt.Sprintf(
+				"the pod template references %s %s/%s, whose copy a policy keeps out of cluster %q, where the workload runs: %s; allow the copy in the policy, or keep the workload out of %q",
+				c.ref.Kind, namespace, c.ref.Name, cluster, violation, cluster), unknown, nil
+		}
+	}
+	for _, c := range copies {
+		failed := e.copyFailures.get(Key{Type: c.t.name, Namespace: namespace, Name: c.ref.Name})
+		for _, cluster := range sets.List(sets.KeySet(failed)) {
+			if landed.Has(cluster) {
+				return typesv1beta1.DependencyPropagationFailed, fmt.Sprintf(
+					"the pod template references %s %s/%s, whose copy could not be written to cluster %q, where the workload runs: %s",
+					c.ref.Kind, namespace, c.ref.Name, cluster, failed[cluster]), unknown, nil
+			}
+		}
+	}
+	return typesv1beta1.AggregateSuccess, "", unknown, nil
+}
+
+// first returns the entry of the smallest key of m, and false when m is
+// empty.
+func first(m map[string]string) (string, string, bool) {
+	keys := sets.List(sets.KeySet(m))
+	if len(keys) == 0 {
+		return "", "", false
+	}
+	return keys[0], m[keys[0]], true
+}
+
+// copyDenied returns the clusters of targets where a Deny policy keeps the
+// copy of host, an object of dependency type t, out (dependencies.Denied),
+// each with the violation's message.
+func (e *Engine) copyDenied(ctx context.Context, t *federatedType, host *unstructured.Unstructured, targets sets.Set[string], list []clusterclient.Member) (map[string]string, error) {
+	if e.policies == nil || targets.Len() == 0 {
+		return nil, nil
+	}
+	policies, err := e.policies.Policies(ctx)
+	if err != nil || len(policies) == 0 {
+		return nil, err
+	}
+	namespaceLabels, err := e.policies.NamespaceLabels(ctx, host.GetNamespace())
+	if err != nil {
+		return nil, err
+	}
+	obj := policy.Object{Kind: t.federatedKind, Namespace: host.GetNamespace(), Name: host.GetName(), Labels: host.GetLabels(), NamespaceLabels: namespaceLabels}
+	return dependencies.Denied(policies, obj, targets, clusterclient.PlacementClusters(list)), nil
+}
+
+// copyFailures remembers, per dependency, the clusters its last pass
+// could not write its copy to, with why, until a pass writes it.
+type copyFailures struct {
+	mu     sync.Mutex
+	failed map[Key]map[string]string
+}
+
+func newCopyFailures() *copyFailures { return &copyFailures{failed: map[Key]map[string]string{}} }
+
+// set records the failures of a dependency's pass (none forgets it) and
+// reports whether they differ from those recorded before.
+func (f *copyFailures) set(key Key, failed map[string]string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	changed := !maps.Equal(f.failed[key], failed)
+	if len(failed) == 0 {
+		delete(f.failed, key)
+	} else {
+		f.failed[key] = failed
+	}
+	return changed
+}
+
+// get returns the failures recorded for a dependency (not to be changed).
+func (f *copyFailures) get(key Key) map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed[key]
+}
+
+// copyFailed reports whether a status of a dependency's copy in a cluster
+// its workloads land in means the copy is not there as the host has it:
+// a write failed, or an unmanaged object of the name is in the way
+// (AlreadyExists). A member object labelled managed=false is the user's
+// choice, and a cluster not ready shows in the workload's own entry.
+func copyFailed(s typesv1beta1.PropagationStatus) bool {
+	switch s {
+	case typesv1beta1.AlreadyExists, typesv1beta1.ComputeResourceFailed, typesv1beta1.ApplyOverridesFailed,
+		typesv1beta1.FieldRetentionFailed, typesv1beta1.VersionRetrievalFailed:
+		return true
+	}
+	return s.IsRecoverable()
 }
 
 // pulls remembers, per workload, the dependency keys its last pass
@@ -278,14 +388,29 @@ func (e *Engine) dependencyPass(ctx context.Context, t *federatedType, key Key, 
 	if !onHost {
 		n = need{clusters: sets.New[string]()} // nothing to render: every copy goes
 	}
+	if onHost {
+		// A policy written for the dependency's kind keeps its copies out
+		// too: those clusters are left as they are, like a workload's.
+		denied, err := e.copyDenied(ctx, t, host.(*unstructured.Unstructured), n.clusters, list)
+		if err != nil {
+			return 0, err
+		}
+		for c, message := range denied {
+			n.clusters.Delete(c)
+			delete(n.pulledBy, c)
+			n.denied[c] = message
+		}
+	}
 	fed := dependencyObject(key, t.targetKind, host, onHost)
 	in := propagation.Input{Federated: fed, Target: t.targetKind, AdoptResources: e.adopt.Load(),
 		Placement:  placement.Result{Clusters: n.clusters, Targets: n.clusters, Denied: n.denied},
 		Dependency: true, DependencyOf: n.pulledBy}
 	var failed []string
+	notWritten := map[string]string{}
 	after := time.Duration(0)
 	// A dependency has no status to record its writes in: the records are
 	// kept in memory only (a restarted syncer checks its copies again).
+	// Where a copy could not be written, the workloads' status says so.
 	for i, o := range e.execute(ctx, t, key, in, &typesv1beta1.FederatedStatus{}, list) {
 		e.records.set(key, list[i].Name, o.version)
 		if o.pending || o.retry || o.status == typesv1beta1.WaitingForRemoval {
@@ -294,6 +419,12 @@ func (e *Engine) dependencyPass(ctx context.Context, t *federatedType, key Key, 
 		if o.status.IsRecoverable() {
 			failed = append(failed, list[i].Name+": "+string(o.status)+" "+o.message)
 		}
+		if n.clusters.Has(list[i].Name) && copyFailed(o.status) {
+			notWritten[list[i].Name] = strings.TrimSpace(string(o.status) + " " + o.message)
+		}
+	}
+	if e.copyFailures.set(key, notWritten) {
+		e.enqueueWorkloads(t, key.Namespace, key.Name)
 	}
 	if len(failed) > 0 {
 		return 0, fmt.Errorf("dependency %s: %s", key, strings.Join(failed, ", "))

@@ -95,6 +95,9 @@ type federatedType struct {
 	namespaced bool
 	// targetNamespaced is set when the member objects live in namespaces.
 	targetNamespaced bool
+	// federatedKind is the kind of the federated objects, e.g.
+	// FederatedConfigMap.
+	federatedKind string
 	// collectStatus is set when member statuses are copied into the
 	// federated status.
 	collectStatus bool
@@ -156,6 +159,9 @@ type Engine struct {
 	served *served.Cache
 	// pulls remembers which dependencies each workload's last pass queued.
 	pulls *pulls
+	// copyFailures remembers where each dependency's last pass could not
+	// write its copy, for the status of the workloads that need it.
+	copyFailures *copyFailures
 
 	mu    sync.RWMutex
 	types map[string]*federatedType
@@ -196,6 +202,7 @@ func New(settings Settings, host dynamic.Interface, registry *clusterclient.Regi
 		records:      newRecords(),
 		served:       served.NewCache(servedTTL),
 		pulls:        newPulls(),
+		copyFailures: newCopyFailures(),
 	}
 	e.adopt.Store(settings.AdoptResources)
 	registry.Subscribe(e.clusterChanged)
@@ -412,6 +419,7 @@ func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
 		name:             ftc.Name,
 		generation:       ftc.Generation,
 		federated:        schema.GroupVersionResource{Group: spec.FederatedType.Group, Version: spec.FederatedType.Version, Resource: spec.FederatedType.PluralName},
+		federatedKind:    spec.FederatedType.Kind,
 		target:           schema.GroupVersionResource{Group: spec.TargetType.Group, Version: spec.TargetType.Version, Resource: spec.TargetType.PluralName},
 		targetKind:       schema.GroupVersionKind{Group: spec.TargetType.Group, Version: spec.TargetType.Version, Kind: spec.TargetType.Kind},
 		namespaced:       spec.FederatedType.Scope == corev1beta1.NamespaceScoped,
@@ -616,11 +624,16 @@ func (e *Engine) enqueueDependency(t *federatedType, obj interface{}, appearedOr
 	}
 	ns, name, _ := cache.SplitMetaNamespaceKey(key)
 	e.add(Key{Type: t.name, Namespace: ns, Name: name})
-	if !appearedOrGone {
-		return
+	if appearedOrGone {
+		e.enqueueWorkloads(t, ns, name)
 	}
+}
+
+// enqueueWorkloads queues the workloads of namespace that follow their
+// dependencies and reference the object name of dependency type t.
+func (e *Engine) enqueueWorkloads(t *federatedType, namespace, name string) {
 	for _, w := range e.podTemplateTypes() {
-		objs, _ := w.informer.GetIndexer().ByIndex(cache.NamespaceIndex, ns)
+		objs, _ := w.informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
 		for _, obj := range objs {
 			if references(followed(w, obj.(*unstructured.Unstructured)), t.dependency, name) {
 				e.enqueueFederated(w, obj)

@@ -165,7 +165,10 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	e.pull(key, fed.GetNamespace(), refs)
 	dependenciesUnknown := false
 	if pass.Reason == typesv1beta1.AggregateSuccess {
-		pass.Reason, pass.Message, dependenciesUnknown = e.dependencyProblem(fed.GetNamespace(), refs)
+		pass.Reason, pass.Message, dependenciesUnknown, err = e.dependencyProblem(ctx, fed.GetNamespace(), refs, landed(placed, spec), list)
+		if err != nil {
+			return 0, err
+		}
 	}
 	// The object is decoded for rendering once: by the eviction gate and
 	// in each member's part.

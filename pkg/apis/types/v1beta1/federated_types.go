@@ -429,6 +429,19 @@ const (
 	// propagation (`kubectl fed enable secrets`); the condition's message
 	// names it. It is not in KubeFed.
 	DependencyTypeNotEnabled AggregateReason = "DependencyTypeNotEnabled"
+	// DependencyDenied means the object propagates its dependencies and a
+	// Deny policy written for the kind of one (e.g. a FederationPolicy
+	// selecting FederatedSecrets) keeps its copy out of a cluster the
+	// object lands in; the condition's message names the object, the
+	// cluster and the policy. It is not in KubeFed.
+	DependencyDenied AggregateReason = "DependencyDenied"
+	// DependencyPropagationFailed means the object propagates its
+	// dependencies and the copy of one could not be written to a cluster
+	// the object lands in (e.g. an unmanaged object of the name exists and
+	// adoptResources is Disabled, or the member rejected it); the
+	// condition's message names the object, the cluster and the failure.
+	// It is not in KubeFed.
+	DependencyPropagationFailed AggregateReason = "DependencyPropagationFailed"
 )
 
 // ClusterStatus is the propagation status in one cluster.
