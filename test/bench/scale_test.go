@@ -76,18 +76,21 @@ func scaleSizesFromEnv() ScaleSizes {
 
 // ScaleResult is what one scale run measured.
 type ScaleResult struct {
-	Members          int     `json:"members"`
-	MemberObjects    int     `json:"memberObjects"`
-	FloorSeconds     float64 `json:"floorSeconds"`
-	ConvergeSeconds  float64 `json:"convergeSeconds"`
-	Ratio            float64 `json:"ratio"`
-	MemberWrites     int64   `json:"memberWrites"`
-	HostWrites       int64   `json:"hostWrites"`
-	SyncerCPUSeconds float64 `json:"syncerCPUSeconds"`
-	SyncerPeakRSSMiB float64 `json:"syncerPeakRSSMiB"`
-	UpdateP50Ms      float64 `json:"updateP50Ms"`
-	UpdateP99Ms      float64 `json:"updateP99Ms"`
-	IdleWrites       int64   `json:"idleWrites"`
+	Members         int     `json:"members"`
+	MemberObjects   int     `json:"memberObjects"`
+	FloorSeconds    float64 `json:"floorSeconds"`
+	ConvergeSeconds float64 `json:"convergeSeconds"`
+	Ratio           float64 `json:"ratio"`
+	MemberWrites    int64   `json:"memberWrites"`
+	// MemberWritesByCode splits MemberWrites by method and response code
+	// ("POST 201"), every member together.
+	MemberWritesByCode map[string]int64 `json:"memberWritesByCode,omitempty"`
+	HostWrites         int64            `json:"hostWrites"`
+	SyncerCPUSeconds   float64          `json:"syncerCPUSeconds"`
+	SyncerPeakRSSMiB   float64          `json:"syncerPeakRSSMiB"`
+	UpdateP50Ms        float64          `json:"updateP50Ms"`
+	UpdateP99Ms        float64          `json:"updateP99Ms"`
+	IdleWrites         int64            `json:"idleWrites"`
 	// RestartSeconds is from the restart until the new syncer leads with
 	// empty queues; RestartWrites its member writes until it settled.
 	RestartSeconds    float64 `json:"restartSeconds"`
@@ -123,6 +126,10 @@ type StallReport struct {
 	// created during the stall reported ClusterNotReady for it.
 	ClusterNotReadySeconds float64 `json:"clusterNotReadySeconds"`
 	EntriesSeconds         float64 `json:"entriesSeconds"`
+	// AllEntriesSeconds is from SIGSTOP until every FederatedConfigMap of
+	// the run (each is placed on every member) reported ClusterNotReady
+	// for it; 0 when that took more than allEntriesGrace after the batch.
+	AllEntriesSeconds float64 `json:"allEntriesSeconds,omitempty"`
 	// After SIGCONT: Lost counts the objects of the stall namespace the
 	// member lacks or holds with other data, Extra the managed objects it
 	// holds beyond them, Creates the syncer's creates in it from SIGSTOP
@@ -176,6 +183,7 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 
 	r.FloorSeconds = scaleFloor(b, ctx, f, sz)
 	hostBefore, membersBefore, cpuBefore := hostWrites(b, ctx, f), memberWrites(b, f, metricsURL), cpuSeconds(b, cp.Syncer.Pid())
+	byCodeBefore := memberWritesByCode(b, f, metricsURL)
 	cpuProfile := func() string { return "" }
 	if sz.ProfileSeconds > 0 {
 		cpuProfile = takeProfile(b, fmt.Sprintf("profile?seconds=%d", sz.ProfileSeconds), fmt.Sprintf("scale-%d-syncer-cpu.pprof", members))
@@ -190,6 +198,7 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 	r.CPUProfile = cpuProfile()
 	r.HostWrites = sum(delta(hostBefore, hostWrites(b, ctx, f)))
 	r.MemberWrites = sum(delta(membersBefore, memberWrites(b, f, metricsURL)))
+	r.MemberWritesByCode = delta(byCodeBefore, memberWritesByCode(b, f, metricsURL))
 	r.UpdateP50Ms, r.UpdateP99Ms = latency(b, ctx, f, f.Members(), "scale", "obj-cm-00000", sz.LatencyRounds)
 	r.IdleWrites, _, _ = idleWrites(b, ctx, f, metricsURL, time.Duration(sz.IdleSeconds)*time.Second)
 	r.SyncerPeakRSSMiB = float64(fleet.PeakResidentBytes(cp.Syncer.Pid())) / (1 << 20)
@@ -276,18 +285,24 @@ func takeProfile(b testing.TB, query, file string) func() string {
 }
 
 // watchStallReport follows, from SIGSTOP of stalled, when its
-// KubeFedCluster stops being ready and when every one of the n
+// KubeFedCluster stops being ready, when every one of the n
 // FederatedConfigMaps named prefix-cm-* in ns reports ClusterNotReady for
-// it; the returned func waits for both (at most 5 minutes) and returns
-// the seconds each took.
+// it, and when every FederatedConfigMap of the host does; the returned
+// func waits for the first two (at most 5 minutes) and for the third at
+// most allEntriesGrace more, and returns the seconds each took.
 func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled *fleet.Cluster, ns, prefix string, n int) func() *StallReport {
 	started := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	host := dynamic.NewForConfigOrDie(f.Host().RESTConfig())
-	entries := countWhere(ctx, host, federatedConfigMaps, ns, "", func(u *unstructured.Unstructured) bool {
+	reportsNotReady := func(u *unstructured.Unstructured) bool {
 		status, found := clusterStatus(u, stalled.Name)
-		return strings.HasPrefix(u.GetName(), prefix+"-") && found && status == string(typesv1beta1.ClusterNotReady)
+		return found && status == string(typesv1beta1.ClusterNotReady)
+	}
+	entries := countWhere(ctx, host, federatedConfigMaps, ns, "", func(u *unstructured.Unstructured) bool {
+		return strings.HasPrefix(u.GetName(), prefix+"-") && reportsNotReady(u)
 	})
+	allEntries := countWhere(ctx, host, federatedConfigMaps, "", "", reportsNotReady)
+	all := countWhere(ctx, host, federatedConfigMaps, "", "", func(*unstructured.Unstructured) bool { return true })
 	report := &StallReport{BoundSeconds: (defaults.HealthCheckPeriod*defaults.HealthCheckFailureThreshold + defaults.HealthCheckTimeout).Seconds()}
 	done := make(chan error, 1)
 	go func() {
@@ -305,7 +320,11 @@ func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled
 			if report.EntriesSeconds == 0 && entries.Load() >= int64(n) {
 				report.EntriesSeconds = time.Since(started).Seconds()
 			}
-			return report.ClusterNotReadySeconds > 0 && report.EntriesSeconds > 0, nil
+			if report.AllEntriesSeconds == 0 && report.EntriesSeconds > 0 && allEntries.Load() >= all.Load() {
+				report.AllEntriesSeconds = time.Since(started).Seconds()
+			}
+			batchReported := report.ClusterNotReadySeconds > 0 && report.EntriesSeconds > 0
+			return batchReported && (report.AllEntriesSeconds > 0 || time.Since(started).Seconds() > report.EntriesSeconds+allEntriesGrace.Seconds()), nil
 		})
 	}()
 	return func() *StallReport {
@@ -315,6 +334,38 @@ func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled
 		}
 		return report
 	}
+}
+
+// allEntriesGrace is how long, after the batch's entries reported the
+// stall, watchStallReport waits for every FederatedConfigMap's.
+const allEntriesGrace = time.Minute
+
+// memberWritesByCode reads the syncer's writes (POST, PUT, PATCH, DELETE)
+// to any member so far from its metrics, by method and response code.
+func memberWritesByCode(b testing.TB, f *fleet.Fleet, metricsURL string) map[string]int64 {
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	members := map[string]bool{}
+	for _, c := range f.Members() {
+		members[strings.TrimPrefix(c.Server, "https://")] = true
+	}
+	counts := map[string]int64{}
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		method := label(line, "method")
+		if !strings.HasPrefix(line, "rest_client_requests_total{") || !members[label(line, "host")] || !slices.Contains([]string{"POST", "PUT", "PATCH", "DELETE"}, method) {
+			continue
+		}
+		fields := strings.Fields(line)
+		v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
+		counts[method+" "+label(line, "code")] += int64(v)
+	}
+	return counts
 }
 
 // conditionTrue reports whether obj's status has condition kind True.
@@ -590,13 +641,14 @@ func reportScale(b testing.TB, sz ScaleSizes, rows []ScaleResult) {
 		fmt.Printf("  %7d %8d %8.1f %9.1f %6.2f %9d %8d %7.1f %8.0f %9.0f %6d %9.1f %8d %9.1f %9.0f\n", r.Members, r.MemberObjects, r.FloorSeconds, r.ConvergeSeconds, r.Ratio,
 			r.MemberWrites, r.HostWrites, r.SyncerCPUSeconds, r.SyncerPeakRSSMiB, r.UpdateP99Ms, r.IdleWrites, r.RestartSeconds, r.RestartWrites, r.FleetStartSeconds, r.FleetResidentMiB)
 		fmt.Printf("          restart: syncer peak RSS %.0f MiB\n", r.RestartPeakRSSMiB)
+		fmt.Printf("          member writes while converging, by method and code: %v\n", r.MemberWritesByCode)
 		if r.StallSeconds > 0 {
 			fmt.Printf("          stall of member%d: %d objects to the others in %.1fs (%.1fs without; %.2fx), update p99 %.0f ms (%.0f ms without; %.2fx); caught up %.1fs after SIGCONT\n",
 				r.Members, sz.StallObjects, r.StallSeconds, r.StallBaselineSeconds, r.StallSeconds/r.StallBaselineSeconds, r.StallP99Ms, r.StallBaselineP99Ms, r.StallP99Ms/r.StallBaselineP99Ms, r.StallCatchUpSeconds)
 		}
 		if s := r.StallReport; s != nil {
-			fmt.Printf("          stall reported: KubeFedCluster not ready after %.1fs, every entry of the batch ClusterNotReady after %.1fs (health bound %.0fs); after SIGCONT: %d lost or stale, %d extra, %d creates %v for the %d objects created during the stall\n",
-				s.ClusterNotReadySeconds, s.EntriesSeconds, s.BoundSeconds, s.Lost, s.Extra, s.Creates, s.CreatesByCode, sz.StallObjects)
+			fmt.Printf("          stall reported: KubeFedCluster not ready after %.1fs, every entry of the batch ClusterNotReady after %.1fs, of every FederatedConfigMap after %.1fs (0: not within %s after the batch; health bound %.0fs); after SIGCONT: %d lost or stale, %d extra, %d creates %v for the %d objects created during the stall\n",
+				s.ClusterNotReadySeconds, s.EntriesSeconds, s.AllEntriesSeconds, allEntriesGrace, s.BoundSeconds, s.Lost, s.Extra, s.Creates, s.CreatesByCode, sz.StallObjects)
 		}
 		if r.CPUProfile != "" {
 			fmt.Printf("          syncer profiles: go tool pprof -top %s; go tool pprof -top -sample_index=inuse_space %s\n", r.CPUProfile, r.HeapProfile)
