@@ -669,16 +669,19 @@ func (e *Engine) enqueueNamespace(namespace string) {
 	}
 }
 
-// memberHandler queues the federated object a member object belongs to.
+// memberHandler queues the federated object a member object belongs to,
+// and records that the member's cache showed the object.
 func (e *Engine) memberHandler(t *federatedType) clusterclient.EventHandler {
-	return func(_, namespace, name string) {
+	return func(cluster, namespace, name string) {
 		if !t.namespaced {
 			namespace = ""
 		}
 		if t.name == core.NamespacesTypeConfigName {
 			namespace = name // a FederatedNamespace lives in the namespace it federates
 		}
-		e.add(Key{Type: t.name, Namespace: namespace, Name: name})
+		key := Key{Type: t.name, Namespace: namespace, Name: name}
+		e.records.shown(key, cluster)
+		e.add(key)
 	}
 }
 

@@ -543,11 +543,19 @@ func (e *Engine) act(ctx context.Context, ev *passEvents, t *federatedType, key 
 	client := e.memberClient(t, m, fed.GetNamespace())
 	switch p.Action {
 	case propagation.Create:
+		if e.records.awaitingCache(key, m.Name, time.Now()) {
+			// Created by an earlier pass, not in the cache yet (another
+			// member's event queued this pass): creating it again would
+			// only be answered AlreadyExists. Its cache event queues the
+			// object again; the retry covers a create the cache never shows.
+			return outcome{status: p.Status, listed: p.Listed, version: seen.Recorded, retry: true}
+		}
 		created, err := client.Create(ctx, p.Desired, metav1.CreateOptions{})
 		switch {
 		case err == nil:
 			// No event: a routine create would cost a host write per object.
 			ctrl.LoggerFrom(ctx).V(1).Info("created in member", "cluster", m.Name, "type", t.name, "object", qualifiedName(p.Desired))
+			e.records.created(key, m.Name, time.Now())
 			o.wrote, o.member, o.version = true, created, propagation.SyncedVersion(created, p.RenderedHash)
 			return o
 		case !apierrors.IsAlreadyExists(err):

@@ -2,6 +2,7 @@ package propagate
 
 import (
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -28,10 +29,19 @@ type records struct {
 	// replaced holds the resourceVersion each last update replaced: a
 	// cache still showing it is behind, not changed by someone else.
 	replaced map[Key]map[string]string
+	// creating holds when the syncer created each member object that the
+	// member's cache has not shown since.
+	creating map[Key]map[string]time.Time
 }
 
+// createdWait is how long after a create a member cache that does not
+// show the object yet counts as behind: until then, a pass does not
+// create the object again (the member would answer AlreadyExists).
+const createdWait = 10 * time.Second
+
 func newRecords() *records {
-	return &records{versions: map[Key]map[string]string{}, conflicts: map[Key]map[string]int{}, replaced: map[Key]map[string]string{}}
+	return &records{versions: map[Key]map[string]string{}, conflicts: map[Key]map[string]int{}, replaced: map[Key]map[string]string{},
+		creating: map[Key]map[string]time.Time{}}
 }
 
 // version returns the record of key in cluster: the remembered one, else
@@ -96,6 +106,39 @@ func (r *records) behind(key Key, cluster string, cached *unstructured.Unstructu
 	return ok && rv == cached.GetResourceVersion()
 }
 
+// created remembers that key's member object in cluster was created at.
+func (r *records) created(key Key, cluster string, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.creating[key] == nil {
+		r.creating[key] = map[string]time.Time{}
+	}
+	r.creating[key][cluster] = at
+}
+
+// shown records that cluster's cache showed a change of key's member
+// object: what it holds is known again.
+func (r *records) shown(key Key, cluster string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if created, ok := r.creating[key]; ok {
+		delete(created, cluster)
+		if len(created) == 0 {
+			delete(r.creating, key)
+		}
+	}
+}
+
+// awaitingCache reports whether key's member object in cluster was created
+// less than createdWait before now and the cache has not shown it since:
+// a cache without it is behind.
+func (r *records) awaitingCache(key Key, cluster string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.creating[key][cluster]
+	return ok && now.Sub(at) < createdWait
+}
+
 // forget drops everything kept for key.
 func (r *records) forget(key Key) {
 	r.mu.Lock()
@@ -103,4 +146,5 @@ func (r *records) forget(key Key) {
 	delete(r.versions, key)
 	delete(r.conflicts, key)
 	delete(r.replaced, key)
+	delete(r.creating, key)
 }

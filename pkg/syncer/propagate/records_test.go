@@ -3,6 +3,7 @@ package propagate
 import (
 	"context"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -82,5 +83,33 @@ func TestHasVersions(t *testing.T) {
 		if got := hasVersions(tc.fed); got != tc.want {
 			t.Errorf("%s: hasVersions = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestRecordsAwaitACreatedObjectUntilTheCacheShowsIt(t *testing.T) {
+	r := newRecords()
+	key := Key{Type: "configmaps", Namespace: "ns", Name: "a"}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if r.awaitingCache(key, "member1", at) {
+		t.Fatal("awaiting an object never created")
+	}
+	r.created(key, "member1", at)
+	if !r.awaitingCache(key, "member1", at.Add(time.Second)) {
+		t.Error("a cache without the object just created does not count as behind")
+	}
+	if r.awaitingCache(key, "member2", at.Add(time.Second)) {
+		t.Error("another cluster counts as behind")
+	}
+	if r.awaitingCache(key, "member1", at.Add(createdWait)) {
+		t.Errorf("still behind %s after the create: a create the cache never shows is never made again", createdWait)
+	}
+	r.shown(key, "member1")
+	if r.awaitingCache(key, "member1", at.Add(time.Second)) {
+		t.Error("still behind once the cache showed the object")
+	}
+	r.created(key, "member1", at)
+	r.forget(key)
+	if r.awaitingCache(key, "member1", at) {
+		t.Error("forget kept the create")
 	}
 }
