@@ -148,9 +148,25 @@ verify: $(BIN)/controller-gen ## Fail if generated files are stale, gofmt/go vet
 GO_TEST ?= go test
 TEST_FLAGS ?= -count=1 -timeout 40m
 
+MODULE := github.com/kubectl-fed/kubectl-fed
+# The suites that start real clusters: their tests take the machine's fleet
+# lock (testkit.Main, fleet.LockForTests), so they run one after another and
+# their sum is most of `make test`'s time. The other packages (unit tests, the
+# release and image checks) need no fleet.
+FLEET_LOCKING := testkit\.Main\(|LockForTests\(\)
+FLEET_SUITES = $(patsubst %/,./%,$(sort $(dir $(shell grep -rlE --include='*_test.go' '$(FLEET_LOCKING)' test))))
+OTHER_PACKAGES = $(filter-out $(patsubst ./%,$(MODULE)/%,$(FLEET_SUITES)),$(shell go list ./...))
+
+# The fleet suites start at once; the other packages run beside them at the
+# lowest CPU priority (nice), in the time the suites wait on their clusters,
+# instead of before them. Either failing fails the target.
 .PHONY: test
 test: verify tools build ## Run every check, unit test and integration test (real clusters)
-	$(GO_TEST) $(TEST_FLAGS) ./...
+	@others="$(OTHER_PACKAGES)"; suites="$(FLEET_SUITES)"; \
+	echo "nice $(GO_TEST) $(TEST_FLAGS) <$$(wc -w <<<"$$others") packages without a fleet> &"; \
+	nice -n 19 $(GO_TEST) $(TEST_FLAGS) $$others & pid=$$!; \
+	echo "$(GO_TEST) $(TEST_FLAGS) $$suites"; \
+	$(GO_TEST) $(TEST_FLAGS) $$suites; rc=$$?; wait $$pid || rc=1; exit $$rc
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests only (no clusters)

@@ -48,6 +48,9 @@ type Cluster struct {
 	shared  bool // etcdURL is the members' shared etcd: this cluster keeps its keys under its own prefix
 	light   bool // see Options.LightMembers
 	audited bool // see Options.AuditPolicy: the API server writes an audit log
+	// nodeMonitorGrace is kube-controller-manager's
+	// --node-monitor-grace-period; zero keeps its default.
+	nodeMonitorGrace time.Duration
 
 	mu        sync.Mutex // guards processes, apiServer, sim and stopped
 	stopped   bool       // set by stop: StartAPIServer must not start anything after it
@@ -221,9 +224,10 @@ type clusterSpec struct {
 	name, dir, logDir string // state goes to dir, process logs to logDir
 	bin               Binaries
 	pool              NodePool
-	etcdURL           string // a shared etcd to use instead of the cluster's own; empty: its own
-	light             bool   // see Options.LightMembers
-	auditPolicy       string // see Options.AuditPolicy
+	etcdURL           string        // a shared etcd to use instead of the cluster's own; empty: its own
+	light             bool          // see Options.LightMembers
+	auditPolicy       string        // see Options.AuditPolicy
+	nodeMonitorGrace  time.Duration // see Options.NodeMonitorGracePeriod
 }
 
 // startCluster starts a cluster and waits until it is ready: the API
@@ -236,7 +240,7 @@ func startCluster(ctx context.Context, spec clusterSpec) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster %s: %w", spec.name, err)
 	}
 	for attempt := 1; ; attempt++ {
-		c := &Cluster{Name: spec.name, dir: spec.dir, logDir: spec.logDir, pki: p, bin: spec.bin, pool: spec.pool,
+		c := &Cluster{Name: spec.name, dir: spec.dir, logDir: spec.logDir, pki: p, bin: spec.bin, pool: spec.pool, nodeMonitorGrace: spec.nodeMonitorGrace,
 			etcdURL: spec.etcdURL, shared: spec.etcdURL != "", light: spec.light, audited: spec.auditPolicy != ""}
 		if c.audited {
 			if err := os.WriteFile(c.auditPolicyPath(), []byte(spec.auditPolicy), 0o600); err != nil {
@@ -472,7 +476,7 @@ func (c *Cluster) controllerManagerArgs(kubeconfig string) []string {
 	if c.light && c.pool.Count == 0 {
 		controllers = lightControllers
 	}
-	return []string{
+	args := []string{
 		"--kubeconfig=" + kubeconfig,
 		"--service-account-private-key-file=" + c.pki.path(serviceKeyFile),
 		"--root-ca-file=" + c.pki.path(caCertFile),
@@ -483,6 +487,10 @@ func (c *Cluster) controllerManagerArgs(kubeconfig string) []string {
 		"--cluster-name=" + c.Name,
 		"--profiling=false",
 	}
+	if c.nodeMonitorGrace > 0 {
+		args = append(args, "--node-monitor-grace-period="+c.nodeMonitorGrace.String())
+	}
+	return args
 }
 
 func schedulerArgs(kubeconfig string) []string {

@@ -84,7 +84,17 @@ type Options struct {
 	// concern its own namespace. Keep it to the few requests a test needs:
 	// the log is written before each selected request is answered.
 	AuditPolicy string
+	// NodeMonitorGracePeriod is kube-controller-manager's
+	// --node-monitor-grace-period: how long a node may go without a
+	// heartbeat before it is marked NotReady. Zero keeps its default
+	// (DefaultNodeMonitorGracePeriod); a test that watches nodes stay Ready
+	// beyond it sets it shorter, above two nodesim heartbeats.
+	NodeMonitorGracePeriod time.Duration
 }
+
+// DefaultNodeMonitorGracePeriod is kube-controller-manager's default
+// --node-monitor-grace-period.
+const DefaultNodeMonitorGracePeriod = 50 * time.Second
 
 // NodePool is the simulated nodes of one cluster.
 type NodePool struct {
@@ -158,7 +168,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		wg.Go(func() {
 			started := time.Now()
 			spec := clusterSpec{name: name, dir: filepath.Join(f.dir, name), logDir: filepath.Join(f.dir, "logs", name), bin: opts.Binaries, pool: opts.NodePool(name),
-				auditPolicy: opts.AuditPolicy}
+				auditPolicy: opts.AuditPolicy, nodeMonitorGrace: opts.NodeMonitorGracePeriod}
 			if i > 0 {
 				spec.etcdURL, spec.light = membersEtcd, opts.LightMembers
 			}
@@ -202,6 +212,9 @@ func (o *Options) complete() error {
 	}
 	if err := o.checkNodes(seen); err != nil {
 		return err
+	}
+	if o.NodeMonitorGracePeriod < 0 {
+		return fmt.Errorf("fleet Options.NodeMonitorGracePeriod is %s; want 0 (kube-controller-manager's default, %s) or more", o.NodeMonitorGracePeriod, DefaultNodeMonitorGracePeriod)
 	}
 	if o.Binaries == (Binaries{}) {
 		bin, err := DefaultBinaries()

@@ -240,6 +240,7 @@ func TestNodeOptionsAreChecked(t *testing.T) {
 		"no scheduler":      {Options{Nodes: 1}, "simulated nodes need kube-scheduler: kube-scheduler not found"},
 		"no scheduler for one cluster": {Options{ClusterNodes: map[string]NodePool{"member1": {Count: 1}}},
 			"simulated nodes need kube-scheduler"},
+		"negative grace": {Options{NodeMonitorGracePeriod: -time.Second}, "Options.NodeMonitorGracePeriod is -1s"},
 	}
 	for name, tc := range cases {
 		tc.opts.Binaries = bin
@@ -247,6 +248,24 @@ func TestNodeOptionsAreChecked(t *testing.T) {
 		_, err := Start(context.Background(), tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: want an error containing %q, got %v", name, tc.want, err)
+		}
+	}
+}
+
+// TestNodeMonitorGracePeriodReachesTheControllerManager: a fleet's
+// NodeMonitorGracePeriod is kube-controller-manager's flag; zero leaves
+// the flag out (its default, DefaultNodeMonitorGracePeriod).
+func TestNodeMonitorGracePeriodReachesTheControllerManager(t *testing.T) {
+	for grace, want := range map[time.Duration]string{30 * time.Second: "--node-monitor-grace-period=30s", 0: ""} {
+		c := &Cluster{Name: "host", pki: &pki{dir: t.TempDir()}, nodeMonitorGrace: grace}
+		var got string
+		for _, arg := range c.controllerManagerArgs("kubeconfig") {
+			if strings.HasPrefix(arg, "--node-monitor-grace-period") {
+				got = arg
+			}
+		}
+		if got != want {
+			t.Errorf("NodeMonitorGracePeriod %s: kube-controller-manager gets %q, want %q", grace, got, want)
 		}
 	}
 }
