@@ -90,6 +90,11 @@ type Options struct {
 	// before they lower its capacity and the replica scheduler moves their
 	// replicas to other clusters; it must be positive.
 	UnschedulableWindow time.Duration
+	// ClusterEvictionPeriod is the period the KubeFedConfig's
+	// spec.taints.clusterEvictionsPerMinute counts cluster evictions in;
+	// zero means a minute. It is no flag: tests that run the syncer in
+	// process shorten it, so as not to wait out minutes.
+	ClusterEvictionPeriod time.Duration
 	// ClusterProfileProviderFile is the cluster inventory's access provider
 	// configuration: the credential plugin of each access provider name.
 	ClusterProfileProviderFile string
@@ -317,6 +322,7 @@ func (o *Options) Run(ctx context.Context) error {
 		Client: mgr.GetClient(), Registry: registry, Recorder: mgr.GetEventRecorderFor("cluster-health"),
 		Settings: clusters.Settings{Period: hc.Period.Duration, Timeout: hc.Timeout.Duration,
 			Thresholds: health.Thresholds{Failure: *hc.FailureThreshold, Success: *hc.SuccessThreshold}},
+		EvictionPeriod: o.ClusterEvictionPeriod,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

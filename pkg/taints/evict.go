@@ -20,16 +20,21 @@ type Pending struct {
 	Since time.Time
 }
 
+// EvictionPeriod is the period the KubeFedConfig's
+// spec.taints.clusterEvictionsPerMinute counts cluster evictions in.
+const EvictionPeriod = time.Minute
+
 // Admit is the cluster eviction rate limit: of the pending clusters, it
 // returns, oldest taint first (then by name), those that may start
 // evicting now, given when the admitted clusters started (a cluster
 // admitted earlier stays admitted, whatever its time) and at most
-// perMinute starts in any minute. perMinute below 1 counts as 1.
-func Admit(pending []Pending, admitted map[string]time.Time, perMinute int, now time.Time) []string {
-	perMinute = max(perMinute, 1)
+// perPeriod starts in any period (the syncer's is EvictionPeriod, unless
+// a test shortens it). perPeriod below 1 counts as 1.
+func Admit(pending []Pending, admitted map[string]time.Time, perPeriod int, period time.Duration, now time.Time) []string {
+	perPeriod = max(perPeriod, 1)
 	recent := 0
 	for _, at := range admitted {
-		if now.Sub(at) < time.Minute {
+		if now.Sub(at) < period {
 			recent++
 		}
 	}
@@ -42,7 +47,7 @@ func Admit(pending []Pending, admitted map[string]time.Time, perMinute int, now 
 	})
 	var out []string
 	for _, p := range waiting {
-		if recent >= perMinute {
+		if recent >= perPeriod {
 			break
 		}
 		out = append(out, p.Cluster)
@@ -55,8 +60,8 @@ func Admit(pending []Pending, admitted map[string]time.Time, perMinute int, now 
 // pending cluster's Since up to now, as a syncer running all along would
 // admit them, and returns when each cluster it admitted by now was
 // admitted. The syncer keeps its record in memory and admits at its
-// probes, so a view outside it (kubectl fed explain) can only replay it;
-// perMinute below 1 counts as 1.
+// probes, so a view outside it (kubectl fed explain) can only replay it,
+// at perMinute starts per EvictionPeriod; perMinute below 1 counts as 1.
 func Replay(pending []Pending, perMinute int, now time.Time) map[string]time.Time {
 	admitted := map[string]time.Time{}
 	if len(pending) == 0 {
@@ -70,7 +75,7 @@ func Replay(pending []Pending, perMinute int, now time.Time) map[string]time.Tim
 				arrived = append(arrived, p)
 			}
 		}
-		for _, name := range Admit(arrived, admitted, perMinute, at) {
+		for _, name := range Admit(arrived, admitted, perMinute, EvictionPeriod, at) {
 			admitted[name] = at
 		}
 		// The next moment the answer can change: a cluster's taint arrives,
@@ -90,7 +95,7 @@ func Replay(pending []Pending, perMinute int, now time.Time) map[string]time.Tim
 		}
 		if waiting {
 			for _, t := range admitted {
-				later(t.Add(time.Minute))
+				later(t.Add(EvictionPeriod))
 			}
 		}
 		if next.IsZero() {

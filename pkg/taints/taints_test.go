@@ -128,17 +128,27 @@ func TestAdmit(t *testing.T) {
 		name      string
 		admitted  map[string]time.Time
 		perMinute int
+		period    time.Duration // 0: EvictionPeriod
 		want      []string
 	}{
-		{"oldest first, then by name", nil, 2, []string{"old", "a"}},
-		{"a start within the minute counts", map[string]time.Time{"x": now.Add(-30 * time.Second)}, 2, []string{"old"}},
-		{"a start over a minute ago does not", map[string]time.Time{"x": now.Add(-61 * time.Second)}, 2, []string{"old", "a"}},
-		{"admitted ones are not admitted again", map[string]time.Time{"old": now.Add(-time.Hour)}, 1, []string{"a"}},
-		{"below 1 counts as 1", nil, 0, []string{"old"}},
-		{"budget spent", map[string]time.Time{"x": now, "y": now}, 2, nil},
+		{"oldest first, then by name", nil, 2, 0, []string{"old", "a"}},
+		{"a start within the minute counts", map[string]time.Time{"x": now.Add(-30 * time.Second)}, 2, 0, []string{"old"}},
+		{"a start over a minute ago does not", map[string]time.Time{"x": now.Add(-61 * time.Second)}, 2, 0, []string{"old", "a"}},
+		{"admitted ones are not admitted again", map[string]time.Time{"old": now.Add(-time.Hour)}, 1, 0, []string{"a"}},
+		{"below 1 counts as 1", nil, 0, 0, []string{"old"}},
+		{"budget spent", map[string]time.Time{"x": now, "y": now}, 2, 0, nil},
+		{"a start within a shorter period counts", map[string]time.Time{"x": now.Add(-9 * time.Second)}, 1, 10 * time.Second, nil},
+		{"a start before a shorter period does not", map[string]time.Time{"x": now.Add(-11 * time.Second)}, 1, 10 * time.Second, []string{"old"}},
+	}
+	if EvictionPeriod != time.Minute {
+		t.Fatalf("EvictionPeriod is %s; clusterEvictionsPerMinute counts per minute", EvictionPeriod)
 	}
 	for _, tt := range tests {
-		got := Admit(pending, tt.admitted, tt.perMinute, now)
+		period := tt.period
+		if period == 0 {
+			period = EvictionPeriod
+		}
+		got := Admit(pending, tt.admitted, tt.perMinute, period, now)
 		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
 			t.Errorf("%s: Admit = %v, want %v", tt.name, got, tt.want)
 		}

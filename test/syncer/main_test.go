@@ -30,6 +30,11 @@ var (
 
 const kubefedNamespace = core.DefaultKubeFedSystemNamespace
 
+// evictionPeriod is the period the suite's syncer counts the KubeFedConfig's
+// clusterEvictionsPerMinute in (a minute in a deployed syncer; pkg/taints
+// tests the minute): TestEvictionRateLimitOneClusterAPeriod waits it out.
+const evictionPeriod = 20 * time.Second
+
 // Types the tests federate.
 var (
 	namespaceTarget  = fixtures.Namespaces
@@ -42,7 +47,8 @@ var (
 // topology.kubernetes.io/region), enables the four types, turns on status
 // collection of Deployments and runs the syncer in process. Members are
 // probed every second, so that tests of an outage see a cluster turn
-// NotReady within seconds (two failed probes) instead of 30 s.
+// NotReady within seconds (two failed probes) instead of 30 s; cluster
+// evictions are counted per evictionPeriod instead of per minute.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Main(m, testkit.Suite{
 		Fleet: fleet.Options{Clusters: fleet.ClusterNames(2)},
@@ -51,8 +57,9 @@ func TestMain(m *testing.M) {
 			Labels: func(m *fleet.Cluster) map[string]string {
 				return map[string]string{"name": m.Name, "topology.kubernetes.io/region": "region-" + m.Name}
 			},
-			Types:  []typesv1beta1.TargetType{namespaceTarget, configMapTarget, serviceTarget, deploymentTarget},
-			Syncer: testkit.InProcess,
+			Types:                 []typesv1beta1.TargetType{namespaceTarget, configMapTarget, serviceTarget, deploymentTarget},
+			Syncer:                testkit.InProcess,
+			ClusterEvictionPeriod: evictionPeriod,
 		},
 		SetUp: func(ctx context.Context, env *testkit.Env) error {
 			shared, hostClient, federation = env.Fleet, env.ControlPlane.Host, env.ControlPlane.Federation

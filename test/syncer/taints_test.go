@@ -176,13 +176,14 @@ func TestAutomaticTaintsOnAStoppedMember(t *testing.T) {
 	})
 }
 
-// TestEvictionRateLimitOneClusterAMinute taints both members NoExecute at
-// once with the KubeFedConfig's clusterEvictionsPerMinute at 1: an object
+// TestEvictionRateLimitOneClusterAPeriod taints both members NoExecute at
+// once with the KubeFedConfig's clusterEvictionsPerMinute at 1 (counted per
+// evictionPeriod in this suite, per minute in a deployed syncer): an object
 // placed on both leaves one of them at once; the other waits for its turn
 // (its taint acting as NoSchedule), neither Evicting nor removed, holding
-// the object until a minute after the first started, so the object is
+// the object until a period after the first started, so the object is
 // never removed from all of its clusters at once.
-func TestEvictionRateLimitOneClusterAMinute(t *testing.T) {
+func TestEvictionRateLimitOneClusterAPeriod(t *testing.T) {
 	one := int64(1)
 	setTaintsConfig(t, &corev1beta1.TaintsConfig{ClusterEvictionsPerMinute: &one})
 	t.Cleanup(func() { setTaintsConfig(t, nil) })
@@ -242,11 +243,11 @@ func TestEvictionRateLimitOneClusterAMinute(t *testing.T) {
 	waitClusterStatus(t, obj, first, string(typesv1beta1.Tainted), "test.kubefed.io/evict:NoExecute")
 
 	// The first cluster started evicting after the taints were set, so the
-	// second may not start before a minute has passed since then.
+	// second may not start before a period has passed since then.
 	live := obj.DeepCopy()
 	heldStatuses := sets.New[string]()
 	var secondAfter time.Duration
-	err := testkit.Poll(context.Background(), time.Minute+testkit.WaitTimeout, func(ctx context.Context) (bool, error) {
+	err := testkit.Poll(context.Background(), evictionPeriod+testkit.WaitTimeout, func(ctx context.Context) (bool, error) {
 		if err := hostClient.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
 			return false, err
 		}
@@ -256,10 +257,10 @@ func TestEvictionRateLimitOneClusterAMinute(t *testing.T) {
 			return false, err
 		}
 		started := !held || status == string(typesv1beta1.Evicting) || status == string(typesv1beta1.WaitingForRemoval)
-		if since := time.Since(tainted); since < time.Minute {
+		if since := time.Since(tainted); since < evictionPeriod {
 			if started {
-				t.Fatalf("%s started evicting %s after the taints, before its turn (a minute after %s's): status %q (%s), member object held: %v",
-					second, since.Round(100*time.Millisecond), first, status, message, held)
+				t.Fatalf("%s started evicting %s after the taints, before its turn (%s after %s's): status %q (%s), member object held: %v",
+					second, since.Round(100*time.Millisecond), evictionPeriod, first, status, message, held)
 			}
 			heldStatuses.Insert(fmt.Sprintf("%q", status))
 			return false, nil
@@ -270,7 +271,7 @@ func TestEvictionRateLimitOneClusterAMinute(t *testing.T) {
 		return !held, nil
 	})
 	if err != nil {
-		t.Fatalf("waiting for the object to leave %s after the minute: %v", second, err)
+		t.Fatalf("waiting for the object to leave %s after the %s period: %v", second, evictionPeriod, err)
 	}
 	t.Logf("the object left %s %s after the taints; %s held it (status %s) and started evicting %s after them, its member object gone %s after them",
 		first, firstAfter.Round(100*time.Millisecond), second, strings.Join(sets.List(heldStatuses), ", "),

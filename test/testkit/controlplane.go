@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -57,6 +58,11 @@ type ControlPlaneOptions struct {
 	// --unschedulable-window (default 60 s): suites that test replicas
 	// moving off a full cluster shorten it.
 	UnschedulableWindow time.Duration
+	// ClusterEvictionPeriod, when positive, is the period the in-process
+	// syncer counts the KubeFedConfig's clusterEvictionsPerMinute in (a
+	// minute otherwise; syncer.Options.ClusterEvictionPeriod): suites that
+	// test the cluster eviction rate limit shorten it. Only InProcess.
+	ClusterEvictionPeriod time.Duration
 }
 
 // ControlPlane is a federation control plane on a fleet's host.
@@ -153,8 +159,12 @@ func (cp *ControlPlane) start(ctx, runCtx context.Context, dir string, opts Cont
 			if opts.UnschedulableWindow > 0 {
 				o.UnschedulableWindow = opts.UnschedulableWindow
 			}
+			o.ClusterEvictionPeriod = opts.ClusterEvictionPeriod
 		})
 	case AsProcess:
+		if opts.ClusterEvictionPeriod > 0 {
+			return fmt.Errorf("ControlPlaneOptions.ClusterEvictionPeriod is %s: only an InProcess syncer takes it (it is no flag)", opts.ClusterEvictionPeriod)
+		}
 		binary, err := CommandPath("syncer")
 		if err != nil {
 			return err

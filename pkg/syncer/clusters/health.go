@@ -66,6 +66,10 @@ type Reconciler struct {
 	Registry *clusterclient.Registry
 	Recorder record.EventRecorder
 	Settings Settings
+	// EvictionPeriod is the period the KubeFedConfig's
+	// clusterEvictionsPerMinute counts evictions in; zero means
+	// taints.EvictionPeriod (a minute).
+	EvictionPeriod time.Duration
 
 	memory memory
 	mu     sync.Mutex
@@ -238,7 +242,11 @@ func (r *Reconciler) inEffect(cluster *corev1beta1.KubeFedCluster, perMinute int
 		for name, at := range r.pending {
 			pending = append(pending, taints.Pending{Cluster: name, Since: at})
 		}
-		for _, name := range taints.Admit(pending, r.admitted, perMinute, now) {
+		period := r.EvictionPeriod
+		if period <= 0 {
+			period = taints.EvictionPeriod
+		}
+		for _, name := range taints.Admit(pending, r.admitted, perMinute, period, now) {
 			if name == cluster.Name {
 				r.admitted[name] = now
 				delete(r.pending, name)
