@@ -154,7 +154,10 @@ MODULE := github.com/kubectl-fed/kubectl-fed
 # their sum is most of `make test`'s time. The other packages (unit tests, the
 # release and image checks) need no fleet.
 FLEET_LOCKING := testkit\.Main\(|LockForTests\(\)
-FLEET_SUITES = $(patsubst %/,./%,$(sort $(dir $(shell grep -rlE --include='*_test.go' '$(FLEET_LOCKING)' test))))
+FLEET_FOUND = $(patsubst %/,./%,$(sort $(dir $(shell grep -rlE --include='*_test.go' '$(FLEET_LOCKING)' test))))
+# test/bench last: its short benchmarks print figures, taken once nothing
+# runs beside them.
+FLEET_SUITES = $(filter-out ./test/bench,$(FLEET_FOUND)) $(filter ./test/bench,$(FLEET_FOUND))
 OTHER_PACKAGES = $(filter-out $(patsubst ./%,$(MODULE)/%,$(FLEET_SUITES)),$(shell go list ./...))
 
 # The fleet suites start at once; the other packages run beside them at the
