@@ -22,6 +22,7 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
@@ -47,6 +48,15 @@ var (
 		them (see kubectl fed status). --status-collection=false turns it off;
 		--status-collection=true turns it on for any type.
 
+		--dependency-propagation=Enabled makes the objects of a type with a pod
+		template (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,
+		CronJobs, Pods) follow their dependencies by default: the ConfigMaps,
+		Secrets, ServiceAccount and PersistentVolumeClaims their pod template
+		references go with them (an object annotated
+		kubefed.io/propagate-dependencies: "false" opts out). Without the flag,
+		a new type does not (Disabled) and enabling a type again keeps what its
+		FederatedTypeConfig says.
+
 		With -o, it prints the two objects instead of creating them.`)
 
 	enableExample = templates.Examples(`
@@ -61,6 +71,9 @@ var (
 
 		# Enable Deployments without collecting their member statuses
 		kubectl fed enable deployments.apps --status-collection=false
+
+		# Enable Deployments, each following its ConfigMaps, Secrets, ServiceAccount and PVCs
+		kubectl fed enable deployments.apps --dependency-propagation=Enabled
 
 		# Enable the type described by a KubeFed EnableTypeDirective file
 		kubectl fed enable -f directive.yaml
@@ -89,6 +102,10 @@ type Options struct {
 	// StatusCollection is --status-collection; it overrides the per-type
 	// default only when the flag was given.
 	StatusCollection bool
+	// DependencyPropagation is --dependency-propagation (Enabled or
+	// Disabled); empty leaves the FederatedTypeConfig's as it is (unset
+	// for a new type: Disabled).
+	DependencyPropagation string
 	// Wait is --wait and --timeout: until the syncer runs the types'
 	// propagation controllers.
 	Wait cli.Wait
@@ -118,6 +135,7 @@ func NewCmdEnable(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 	f.StringVar(&o.FederatedGroup, "federated-group", o.FederatedGroup, "API group of the federated type")
 	f.StringVar(&o.FederatedVersion, "federated-version", o.FederatedVersion, "API version of the federated type")
 	f.BoolVar(&o.StatusCollection, "status-collection", true, "Collect and aggregate the status of member objects (default: on for deployments, replicasets, statefulsets, daemonsets, jobs and services)")
+	f.StringVar(&o.DependencyPropagation, "dependency-propagation", "", "Enabled or Disabled: whether the type's objects follow their dependencies (ConfigMaps, Secrets, ServiceAccount, PVCs of the pod template) by default; types with a pod template only (default: Disabled for a new type, unchanged for an enabled one)")
 	cli.AddOutputFlag(cmd, &o.Output, "Print the FederatedTypeConfig and CRD in this format instead of creating them")
 	cli.AddDryRunFlag(cmd, &o.DryRun)
 	cli.AddWaitFlags(cmd, &o.Wait, "the syncer runs the propagation controller of each type (its FederatedTypeConfig's status says Running)", cli.DefaultWaitTimeout)
@@ -148,10 +166,16 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// Validate checks -o and --wait.
+// Validate checks -o, --wait and --dependency-propagation.
 func (o *Options) Validate() error {
 	if err := o.Wait.Validate(); err != nil {
 		return err
+	}
+	switch corev1beta1.DependencyPropagationMode(o.DependencyPropagation) {
+	case "", corev1beta1.DependencyPropagationEnabled, corev1beta1.DependencyPropagationDisabled:
+	default:
+		return fmt.Errorf("invalid value %q for --dependency-propagation: use %s or %s", o.DependencyPropagation,
+			corev1beta1.DependencyPropagationEnabled, corev1beta1.DependencyPropagationDisabled)
 	}
 	if o.Wait.Enabled && (o.dryRun.Enabled() || o.Output != "") {
 		return fmt.Errorf("--wait cannot be used with --dry-run or --output: nothing is enabled to wait for")
@@ -179,6 +203,13 @@ func (o *Options) Run(ctx context.Context) error {
 				mode = corev1beta1.StatusCollectionEnabled
 			}
 			ftc.Spec.StatusCollection = &mode
+		}
+		if o.DependencyPropagation != "" {
+			if dependencies.PodSpecPath(target.Group, target.Kind) == nil {
+				return fmt.Errorf("--dependency-propagation applies to types with a pod template (deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs, pods); %s has none, so it has no dependencies to follow: leave the flag out for it", name)
+			}
+			mode := corev1beta1.DependencyPropagationMode(o.DependencyPropagation)
+			ftc.Spec.DependencyPropagation = &mode
 		}
 		objs = append(objs, ftc, typesv1beta1.FederatedCRD(target, o.FederatedGroup, o.FederatedVersion))
 	}
@@ -311,11 +342,15 @@ func Apply(ctx context.Context, host *cli.Cluster, ftc *corev1beta1.FederatedTyp
 		return nil
 	}
 	patch := client.MergeFrom(existing.DeepCopy())
-	collection := existing.Spec.StatusCollection
+	collection, following := existing.Spec.StatusCollection, existing.Spec.DependencyPropagation
 	existing.Spec = ftc.Spec
 	if existing.Spec.StatusCollection == nil {
 		// Enabling again keeps a statusCollection set by hand.
 		existing.Spec.StatusCollection = collection
+	}
+	if existing.Spec.DependencyPropagation == nil {
+		// ... and the dependencyPropagation set before.
+		existing.Spec.DependencyPropagation = following
 	}
 	before := existing.ResourceVersion
 	cli.LogAction(ctx, "Updating object", host, existing)
