@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -49,10 +50,14 @@ func federatedConfigMap(ns string, i int) *unstructured.Unstructured {
 }
 
 // createFederated creates FederatedConfigMaps from .. from+n-1 of
-// namespace ns through host with clientWorkers clients.
-func createFederated(b testing.TB, ctx context.Context, host dynamic.NamespaceableResourceInterface, ns string, from, n int) {
+// namespace ns through host with clientWorkers clients, counting them in
+// created (if not nil).
+func createFederated(b testing.TB, ctx context.Context, host dynamic.NamespaceableResourceInterface, ns string, from, n int, created *atomic.Int64) {
 	parallel(b, from, n, func(i int) error {
 		_, err := host.Namespace(ns).Create(ctx, federatedConfigMap(ns, i), metav1.CreateOptions{})
+		if err == nil && created != nil {
+			created.Add(1)
+		}
 		return err
 	})
 }
@@ -87,7 +92,7 @@ func admissionCost(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testki
 		stop := profile(b, webhookPprof, ns)
 		apiBefore, webhookBefore := cpuSeconds(b, apiServer), cpuSeconds(b, webhookPid)
 		started := time.Now()
-		createFederated(b, ctx, host, ns, 0, n)
+		createFederated(b, ctx, host, ns, 0, n, nil)
 		r := admissionRun{createsPerSecond: float64(n) / time.Since(started).Seconds(),
 			apiServerCPUMs: (cpuSeconds(b, apiServer) - apiBefore) * 1000 / float64(n),
 			webhookCPUMs:   (cpuSeconds(b, webhookPid) - webhookBefore) * 1000 / float64(n)}

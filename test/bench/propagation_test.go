@@ -56,11 +56,15 @@ type Sizes struct {
 	// RSSObjects, when above Objects, propagates up to that many objects
 	// after the rest and reports the syncer's peak RSS then.
 	RSSObjects int `json:"rssObjects,omitempty"`
+	// ProfileSeconds is how long the syncer's CPU is profiled from the
+	// first create (0: no profile).
+	ProfileSeconds int `json:"profileSeconds"`
 }
 
 // sizesFromEnv returns the sizes of `make bench`, each overridable with an
 // environment variable: BENCH_MEMBERS, BENCH_OBJECTS, BENCH_LATENCY_ROUNDS,
-// BENCH_IDLE_SECONDS, BENCH_WEBHOOK_CALLS and BENCH_RSS_OBJECTS.
+// BENCH_IDLE_SECONDS, BENCH_WEBHOOK_CALLS, BENCH_RSS_OBJECTS and
+// BENCH_SYNCER_PROFILE_SECONDS.
 func sizesFromEnv() Sizes {
 	return Sizes{
 		Members:       envInt("BENCH_MEMBERS", 2),
@@ -69,6 +73,8 @@ func sizesFromEnv() Sizes {
 		IdleSeconds:   envInt("BENCH_IDLE_SECONDS", 60),
 		WebhookCalls:  envInt("BENCH_WEBHOOK_CALLS", 1000),
 		RSSObjects:    envInt("BENCH_RSS_OBJECTS", 0),
+		// About the propagation at this machine's rates.
+		ProfileSeconds: envInt("BENCH_SYNCER_PROFILE_SECONDS", 10),
 	}
 }
 
@@ -119,6 +125,9 @@ type Result struct {
 	// SyncerCPUSeconds is the syncer's user+system CPU time from the
 	// first create until it settled; SyncerPeakRSSMiB its peak resident memory.
 	SyncerCPUSeconds float64 `json:"syncerCPUSeconds"`
+	// PassesPerObject is the syncer's propagation passes (reconciles) per
+	// federated object from the first create until it settled.
+	PassesPerObject  float64 `json:"passesPerObject"`
 	SyncerPeakRSSMiB float64 `json:"syncerPeakRSSMiB"`
 	// Webhook: per-call latency of each Federated<Kind> webhook for a
 	// FederatedConfigMap placed on 50 clusters with 5 overrides each.
@@ -127,6 +136,17 @@ type Result struct {
 	// RSSPeakMiB is the syncer's peak RSS at RSSObjects, reached in RSSConvergeSeconds.
 	RSSPeakMiB         float64 `json:"rssPeakMiB,omitempty"`
 	RSSConvergeSeconds float64 `json:"rssConvergeSeconds,omitempty"`
+	// FloorBudget and PropagationBudget are where the machine's CPU went
+	// in those phases; LowerBound what the propagation's CPU allows.
+	FloorBudget       Budget     `json:"floorBudget"`
+	PropagationBudget Budget     `json:"propagationBudget"`
+	LowerBound        LowerBound `json:"lowerBound"`
+	// SyncerProfile is the syncer's CPU profile from the first create
+	// (ProfileSeconds long); SyncerTopFlat and SyncerTopCumulative its
+	// top functions (own samples; this project's, with what they call).
+	SyncerProfile       string   `json:"syncerProfile,omitempty"`
+	SyncerTopFlat       []string `json:"syncerTopFlat,omitempty"`
+	SyncerTopCumulative []string `json:"syncerTopCumulative,omitempty"`
 }
 
 // BenchmarkPropagation runs the control plane exactly as `make local-up`
@@ -163,12 +183,31 @@ func run(t testing.TB, sz Sizes) Result {
 	r.AdmissionCostRatio = r.CreatesPerSecondNoWebhook / r.CreatesPerSecondWebhook
 	r.APIServerCPUMsWebhook, r.APIServerCPUMsNoWebhook = a.withWebhook.apiServerCPUMs, a.without.apiServerCPUMs
 	r.WebhookCPUMs = a.withWebhook.webhookCPUMs
+	floorMeter := meterBudget(t, f, cp, nil)
 	r.FloorSeconds = floor(t, ctx, f, sz.Objects)
+	r.FloorBudget = floorMeter.stop()
 	hostBefore, membersBefore, cpuBefore := hostWrites(t, ctx, f), memberWrites(t, f, metricsURL), cpuSeconds(t, cp.Syncer.Pid())
-	r.PropagationSeconds = propagate(t, ctx, f, "bench", 0, sz.Objects)
+	passesBefore := passes(t, metricsURL)
+	var meter *budgetMeter
+	syncerProfile := func() string { return "" }
+	r.PropagationSeconds = propagate(t, ctx, f, "bench", 0, sz.Objects, func(progress func() []int64) {
+		if sz.ProfileSeconds > 0 {
+			syncerProfile = takeProfile(t, fmt.Sprintf("profile?seconds=%d", sz.ProfileSeconds), "propagation-syncer-cpu.pprof")
+		}
+		meter = meterBudget(t, f, cp, progress)
+	})
+	r.PropagationBudget = meter.stop()
 	r.Ratio = r.PropagationSeconds / r.FloorSeconds
+	r.LowerBound = lowerBound(r.PropagationBudget, r.FloorBudget, r.FloorSeconds, sz.Objects)
 	settle(t, ctx, f, metricsURL)
 	r.SyncerCPUSeconds = cpuSeconds(t, cp.Syncer.Pid()) - cpuBefore
+	r.PassesPerObject = (passes(t, metricsURL) - passesBefore) / float64(sz.Objects)
+	if r.SyncerProfile = syncerProfile(); r.SyncerProfile != "" {
+		var err error
+		if r.SyncerTopFlat, r.SyncerTopCumulative, _, err = topFunctions(r.SyncerProfile, 15); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r.HostWritesBy = delta(hostBefore, hostWrites(t, ctx, f))
 	r.MemberWritesBy = delta(membersBefore, memberWrites(t, f, metricsURL))
 	r.HostWritesPerObject = float64(sum(r.HostWritesBy)) / float64(sz.Objects)
@@ -178,7 +217,7 @@ func run(t testing.TB, sz Sizes) Result {
 	r.WebhookP50Ms, r.WebhookP99Ms = webhookLatency(t, ctx, cp.Webhook, sz.WebhookCalls)
 	if more := sz.RSSObjects - sz.Objects; more > 0 {
 		started := time.Now()
-		propagate(t, ctx, f, "bench", sz.Objects, more)
+		propagate(t, ctx, f, "bench", sz.Objects, more, nil)
 		r.RSSConvergeSeconds = time.Since(started).Seconds()
 		r.RSSPeakMiB = float64(fleet.PeakResidentBytes(cp.Syncer.Pid())) / (1 << 20)
 	}
@@ -340,8 +379,9 @@ var (
 
 // propagate creates n FederatedConfigMaps (numbered from) on the host and
 // returns the time until every member holds them and every one reports
-// Propagation=True.
-func propagate(b testing.TB, ctx context.Context, f *fleet.Fleet, ns string, from, n int) float64 {
+// Propagation=True. onStart (if not nil) is called just before the first
+// create with the progress so far (see Sample.Progress).
+func propagate(b testing.TB, ctx context.Context, f *fleet.Fleet, ns string, from, n int, onStart func(progress func() []int64)) float64 {
 	if n == 0 {
 		return 0
 	}
@@ -360,8 +400,12 @@ func propagate(b testing.TB, ctx context.Context, f *fleet.Fleet, ns string, fro
 		return obj.GetName() >= name(from) && propagated(obj)
 	})
 	host := dynamic.NewForConfigOrDie(unlimited(f.Host().RESTConfig())).Resource(federatedConfigMaps)
+	var created atomic.Int64
+	if onStart != nil {
+		onStart(progressOf(&created, counters, ready))
+	}
 	started := time.Now()
-	createFederated(b, ctx, host, ns, from, n)
+	createFederated(b, ctx, host, ns, from, n, &created)
 	err := testkit.Poll(ctx, 30*time.Minute, func(context.Context) (bool, error) {
 		if syncerProcess.Exited() {
 			return false, fmt.Errorf("the syncer exited; see %s", syncerProcess.LogPath())
@@ -576,10 +620,28 @@ func report(b testing.TB, r Result, file string) {
 	line("syncer writes while propagating, by cluster", fmt.Sprintf("%d", sum(r.MemberWritesBy)), fmt.Sprintf("%v", r.MemberWritesBy))
 	line(fmt.Sprintf("update latency to member1 p50 / p99 (%d rounds)", r.LatencyRounds), fmt.Sprintf("%.1f / %.1f ms", r.LatencyP50Ms, r.LatencyP99Ms), "(goal p99 ≤ 500 ms)")
 	line(fmt.Sprintf("writes while idle for %ds (syncer to members, host's)", r.IdleSeconds), fmt.Sprintf("%d", r.IdleWrites), fmt.Sprintf("(goal 0) %v; settled %.1fs after the last change", r.IdleWritesBy, r.SettleSeconds))
-	line("syncer CPU while propagating (until settled)", fmt.Sprintf("%.1f s", r.SyncerCPUSeconds), "")
+	line("syncer CPU while propagating (until settled)", fmt.Sprintf("%.1f s", r.SyncerCPUSeconds), fmt.Sprintf("%.2f ms per member object", r.SyncerCPUSeconds*1000/float64(r.Objects*r.Members)))
+	line("syncer passes (reconciles) per federated object while propagating", fmt.Sprintf("%.2f", r.PassesPerObject), "")
 	line("syncer peak RSS", fmt.Sprintf("%.0f MiB", r.SyncerPeakRSSMiB), "(goal ≤ 1 GiB at 33,000 member objects)")
 	for _, path := range slices.Sorted(maps.Keys(r.WebhookP99Ms)) {
 		line(fmt.Sprintf("webhook %s per call p50 / p99 (50 clusters x 5 overrides)", path), fmt.Sprintf("%.2f / %.2f ms", r.WebhookP50Ms[path], r.WebhookP99Ms[path]), "(goal p99 ≤ 5 ms)")
+	}
+	lb := r.LowerBound
+	line("lower bound: the propagation's core-seconds (without the rest of the machine) / cores", fmt.Sprintf("%.2f s", lb.Seconds), fmt.Sprintf("ratio ≥ %.2f at these costs; measured %.2f", lb.Ratio, r.Ratio))
+	line("CPU per federated object while propagating, by process (ms)", "", perObject(lb.PerObjectMs))
+	line(fmt.Sprintf("the floor's %d member creates cost (without the rest of the machine)", r.Members*r.Objects), fmt.Sprintf("%.2f core-s", lb.FloorCoreSeconds), fmt.Sprintf("= %.2f s on %d idle cores", lb.FloorCoreSeconds/float64(r.FloorBudget.Cores), r.FloorBudget.Cores))
+	line("lower bound with a free syncer and benchmark: (floor + host API server + webhook) / cores", fmt.Sprintf("%.2f s", lb.HostBoundSeconds), fmt.Sprintf("ratio ≥ %.2f", lb.HostBoundRatio))
+	printBudget("the floor", r.FloorBudget)
+	printBudget("the propagation", r.PropagationBudget)
+	if r.SyncerProfile != "" {
+		fmt.Printf("  syncer CPU profile of the first %d s (go tool pprof -top %s); top functions, own samples:\n", r.ProfileSeconds, r.SyncerProfile)
+		for _, l := range r.SyncerTopFlat {
+			fmt.Printf("    %s\n", l)
+		}
+		fmt.Printf("  this project's functions, with what they call:\n")
+		for _, l := range r.SyncerTopCumulative {
+			fmt.Printf("    %s\n", l)
+		}
 	}
 	if r.RSSObjects > 0 {
 		line(fmt.Sprintf("syncer peak RSS at %d objects x %d members", r.RSSObjects, r.Members), fmt.Sprintf("%.0f MiB", r.RSSPeakMiB), fmt.Sprintf("(converged in %.0fs)", r.RSSConvergeSeconds))
@@ -596,6 +658,24 @@ func report(b testing.TB, r Result, file string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// passes reads the propagation controller's reconciles so far from the
+// syncer's metrics.
+func passes(b testing.TB, metricsURL string) float64 {
+	n, _ := metricSum(b, metricsURL, "controller_runtime_reconcile_total", "controller", "propagation")
+	return n
+}
+
+// perObject renders CPU milliseconds per object by group, in budget order.
+func perObject(ms map[string]float64) string {
+	var parts []string
+	for _, group := range budgetGroups {
+		if v, ok := ms[group]; ok {
+			parts = append(parts, fmt.Sprintf("%s %.2f", group, v))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // jsonIndent marshals v indented, with a final newline.

@@ -485,9 +485,10 @@ func createsByCode(b testing.TB, metricsURL string, member *fleet.Cluster) map[s
 	return counts
 }
 
-// metricSum returns the sum of a metric's samples in the syncer's metrics,
-// and whether it has any.
-func metricSum(b testing.TB, metricsURL, metric string) (float64, bool) {
+// metricSum returns the sum of a metric's samples in the syncer's metrics
+// (those whose labels match where: name, value, name, value...), and
+// whether it has any.
+func metricSum(b testing.TB, metricsURL, metric string, where ...string) (float64, bool) {
 	resp, err := http.Get(metricsURL)
 	if err != nil {
 		b.Fatal(err)
@@ -499,13 +500,24 @@ func metricSum(b testing.TB, metricsURL, metric string) (float64, bool) {
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
 		line := scanner.Text()
-		if strings.HasPrefix(line, metric+"{") || strings.HasPrefix(line, metric+" ") {
+		if (strings.HasPrefix(line, metric+"{") || strings.HasPrefix(line, metric+" ")) && labelsMatch(line, where) {
 			fields := strings.Fields(line)
 			v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
 			total, found = total+v, true
 		}
 	}
 	return total, found
+}
+
+// labelsMatch reports whether a Prometheus text-format line has the
+// labels of where (name, value, name, value...).
+func labelsMatch(line string, where []string) bool {
+	for i := 0; i+1 < len(where); i += 2 {
+		if label(line, where[i]) != where[i+1] {
+			return false
+		}
+	}
+	return true
 }
 
 // scaleName names object i of a kind ("cm" or "deploy") with a prefix.

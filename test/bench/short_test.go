@@ -25,7 +25,8 @@ func TestShortPropagationBenchmark(t *testing.T) {
 		}
 	}
 	if r.FloorSeconds <= 0 || r.CreatesPerSecondWebhook <= 0 || r.CreatesPerSecondNoWebhook <= 0 || r.HostWritesPerObject < 1 ||
-		r.SyncerPeakRSSMiB <= 0 || len(r.WebhookP99Ms) != 2 {
+		r.SyncerPeakRSSMiB <= 0 || len(r.WebhookP99Ms) != 2 || r.PassesPerObject < 1 ||
+		r.PropagationBudget.BusyCoreSeconds <= 0 || r.PropagationBudget.CoreSeconds[groupSyncer] <= 0 || len(r.PropagationBudget.Timeline) == 0 {
 		t.Errorf("a phase measured nothing: %+v", r)
 	}
 }
