@@ -244,6 +244,7 @@ func (o *Options) Run(ctx context.Context) error {
 		Metrics:                       o.Metrics.Options(),
 		HealthProbeBindAddress:        o.HealthProbeBindAddress,
 		PprofBindAddress:              o.PprofBindAddress,
+		MapperProvider:                newRESTMapper,
 		// Member tokens are read by name when a cluster is probed, never
 		// cached: the syncer needs no list or watch on Secrets.
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
