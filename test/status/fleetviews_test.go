@@ -234,7 +234,7 @@ func TestFleetViews(t *testing.T) {
 	if e.Clusters[0].Status == "OK" || e.Clusters[0].Status == "" {
 		t.Errorf("badoverride in member1: status %q, want a failure to apply the override", e.Clusters[0].Status)
 	}
-	mustFail(t, fed(t, "explain", "configmap", "plain", "-n", ns, "--cluster", "nowhere"), "no joined cluster is named nowhere", "member1, member2")
+	mustFail(t, fed(t, "explain", "configmap", "plain", "-n", ns, "--cluster", "nowhere"), "no member cluster is named nowhere", "member1, member2")
 	e = waitAgreement(t, ns, "taken", map[string]string{"member1": "AlreadyExists"})
 	if c := e.Clusters[0]; c.StoppedAt != "member object" {
 		t.Errorf("taken in member1 stopped at %q, want member object", c.StoppedAt)
@@ -323,7 +323,7 @@ func TestFleetViews(t *testing.T) {
 	// describe: the status view, then each cluster's decision, overrides
 	// and member object.
 	text = mustFed(t, "describe", "configmap", "plain", "-n", ns)
-	for _, want := range []string{"Placement: member1, member2", "Cluster member2:", "Overrides:", `replace /data/k="v2"`, "Member object:", "managed, generation"} {
+	for _, want := range []string{"Placement: member1, member2", "Cluster member2 (joined):", "Overrides:", `replace /data/k="v2"`, "Member object:", "managed, generation"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("describe of plain lacks %q:\n%s", want, text)
 		}
@@ -347,7 +347,7 @@ func TestFleetViews(t *testing.T) {
 	if out := mustFed(t, "get", "cm", "plain", "-n", ns, "-o", "name"); out != "member1 configmap/plain\nmember2 configmap/plain\n" {
 		t.Errorf("get -o name = %q", out)
 	}
-	mustFail(t, fed(t, "get", "configmaps", "-n", ns, "--clusters", "member1,nowhere"), "no joined cluster is named nowhere")
+	mustFail(t, fed(t, "get", "configmaps", "-n", ns, "--clusters", "member1,nowhere"), "no member cluster is named nowhere")
 
 	// diff: nothing to do for plain; a file moving it to member1 with new
 	// data updates member1 and deletes it from member2.

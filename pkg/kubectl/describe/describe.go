@@ -23,9 +23,12 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/explain"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/syncview"
 )
@@ -54,15 +57,16 @@ type Options struct {
 
 	// TypeName and Name are the arguments.
 	TypeName, Name string
-	// Timeout bounds each member's reads.
-	Timeout time.Duration
+	// Members are the flags reading the member clusters: their timeout
+	// and the inventory's access provider file.
+	Members members.Flags
 
 	namespace string
 }
 
 // NewCmdDescribe returns `kubectl fed describe`.
 func NewCmdDescribe(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{flags: flags, streams: streams, Timeout: members.DefaultTimeout}
+	o := &Options{flags: flags, streams: streams, Members: members.NewFlags()}
 	cmd := &cobra.Command{
 		Use:     "describe TYPE NAME",
 		Short:   "Describe a federated object: placement, overrides, status and each member's object and events",
@@ -71,7 +75,7 @@ func NewCmdDescribe(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 		Args:    cobra.ExactArgs(2),
 		RunE:    cli.RunE(o),
 	}
-	cmd.Flags().DurationVar(&o.Timeout, "cluster-timeout", o.Timeout, "How long each cluster may take to answer")
+	o.Members.AddTo(cmd.Flags())
 	return cmd
 }
 
@@ -85,8 +89,8 @@ func (o *Options) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks the flags.
 func (o *Options) Validate() error {
-	if o.Timeout <= 0 {
-		return fmt.Errorf("--cluster-timeout must be positive, not %s", o.Timeout)
+	if err := o.Members.Validate(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -95,16 +99,22 @@ func (o *Options) Validate() error {
 type memberView struct {
 	events    []status.Event
 	podEvents []status.Event
-	err       error
+	// deps are the states of the dependencies of the member object the
+	// syncer writes or keeps there.
+	deps []dependencyState
+	err  error
+}
+
+// dependencyState is one dependency of a member object and the state of
+// its copy in the cluster.
+type dependencyState struct {
+	ref   dependencies.Ref
+	state string
 }
 
 // Run prints the description.
 func (o *Options) Run(ctx context.Context) error {
-	scene, err := explain.Load(ctx, o.flags, o.TypeName, o.Name, o.namespace, nil, o.Timeout)
-	if err != nil {
-		return err
-	}
-	host, err := o.flags.Host()
+	host, scene, err := explain.Load(ctx, o.flags, o.Members, o.TypeName, o.Name, o.namespace, nil)
 	if err != nil {
 		return err
 	}
@@ -120,16 +130,30 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	e := explain.Funnel(scene)
 	fmt.Fprintf(w, "\nPlacement: %s\n", placementText(sets.List(scene.Input.Placement.Clusters), e))
+	follows := dependencies.Follows(fed.GetAnnotations(), scene.Type.Config.GetDependenciesEnabled())
+	objects := plan.ObjectsOf(scene.Input, scene.Seen, scene.Plans, follows)
+	onHost, err := hostDependencies(ctx, host, fed.GetNamespace(), objects)
+	if err != nil {
+		return err
+	}
+	if len(onHost) > 0 {
+		fmt.Fprintf(w, "Dependencies: %s\n", followedText(follows))
+	}
 	views := make([]memberView, len(scene.Members))
-	errs := members.Each(ctx, scene.Members, o.Timeout, func(ctx context.Context, m members.Member) error {
+	errs := members.Each(ctx, scene.Members, o.Members.Timeout, func(ctx context.Context, m members.Member) error {
 		i := indexOf(scene.Members, m.Name())
-		observed := scene.Seen[i].Observed
-		if observed == nil {
-			return nil
-		}
 		mc, err := cli.NewCluster(m.Name(), m.Config)
 		if err != nil {
 			return err
+		}
+		if c := objects.Clusters[i]; c.Member != nil && len(c.Refs) > 0 && scene.Seen[i].Ready {
+			if views[i].deps, err = memberDependencies(ctx, mc, fed.GetNamespace(), c.Refs, onHost, follows); err != nil {
+				return err
+			}
+		}
+		observed := scene.Seen[i].Observed
+		if observed == nil {
+			return nil
 		}
 		if views[i].events, err = status.ListEvents(ctx, mc, observed); err != nil {
 			return err
@@ -151,7 +175,7 @@ func writeClusters(out io.Writer, scene *syncview.Scene, e explain.Explanation, 
 	tw := printers.GetNewTabWriter(out)
 	w := io.Writer(tw)
 	for i, c := range e.Clusters {
-		fmt.Fprintf(w, "\nCluster %s:\n", c.Cluster)
+		fmt.Fprintf(w, "\nCluster %s (%s):\n", c.Cluster, c.Source)
 		fmt.Fprintf(w, "  Decision:\t%s", c.Action)
 		if c.Status != "" {
 			fmt.Fprintf(w, " (%s)", c.Status)
@@ -178,6 +202,12 @@ func writeClusters(out io.Writer, scene *syncview.Scene, e explain.Explanation, 
 		if err := views[i].err; err != nil && scene.Seen[i].Ready {
 			fmt.Fprintf(w, "  Error:\t%s\n", members.Describe(scene.Members[i], err))
 		}
+		if deps := views[i].deps; len(deps) > 0 {
+			fmt.Fprintf(w, "  Dependencies:\n")
+			for _, d := range deps {
+				fmt.Fprintf(w, "    %s\t%s\n", d.ref, d.state)
+			}
+		}
 		writeEvents(w, "Events", views[i].events, now)
 		writeEvents(w, "Events of pods not ready", views[i].podEvents, now)
 	}
@@ -195,6 +225,76 @@ func placementText(placed []string, e explain.Explanation) string {
 		text += " (" + e.Placement + ")"
 	}
 	return text
+}
+
+// followedText says whether the object's dependencies are followed and,
+// when not, how to have them followed.
+func followedText(follows bool) string {
+	if follows {
+		return "followed: the syncer copies them into the clusters the object lands in"
+	}
+	return fmt.Sprintf("not followed: federate them yourself, or annotate the object %s=true", core.PropagateDependenciesAnnotation)
+}
+
+// hostDependencies reads, on the host, the dependencies of the member
+// objects of every cluster, and returns whether each exists there.
+func hostDependencies(ctx context.Context, host *cli.Cluster, namespace string, objects plan.ObjectPlan) (map[dependencies.Ref]bool, error) {
+	out := map[dependencies.Ref]bool{}
+	for _, c := range objects.Clusters {
+		for _, r := range c.Refs {
+			if _, done := out[r]; done {
+				continue
+			}
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(string(r.Kind)))
+			err := host.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: r.Name}, u)
+			if client.IgnoreNotFound(err) != nil {
+				return nil, fmt.Errorf("reading dependency %s/%s of the host cluster (context %q): %w", namespace, r, host.Name, err)
+			}
+			out[r] = err == nil
+		}
+	}
+	return out, nil
+}
+
+// memberDependencies reads the copies of refs in a member cluster and
+// states each (stateOf).
+func memberDependencies(ctx context.Context, mc *cli.Cluster, namespace string, refs []dependencies.Ref, onHost map[dependencies.Ref]bool, follows bool) ([]dependencyState, error) {
+	out := make([]dependencyState, 0, len(refs))
+	for _, r := range refs {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(string(r.Kind)))
+		err := mc.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: r.Name}, u)
+		if client.IgnoreNotFound(err) != nil {
+			return nil, fmt.Errorf("reading dependency %s/%s: %w", namespace, r, err)
+		}
+		if err != nil {
+			u = nil
+		}
+		out = append(out, dependencyState{ref: r, state: stateOf(r, u, onHost[r], follows)})
+	}
+	return out, nil
+}
+
+// stateOf is the state of one dependency of a member object in
+// its cluster, from its copy there (nil when absent), whether the host has
+// it and whether the object's dependencies are followed: copied (the copy
+// carries kubectl-fed's managed label), the member's own (a copy without
+// it, which the syncer leaves as it is), or absent, with what that means.
+func stateOf(r dependencies.Ref, member *unstructured.Unstructured, onHost, follows bool) string {
+	switch {
+	case member != nil && member.GetLabels()[core.ManagedByKubeFedLabelKey] == core.ManagedByKubeFedLabelValue:
+		return "copied"
+	case member != nil:
+		return "present, the cluster's own (not managed by kubectl-fed)"
+	case r.Optional:
+		return "absent (optional)"
+	case !onHost:
+		return "missing, and not on the host either: create it there"
+	case follows:
+		return "missing: the syncer copies it on its next pass"
+	}
+	return "missing: not followed, federate it or follow the dependencies"
 }
 
 // objectState is the member object's key state in one line.

@@ -15,6 +15,8 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
+	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/explain"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
@@ -26,8 +28,9 @@ import (
 
 // TestWriteClusters describes FederatedDeployment shop/web, whose RSP
 // gives a 2 replicas by weight: a runs a managed copy that differs (an
-// update), with an event and the event of a pod not ready; b has a
-// NoSchedule taint; c is not ready, and reading it failed.
+// update), with an event, the event of a pod not ready and its
+// dependencies; b has a NoSchedule taint; c, from the inventory, is not
+// ready, and reading it failed.
 func TestWriteClusters(t *testing.T) {
 	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
 	fed := &unstructured.Unstructured{Object: map[string]any{
@@ -49,7 +52,11 @@ func TestWriteClusters(t *testing.T) {
 		if ready {
 			c.Status.Conditions = []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue}}
 		}
-		return members.Member{Cluster: c}
+		source := clusterclient.SourceJoined
+		if name == "c" {
+			source = clusterclient.SourceInventory
+		}
+		return members.Member{Cluster: c, Source: source}
 	}
 	list := []members.Member{cluster("a", true), cluster("b", true, corev1beta1.Taint{Key: "team", Value: "infra", Effect: corev1beta1.TaintNoSchedule}), cluster("c", false)}
 	s := &syncview.Scene{Spec: spec, Status: &typesv1beta1.FederatedStatus{}, Members: list, Scheduled: true, Type: status.Type{Config: corev1beta1.FederatedTypeConfig{Spec: corev1beta1.FederatedTypeConfigSpec{
@@ -77,7 +84,9 @@ func TestWriteClusters(t *testing.T) {
 	s.Plan(time.Minute)
 	views := []memberView{
 		{events: []status.Event{{Last: now.Add(-time.Minute), Type: "Normal", Reason: "ScalingReplicaSet", Message: "Scaled up replica set web-5d4 to 1"}},
-			podEvents: []status.Event{{Last: now.Add(-30 * time.Second), Type: "Warning", Reason: "FailedScheduling", Message: "pod web-5d4-x: 0/1 nodes are available"}}},
+			podEvents: []status.Event{{Last: now.Add(-30 * time.Second), Type: "Warning", Reason: "FailedScheduling", Message: "pod web-5d4-x: 0/1 nodes are available"}},
+			deps: []dependencyState{{ref: dependencies.Ref{Kind: dependencies.ConfigMap, Name: "web-config"}, state: "copied"},
+				{ref: dependencies.Ref{Kind: dependencies.Secret, Name: "web-tls"}, state: "missing: the syncer copies it on its next pass"}}},
 		{},
 		{err: errors.New("connection refused")},
 	}
@@ -86,4 +95,31 @@ func TestWriteClusters(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Assert(t, "testdata/clusters.txt", out.String())
+}
+
+// TestStateOf states a dependency's copy in a member cluster.
+func TestStateOf(t *testing.T) {
+	cm := dependencies.Ref{Kind: dependencies.ConfigMap, Name: "web-config"}
+	optional := dependencies.Ref{Kind: dependencies.Secret, Name: "extra", Optional: true}
+	copied := &unstructured.Unstructured{}
+	copied.SetLabels(map[string]string{"kubefed.io/managed": "true"})
+	own := &unstructured.Unstructured{}
+	for _, c := range []struct {
+		name            string
+		ref             dependencies.Ref
+		member          *unstructured.Unstructured
+		onHost, follows bool
+		want            string
+	}{
+		{"copied", cm, copied, true, true, "copied"},
+		{"the cluster's own", cm, own, true, true, "present, the cluster's own (not managed by kubectl-fed)"},
+		{"optional and absent", optional, nil, false, true, "absent (optional)"},
+		{"absent everywhere", cm, nil, false, true, "missing, and not on the host either: create it there"},
+		{"to be copied", cm, nil, true, true, "missing: the syncer copies it on its next pass"},
+		{"not followed", cm, nil, true, false, "missing: not followed, federate it or follow the dependencies"},
+	} {
+		if got := stateOf(c.ref, c.member, c.onHost, c.follows); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
 }

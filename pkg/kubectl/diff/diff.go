@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
@@ -71,8 +70,9 @@ type Options struct {
 	TypeName, Name, Filename string
 	// Clusters restricts the diff to these clusters.
 	Clusters []string
-	// Timeout bounds each member's reads.
-	Timeout time.Duration
+	// Members are the flags reading the member clusters: their timeout
+	// and the inventory's access provider file.
+	Members members.Flags
 
 	namespace string
 	fromFile  *unstructured.Unstructured
@@ -80,7 +80,7 @@ type Options struct {
 
 // NewCmdDiff returns `kubectl fed diff`.
 func NewCmdDiff(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{flags: flags, streams: streams, Timeout: members.DefaultTimeout}
+	o := &Options{flags: flags, streams: streams, Members: members.NewFlags()}
 	cmd := &cobra.Command{
 		Use:     "diff (TYPE NAME | -f FILE)",
 		Short:   "Show what each member cluster would receive if a federated object were propagated now",
@@ -91,7 +91,7 @@ func NewCmdDiff(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 	}
 	cmd.Flags().StringVarP(&o.Filename, "filename", "f", "", "A federated object to diff, not applied yet (- for stdin)")
 	cmd.Flags().StringSliceVar(&o.Clusters, "clusters", nil, "Only diff these joined clusters (comma-separated)")
-	cmd.Flags().DurationVar(&o.Timeout, "cluster-timeout", o.Timeout, "How long each cluster may take to answer")
+	o.Members.AddTo(cmd.Flags())
 	return cmd
 }
 
@@ -135,8 +135,8 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 
 // Validate checks the flags.
 func (o *Options) Validate() error {
-	if o.Timeout <= 0 {
-		return fmt.Errorf("--cluster-timeout must be positive, not %s", o.Timeout)
+	if err := o.Members.Validate(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -152,11 +152,7 @@ func (o *Options) Run(ctx context.Context) error {
 
 // run plans the object and prints each member's diff.
 func (o *Options) run(ctx context.Context) error {
-	host, err := o.flags.Host()
-	if err != nil {
-		return err
-	}
-	t, err := status.ResolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
+	host, t, err := status.Open(ctx, o.flags, o.TypeName)
 	if err != nil {
 		return err
 	}
@@ -173,14 +169,14 @@ func (o *Options) run(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
-	list, err := members.List(ctx, host, o.flags.KubeFedNamespace, nil)
+	list, err := o.Members.List(ctx, host, o.flags.KubeFedNamespace, nil)
 	if err != nil {
 		return err
 	}
 	if err := members.CheckNames(members.Names(list), o.Clusters); err != nil {
 		return err
 	}
-	scene, err := syncview.Load(ctx, host, o.flags.KubeFedNamespace, t, fed, list, o.Timeout)
+	scene, err := syncview.Load(ctx, host, o.flags.KubeFedNamespace, t, fed, list, o.Members.Timeout)
 	if err != nil {
 		return err
 	}

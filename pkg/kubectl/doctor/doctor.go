@@ -363,7 +363,7 @@ func olderSchema(ctx context.Context, host *cli.Cluster, ftc corev1beta1.Federat
 // clusters checks every joined cluster: Ready, credentials accepted and
 // the syncer's verbs allowed on every enabled target type.
 func clusters(ctx context.Context, host *cli.Cluster, ns, scope string, ftcs []corev1beta1.FederatedTypeConfig, timeout time.Duration) []Check {
-	list, err := members.List(ctx, host, ns, nil)
+	list, err := members.Joined(ctx, host, ns)
 	if err != nil {
 		return []Check{{Check: "clusters", Name: "list", Result: Fail, Detail: err.Error()}}
 	}

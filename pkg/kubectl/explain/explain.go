@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -62,15 +61,16 @@ type Options struct {
 	Clusters []string
 	// Output is -o: "", json or yaml.
 	Output string
-	// Timeout bounds each member's reads.
-	Timeout time.Duration
+	// Members are the flags reading the member clusters: their timeout
+	// and the inventory's access provider file.
+	Members members.Flags
 
 	namespace string
 }
 
 // NewCmdExplain returns `kubectl fed explain`.
 func NewCmdExplain(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{flags: flags, streams: streams, Timeout: members.DefaultTimeout}
+	o := &Options{flags: flags, streams: streams, Members: members.NewFlags()}
 	cmd := &cobra.Command{
 		Use:     "explain TYPE NAME [--cluster C]",
 		Short:   "Explain, cluster by cluster, why a federated object is or is not propagated",
@@ -81,7 +81,7 @@ func NewCmdExplain(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.
 	}
 	cmd.Flags().StringSliceVar(&o.Clusters, "cluster", nil, "Only explain these joined clusters (repeat or comma-separate)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format. One of: json|yaml")
-	cmd.Flags().DurationVar(&o.Timeout, "cluster-timeout", o.Timeout, "How long each cluster may take to answer")
+	o.Members.AddTo(cmd.Flags())
 	return cmd
 }
 
@@ -98,15 +98,15 @@ func (o *Options) Validate() error {
 	if o.Output != "" && o.Output != "json" && o.Output != "yaml" {
 		return fmt.Errorf("invalid --output %q: must be json or yaml", o.Output)
 	}
-	if o.Timeout <= 0 {
-		return fmt.Errorf("--cluster-timeout must be positive, not %s", o.Timeout)
+	if err := o.Members.Validate(); err != nil {
+		return err
 	}
 	return nil
 }
 
 // Run loads the object's scene and prints its funnel.
 func (o *Options) Run(ctx context.Context) error {
-	scene, err := Load(ctx, o.flags, o.TypeName, o.Name, o.namespace, o.Clusters, o.Timeout)
+	_, scene, err := Load(ctx, o.flags, o.Members, o.TypeName, o.Name, o.namespace, o.Clusters)
 	if err != nil {
 		return err
 	}
@@ -121,27 +121,22 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 // Load reads federated object NAME of TYPE from the host and the scene of
-// its plan in every joined cluster. only, when set, must name joined
-// clusters (all clusters are read: placement counts them all).
-func Load(ctx context.Context, flags *cli.Flags, typeName, name, namespace string, only []string, timeout time.Duration) (*syncview.Scene, error) {
-	host, err := flags.Host()
+// its plan in every member cluster (joined and from the inventory, read
+// as mf says), and returns the host it read them from too. only, when
+// set, must name member clusters (all clusters are read: placement counts
+// them all).
+func Load(ctx context.Context, flags *cli.Flags, mf members.Flags, typeName, name, namespace string, only []string) (*cli.Cluster, *syncview.Scene, error) {
+	host, t, fed, err := status.OpenObject(ctx, flags, typeName, namespace, name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	t, err := status.ResolveType(ctx, host, flags.KubeFedNamespace, typeName)
+	list, err := mf.List(ctx, host, flags.KubeFedNamespace, nil)
 	if err != nil {
-		return nil, err
-	}
-	fed, err := status.GetObject(ctx, host, t, namespace, name)
-	if err != nil {
-		return nil, err
-	}
-	list, err := members.List(ctx, host, flags.KubeFedNamespace, nil)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := members.CheckNames(members.Names(list), only); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return syncview.Load(ctx, host, flags.KubeFedNamespace, t, fed, list, timeout)
+	scene, err := syncview.Load(ctx, host, flags.KubeFedNamespace, t, fed, list, mf.Timeout)
+	return host, scene, err
 }

@@ -44,7 +44,9 @@ type Step struct {
 // object stopped ("" when it goes through), the syncer's action and the
 // status it reports, and the status the syncer last recorded.
 type Cluster struct {
-	Cluster   string `json:"cluster"`
+	Cluster string `json:"cluster"`
+	// Source is where the cluster comes from: joined or inventory.
+	Source    string `json:"source"`
 	Steps     []Step `json:"steps"`
 	StoppedAt string `json:"stoppedAt,omitempty"`
 	Action    string `json:"action"`
@@ -88,7 +90,7 @@ func Funnel(s *syncview.Scene) Explanation {
 	recorded := recordedStatuses(s.Status)
 	own, _ := placement.Selected(s.Spec.Placement, s.Clusters)
 	for i, m := range s.Members {
-		c := Cluster{Cluster: m.Name()}
+		c := Cluster{Cluster: m.Name(), Source: string(m.Source)}
 		c.Recorded, c.RecordedMessage = recorded[m.Name()][0], recorded[m.Name()][1]
 		if err := s.ReadErrs[i]; err != nil {
 			c.ReadError = err.Error()

@@ -14,6 +14,7 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
@@ -29,7 +30,7 @@ func member(name string, ready bool, taints ...corev1beta1.Taint) members.Member
 	if ready {
 		c.Status.Conditions = []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue}}
 	}
-	return members.Member{Cluster: c}
+	return members.Member{Cluster: c, Source: clusterclient.SourceJoined}
 }
 
 func configMap(name string, labels map[string]string) *unstructured.Unstructured {

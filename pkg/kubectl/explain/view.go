@@ -26,7 +26,7 @@ func Render(w io.Writer, e Explanation) error {
 	tw := printers.GetNewTabWriter(&b)
 	var header []string
 	if len(e.Clusters) > 0 {
-		header = append(header, "CLUSTER")
+		header = append(header, "CLUSTER", "SOURCE")
 		for _, s := range e.Clusters[0].Steps {
 			header = append(header, strings.ToUpper(s.Step))
 		}
@@ -34,7 +34,7 @@ func Render(w io.Writer, e Explanation) error {
 		fmt.Fprintln(tw, strings.Join(header, "\t"))
 	}
 	for _, c := range e.Clusters {
-		cells := []string{c.Cluster}
+		cells := []string{c.Cluster, c.Source}
 		for _, s := range c.Steps {
 			cells = append(cells, s.Result)
 		}
@@ -63,7 +63,7 @@ func Render(w io.Writer, e Explanation) error {
 		if len(lines) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s:\n", c.Cluster)
+		fmt.Fprintf(&b, "\n%s (%s):\n", c.Cluster, c.Source)
 		for _, l := range lines {
 			fmt.Fprintf(&b, "  %s\n", l)
 		}

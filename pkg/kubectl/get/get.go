@@ -12,7 +12,6 @@ import (
 	"io"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -82,8 +81,9 @@ type Options struct {
 	Clusters      []string
 	// Output is -o: "", wide, yaml, json or name.
 	Output string
-	// Timeout bounds each cluster's query.
-	Timeout time.Duration
+	// Members are the flags reading the member clusters: their timeout
+	// and the inventory's access provider file.
+	Members members.Flags
 	// NoHeaders leaves the table's header out.
 	NoHeaders bool
 
@@ -92,7 +92,7 @@ type Options struct {
 
 // NewCmdGet returns `kubectl fed get`.
 func NewCmdGet(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{flags: flags, streams: streams, Timeout: members.DefaultTimeout}
+	o := &Options{flags: flags, streams: streams, Members: members.NewFlags()}
 	cmd := &cobra.Command{
 		Use:     "get TYPE [NAME] [-n NAMESPACE | -A] [--clusters A,B] [-l SELECTOR] [-o wide|yaml|json|name]",
 		Short:   "List the member objects of a federated type in every cluster",
@@ -106,7 +106,7 @@ func NewCmdGet(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Comm
 	fs.StringVarP(&o.Selector, "selector", "l", "", "Label selector of the member objects (e.g. app=web)")
 	AddClustersFlag(cmd, &o.Clusters)
 	fs.StringVarP(&o.Output, "output", "o", "", "Output format. One of: wide|yaml|json|name")
-	fs.DurationVar(&o.Timeout, "cluster-timeout", o.Timeout, "How long each cluster may take to answer")
+	o.Members.AddTo(fs)
 	fs.BoolVar(&o.NoHeaders, "no-headers", false, "Print the table without its header")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputWide, outputYAML, outputJSON, outputName}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -142,23 +142,19 @@ func (o *Options) Validate() error {
 	if _, err := labels.Parse(o.Selector); err != nil {
 		return fmt.Errorf("invalid --selector %q: %w", o.Selector, err)
 	}
-	if o.Timeout <= 0 {
-		return fmt.Errorf("--cluster-timeout must be positive, not %s", o.Timeout)
+	if err := o.Members.Validate(); err != nil {
+		return err
 	}
 	return nil
 }
 
 // Run queries every cluster and prints what they answered.
 func (o *Options) Run(ctx context.Context) error {
-	host, err := o.flags.Host()
+	host, t, err := status.Open(ctx, o.flags, o.TypeName)
 	if err != nil {
 		return err
 	}
-	t, err := status.ResolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
-	if err != nil {
-		return err
-	}
-	list, err := members.List(ctx, host, o.flags.KubeFedNamespace, o.Clusters)
+	list, err := o.Members.List(ctx, host, o.flags.KubeFedNamespace, o.Clusters)
 	if err != nil {
 		return err
 	}
@@ -169,7 +165,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	results := make([]Result, len(list))
 	structured := o.Output == outputYAML || o.Output == outputJSON || o.Output == outputName
-	errs := members.Each(ctx, list, o.Timeout, func(ctx context.Context, m members.Member) error {
+	errs := members.Each(ctx, list, o.Members.Timeout, func(ctx context.Context, m members.Member) error {
 		i := indexOf(list, m.Name())
 		var err error
 		if structured {
@@ -181,7 +177,7 @@ func (o *Options) Run(ctx context.Context) error {
 	})
 	failed := 0
 	for i, m := range list {
-		results[i].Cluster = m.Name()
+		results[i].Cluster, results[i].Source = m.Name(), string(m.Source)
 		switch err := errs[i]; {
 		case err == nil:
 		case apierrors.IsNotFound(err) && o.Name != "":
@@ -337,7 +333,7 @@ func printLists(w io.Writer, format string, results []Result) error {
 			return err
 		}
 		if format == outputYAML {
-			if _, err := fmt.Fprintf(w, "---\n# cluster: %s\n", r.Cluster); err != nil {
+			if _, err := fmt.Fprintf(w, "---\n# cluster: %s (%s)\n", r.Cluster, r.Source); err != nil {
 				return err
 			}
 		}

@@ -15,18 +15,21 @@ import (
 // short reason shown in the table).
 type Result struct {
 	Cluster string
+	// Source is where the cluster comes from: joined or inventory.
+	Source  string
 	Table   *metav1.Table
 	Objects []unstructured.Unstructured
 	Failure string
 }
 
 // MergeTables makes one table of the clusters' tables: a CLUSTER column,
-// with namespaces a NAMESPACE column, then the columns of the first table
+// a SOURCE column (wide only: joined or inventory), with namespaces a
+// NAMESPACE column, then the columns of the first table
 // that has any (a cluster answering with other columns fills the ones of
 // the same name). A failed cluster is a row with "<REASON>" as its name.
 // Rows are sorted by cluster, then namespace, then the members' order.
 func MergeTables(results []Result, withNamespace bool) *metav1.Table {
-	out := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{{Name: "Cluster", Type: "string"}}}
+	out := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{{Name: "Cluster", Type: "string"}, {Name: "Source", Type: "string", Priority: 1}}}
 	if withNamespace {
 		out.ColumnDefinitions = append(out.ColumnDefinitions, metav1.TableColumnDefinition{Name: "Namespace", Type: "string"})
 	}
@@ -54,7 +57,7 @@ func MergeTables(results []Result, withNamespace bool) *metav1.Table {
 			for i := range cells {
 				cells[i] = ""
 			}
-			cells[0], cells[fixed] = r.Cluster, "<"+r.Failure+">"
+			cells[0], cells[1], cells[fixed] = r.Cluster, r.Source, "<"+r.Failure+">"
 			rows = append(rows, row{cluster: r.Cluster, cells: cells})
 			continue
 		}
@@ -68,7 +71,7 @@ func MergeTables(results []Result, withNamespace bool) *metav1.Table {
 		for n, tr := range r.Table.Rows {
 			cells := make([]any, 0, len(out.ColumnDefinitions))
 			ns := rowNamespace(tr)
-			cells = append(cells, r.Cluster)
+			cells = append(cells, r.Cluster, r.Source)
 			if withNamespace {
 				cells = append(cells, ns)
 			}

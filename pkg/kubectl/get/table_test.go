@@ -31,12 +31,12 @@ func deployments(rows ...[]any) *metav1.Table {
 
 func TestMergeTables(t *testing.T) {
 	results := []Result{
-		{Cluster: "member1", Table: deployments(
+		{Cluster: "member1", Source: "joined", Table: deployments(
 			[]any{"web", "shop", "2/2", int64(2), int64(2), "5m", "web"},
 			[]any{"api", "backend", "1/1", int64(1), int64(1), "3m", "api"})},
-		{Cluster: "member2", Failure: "unreachable"},
-		{Cluster: "member3", Table: deployments([]any{"web", "shop", "0/5", int64(5), int64(0), "5m", "web"})},
-		{Cluster: "member4", Table: deployments()},
+		{Cluster: "member2", Source: "joined", Failure: "unreachable"},
+		{Cluster: "member3", Source: "inventory", Table: deployments([]any{"web", "shop", "0/5", int64(5), int64(0), "5m", "web"})},
+		{Cluster: "member4", Source: "joined", Table: deployments()},
 	}
 	for _, tc := range []struct {
 		name                string
@@ -62,7 +62,7 @@ func TestMergeTables(t *testing.T) {
 // a NAME column.
 func TestMergeTablesAllFailed(t *testing.T) {
 	var out bytes.Buffer
-	table := MergeTables([]Result{{Cluster: "a", Failure: "timeout"}, {Cluster: "b", Failure: "forbidden"}}, false)
+	table := MergeTables([]Result{{Cluster: "a", Source: "joined", Failure: "timeout"}, {Cluster: "b", Source: "inventory", Failure: "no credentials"}}, false)
 	if err := PrintTable(&out, table, false, false); err != nil {
 		t.Fatal(err)
 	}

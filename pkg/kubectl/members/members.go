@@ -1,6 +1,7 @@
-// Package members connects the fleet views (get, explain, diff) to the
-// joined member clusters as the syncer does (a KubeFedCluster and its
-// Secret, through clusterclient.RESTConfig) and runs one query per
+// Package members connects the fleet views (get, explain, diff, describe)
+// to the member clusters as the syncer does (a joined KubeFedCluster and
+// its Secret, through clusterclient.RESTConfig; a ClusterProfile of the
+// cluster inventory through its access provider) and runs one query per
 // cluster concurrently, each bounded by a timeout, so that one slow or
 // unreachable cluster costs its own row and nothing else.
 package members
@@ -35,11 +36,14 @@ import (
 // --cluster-timeout says otherwise.
 const DefaultTimeout = 10 * time.Second
 
-// Member is one joined cluster and, when its connection could be built, the
-// clients to reach it.
+// Member is one member cluster and, when its connection could be built,
+// the clients to reach it.
 type Member struct {
-	// Cluster is the KubeFedCluster.
+	// Cluster is the KubeFedCluster; for a cluster of the inventory, the
+	// one it stands for (name, labels and health of its ClusterProfile).
 	Cluster corev1beta1.KubeFedCluster
+	// Source is where the cluster comes from: joined or inventory.
+	Source clusterclient.Source
 	// Config, Dynamic and Discovery reach the member; nil when Err is set.
 	Config    *rest.Config
 	Dynamic   dynamic.Interface
@@ -48,7 +52,7 @@ type Member struct {
 	Err error
 }
 
-// Name is the KubeFedCluster's name.
+// Name is the cluster's name.
 func (m Member) Name() string { return m.Cluster.Name }
 
 // Ready reports whether the KubeFedCluster's Ready condition is True.
@@ -62,39 +66,44 @@ func (m Member) PlacementCluster() placement.Cluster {
 	return placement.Cluster{Name: m.Name(), Labels: m.Cluster.Labels, Ready: m.Ready() && m.Err == nil, Taints: m.Cluster.Spec.Taints}
 }
 
-// List reads the KubeFedClusters in kubefedNS and connects to each (without
-// a request yet). only, when not empty, keeps the clusters it names; a name
-// that is not a joined cluster is an error that lists the joined ones.
-// Members come sorted by name.
-func List(ctx context.Context, host *cli.Cluster, kubefedNS string, only []string) ([]Member, error) {
+// Joined reads the KubeFedClusters in kubefedNS and connects to each
+// (without a request yet), sorted by name: the joined clusters only.
+func Joined(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]Member, error) {
 	list := &corev1beta1.KubeFedClusterList{}
 	if err := host.Client.List(ctx, list, client.InNamespace(kubefedNS)); err != nil {
 		return nil, fmt.Errorf("listing the KubeFedClusters in namespace %s of the host cluster (context %q): %w", kubefedNS, host.Name, err)
 	}
-	joined := sets.New[string]()
-	for _, c := range list.Items {
-		joined.Insert(c.Name)
-	}
-	if err := CheckNames(sets.List(joined), only); err != nil {
-		return nil, err
-	}
-	out := make([]Member, 0, len(list.Items))
-	for _, c := range list.Items {
-		if len(only) > 0 && !slices.Contains(only, c.Name) {
-			continue
-		}
-		out = append(out, connect(ctx, host, c))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
-	return out, nil
+	return keep(connectJoined(ctx, host, list.Items), nil)
 }
 
-// CheckNames checks that every name of only is a joined cluster; the error
-// lists the joined ones.
-func CheckNames(joined, only []string) error {
-	if unknown := sets.List(sets.New(only...).Difference(sets.New(joined...))); len(unknown) > 0 {
-		return fmt.Errorf("no joined cluster is named %s: the joined clusters are %s (kubectl fed status lists them)",
-			strings.Join(unknown, ", "), orNone(joined))
+// connectJoined connects to each KubeFedCluster.
+func connectJoined(ctx context.Context, host *cli.Cluster, clusters []corev1beta1.KubeFedCluster) []Member {
+	out := make([]Member, 0, len(clusters))
+	for _, c := range clusters {
+		out = append(out, connect(ctx, host, c))
+	}
+	return out
+}
+
+// keep returns the members only names (all when empty), sorted by name;
+// a name of only that no member has is an error that lists them.
+func keep(list []Member, only []string) ([]Member, error) {
+	if err := CheckNames(Names(list), only); err != nil {
+		return nil, err
+	}
+	if len(only) > 0 {
+		list = slices.DeleteFunc(list, func(m Member) bool { return !slices.Contains(only, m.Name()) })
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name() < list[j].Name() })
+	return list, nil
+}
+
+// CheckNames checks that every name of only is a member cluster's (of
+// names); the error lists them.
+func CheckNames(names, only []string) error {
+	if unknown := sets.List(sets.New(only...).Difference(sets.New(names...))); len(unknown) > 0 {
+		return fmt.Errorf("no member cluster is named %s: the member clusters (joined, or from the cluster inventory) are %s (kubectl fed status lists them)",
+			strings.Join(unknown, ", "), orNone(sets.List(sets.New(names...))))
 	}
 	return nil
 }
@@ -111,7 +120,7 @@ func Names(list []Member) []string {
 // connect builds the clients of one member from its KubeFedCluster and
 // Secret, as the syncer does.
 func connect(ctx context.Context, host *cli.Cluster, c corev1beta1.KubeFedCluster) Member {
-	m := Member{Cluster: c}
+	m := Member{Cluster: c, Source: clusterclient.SourceJoined}
 	secret := &corev1.Secret{}
 	err := host.Client.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Spec.SecretRef.Name}, secret)
 	switch {
@@ -173,6 +182,8 @@ func Reason(m Member, err error) string {
 		return "forbidden"
 	case apierrors.IsUnauthorized(err):
 		return "unauthorized"
+	case m.Err != nil && m.Source == clusterclient.SourceInventory:
+		return "no credentials"
 	case m.Err != nil:
 		return "no connection"
 	case cli.Unreachable(err):
@@ -187,6 +198,9 @@ func Describe(m Member, err error) string {
 	state := "not ready"
 	if m.Ready() {
 		state = "ready"
+	}
+	if m.Source == clusterclient.SourceInventory {
+		state += ", from the inventory"
 	}
 	return fmt.Sprintf("cluster %s (%s when last probed): %v", m.Name(), state, err)
 }

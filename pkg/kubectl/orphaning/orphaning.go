@@ -7,12 +7,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
@@ -125,32 +121,11 @@ func (o *Options) Validate() error {
 
 // Run applies the operation.
 func (o *Options) Run(ctx context.Context) error {
-	host, err := o.flags.Host()
+	host, t, obj, err := status.OpenObject(ctx, o.flags, o.TypeName, o.namespace, o.Name)
 	if err != nil {
 		return err
 	}
-	t, err := status.ResolveType(ctx, host, o.flags.KubeFedNamespace, o.TypeName)
-	if err != nil {
-		return err
-	}
-	fedType := t.Config.Spec.FederatedType
-	gvk := fedType.GroupVersionKind()
-	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(gvk)
-	key := client.ObjectKey{Name: o.Name}
-	switch {
-	case t.Target.Group == "" && t.Target.Kind == "Namespace":
-		// A FederatedNamespace lives in the namespace it federates.
-		key.Namespace = o.Name
-	case fedType.Scope != apiextensionsv1.ClusterScoped:
-		key.Namespace = o.namespace
-	}
-	if err := host.Client.Get(ctx, key, obj); err != nil {
-		if apierrors.IsNotFound(err) && key.Namespace != "" {
-			return fmt.Errorf("%w in namespace %q of the host cluster (context %q): list them with kubectl fed status %s -n %s", err, key.Namespace, host.Name, t.Config.Name, key.Namespace)
-		}
-		return fmt.Errorf("reading %s %q: %w", fedType.QualifiedName(), o.Name, err)
-	}
+	gvk := t.Config.Spec.FederatedType.GroupVersionKind()
 	enabled := obj.GetAnnotations()[core.OrphanManagedResourcesAnnotation] == core.OrphanManagedResourcesValue
 	ref := cli.Ref(gvk, o.Name)
 	switch o.Operation {

@@ -49,6 +49,8 @@ type ClusterObject struct {
 	// references (Kind/name), DependenciesError why they cannot be told.
 	Dependencies      []string `json:"dependencies,omitempty"`
 	DependenciesError string   `json:"dependenciesError,omitempty"`
+	// Refs are Dependencies as references.
+	Refs []dependencies.Ref `json:"-"`
 	// Member is the object the syncer writes to (or keeps in) the
 	// cluster; nil when it writes none there.
 	Member *unstructured.Unstructured `json:"member,omitempty"`
@@ -106,6 +108,7 @@ func clusterObject(in propagation.Input, m propagation.Member, p propagation.Clu
 	if err != nil {
 		c.DependenciesError = err.Error()
 	}
+	c.Refs = refs
 	for _, r := range refs {
 		c.Dependencies = append(c.Dependencies, r.String())
 	}

@@ -15,7 +15,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -90,8 +89,9 @@ type Options struct {
 	// Name is the federated object of "plan TYPE NAME", or the RSP of the
 	// live view.
 	Name string
-	// Timeout bounds each member's reads of "plan TYPE NAME".
-	Timeout time.Duration
+	// Members are the flags reading the member clusters of "plan TYPE
+	// NAME": their timeout and the inventory's access provider file.
+	Members members.Flags
 	// Filename is -f: the RSP of the offline view ("-" for stdin).
 	Filename string
 	// Clusters, Current, Capacity and Key are the offline planner's inputs.
@@ -110,7 +110,7 @@ type Options struct {
 
 // NewCmdPlan returns `kubectl fed plan`.
 func NewCmdPlan(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{flags: flags, streams: streams, Timeout: members.DefaultTimeout}
+	o := &Options{flags: flags, streams: streams, Members: members.NewFlags()}
 	cmd := &cobra.Command{
 		Use:     "plan (TYPE NAME | rsp NAME | -f FILENAME --clusters A,B,...)",
 		Short:   "Show each cluster's member object of a federated object, or how an RSP spreads replicas",
@@ -131,7 +131,7 @@ func NewCmdPlan(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Com
 	f.StringToInt64Var(&o.Current, "current", nil, "Ready replicas clusters run now, as CLUSTER=N,... (offline)")
 	f.StringToInt64Var(&o.Capacity, "capacity", nil, "Most replicas a cluster can run, as CLUSTER=N,... (offline)")
 	f.StringVar(&o.Key, "key", "", "Tie-breaking key of the offline plan; default NAMESPACE/NAME of the RSP")
-	f.DurationVar(&o.Timeout, "cluster-timeout", o.Timeout, "How long each cluster may take to answer (plan TYPE NAME)")
+	o.Members.AddTo(f)
 	f.StringVarP(&o.Output, "output", "o", "", "Output format. One of: json|yaml")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -183,8 +183,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("give either TYPE NAME or rsp NAME (the live plans) or -f FILENAME (an offline plan), not both")
 	case !offline && o.Name == "":
 		return fmt.Errorf("nothing to plan: give TYPE NAME for a federated object's member objects, rsp NAME for the live replica plan, or -f FILENAME --clusters A,B for an offline one")
-	case o.TypeName != "" && o.Timeout <= 0:
-		return fmt.Errorf("--cluster-timeout must be positive, not %s", o.Timeout)
+	case o.TypeName != "" && o.Members.Validate() != nil:
+		return o.Members.Validate()
 	case !offline && (len(o.Clusters) > 0 || len(o.Current) > 0 || len(o.Capacity) > 0 || o.keySet):
 		return fmt.Errorf("--clusters, --current, --capacity and --key are for offline plans (-f FILENAME); the live plan reads them from the fleet")
 	case offline && len(o.Clusters) == 0:
@@ -241,7 +241,7 @@ func (o *Options) Run(ctx context.Context) error {
 // runObject prints what the syncer writes for federated object NAME of
 // TYPE in every joined cluster.
 func (o *Options) runObject(ctx context.Context) error {
-	scene, err := explain.Load(ctx, o.flags, o.TypeName, o.Name, o.namespace, nil, o.Timeout)
+	_, scene, err := explain.Load(ctx, o.flags, o.Members, o.TypeName, o.Name, o.namespace, nil)
 	if err != nil {
 		return err
 	}

@@ -8,18 +8,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/apiresource"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 )
@@ -118,13 +114,46 @@ func ListObjects(ctx context.Context, host *cli.Cluster, t Type, namespace strin
 	return list, nil
 }
 
-// GetObject reads one federated object of t; not found is an error that
-// says how to list them.
+// Open is how a command on a federated type starts: it connects to the
+// host cluster (--context) and resolves the enabled type that typeName
+// names (ResolveType).
+func Open(ctx context.Context, flags *cli.Flags, typeName string) (*cli.Cluster, Type, error) {
+	host, err := flags.Host()
+	if err != nil {
+		return nil, Type{}, err
+	}
+	t, err := ResolveType(ctx, host, flags.KubeFedNamespace, typeName)
+	if err != nil {
+		return nil, Type{}, err
+	}
+	return host, t, nil
+}
+
+// OpenObject is how a command on one federated object starts: Open, then
+// the federated object name of the type in namespace (GetObject).
+func OpenObject(ctx context.Context, flags *cli.Flags, typeName, namespace, name string) (*cli.Cluster, Type, *unstructured.Unstructured, error) {
+	host, t, err := Open(ctx, flags, typeName)
+	if err != nil {
+		return nil, Type{}, nil, err
+	}
+	obj, err := GetObject(ctx, host, t, namespace, name)
+	if err != nil {
+		return nil, Type{}, nil, err
+	}
+	return host, t, obj, nil
+}
+
+// GetObject reads one federated object of t in namespace (a
+// FederatedNamespace in the namespace it federates, whatever namespace
+// says); not found is an error that says how to list them.
 func GetObject(ctx context.Context, host *cli.Cluster, t Type, namespace, name string) (*unstructured.Unstructured, error) {
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(federatedGVK(t))
 	key := client.ObjectKey{Name: name}
 	where := ""
+	if isNamespaceType(t) {
+		namespace = name
+	}
 	if namespaced(t) {
 		key.Namespace = namespace
 		where = fmt.Sprintf(" in namespace %s", namespace)
@@ -175,51 +204,4 @@ func ListEvents(ctx context.Context, host *cli.Cluster, obj *unstructured.Unstru
 		out = append(out, Event{Last: last, Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count})
 	}
 	return out, nil
-}
-
-// listClusters returns the KubeFedClusters and the list's resourceVersion.
-func listClusters(ctx context.Context, host *cli.Cluster, kubefedNS string) ([]corev1beta1.KubeFedCluster, string, error) {
-	list := &corev1beta1.KubeFedClusterList{}
-	if err := host.Client.List(ctx, list, client.InNamespace(kubefedNS)); err != nil {
-		return nil, "", fmt.Errorf("listing the KubeFedClusters in namespace %s of the host cluster (context %q): %w", kubefedNS, host.Name, err)
-	}
-	return list.Items, list.ResourceVersion, nil
-}
-
-// profiles are the ClusterProfiles of the inventory that are member
-// clusters, with the inventory namespace ("" when there is none) and the
-// list's resourceVersion (to watch from).
-type profiles struct {
-	Items           []inventoryv1alpha1.ClusterProfile
-	Namespace       string
-	ResourceVersion string
-}
-
-// listProfiles returns the ClusterProfiles that are member clusters: those
-// of the KubeFedConfig's inventory namespace (spec.inventory.namespace)
-// that kubectl-fed did not write. None without an inventory namespace, or
-// when the host has no ClusterProfile API.
-func listProfiles(ctx context.Context, host *cli.Cluster, kubefedNS string) (profiles, error) {
-	cfg := &corev1beta1.KubeFedConfig{}
-	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: core.KubeFedConfigName}, cfg); err != nil {
-		return profiles{}, client.IgnoreNotFound(err)
-	}
-	if cfg.Spec.Inventory == nil || cfg.Spec.Inventory.Namespace == "" {
-		return profiles{}, nil
-	}
-	ns := cfg.Spec.Inventory.Namespace
-	list := &inventoryv1alpha1.ClusterProfileList{}
-	if err := host.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
-		if meta.IsNoMatchError(err) {
-			return profiles{}, nil
-		}
-		return profiles{}, fmt.Errorf("listing the ClusterProfiles of the inventory namespace %s of the host cluster (context %q): %w", ns, host.Name, err)
-	}
-	out := list.Items[:0]
-	for _, p := range list.Items {
-		if !inventory.Ours(&p) {
-			out = append(out, p)
-		}
-	}
-	return profiles{Items: out, Namespace: ns, ResourceVersion: list.ResourceVersion}, nil
 }

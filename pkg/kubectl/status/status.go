@@ -25,6 +25,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 )
 
 var (
@@ -207,15 +208,11 @@ func (o *Options) Run(ctx context.Context) error {
 
 // runFleet shows the clusters, the types and the object states.
 func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
-	clusters, resourceVersion, err := listClusters(ctx, host, o.flags.KubeFedNamespace)
+	fleet, err := members.ReadFleet(ctx, host, o.flags.KubeFedNamespace)
 	if err != nil {
 		return err
 	}
-	inv, err := listProfiles(ctx, host, o.flags.KubeFedNamespace)
-	if err != nil {
-		return err
-	}
-	profiles := inv.Items
+	clusters, profiles := fleet.Joined, fleet.Profiles
 	types, err := ListTypes(ctx, host, o.flags.KubeFedNamespace)
 	if err != nil {
 		return err
@@ -258,7 +255,7 @@ func (o *Options) runFleet(ctx context.Context, host *cli.Cluster) error {
 		}
 	}
 	if o.Watch {
-		return o.watchFleet(ctx, host, clustersTable, resourceVersion, inv)
+		return o.watchFleet(ctx, host, clustersTable, fleet)
 	}
 	if !o.FailIfNotReady {
 		return nil
@@ -342,12 +339,7 @@ func (o *Options) runObject(ctx context.Context, host *cli.Cluster) error {
 	if err != nil {
 		return err
 	}
-	namespace := o.namespace
-	if isNamespaceType(t) {
-		// A FederatedNamespace lives in the namespace it federates.
-		namespace = o.Name
-	}
-	obj, err := GetObject(ctx, host, t, namespace, o.Name)
+	obj, err := GetObject(ctx, host, t, o.namespace, o.Name)
 	if err != nil {
 		return err
 	}

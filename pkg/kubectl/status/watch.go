@@ -21,6 +21,7 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
+	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 )
 
 // ageColumn is the index of AGE in ObjectRow, left out when deciding
@@ -210,7 +211,7 @@ const fleetAgeColumn = 7
 // with the table printed first: the joined KubeFedClusters (one unjoined
 // is shown as Unjoined) and the inventory's ClusterProfiles (one deleted is
 // shown as Removed), each watched from its list's resourceVersion.
-func (o *Options) watchFleet(ctx context.Context, host *cli.Cluster, table Table, resourceVersion string, inv profiles) error {
+func (o *Options) watchFleet(ctx context.Context, host *cli.Cluster, table Table, fleet members.Fleet) error {
 	ropts := o.renderOptions()
 	ropts.MinWidths = ColumnWidths(table, ropts)
 	ropts.NoHeaders = true
@@ -259,12 +260,12 @@ func (o *Options) watchFleet(ctx context.Context, host *cli.Cluster, table Table
 	ended := make(chan error, 2)
 	watches := 1
 	go func() {
-		ended <- watchResource(ctx, host, corev1beta1.SchemeGroupVersion.WithResource("kubefedclusters"), o.flags.KubeFedNamespace, "", resourceVersion, clusters)
+		ended <- watchResource(ctx, host, corev1beta1.SchemeGroupVersion.WithResource("kubefedclusters"), o.flags.KubeFedNamespace, "", fleet.JoinedVersion, clusters)
 	}()
-	if inv.Namespace != "" {
+	if fleet.InventoryNamespace != "" {
 		watches++
 		go func() {
-			ended <- watchResource(ctx, host, inventoryv1alpha1.SchemeGroupVersion.WithResource("clusterprofiles"), inv.Namespace, "", inv.ResourceVersion, clusterProfiles)
+			ended <- watchResource(ctx, host, inventoryv1alpha1.SchemeGroupVersion.WithResource("clusterprofiles"), fleet.InventoryNamespace, "", fleet.ProfilesVersion, clusterProfiles)
 		}()
 	}
 	// The first watch to end (the user stopped, or an error) ends both.
