@@ -269,15 +269,7 @@ func TestJoinFailuresLeaveNothingBehind(t *testing.T) {
 	})
 
 	t.Run("a name an inventory profile uses", func(t *testing.T) {
-		root, err := fleet.RepositoryRoot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		crds, err := testkit.LoadCRDs(filepath.Join(root, "manifests", "inventory"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...); err != nil {
+		if err := testkit.InstallInventoryCRDs(ctx, shared.Host().RESTConfig()); err != nil {
 			t.Fatal(err)
 		}
 		inv := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "inventory-")

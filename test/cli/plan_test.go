@@ -5,14 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
-	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
@@ -36,7 +34,7 @@ func TestPlanShowsEachClustersMemberObject(t *testing.T) {
 	for _, c := range []struct{ name, context, region string }{{"plan-eu", "member1", "eu"}, {"plan-us", "member2", "us"}} {
 		mustFed(t, "join", c.name, "--cluster-context", c.context, "--cluster-labels", "region="+c.region)
 		t.Cleanup(func() { fed(t, "unjoin", c.name, "--cluster-context", c.context, "--force") })
-		markReady(t, host, c.name)
+		testkit.MarkClusterReady(t, host, kubefedNS, c.name)
 	}
 	ns := testkit.CreateNamespace(t, testkit.Clientset(t, shared.Host().RESTConfig()), "plan-")
 	fedNS := manifest(t, "apiVersion: types.kubefed.io/v1beta1\nkind: FederatedNamespace\nmetadata: {name: "+ns+", namespace: "+ns+"}\nspec: {placement: {clusterSelector: {}}}")
@@ -156,18 +154,4 @@ func planDocument(t *testing.T, args ...string) plan.ObjectPlan {
 		t.Fatalf("kubectl fed %s: %v", strings.Join(args, " "), err)
 	}
 	return doc
-}
-
-// markReady writes the Ready condition of a KubeFedCluster as the syncer's
-// health check does.
-func markReady(t *testing.T, host client.Client, name string) {
-	t.Helper()
-	testkit.Eventually(t, name+" marked Ready", func(ctx context.Context) (bool, error) {
-		kfc := &corev1beta1.KubeFedCluster{}
-		if err := host.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: name}, kfc); err != nil {
-			return false, err
-		}
-		kfc.Status.Conditions = []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue, LastProbeTime: metav1.Now()}}
-		return host.Status().Update(ctx, kfc) == nil, nil
-	})
 }

@@ -76,8 +76,7 @@ func TestWaits(t *testing.T) {
 			if host.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: "member2"}, c) != nil || c.Status.IsReady() {
 				return
 			}
-			c.Status.Conditions = []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue,
-				LastProbeTime: metav1.Now(), LastTransitionTime: ptrTime(metav1.Now())}}
+			c.Status.Conditions = []corev1beta1.ClusterCondition{testkit.ClusterReady()}
 			_ = host.Status().Update(ctx, c)
 		})
 		defer stop()
@@ -131,5 +130,3 @@ func TestWaits(t *testing.T) {
 		mustFail(t, fed(t, "federate", "configmap", "web", "-n", ns, "--wait", "--dry-run"), "--wait cannot be used with --dry-run")
 	})
 }
-
-func ptrTime(t metav1.Time) *metav1.Time { return &t }

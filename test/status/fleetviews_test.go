@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -30,8 +31,9 @@ import (
 type explained struct {
 	Placement string
 	Clusters  []struct {
-		Cluster, Action, Status, Recorded, StoppedAt string
-		Steps                                        []struct{ Step, Result, Detail string }
+		Cluster, Source, Action, Status, Recorded, StoppedAt string
+		RecordedMessage                                      string
+		Steps                                                []struct{ Step, Result, Detail string }
 	}
 }
 
@@ -238,6 +240,26 @@ func TestFleetViews(t *testing.T) {
 	e = waitAgreement(t, ns, "taken", map[string]string{"member1": "AlreadyExists"})
 	if c := e.Clusters[0]; c.StoppedAt != "member object" {
 		t.Errorf("taken in member1 stopped at %q, want member object", c.StoppedAt)
+	}
+	// A write member1's API server rejects (a ValidatingAdmissionPolicy):
+	// CreationFailed with the member's message, in status, explain (as
+	// recorded: a failed write cannot be computed in advance, the plan
+	// says Create again) and describe.
+	const refusal = "member1 refuses ConfigMaps named refused"
+	refuseInMember1(t, refusal)
+	if err := host.Create(ctx, fcm("refused", nil, object{"template": object{"data": object{"k": "v"}}, "placement": object{"clusters": []any{object{"name": "member1"}}}})); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "refused CreationFailed in member1", func(context.Context) (bool, error) {
+		return clusterStatuses(t, "FederatedConfigMap", ns, "refused")["member1"] == "CreationFailed", nil
+	})
+	if c := explainJSON(t, "configmap", ns, "refused").Clusters[0]; c.Recorded != "CreationFailed" || !strings.Contains(c.RecordedMessage, refusal) || c.Action != "Create" {
+		t.Errorf("explain of refused in member1: %+v, want action Create and recorded CreationFailed with the member's %q", c, refusal)
+	}
+	for _, args := range [][]string{{"status", "configmap", "refused", "-n", ns}, {"describe", "configmap", "refused", "-n", ns}} {
+		if text := mustFed(t, args...); !strings.Contains(text, "CreationFailed") || !strings.Contains(text, refusal) {
+			t.Errorf("kubectl fed %s lacks CreationFailed and the member's message:\n%s", strings.Join(args, " "), text)
+		}
 	}
 	// A type member2 does not serve: CachedRetrievalFailed there.
 	gadget := &unstructured.Unstructured{Object: object{"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedGadget",
@@ -466,5 +488,39 @@ func setAdoptResources(t *testing.T, adopt corev1beta1.ResourceAdoption) {
 		if err := set(corev1beta1.AdoptResourcesEnabled); err != nil {
 			t.Errorf("setting adoptResources back to Enabled: %v", err)
 		}
+	})
+}
+
+// refuseInMember1 makes member1's API server reject ConfigMaps named
+// "refused" with message (a ValidatingAdmissionPolicy and its binding,
+// removed when the test ends), once it does.
+func refuseInMember1(t *testing.T, message string) {
+	t.Helper()
+	ctx := context.Background()
+	m1 := memberClient(t, "member1")
+	fail := admissionregistrationv1.Fail
+	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "views-refuse"},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+			FailurePolicy: &fail,
+			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
+				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+					Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"configmaps"}},
+				}}}},
+			Validations: []admissionregistrationv1.Validation{{Expression: "object.metadata.name != 'refused'", Message: message}},
+		}}
+	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: "views-refuse"},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: "views-refuse",
+			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}}}
+	for _, obj := range []client.Object{policy, binding} {
+		if err := m1.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = m1.Delete(context.Background(), obj) })
+	}
+	testkit.Eventually(t, "member1's API server refusing ConfigMap refused", func(ctx context.Context) (bool, error) {
+		probe := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: metav1.NamespaceDefault, Name: "refused"}}
+		err := m1.Create(ctx, probe, client.DryRunAll)
+		return err != nil && strings.Contains(err.Error(), message), nil
 	})
 }

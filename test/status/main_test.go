@@ -201,21 +201,14 @@ func condition(t, status, reason, message string) object {
 // member1 ready, member2 offline.
 func markClusters(t testing.TB) {
 	t.Helper()
-	ctx := context.Background()
-	now := metav1.Now()
 	for name, cond := range map[string]corev1beta1.ClusterCondition{
-		"member1": {Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue, Reason: "ClusterReady", Message: "/healthz responded with ok", LastProbeTime: now},
-		"member2": {Type: corev1beta1.ClusterOffline, Status: corev1.ConditionTrue, Reason: "ClusterNotReachable", Message: "cluster is not reachable", LastProbeTime: now},
+		"member1": testkit.ClusterReady(),
+		"member2": {Type: corev1beta1.ClusterOffline, Status: corev1.ConditionTrue, Reason: "ClusterNotReachable", Message: "cluster is not reachable", LastProbeTime: metav1.Now()},
 	} {
-		c := &corev1beta1.KubeFedCluster{}
-		if err := host.Get(ctx, client.ObjectKey{Namespace: "kube-federation-system", Name: name}, c); err != nil {
-			t.Fatal(err)
-		}
-		c.Status.Conditions = []corev1beta1.ClusterCondition{cond}
-		c.Status.KubernetesVersion = "v1.37.2"
-		if err := host.Status().Update(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+		testkit.SetClusterStatus(t, host, "kube-federation-system", name, func(s *corev1beta1.KubeFedClusterStatus) {
+			s.Conditions = []corev1beta1.ClusterCondition{cond}
+			s.KubernetesVersion = "v1.37.2"
+		})
 	}
 }
 
@@ -225,15 +218,7 @@ func markClusters(t testing.TB) {
 func useInventory(t *testing.T, ns string) {
 	t.Helper()
 	ctx := context.Background()
-	root, err := fleet.RepositoryRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds, err := testkit.LoadCRDs(filepath.Join(root, "manifests", "inventory"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...); err != nil {
+	if err := testkit.InstallInventoryCRDs(ctx, shared.Host().RESTConfig()); err != nil {
 		t.Fatal(err)
 	}
 	createNamespace(t, ns)

@@ -361,14 +361,7 @@ func TestFleetWatchPrintsChangedClusters(t *testing.T) {
 		_, i := rows.find(0, "member1 | joined | True | v1.37.2")
 		return i >= 0, nil
 	})
-	c := &corev1beta1.KubeFedCluster{}
-	if err := host.Get(context.Background(), client.ObjectKey{Namespace: "kube-federation-system", Name: "member1"}, c); err != nil {
-		t.Fatal(err)
-	}
-	c.Status.KubernetesVersion = "v1.99.0"
-	if err := host.Status().Update(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
+	testkit.SetClusterStatus(t, host, "kube-federation-system", "member1", func(s *corev1beta1.KubeFedClusterStatus) { s.KubernetesVersion = "v1.99.0" })
 	t.Cleanup(func() { markClusters(t) })
 	testkit.Eventually(t, "a row for member1 with its new version", func(context.Context) (bool, error) {
 		_, i := rows.find(0, "member1 | joined | True | v1.99.0")

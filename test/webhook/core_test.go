@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
 // TestKubeFedClusterRules checks each webhook-only KubeFedCluster rule on
@@ -64,8 +64,7 @@ func TestKubeFedClusterStatusSubresource(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.client.Delete(ctx, c) })
-	now := metav1.NewTime(time.Now().Truncate(time.Second))
-	c.Status.Conditions = []corev1beta1.ClusterCondition{{Type: corev1beta1.ClusterReady, Status: corev1.ConditionTrue, LastProbeTime: now}}
+	c.Status.Conditions = []corev1beta1.ClusterCondition{testkit.ClusterReady()}
 	if err := e.client.Status().Update(ctx, c); err != nil {
 		t.Fatalf("valid status refused: %v", err)
 	}

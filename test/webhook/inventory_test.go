@@ -17,7 +17,6 @@ import (
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
-	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -30,15 +29,7 @@ import (
 func TestInventoryClustersAreKnownToAdmission(t *testing.T) {
 	e := hostEnv
 	ctx := context.Background()
-	root, err := fleet.RepositoryRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds, err := testkit.LoadCRDs(filepath.Join(root, "manifests", "inventory"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testkit.InstallCRDs(ctx, shared.Host().RESTConfig(), crds...); err != nil {
+	if err := testkit.InstallInventoryCRDs(ctx, shared.Host().RESTConfig()); err != nil {
 		t.Fatal(err)
 	}
 	policyFixture(t, e)

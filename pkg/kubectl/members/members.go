@@ -61,9 +61,13 @@ func (m Member) Ready() bool { return m.Cluster.Status.IsReady() }
 // PlacementCluster is the member as placement.Compute sees it: the syncer
 // places on ready clusters it has a connection to, with the cluster's taints
 // as written (a NoExecute taint acts only once the syncer's eviction rate
-// limit admits the cluster: syncview replays that).
+// limit admits the cluster: syncview replays that). A joined cluster this
+// command cannot connect to, the syncer cannot either; for an inventory
+// cluster, the syncer's own access providers decide, as its published
+// health says (this command's missing provider file is a read error).
 func (m Member) PlacementCluster() placement.Cluster {
-	return placement.Cluster{Name: m.Name(), Labels: m.Cluster.Labels, Ready: m.Ready() && m.Err == nil, Taints: m.Cluster.Spec.Taints}
+	connected := m.Err == nil || m.Source == clusterclient.SourceInventory
+	return placement.Cluster{Name: m.Name(), Labels: m.Cluster.Labels, Ready: m.Ready() && connected, Taints: m.Cluster.Spec.Taints}
 }
 
 // Joined reads the KubeFedClusters in kubefedNS and connects to each
