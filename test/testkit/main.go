@@ -6,6 +6,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
 
@@ -51,6 +54,12 @@ type Env struct {
 //		os.Exit(testkit.Main(m, testkit.Suite{Fleet: fleet.Options{Clusters: fleet.ClusterNames(2)}, SetUp: ...}))
 //	}
 func Main(m *testing.M, s Suite) int {
+	// controller-runtime's clients and in-process controllers log nowhere
+	// unless a logger is set; without one, the first of them used after
+	// 30 s prints a warning with a goroutine stack to standard error, which
+	// reads like a failure in the test output. A suite that set its own
+	// logger before Main keeps it: only the first SetLogger takes effect.
+	ctrllog.SetLogger(logr.Discard())
 	built.Lock()
 	built.inMain = true
 	built.Unlock()
