@@ -269,6 +269,11 @@ func TestProducedProfilesFollowHealth(t *testing.T) {
 		t.Errorf("produced profile: version %q, labels %v, manager %q; want a version and cluster manager %s",
 			p.Status.Version.Kubernetes, p.Labels, p.Spec.ClusterManager.Name, inventory.ClusterManagerName)
 	}
+	// Written with the generation it observes, not fixed up by a second
+	// write (which the window below would count).
+	if c := meta.FindStatusCondition(p.Status.Conditions, inventoryv1alpha1.ClusterConditionControlPlaneHealthy); c == nil || c.ObservedGeneration != p.Generation {
+		t.Errorf("produced profile of generation %d: ControlPlaneHealthy %+v, want it to observe that generation", p.Generation, c)
+	}
 
 	// Nothing changes for five health periods: no write.
 	profiles := hostDynamic(t).Resource(schema.GroupVersionResource{Group: inventoryv1alpha1.Group, Version: inventoryv1alpha1.Version, Resource: "clusterprofiles"}).Namespace(out)

@@ -85,25 +85,27 @@ func (w *ProfileWriter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.R
 			w.Namespace, req.Name, current.Spec.ClusterManager.Name)
 		return ctrl.Result{}, nil
 	}
-	desired := inventory.Produced(cluster, w.Namespace, current, metav1.NewTime(metav1.Now().Rfc3339Copy().Time))
+	now := metav1.NewTime(metav1.Now().Rfc3339Copy().Time)
+	desired := inventory.Produced(cluster, w.Namespace, current, now)
 	if current == nil {
-		status := desired.Status
 		if err := w.Client.Create(ctx, desired); err != nil {
 			return ctrl.Result{}, fmt.Errorf("creating ClusterProfile %s: %w", key, err)
 		}
-		desired.Status = status
 		ctrl.LoggerFrom(ctx).V(1).Info("created the ClusterProfile of a joined cluster", "cluster", req.Name)
-		return ctrl.Result{}, w.writeStatus(ctx, desired)
+		// The status is made from the created profile, so that its
+		// conditions observe the generation the API server gave it: one
+		// made before observes none, and took a second write.
+		return ctrl.Result{}, w.writeStatus(ctx, inventory.Produced(cluster, w.Namespace, desired, now))
 	}
 	if inventory.SameProfile(current, desired) {
 		return ctrl.Result{}, nil
 	}
 	if !equality.Semantic.DeepEqual(current.Labels, desired.Labels) || !equality.Semantic.DeepEqual(current.Spec, desired.Spec) {
-		status := desired.Status
 		if err := w.Client.Update(ctx, desired); err != nil {
 			return ctrl.Result{}, fmt.Errorf("updating ClusterProfile %s: %w", key, err)
 		}
-		desired.Status = status
+		// The same for the generation a changed spec gets.
+		desired = inventory.Produced(cluster, w.Namespace, desired, now)
 	}
 	if !equality.Semantic.DeepEqual(current.Status, desired.Status) {
 		return ctrl.Result{}, w.writeStatus(ctx, desired)
