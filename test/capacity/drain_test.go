@@ -130,13 +130,12 @@ func TestDrainMovesReplicasBeforeDeleting(t *testing.T) {
 		if err := host.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, fed); err != nil {
 			return false, err
 		}
-		entries, _, _ := unstructured.NestedSlice(fed.Object, "status", "clusters")
-		for _, e := range entries {
-			if m, _ := e.(map[string]interface{}); m["name"] == "member1" {
-				return m["status"] == string(typesv1beta1.Tainted), nil
-			}
+		status, err := typesv1beta1.StatusOf(fed)
+		if err != nil {
+			return false, err
 		}
-		return false, nil
+		entry := status.Cluster("member1")
+		return entry != nil && entry.Status == typesv1beta1.Tainted, nil
 	})
 }
 

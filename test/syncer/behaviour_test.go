@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -21,16 +22,15 @@ var (
 	federatedDeploymentKind = metav1.GroupVersionKind{Group: "types.kubefed.io", Version: "v1beta1", Kind: "FederatedDeployment"}
 )
 
-// clusterStatus returns a cluster's entry in a federated object's status.
+// clusterStatus returns a cluster's entry in a federated object's status
+// (none when the status does not decode).
 func clusterStatus(obj *unstructured.Unstructured, cluster string) (status, message string, found bool) {
-	clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
-	for _, c := range clusters {
-		entry := c.(object)
-		if entry["name"] == cluster {
-			status, _ := entry["status"].(string)
-			message, _ := entry["message"].(string)
-			return status, message, true
-		}
+	decoded, err := typesv1beta1.StatusOf(obj)
+	if err != nil {
+		return "", "", false
+	}
+	if entry := decoded.Cluster(cluster); entry != nil {
+		return string(entry.Status), entry.Message, true
 	}
 	return "", "", false
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -110,12 +111,13 @@ func propagationCondition(t *testing.T, obj *unstructured.Unstructured, status, 
 		if err := hostClient.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
 			return false, err
 		}
-		observed, _, _ := unstructured.NestedInt64(live.Object, "status", "observedGeneration")
-		conditions, _, _ := unstructured.NestedSlice(live.Object, "status", "conditions")
-		for _, c := range conditions {
-			c := c.(object)
-			if c["type"] == "Propagation" && c["status"] == status && (c["reason"] == reason || (reason == "" && c["reason"] == nil)) {
-				return observed == live.GetGeneration(), nil
+		decoded, err := typesv1beta1.StatusOf(live)
+		if err != nil {
+			return false, err
+		}
+		for _, c := range decoded.Conditions {
+			if c.Type == typesv1beta1.PropagationConditionType && string(c.Status) == status && string(c.Reason) == reason {
+				return decoded.ObservedGeneration == live.GetGeneration(), nil
 			}
 		}
 		return false, nil

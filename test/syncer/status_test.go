@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	corev1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1alpha1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -69,15 +71,22 @@ func TestMemberStatusIsCollectedAndAggregated(t *testing.T) {
 	})
 }
 
+// remoteStatusOf returns a cluster's remoteStatus in a federated object's
+// status (nil when there is none, or the status does not decode).
 func remoteStatusOf(obj *unstructured.Unstructured, cluster string) object {
-	clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
-	for _, c := range clusters {
-		if entry := c.(object); entry["name"] == cluster {
-			remote, _ := entry["remoteStatus"].(object)
-			return remote
-		}
+	status, err := typesv1beta1.StatusOf(obj)
+	if err != nil {
+		return nil
 	}
-	return nil
+	entry := status.Cluster(cluster)
+	if entry == nil || entry.RemoteStatus == nil {
+		return nil
+	}
+	var remote object
+	if json.Unmarshal(entry.RemoteStatus.Raw, &remote) != nil {
+		return nil
+	}
+	return remote
 }
 
 func TestStatusIsNotCollectedForTypesWithoutCollection(t *testing.T) {
