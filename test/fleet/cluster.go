@@ -143,8 +143,8 @@ func (c *Cluster) stop() {
 // would; a graceful stop would take seconds) and returns once it has
 // exited; requests to Server then fail with "connection refused". etcd,
 // the controller manager, kube-scheduler and the node simulator keep
-// running and reconnect after StartAPIServer. Calling it on a stopped API
-// server does nothing.
+// running; StartAPIServer restarts the first two, and the simulator
+// reconnects. Calling it on a stopped API server does nothing.
 func (c *Cluster) StopAPIServer() {
 	c.mu.Lock()
 	p := c.apiServer
@@ -172,13 +172,43 @@ func (c *Cluster) APIServerPid() int {
 // service-account keys (existing kubeconfigs and tokens keep working), and
 // the same etcd, so every object written before the stop is still there
 // with its UID and resourceVersion. It fails if the API server is running,
-// or if another program took the port in the meantime.
+// or if another program took the port in the meantime. Once the API server
+// is ready it restarts the controller manager and kube-scheduler: theirs
+// would see it again only after client-go's retry backoff, which grows
+// with each failed attempt during the outage (up to 30 s, reset after 2
+// minutes without failures), and the cluster's Deployments would report
+// their pods that late.
 func (c *Cluster) StartAPIServer(ctx context.Context) error {
 	if err := c.restartAPIServer(); err != nil {
 		return fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
 	if err := c.waitReady(ctx); err != nil {
 		return fmt.Errorf("cluster %s: restarting the API server: %w", c.Name, err)
+	}
+	if err := c.restartControllers(); err != nil {
+		return fmt.Errorf("cluster %s: restarting the controllers after the API server: %w", c.Name, err)
+	}
+	return nil
+}
+
+// restartControllers replaces the controller manager and kube-scheduler
+// with new processes of the same programs, flags and logs.
+func (c *Cluster) restartControllers() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return errors.New("the cluster has been stopped")
+	}
+	for i, p := range c.processes {
+		if p.name != "kube-controller-manager" && p.name != "kube-scheduler" {
+			continue
+		}
+		p.Kill()
+		q, err := StartProcess(p.name, p.cmd.Path, p.cmd.Args[1:], p.logPath)
+		if err != nil {
+			return err
+		}
+		c.processes[i] = q
 	}
 	return nil
 }

@@ -128,7 +128,8 @@ func TestLiveFleet(t *testing.T) {
 
 	t.Run("APIServerStopsAndRestartsWithItsState", func(t *testing.T) {
 		testAPIServerRestart(ctx, t, f.Host())
-		// The controllers and the simulator reconnect: a scale-up runs.
+		// The restarted controllers and the simulator, which reconnects,
+		// run a scale-up.
 		if web == nil {
 			t.Fatal("needs the Deployment of DeploymentReachesReadyReplicas, which failed")
 		}
