@@ -631,6 +631,10 @@ func report(b testing.TB, r Result, file string) {
 	line("ratio on a quiet machine at these costs: propagation core-s / floor core-s", fmt.Sprintf("%.2f", lb.Ratio), fmt.Sprintf("(measured %.2f with the rest of the machine's load)", r.Ratio))
 	line("lower bound with a free syncer and benchmark: (floor + host's API server, etcd, webhook) / floor", fmt.Sprintf("%.2f", lb.HostRatio), "(the goal 2.0 needs the host's share below the floor's)")
 	line("CPU per federated object while propagating, by process (ms)", "", perObject(lb.PerObjectMs))
+	creates := r.APIServerCPUMsWebhook * float64(r.Objects) / 1000
+	line("host kube-apiserver while propagating: creates through admission / the rest", fmt.Sprintf("%.2f / %.2f core-s", creates, r.PropagationBudget.CoreSeconds[groupHost]-creates),
+		fmt.Sprintf("the creates at the admission run's %.2f ms each; the rest is the status writes and serving watches, %.2f ms per object",
+			r.APIServerCPUMsWebhook, lb.PerObjectMs[groupHost]-r.APIServerCPUMsWebhook))
 	printBudget("the floor", r.FloorBudget)
 	printBudget("the propagation", r.PropagationBudget)
 	if r.SyncerProfile != "" {
