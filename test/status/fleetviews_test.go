@@ -124,11 +124,13 @@ func memberClient(t *testing.T, name string) client.Client {
 // is not a joined cluster, an opted-out member object, an override that
 // cannot apply, an unmanaged member object while adoption is disabled, a
 // type a member does not serve, a member object held by a finalizer, a
-// NoSchedule taint and, last, a stopped member. explain must agree with
-// the status the syncer writes for every cluster status these produce:
-// OK, PolicyDenied, ManagedLabelFalse, ApplyOverridesFailed,
-// AlreadyExists, CachedRetrievalFailed, WaitingForRemoval, Tainted and
-// ClusterNotReady (Evicting: pkg/kubectl/explain's golden test).
+// NoSchedule taint, a NoExecute taint a workload cannot leave (it runs
+// ready nowhere else) and, last, a stopped member. explain must agree
+// with the status the syncer writes for every cluster status these
+// produce: OK, PolicyDenied, ManagedLabelFalse, ApplyOverridesFailed,
+// AlreadyExists, CachedRetrievalFailed, WaitingForRemoval, Tainted,
+// Evicting and ClusterNotReady. A write member1's API server refuses
+// (CreationFailed) is shown with the member's message.
 func TestFleetViews(t *testing.T) {
 	ctx := context.Background()
 	mustFed(t, "enable", "namespaces")
@@ -182,8 +184,11 @@ func TestFleetViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	objects := []*unstructured.Unstructured{
+		// The namespace tolerates the NoExecute taint of the eviction
+		// below, so that member2 keeps it.
 		{Object: object{"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedNamespace",
-			"metadata": object{"namespace": ns, "name": ns}, "spec": object{"placement": both}}},
+			"metadata": object{"namespace": ns, "name": ns}, "spec": object{"placement": object{"clusters": both["clusters"],
+				"tolerations": []any{object{"key": "views-evict", "operator": "Exists"}}}}}},
 		{Object: object{"apiVersion": "policy.kubefed.io/v1alpha1", "kind": "FederationPolicy",
 			"metadata": object{"namespace": ns, "name": "guard"},
 			"spec": object{"enforcement": "Deny",
@@ -341,6 +346,41 @@ func TestFleetViews(t *testing.T) {
 			t.Errorf("late in member2 stopped at %q, want taints", c.StoppedAt)
 		}
 	}
+	// A NoExecute taint: a Deployment that can run ready nowhere else (its
+	// pods select no node) stays Evicting in member2, the eviction gate
+	// waiting for it to run ready in member1; explain agrees. Once the
+	// taint goes, the ConfigMaps it evicted are back in member2.
+	stuck := &unstructured.Unstructured{Object: object{"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedDeployment",
+		"metadata": object{"namespace": ns, "name": "stuck"},
+		"spec": object{"placement": both, "template": object{"spec": object{"replicas": int64(1),
+			"selector": object{"matchLabels": object{"app": "stuck"}},
+			"template": object{"metadata": object{"labels": object{"app": "stuck"}}, "spec": object{
+				"nodeSelector": object{"views": "nowhere"}, "containers": []any{object{"name": "c", "image": "stuck:1"}}}}}}}}}
+	if err := host.Create(ctx, stuck); err != nil {
+		t.Fatal(err)
+	}
+	waitAgreementOf(t, "deployments", "FederatedDeployment", ns, "stuck", map[string]string{"member1": "OK", "member2": "OK"})
+	mustFed(t, "taint", "member2", "views-evict=yes:NoExecute")
+	evicting := true
+	t.Cleanup(func() {
+		if evicting {
+			mustFed(t, "taint", "member2", "views-evict-")
+		}
+	})
+	e = waitAgreementOf(t, "deployments", "FederatedDeployment", ns, "stuck", map[string]string{"member1": "OK", "member2": "Evicting"})
+	for _, c := range e.Clusters {
+		for _, s := range c.Steps {
+			if c.Cluster == "member2" && s.Step == "taints" && s.Result != "evicting" {
+				t.Errorf("stuck in member2: taints step %+v, want evicting", s)
+			}
+		}
+	}
+	mustFed(t, "taint", "member2", "views-evict-")
+	evicting = false
+	if err := host.Delete(ctx, stuck); err != nil {
+		t.Fatal(err)
+	}
+	waitAgreement(t, ns, "plain", map[string]string{"member1": "OK", "member2": "OK"})
 
 	// describe: the status view, then each cluster's decision, overrides
 	// and member object.
