@@ -346,20 +346,30 @@ func TestFleetViews(t *testing.T) {
 			t.Errorf("late in member2 stopped at %q, want taints", c.StoppedAt)
 		}
 	}
-	// A NoExecute taint: a Deployment that can run ready nowhere else (its
-	// pods select no node) stays Evicting in member2, the eviction gate
-	// waiting for it to run ready in member1; explain agrees. Once the
-	// taint goes, the ConfigMaps it evicted are back in member2.
+	// A Deployment following its dependencies: describe shows, per
+	// cluster, the ConfigMap its pods need and the syncer copied.
+	if err := host.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "stuck-env"}, Data: map[string]string{"k": "v"}}); err != nil {
+		t.Fatal(err)
+	}
 	stuck := &unstructured.Unstructured{Object: object{"apiVersion": "types.kubefed.io/v1beta1", "kind": "FederatedDeployment",
-		"metadata": object{"namespace": ns, "name": "stuck"},
+		"metadata": object{"namespace": ns, "name": "stuck", "annotations": object{"kubefed.io/propagate-dependencies": "true"}},
 		"spec": object{"placement": both, "template": object{"spec": object{"replicas": int64(1),
 			"selector": object{"matchLabels": object{"app": "stuck"}},
 			"template": object{"metadata": object{"labels": object{"app": "stuck"}}, "spec": object{
-				"nodeSelector": object{"views": "nowhere"}, "containers": []any{object{"name": "c", "image": "stuck:1"}}}}}}}}}
+				"nodeSelector": object{"views": "nowhere"}, "containers": []any{object{"name": "c", "image": "stuck:1",
+					"envFrom": []any{object{"configMapRef": object{"name": "stuck-env"}}}}}}}}}}}}
 	if err := host.Create(ctx, stuck); err != nil {
 		t.Fatal(err)
 	}
 	waitAgreementOf(t, "deployments", "FederatedDeployment", ns, "stuck", map[string]string{"member1": "OK", "member2": "OK"})
+	testkit.Eventually(t, "describe showing the dependency of stuck copied into both members", func(context.Context) (bool, error) {
+		text := normalize(mustFed(t, "describe", "deployment", "stuck", "-n", ns))
+		return strings.Contains(text, "Dependencies: followed") && strings.Count(text, "ConfigMap/stuck-env | copied") == 2, nil
+	})
+	// A NoExecute taint: the Deployment, which can run ready nowhere else
+	// (its pods select no node), stays Evicting in member2, the eviction
+	// gate waiting for it to run ready in member1; explain agrees. Once the
+	// taint goes, the ConfigMaps it evicted are back in member2.
 	mustFed(t, "taint", "member2", "views-evict=yes:NoExecute")
 	evicting := true
 	t.Cleanup(func() {
