@@ -40,12 +40,16 @@ var (
 	namespaceTarget  = fixtures.Namespaces
 	deploymentTarget = fixtures.Deployments
 	replicaSetTarget = fixtures.ReplicaSets
+	// configMapTarget is enabled for the dependencies of workloads (no
+	// test here federates ConfigMaps).
+	configMapTarget = fixtures.ConfigMaps
 )
 
 // TestMain builds kubectl-fed, joins the members (labelled with their
-// names), enables the types and runs the syncer in process, writing
-// PlacementDecisions (the inventory CRDs are installed). Members are
-// probed every second; two failures make one NotReady.
+// names), enables the types (ConfigMaps for workloads' dependencies) and
+// runs the syncer in process, writing PlacementDecisions (the inventory
+// CRDs are installed). Members are probed every second; two failures make
+// one NotReady.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Main(m, testkit.Suite{
 		Commands: []string{"kubectl-fed"},
@@ -57,7 +61,7 @@ func TestMain(m *testing.M) {
 				spec.Inventory = &corev1beta1.InventoryConfig{PlacementDecisions: true}
 			},
 			Labels:              func(m *fleet.Cluster) map[string]string { return map[string]string{"name": m.Name} },
-			Types:               []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget},
+			Types:               []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget, configMapTarget},
 			Syncer:              testkit.InProcess,
 			UnschedulableWindow: unschedulableWindow,
 		},
