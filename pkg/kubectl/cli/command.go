@@ -51,3 +51,19 @@ func (e *ExitError) Error() string {
 
 // Unwrap returns the wrapped error.
 func (e *ExitError) Unwrap() error { return e.Err }
+
+// ObjectArgs are the TYPE NAME arguments of a command on one federated
+// object and the namespace (-n, or the context's) it is read in.
+type ObjectArgs struct {
+	TypeName, Name string
+	Namespace      string
+}
+
+// Complete reads TYPE and NAME from args (cobra.ExactArgs(2) checked
+// them) and the namespace from flags.
+func (a *ObjectArgs) Complete(flags *Flags, args []string) error {
+	a.TypeName, a.Name = args[0], args[1]
+	ns, err := flags.Namespace()
+	a.Namespace = ns
+	return err
+}

@@ -55,13 +55,11 @@ type Options struct {
 	flags   *cli.Flags
 	streams genericiooptions.IOStreams
 
-	// TypeName and Name are the arguments.
-	TypeName, Name string
+	// ObjectArgs are TYPE NAME and the namespace.
+	cli.ObjectArgs
 	// Members are the flags reading the member clusters: their timeout
 	// and the inventory's access provider file.
 	Members members.Flags
-
-	namespace string
 }
 
 // NewCmdDescribe returns `kubectl fed describe`.
@@ -81,10 +79,7 @@ func NewCmdDescribe(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra
 
 // Complete reads the arguments and the namespace.
 func (o *Options) Complete(_ *cobra.Command, args []string) error {
-	o.TypeName, o.Name = args[0], args[1]
-	ns, err := o.flags.Namespace()
-	o.namespace = ns
-	return err
+	return o.ObjectArgs.Complete(o.flags, args)
 }
 
 // Validate checks the flags.
@@ -114,7 +109,7 @@ type dependencyState struct {
 
 // Run prints the description.
 func (o *Options) Run(ctx context.Context) error {
-	host, scene, err := explain.Load(ctx, o.flags, o.Members, o.TypeName, o.Name, o.namespace, nil)
+	host, scene, err := explain.Load(ctx, o.flags, o.Members, o.TypeName, o.Name, o.Namespace, nil)
 	if err != nil {
 		return err
 	}

@@ -55,8 +55,8 @@ type Options struct {
 	flags   *cli.Flags
 	streams genericiooptions.IOStreams
 
-	// TypeName and Name are the arguments.
-	TypeName, Name string
+	// ObjectArgs are TYPE NAME and the namespace.
+	cli.ObjectArgs
 	// Clusters restricts the output to these clusters (--cluster).
 	Clusters []string
 	// Output is -o: "", json or yaml.
@@ -64,8 +64,6 @@ type Options struct {
 	// Members are the flags reading the member clusters: their timeout
 	// and the inventory's access provider file.
 	Members members.Flags
-
-	namespace string
 }
 
 // NewCmdExplain returns `kubectl fed explain`.
@@ -87,10 +85,7 @@ func NewCmdExplain(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.
 
 // Complete reads the arguments and the namespace.
 func (o *Options) Complete(_ *cobra.Command, args []string) error {
-	o.TypeName, o.Name = args[0], args[1]
-	ns, err := o.flags.Namespace()
-	o.namespace = ns
-	return err
+	return o.ObjectArgs.Complete(o.flags, args)
 }
 
 // Validate checks the flags.
@@ -106,7 +101,7 @@ func (o *Options) Validate() error {
 
 // Run loads the object's scene and prints its funnel.
 func (o *Options) Run(ctx context.Context) error {
-	_, scene, err := Load(ctx, o.flags, o.Members, o.TypeName, o.Name, o.namespace, o.Clusters)
+	_, scene, err := Load(ctx, o.flags, o.Members, o.TypeName, o.Name, o.Namespace, o.Clusters)
 	if err != nil {
 		return err
 	}
