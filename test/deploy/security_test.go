@@ -37,22 +37,29 @@ func curlMetrics(t *testing.T, url, token string) (string, string) {
 // TestSyncerMetricsNeedAuthorization curls the syncer's /metrics served as
 // the manifests serve it: without credentials it is refused (401), with a
 // service account's token that lacks get on /metrics too (403), and served
-// once the service account is bound to ClusterRole kubefed-metrics-reader.
+// to a service account bound to ClusterRole kubefed-metrics-reader. The
+// authorized one is a second service account: the syncer's authorizer
+// caches a denial for 30 s, so a token once refused would wait that long.
 func TestSyncerMetricsNeedAuthorization(t *testing.T) {
 	kubeconfig := control.fleet.KubeconfigPath()
 	if code, body := curlMetrics(t, control.SyncerMetrics, ""); code != "401" {
 		t.Errorf("an unauthenticated curl of /metrics got %s, want 401:\n%.300s", code, body)
 	}
-	testkit.MustKubectl(t, kubeconfig, "-n", "default", "create", "serviceaccount", "metrics-scraper")
-	token := strings.TrimSpace(testkit.MustKubectl(t, kubeconfig, "-n", "default", "create", "token", "metrics-scraper"))
-	if code, body := curlMetrics(t, control.SyncerMetrics, token); code != "403" {
+	testkit.MustKubectl(t, kubeconfig, "-n", "default", "create", "serviceaccount", "metrics-stranger")
+	stranger := strings.TrimSpace(testkit.MustKubectl(t, kubeconfig, "-n", "default", "create", "token", "metrics-stranger"))
+	if code, body := curlMetrics(t, control.SyncerMetrics, stranger); code != "403" {
 		t.Errorf("a curl of /metrics by an unauthorized service account got %s, want 403:\n%.300s", code, body)
 	}
+	testkit.MustKubectl(t, kubeconfig, "-n", "default", "create", "serviceaccount", "metrics-scraper")
 	testkit.MustKubectl(t, kubeconfig, "create", "clusterrolebinding", "metrics-scraper", "--clusterrole=kubefed-metrics-reader", "--serviceaccount=default:metrics-scraper")
+	token := strings.TrimSpace(testkit.MustKubectl(t, kubeconfig, "-n", "default", "create", "token", "metrics-scraper"))
 	testkit.Eventually(t, "the authorized curl of /metrics to be served", func(context.Context) (bool, error) {
 		code, body := curlMetrics(t, control.SyncerMetrics, token)
 		return Holds(code == "200" && strings.Contains(body, "controller_runtime_reconcile_total"), "status %s, body %.200s", code, body)
 	})
+	if code, body := curlMetrics(t, control.SyncerMetrics, stranger); code != "403" {
+		t.Errorf("a curl of /metrics by the unauthorized service account, after another was bound, got %s, want 403:\n%.300s", code, body)
+	}
 	NoDenials(t, control.SyncerLog)
 }
 
