@@ -159,6 +159,22 @@ func profileCondition(t *testing.T, c client.Client, namespace, name, condition 
 	})
 }
 
+// fastHealthChecks probes the clusters every second (a second's timeout, two
+// failures) until the test ends, and returns the period and the failure
+// threshold.
+func fastHealthChecks(t *testing.T, c client.Client) (time.Duration, int64) {
+	t.Helper()
+	period, failures := time.Second, int64(2)
+	changeConfig(t, c, "fast health checks", func(spec *corev1beta1.KubeFedConfigSpec) {
+		spec.ClusterHealthCheck = &corev1beta1.ClusterHealthCheckConfig{Period: &metav1.Duration{Duration: period},
+			Timeout: &metav1.Duration{Duration: time.Second}, FailureThreshold: &failures}
+	})
+	t.Cleanup(func() {
+		changeConfig(t, c, "default health checks", func(spec *corev1beta1.KubeFedConfigSpec) { spec.ClusterHealthCheck = nil })
+	})
+	return period, failures
+}
+
 // TestInventoryProfilesAreMembers runs a syncer on an inventory namespace
 // given by --inventory-namespace, which it writes into the KubeFedConfig's
 // spec.inventory (with an InventoryFromFlags event), with the test
@@ -181,6 +197,7 @@ func TestInventoryProfilesAreMembers(t *testing.T) {
 	t.Cleanup(func() {
 		changeConfig(t, c, "no spec.inventory", func(spec *corev1beta1.KubeFedConfigSpec) { spec.Inventory = nil })
 	})
+	fastHealthChecks(t, c)
 	startSyncer(t, "inventory", "--inventory-namespace", inv, "--clusterprofile-provider-file", providerFile(t, tokenPath))
 	testkit.Eventually(t, "spec.inventory.namespace set from --inventory-namespace", func(ctx context.Context) (bool, error) {
 		cfg := &corev1beta1.KubeFedConfig{}
@@ -247,16 +264,7 @@ func TestProducedProfilesFollowHealth(t *testing.T) {
 	c := hostFederationClient(t)
 	kube := testkit.Clientset(t, shared.Host().RESTConfig())
 	out := testkit.CreateNamespace(t, kube, "profiles-")
-	period, failures := time.Second, int64(2)
-	changeConfig(t, c, "fast health checks", func(spec *corev1beta1.KubeFedConfigSpec) {
-		spec.ClusterHealthCheck = &corev1beta1.ClusterHealthCheckConfig{}
-		spec.ClusterHealthCheck.Period = &metav1.Duration{Duration: period}
-		spec.ClusterHealthCheck.Timeout = &metav1.Duration{Duration: time.Second}
-		spec.ClusterHealthCheck.FailureThreshold = &failures
-	})
-	t.Cleanup(func() {
-		changeConfig(t, c, "default health checks", func(spec *corev1beta1.KubeFedConfigSpec) { spec.ClusterHealthCheck = nil })
-	})
+	period, failures := fastHealthChecks(t, c)
 	useInventory(t, c, corev1beta1.InventoryConfig{ProfileNamespace: out})
 	startSyncer(t, "producer")
 	joined := shared.Members()[0]
