@@ -32,13 +32,11 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -254,14 +252,7 @@ func setUp(b testing.TB, ctx context.Context, f *fleet.Fleet, namespaces ...stri
 	}
 	syncerProcess = cp.Syncer
 	fmt.Printf("logs of the control plane: %s\n", filepath.Join(dir, "logs"))
-	sch, err := scheme.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	hc, err := client.New(f.Host().RESTConfig(), client.Options{Scheme: sch})
-	if err != nil {
-		b.Fatal(err)
-	}
+	hc := testkit.Client(b, f.Host().RESTConfig())
 	testkit.Eventually(b, "members ready and configmaps and deployments served", func(ctx context.Context) (bool, error) {
 		for _, m := range f.Members() {
 			kfc := &corev1beta1.KubeFedCluster{}

@@ -18,7 +18,6 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/completion"
-	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -105,15 +104,7 @@ func mustFail(t testing.TB, r testkit.Result, fragments ...string) {
 // kinds.
 func clusterClient(t testing.TB, name string) client.Client {
 	t.Helper()
-	runtimeScheme, err := scheme.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(shared.Cluster(name).RESTConfig(), client.Options{Scheme: runtimeScheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testkit.Client(t, shared.Cluster(name).RESTConfig())
 }
 
 // hostClient returns a client of the host that knows the KubeFed kinds.

@@ -15,7 +15,6 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
@@ -47,15 +46,7 @@ func changeConfig(t *testing.T, c client.Client, what string, change func(*corev
 // federation objects.
 func hostFederationClient(t *testing.T) client.Client {
 	t.Helper()
-	runtimeScheme, err := scheme.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, err := client.New(shared.Host().RESTConfig(), client.Options{Scheme: runtimeScheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return host
+	return testkit.Client(t, shared.Host().RESTConfig())
 }
 
 func TestExistingObjectIsNotAdoptedWhenAdoptionIsDisabled(t *testing.T) {

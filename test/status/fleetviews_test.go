@@ -22,7 +22,6 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures"
-	"github.com/kubectl-fed/kubectl-fed/pkg/scheme"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
@@ -108,15 +107,7 @@ func asString(m map[string]string) string {
 // memberClient reads and writes a member cluster directly.
 func memberClient(t *testing.T, name string) client.Client {
 	t.Helper()
-	s, err := scheme.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(shared.Cluster(name).RESTConfig(), client.Options{Scheme: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testkit.Client(t, shared.Cluster(name).RESTConfig())
 }
 
 // TestFleetViews runs the syncer and checks `kubectl fed get`, `explain`

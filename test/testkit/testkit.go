@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
@@ -66,6 +67,17 @@ func Poll(ctx context.Context, timeout time.Duration, condition func(ctx context
 func Clientset(t testing.TB, cfg *rest.Config) *kubernetes.Clientset {
 	t.Helper()
 	c, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Client returns a controller-runtime client of the cluster at cfg that
+// knows every KubeFed kind (the project's one scheme).
+func Client(t testing.TB, cfg *rest.Config) client.Client {
+	t.Helper()
+	c, err := client.New(cfg, client.Options{Scheme: kubeFedScheme})
 	if err != nil {
 		t.Fatal(err)
 	}
