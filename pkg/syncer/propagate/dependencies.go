@@ -80,7 +80,7 @@ func followed(t *federatedType, fed *unstructured.Unstructured) []dependencies.R
 // judged by its own object's status. It returns "" when there is none;
 // unknown is set while a host cache it needs is still filling: the
 // workload is then looked at again soon.
-func (e *Engine) dependencyProblem(ctx context.Context, namespace string, refs []dependencies.Ref, landed sets.Set[string], list []clusterclient.Member) (reason typesv1beta1.AggregateReason, message string, unknown bool, err error) {
+func (e *Engine) dependencyProblem(ctx context.Context, namespace string, refs []dependencies.Ref, landed sets.Set[string], clusters []placement.Cluster, namespaceLabels func() (map[string]string, error)) (reason typesv1beta1.AggregateReason, message string, unknown bool, err error) {
 	type copied struct {
 		t    *federatedType
 		ref  dependencies.Ref
@@ -116,7 +116,7 @@ func (e *Engine) dependencyProblem(ctx context.Context, namespace string, refs [
 		}
 	}
 	for _, c := range copies {
-		denied, err := e.copyDenied(ctx, c.t, c.host, landed, list)
+		denied, err := e.copyDenied(ctx, c.t, c.host, landed, clusters, namespaceLabels)
 		if err != nil {
 			return "", "", false, err
 		}
@@ -151,8 +151,10 @@ func first(m map[string]string) (string, string, bool) {
 
 // copyDenied returns the clusters of targets where a Deny policy keeps the
 // copy of host, an object of dependency type t, out (dependencies.Denied),
-// each with the violation's message.
-func (e *Engine) copyDenied(ctx context.Context, t *federatedType, host *unstructured.Unstructured, targets sets.Set[string], list []clusterclient.Member) (map[string]string, error) {
+// each with the violation's message, among clusters (the members as
+// placement sees them); namespaceLabels reads the labels of host's
+// namespace (Engine.namespaceLabels).
+func (e *Engine) copyDenied(ctx context.Context, t *federatedType, host *unstructured.Unstructured, targets sets.Set[string], clusters []placement.Cluster, namespaceLabels func() (map[string]string, error)) (map[string]string, error) {
 	if e.policies == nil || targets.Len() == 0 {
 		return nil, nil
 	}
@@ -160,12 +162,12 @@ func (e *Engine) copyDenied(ctx context.Context, t *federatedType, host *unstruc
 	if err != nil || len(policies) == 0 {
 		return nil, err
 	}
-	namespaceLabels, err := e.policies.NamespaceLabels(ctx, host.GetNamespace())
+	labels, err := namespaceLabels()
 	if err != nil {
 		return nil, err
 	}
-	obj := policy.Object{Kind: t.federatedKind, Namespace: host.GetNamespace(), Name: host.GetName(), Labels: host.GetLabels(), NamespaceLabels: namespaceLabels}
-	return dependencies.Denied(policies, obj, targets, clusterclient.PlacementClusters(list)), nil
+	obj := policy.Object{Kind: t.federatedKind, Namespace: host.GetNamespace(), Name: host.GetName(), Labels: host.GetLabels(), NamespaceLabels: labels}
+	return dependencies.Denied(policies, obj, targets, clusters), nil
 }
 
 // copyFailures remembers, per dependency, the clusters its last pass
@@ -263,14 +265,12 @@ type need struct {
 }
 
 // needOf computes, from the host caches, where the workloads of namespace
-// that follow their dependencies and reference kind/name land.
-func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, name string, list []clusterclient.Member) (need, error) {
+// that follow their dependencies and reference kind/name land: every one
+// is placed among clusters (the members as placement sees them) under the
+// namespace's labels (namespaceLabels, Engine.namespaceLabels).
+func (e *Engine) needOf(ctx context.Context, kind dependencies.Kind, namespace, name string, clusters []placement.Cluster, namespaceLabels func() (map[string]string, error)) (need, error) {
 	n := need{clusters: sets.New[string](), denied: map[string]string{}, pulledBy: map[string]string{}}
 	workloads := map[string][]string{}
-	// Every workload of the namespace is placed among the same members,
-	// under the same namespace labels.
-	clusters := clusterclient.PlacementClusters(list)
-	namespaceLabels := e.namespaceLabels(ctx, namespace)
 	for _, t := range e.podTemplateTypes() {
 		objs, err := t.informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
 		if err != nil {
@@ -367,7 +367,11 @@ func (e *Engine) dependencyPass(ctx context.Context, t *federatedType, key Key, 
 			return recheck, nil // never act on a partial view of the workloads
 		}
 	}
-	n, err := e.needOf(ctx, t.dependency, key.Namespace, key.Name, list)
+	// The workloads and the copy are placed among the same members, under
+	// the same namespace labels.
+	clusters := clusterclient.PlacementClusters(list)
+	namespaceLabels := e.namespaceLabels(ctx, key.Namespace)
+	n, err := e.needOf(ctx, t.dependency, key.Namespace, key.Name, clusters, namespaceLabels)
 	if errors.Is(err, errNamespacesUnknown) {
 		return namespacesWait, nil
 	}
@@ -391,7 +395,7 @@ func (e *Engine) dependencyPass(ctx context.Context, t *federatedType, key Key, 
 	if onHost {
 		// A policy written for the dependency's kind keeps its copies out
 		// too: those clusters are left as they are, like a workload's.
-		denied, err := e.copyDenied(ctx, t, host.(*unstructured.Unstructured), n.clusters, list)
+		denied, err := e.copyDenied(ctx, t, host.(*unstructured.Unstructured), n.clusters, clusters, namespaceLabels)
 		if err != nil {
 			return 0, err
 		}

@@ -165,7 +165,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	e.pull(key, fed.GetNamespace(), refs)
 	dependenciesUnknown := false
 	if pass.Reason == typesv1beta1.AggregateSuccess {
-		pass.Reason, pass.Message, dependenciesUnknown, err = e.dependencyProblem(ctx, fed.GetNamespace(), refs, landed(placed, spec), list)
+		pass.Reason, pass.Message, dependenciesUnknown, err = e.dependencyProblem(ctx, fed.GetNamespace(), refs, landed(placed, spec), clusters, namespaceLabels)
 		if err != nil {
 			return 0, err
 		}
