@@ -382,14 +382,11 @@ func conditionTrue(obj *unstructured.Unstructured, kind string) bool {
 // clusterStatus returns the status of cluster's entry in a federated
 // object's status.clusters, and whether it has one.
 func clusterStatus(obj *unstructured.Unstructured, cluster string) (string, bool) {
-	clusters, _, _ := unstructured.NestedSlice(obj.Object, "status", "clusters")
-	for _, c := range clusters {
-		if c, ok := c.(map[string]interface{}); ok && c["name"] == cluster {
-			status, _ := c["status"].(string)
-			return status, true
-		}
+	entry, err := typesv1beta1.ClusterOf(obj, cluster)
+	if err != nil || entry == nil {
+		return "", false
 	}
-	return "", false
+	return string(entry.Status), true
 }
 
 // stallDifference lists the objects of the stall namespace a member lacks

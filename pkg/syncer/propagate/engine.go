@@ -31,6 +31,7 @@ import (
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/dependencies"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
@@ -556,16 +557,11 @@ func (e *Engine) clusterChanged(cluster string) {
 }
 
 // reportsOn reports whether a federated object's status has an entry for
-// cluster.
+// cluster (a status that does not decode reports on none: its pass
+// replaces it).
 func reportsOn(fed *unstructured.Unstructured, cluster string) bool {
-	entries, _, _ := unstructured.NestedFieldNoCopy(fed.Object, "status", "clusters")
-	list, _ := entries.([]interface{})
-	for _, entry := range list {
-		if entry, ok := entry.(map[string]interface{}); ok && entry["name"] == cluster {
-			return true
-		}
-	}
-	return false
+	entry, err := typesv1beta1.ClusterOf(fed, cluster)
+	return err == nil && entry != nil
 }
 
 // EnqueueAll queues every federated object of every type, e.g. after the

@@ -125,3 +125,89 @@ func FuzzStatusOf(f *testing.F) {
 		}
 	})
 }
+
+func TestClusterOf(t *testing.T) {
+	entries := func(list ...interface{}) map[string]interface{} {
+		return map[string]interface{}{"clusters": list}
+	}
+	cases := []struct {
+		name    string
+		status  interface{}
+		cluster string
+		want    *ClusterStatus
+		wantErr string
+	}{
+		{name: "no status", cluster: "a"},
+		{name: "no clusters", status: map[string]interface{}{"observedGeneration": int64(1)}, cluster: "a"},
+		{name: "not listed", status: entries(map[string]interface{}{"name": "b"}), cluster: "a"},
+		{name: "listed with every field", cluster: "b", status: entries(
+			map[string]interface{}{"name": "a", "status": "Tainted"},
+			map[string]interface{}{"name": "b", "status": "ClusterNotReady", "message": "m", "version": "rv:7 h", "remoteStatus": map[string]interface{}{"x": int64(1)}}),
+			want: &ClusterStatus{Name: "b", Status: ClusterNotReady, Message: "m", Version: "rv:7 h", RemoteStatus: &apiextensionsv1.JSON{Raw: []byte(`{"x":1}`)}}},
+		{name: "the first of two", status: entries(map[string]interface{}{"name": "a", "version": "1"}, map[string]interface{}{"name": "a", "version": "2"}),
+			cluster: "a", want: &ClusterStatus{Name: "a", Version: "1"}},
+		{name: "other entries are not decoded", status: entries(map[string]interface{}{"name": "b", "status": int64(1)}, map[string]interface{}{"name": "a"}),
+			cluster: "a", want: &ClusterStatus{Name: "a"}},
+		{name: "status not an object", status: "x", cluster: "a", wantErr: "FederatedConfigMap ns/c: status: is a string, not an object"},
+		{name: "clusters not a list", status: map[string]interface{}{"clusters": "a"}, cluster: "a", wantErr: "FederatedConfigMap ns/c: status.clusters: is a string, not a list"},
+		{name: "entry not an object", status: entries(map[string]interface{}{"name": "b"}, "a"), cluster: "a", wantErr: "FederatedConfigMap ns/c: status.clusters[1]: is a string, not an object"},
+		{name: "name not a string", status: entries(map[string]interface{}{"name": int64(1)}), cluster: "a", wantErr: "FederatedConfigMap ns/c: status.clusters[0].name: is a int64, not a string"},
+		{name: "the entry does not decode", status: entries(map[string]interface{}{"name": "a", "status": int64(1)}), cluster: "a", wantErr: "FederatedConfigMap ns/c: status.clusters[0]:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ClusterOf(federated(tc.status), tc.cluster)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("ClusterOf = %+v, %v; want an error containing %q", got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("ClusterOf = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzClusterOf: any JSON value as the status, and any cluster name: never
+// a panic, and on a status StatusOf decodes, ClusterOf finds what
+// StatusOf(obj).Cluster does, for every listed name and the one asked.
+func FuzzClusterOf(f *testing.F) {
+	for _, seed := range []struct{ status, name string }{{`{}`, "a"}, {`null`, "a"}, {`"x"`, ""}, {`{"clusters":[{"name":"a","status":"Tainted","version":"rv:1 h"}]}`, "a"},
+		{`{"clusters":[{"name":"b"},{"name":"a","remoteStatus":{"x":[1,{"y":null}]}}]}`, "a"}, {`{"clusters":[null,{"name":""}]}`, ""},
+		{`{"clusters":[null,"a",{"name":1}]}`, "b"}, {`{"clusters":[{"name":"a","status":1}]}`, "a"}, {`{"clusters":{"name":"a"}}`, "a"},
+		{`{"clusters":[{"name":"a","version":"1"},{"name":"a","version":"2"}]}`, "a"}} {
+		f.Add([]byte(seed.status), seed.name)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, name string) {
+		var status interface{}
+		if err := json.Unmarshal(data, &status); err != nil {
+			return
+		}
+		obj := &unstructured.Unstructured{Object: map[string]interface{}{"status": status}}
+		got, gotErr := ClusterOf(obj, name)
+		whole, err := StatusOf(obj)
+		if err != nil {
+			return // ClusterOf may find the entry without the rest decoding
+		}
+		names := []string{name}
+		for _, c := range whole.Clusters {
+			names = append(names, c.Name)
+		}
+		for i, n := range names {
+			if i > 0 {
+				got, gotErr = ClusterOf(obj, n)
+			}
+			if gotErr != nil {
+				t.Fatalf("ClusterOf(%q) of a status StatusOf decodes: %v", n, gotErr)
+			}
+			if want := whole.Cluster(n); !reflect.DeepEqual(got, want) {
+				t.Fatalf("ClusterOf(%q) = %+v, StatusOf(obj).Cluster = %+v", n, got, want)
+			}
+		}
+	})
+}
