@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
+	goldenfile "github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 	"github.com/kubectl-fed/kubectl-fed/test/nodesim"
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
@@ -112,27 +113,11 @@ func normalize(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// goldenDir holds the expected outputs of the CLI tests.
-const goldenDir = "testdata"
-
-// golden compares normalized output with testdata/name; FED_UPDATE_GOLDEN=1
+// golden compares normalized output with testdata/name; `go test -update`
 // rewrites the file.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	got = normalize(got)
-	path := filepath.Join(goldenDir, name)
-	if os.Getenv("FED_UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (FED_UPDATE_GOLDEN=1 creates it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	goldenfile.Assert(t, filepath.Join("testdata", name), normalize(got))
 }
 
 // createNamespace creates a host namespace and deletes it at the end.

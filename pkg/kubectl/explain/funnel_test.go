@@ -15,7 +15,7 @@ import (
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/members"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/status"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/syncview"

@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 )
 
 // deployments is a member's table of Deployments, as an API server prints

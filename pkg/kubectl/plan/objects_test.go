@@ -14,8 +14,8 @@ import (
 
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
 	"github.com/kubectl-fed/kubectl-fed/pkg/overrides"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"

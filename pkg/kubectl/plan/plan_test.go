@@ -12,8 +12,8 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/plan"
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )

@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 )
 
 // workload is a federated object whose pod template mounts the ConfigMaps

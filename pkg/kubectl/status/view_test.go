@@ -15,8 +15,8 @@ import (
 
 	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 	"github.com/kubectl-fed/kubectl-fed/pkg/inventory"
-	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/internal/golden"
 )
 
 var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
