@@ -2,13 +2,13 @@ package doctor
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/kubectl-fed/kubectl-fed/pkg/fixtures/golden"
 )
 
 // TestRender: the table of checks, then the fix of each check that is not
-// ok (golden file; UPDATE_GOLDEN=1 rewrites it).
+// ok (golden file; go test -update rewrites it).
 func TestRender(t *testing.T) {
 	checks := []Check{
 		{Check: "crds", Name: "KubeFedCluster (core.kubefed.io/v1beta1)", Result: OK, Detail: "served"},
@@ -20,17 +20,5 @@ func TestRender(t *testing.T) {
 	if err := Render(&out, checks); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "doctor.txt")
-	if os.Getenv("UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
-	}
+	golden.Assert(t, "testdata/doctor.txt", out.String())
 }
