@@ -175,9 +175,14 @@ test: verify tools build ## Run every check, unit test and integration test (rea
 test-unit: ## Run the unit tests only (no clusters)
 	$(GO_TEST) $(TEST_FLAGS) ./pkg/... ./cmd/...
 
+# The packages with benchmarks (a `func Benchmark` in a test file), found like
+# FLEET_FOUND: `make bench` runs only these, so no other suite's TestMain
+# starts a fleet for nothing.
+BENCH_PACKAGES = $(patsubst %/,./%,$(sort $(dir $(shell grep -rlE --include='*_test.go' '^func Benchmark' cmd pkg test))))
+
 .PHONY: bench
 bench: tools build ## Run the benchmarks and print their figures (BENCH_OBJECTS, BENCH_MEMBERS, ... size test/bench; see test/README.md)
-	$(GO_TEST) -run '^$$' -bench . -skip '^BenchmarkScale$$' -benchtime 1x -timeout 40m ./...
+	$(GO_TEST) -run '^$$' -bench . -skip '^BenchmarkScale$$' -benchtime 1x -timeout 40m $(BENCH_PACKAGES)
 
 .PHONY: bench-scale
 bench-scale: tools build ## Run the scale benchmark on light members: SCALE_MEMBERS=30 (a list such as 5,10,20,30 fits growth), SCALE_CONFIGMAPS=1000, SCALE_DEPLOYMENTS=100, ...
