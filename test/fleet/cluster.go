@@ -51,6 +51,9 @@ type Cluster struct {
 	// nodeMonitorGrace is kube-controller-manager's
 	// --node-monitor-grace-period; zero keeps its default.
 	nodeMonitorGrace time.Duration
+	// heartbeat is the simulated nodes' (nodesim.Config.Heartbeat); zero
+	// keeps nodesim's default.
+	heartbeat time.Duration
 
 	mu        sync.Mutex // guards processes, apiServer, sim and stopped
 	stopped   bool       // set by stop: StartAPIServer must not start anything after it
@@ -258,6 +261,7 @@ type clusterSpec struct {
 	light             bool          // see Options.LightMembers
 	auditPolicy       string        // see Options.AuditPolicy
 	nodeMonitorGrace  time.Duration // see Options.NodeMonitorGracePeriod
+	heartbeat         time.Duration // see Options.NodeHeartbeat
 }
 
 // startCluster starts a cluster and waits until it is ready: the API
@@ -270,7 +274,7 @@ func startCluster(ctx context.Context, spec clusterSpec) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster %s: %w", spec.name, err)
 	}
 	for attempt := 1; ; attempt++ {
-		c := &Cluster{Name: spec.name, dir: spec.dir, logDir: spec.logDir, pki: p, bin: spec.bin, pool: spec.pool, nodeMonitorGrace: spec.nodeMonitorGrace,
+		c := &Cluster{Name: spec.name, dir: spec.dir, logDir: spec.logDir, pki: p, bin: spec.bin, pool: spec.pool, nodeMonitorGrace: spec.nodeMonitorGrace, heartbeat: spec.heartbeat,
 			etcdURL: spec.etcdURL, shared: spec.etcdURL != "", light: spec.light, audited: spec.auditPolicy != ""}
 		if c.audited {
 			if err := os.WriteFile(c.auditPolicyPath(), []byte(spec.auditPolicy), 0o600); err != nil {
@@ -364,6 +368,7 @@ func (c *Cluster) startNodes(ctx context.Context, client kubernetes.Interface) e
 		Nodes:      c.pool.Count,
 		NamePrefix: c.Name + "-node",
 		Capacity:   c.pool.Capacity,
+		Heartbeat:  c.heartbeat,
 		Log:        log.New(logFile, "", log.LstdFlags),
 	})
 	stopOnTimeout()

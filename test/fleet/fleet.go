@@ -90,6 +90,11 @@ type Options struct {
 	// (DefaultNodeMonitorGracePeriod); a test that watches nodes stay Ready
 	// beyond it sets it shorter, above two nodesim heartbeats.
 	NodeMonitorGracePeriod time.Duration
+	// NodeHeartbeat is how often the simulated nodes renew their Leases
+	// and Ready conditions (nodesim.Config.Heartbeat). Zero keeps
+	// nodesim.DefaultHeartbeat; a test that watches nodes stay Ready over
+	// a shorter NodeMonitorGracePeriod shortens both.
+	NodeHeartbeat time.Duration
 }
 
 // DefaultNodeMonitorGracePeriod is kube-controller-manager's default
@@ -168,7 +173,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		wg.Go(func() {
 			started := time.Now()
 			spec := clusterSpec{name: name, dir: filepath.Join(f.dir, name), logDir: filepath.Join(f.dir, "logs", name), bin: opts.Binaries, pool: opts.NodePool(name),
-				auditPolicy: opts.AuditPolicy, nodeMonitorGrace: opts.NodeMonitorGracePeriod}
+				auditPolicy: opts.AuditPolicy, nodeMonitorGrace: opts.NodeMonitorGracePeriod, heartbeat: opts.NodeHeartbeat}
 			if i > 0 {
 				spec.etcdURL, spec.light = membersEtcd, opts.LightMembers
 			}
@@ -215,6 +220,9 @@ func (o *Options) complete() error {
 	}
 	if o.NodeMonitorGracePeriod < 0 {
 		return fmt.Errorf("fleet Options.NodeMonitorGracePeriod is %s; want 0 (kube-controller-manager's default, %s) or more", o.NodeMonitorGracePeriod, DefaultNodeMonitorGracePeriod)
+	}
+	if o.NodeHeartbeat < 0 {
+		return fmt.Errorf("fleet Options.NodeHeartbeat is %s; want 0 (nodesim's default, %s) or more", o.NodeHeartbeat, nodesim.DefaultHeartbeat)
 	}
 	if o.Binaries == (Binaries{}) {
 		bin, err := DefaultBinaries()

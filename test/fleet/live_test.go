@@ -22,16 +22,22 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/test/testkit"
 )
 
+// heartbeat is how often TestLiveFleet's simulated nodes renew their
+// Leases and Ready conditions (nodesim.DefaultHeartbeat, 10 s, elsewhere):
+// shorter, so that the window below, which waits out the grace period,
+// costs less of make test.
+const heartbeat = 5 * time.Second
+
 // nodeMonitorGrace is kube-controller-manager's node monitor grace period
 // in TestLiveFleet's fleet (fleet.DefaultNodeMonitorGracePeriod, 50 s,
 // elsewhere): after it, a node without heartbeats is marked NotReady. Three
 // heartbeats of the simulator: a heartbeat missed while the host's API
 // server restarts still leaves one to spare.
-const nodeMonitorGrace = 3 * nodesim.DefaultHeartbeat
+const nodeMonitorGrace = 3 * heartbeat
 
 // nodeMonitorWindow is how long simulated nodes are watched for staying
 // Ready: longer than the node monitor grace period, plus a heartbeat.
-const nodeMonitorWindow = nodeMonitorGrace + nodesim.DefaultHeartbeat
+const nodeMonitorWindow = nodeMonitorGrace + heartbeat
 
 // TestLiveFleet runs one real fleet through the checks that need real
 // processes: a host with two default simulated nodes and a member with one
@@ -53,6 +59,7 @@ func TestLiveFleet(t *testing.T) {
 		// The window below waits out the grace period: shorter than the
 		// default, it costs less of make test.
 		NodeMonitorGracePeriod: nodeMonitorGrace,
+		NodeHeartbeat:          heartbeat,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +293,8 @@ func assertNodes(ctx context.Context, t *testing.T, client kubernetes.Interface,
 }
 
 // nodesHealthy returns an error unless every named node is Ready, untainted
-// and has a Lease renewed within two heartbeats.
+// and has a Lease renewed within the node monitor grace period (15 s; it
+// was two default heartbeats, 20 s).
 func nodesHealthy(ctx context.Context, client kubernetes.Interface, names []string) error {
 	for _, name := range names {
 		n, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
@@ -304,7 +312,7 @@ func nodesHealthy(ctx context.Context, client kubernetes.Interface, names []stri
 		if err != nil {
 			return err
 		}
-		if age := time.Since(lease.Spec.RenewTime.Time); age > 2*nodesim.DefaultHeartbeat {
+		if age := time.Since(lease.Spec.RenewTime.Time); age > nodeMonitorGrace {
 			return fmt.Errorf("node %s: lease last renewed %s ago", name, age.Round(time.Second))
 		}
 	}
