@@ -73,7 +73,10 @@ var (
 // startSyncer runs a syncer process against the host, writing KubeFed's
 // PropagatedVersions (test/syncer checks the default, which writes none),
 // with extra flags after the others, and waits until it is ready; it is
-// killed when the test ends, and its log is shown if the test failed.
+// stopped when the test ends (SIGTERM, unless the test killed it as a
+// crash: it gives up its Lease, so that the next test's syncer leads at
+// once instead of waiting for the Lease to expire), and its log is shown
+// if the test failed.
 func startSyncer(t *testing.T, name string, extra ...string) *fleet.Process {
 	t.Helper()
 	p, err := testkit.StartSyncer(context.Background(), shared, name, testkit.Command(t, "syncer"), filepath.Join(t.TempDir(), name+".log"),
@@ -82,7 +85,7 @@ func startSyncer(t *testing.T, name string, extra ...string) *fleet.Process {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		p.Kill()
+		p.Stop()
 		if t.Failed() {
 			out, _ := os.ReadFile(p.LogPath())
 			t.Logf("%s log:\n%s", name, tail(string(out), 4000))
