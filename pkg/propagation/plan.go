@@ -41,7 +41,8 @@ const (
 	Skip Action = "Skip"
 )
 
-// Member is one joined cluster as the plan sees it.
+// Member is one member cluster (joined, or of the cluster inventory) as
+// the plan sees it.
 type Member struct {
 	// Name is the KubeFedCluster's name.
 	Name string
@@ -51,6 +52,10 @@ type Member struct {
 	// Ready is set when the cluster is ready and the syncer has a
 	// connection to it: the readiness placement.Compute was given.
 	Ready bool
+	// Inventory is set for a cluster of the cluster inventory: a
+	// ClusterProfile of its name defines it (not a KubeFedCluster), and the
+	// messages of a cluster not ready point there.
+	Inventory bool
 	// Synced is set when the member's objects are known: its cache of
 	// managed objects is filled. Observed means nothing otherwise.
 	Synced bool
@@ -202,12 +207,29 @@ type ClusterPlan struct {
 
 // Messages of the statuses a plan sets.
 const (
-	notReadyMessage         = "the cluster is not ready; see its KubeFedCluster's conditions"
-	notReadyDeletionMessage = "deletion waits for this joined, placed cluster to be ready; unjoin it to stop waiting"
-	cacheMessage            = "the cache of the member's objects is not filled yet"
-	managedFalseMessage     = "the member object is labeled " + core.ManagedByKubeFedLabelKey + "=false"
-	alreadyExistsMessage    = "the object exists in the member and adoptResources is Disabled"
+	cacheMessage         = "the cache of the member's objects is not filled yet"
+	managedFalseMessage  = "the member object is labeled " + core.ManagedByKubeFedLabelKey + "=false"
+	alreadyExistsMessage = "the object exists in the member and adoptResources is Disabled"
 )
+
+// notReadyMessage is the message of a placed cluster that is not ready: it
+// points at the object that defines the cluster, whose conditions say why.
+func notReadyMessage(m Member) string {
+	if m.Inventory {
+		return fmt.Sprintf("the cluster is not ready; see the conditions of its ClusterProfile %q in the inventory namespace", m.Name)
+	}
+	return "the cluster is not ready; see its KubeFedCluster's conditions"
+}
+
+// notReadyDeletionMessage is the message of a placed cluster, not ready,
+// that holds the deletion of the federated object up, with how to stop
+// waiting for it.
+func notReadyDeletionMessage(m Member) string {
+	if m.Inventory {
+		return fmt.Sprintf("deletion waits for this placed cluster of the inventory to be ready; remove its ClusterProfile %q from the inventory to stop waiting", m.Name)
+	}
+	return "deletion waits for this joined, placed cluster to be ready; unjoin it to stop waiting"
+}
 
 // Plan decides, for each joined cluster, what the syncer does to the
 // federated object's member object (reference §3.3 steps 6 and deletion):
@@ -261,7 +283,7 @@ func PlanCluster(in Input, m Member) ClusterPlan {
 		return p
 	}
 	if in.Placement.NotReady.Has(m.Name) || (placed && !m.Ready) {
-		p = with(p, Skip, typesv1beta1.ClusterNotReady, notReadyMessage)
+		p = with(p, Skip, typesv1beta1.ClusterNotReady, notReadyMessage(m))
 		p.Event = &Event{Warning: true, Reason: string(typesv1beta1.ClusterNotReady), Message: fmt.Sprintf("Cluster %q is not ready", m.Name)}
 		return p
 	}
@@ -407,7 +429,7 @@ func remove(in Input, p ClusterPlan, m Member) ClusterPlan {
 	placed := in.PlacementFailed || in.Placement.Clusters.Has(m.Name)
 	switch {
 	case !m.Ready && placed:
-		return with(p, Wait, typesv1beta1.ClusterNotReady, notReadyDeletionMessage)
+		return with(p, Wait, typesv1beta1.ClusterNotReady, notReadyDeletionMessage(m))
 	case !m.Ready:
 		return p
 	case m.Missing != "":

@@ -164,7 +164,7 @@ func Load(ctx context.Context, host *cli.Cluster, kubefedNS string, t status.Typ
 	s.Seen = make([]propagation.Member, len(list))
 	gvr := schema.GroupVersionResource{Group: target.Group, Version: target.Version, Resource: target.PluralName}
 	for i, m := range list {
-		s.Seen[i] = propagation.Member{Name: m.Name(), Labels: m.Cluster.Labels, Ready: m.PlacementCluster().Ready}
+		s.Seen[i] = propagation.Member{Name: m.Name(), Labels: m.Cluster.Labels, Ready: m.PlacementCluster().Ready, Inventory: m.Source == clusterclient.SourceInventory}
 	}
 	s.ReadErrs = members.Each(ctx, list, timeout, func(ctx context.Context, m members.Member) error {
 		i := index(list, m.Name())

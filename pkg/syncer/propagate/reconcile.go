@@ -487,7 +487,7 @@ func (e *Engine) runPart(ctx context.Context, ev *passEvents, t *federatedType, 
 // in last, the object's recorded status). A placed cluster a policy denies
 // is not read outside deletion: nothing is done there.
 func (e *Engine) observe(ctx context.Context, t *federatedType, key Key, in propagation.Input, last *typesv1beta1.FederatedStatus, m clusterclient.Member) propagation.Member {
-	seen := propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable()}
+	seen := propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable(), Inventory: m.Source == clusterclient.SourceInventory}
 	if _, denied := in.Placement.Denied[m.Name]; !seen.Ready || (denied && !in.Deleting) {
 		return seen
 	}
@@ -701,7 +701,7 @@ func removeManagedLabel(ctx context.Context, client dynamic.ResourceInterface, o
 // for a missing federated object. Unlabeled objects are never touched.
 func (e *Engine) releaseOrphans(ctx context.Context, t *federatedType, key Key, list []clusterclient.Member) {
 	for _, m := range list {
-		seen := propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable()}
+		seen := propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable(), Inventory: m.Source == clusterclient.SourceInventory}
 		if seen.Ready && e.typeMissing(ctx, t, m) == "" {
 			seen.Observed, seen.Synced = e.observed(ctx, t, m, key.Namespace, key.Name)
 		}
