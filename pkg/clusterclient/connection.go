@@ -3,6 +3,7 @@ package clusterclient
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,8 +28,9 @@ var podsResource = corev1.SchemeGroupVersion.WithResource("pods")
 type EventHandler func(cluster, namespace, name string)
 
 // Connection is the syncer's link to one member: clients and the shared
-// caches of its managed objects (one per type) and of its pods (one per
-// namespace, for replica scheduling).
+// caches of its managed objects (one per type), of its pods (one per
+// namespace, for replica scheduling) and of its StorageClasses (for the
+// claims that dependency following copies).
 type Connection struct {
 	// Name is the member cluster's name.
 	Name string
@@ -57,6 +59,9 @@ type memberInformer struct {
 	stop     chan struct{}
 	// owners are the subscribers whose handlers are attached.
 	owners map[string]bool
+	// failure is the last error listing or watching, for caches that
+	// record it (StorageClasses).
+	failure *atomic.Pointer[error]
 }
 
 func newConnection(name string, dyn dynamic.Interface, disco discovery.DiscoveryInterface, fingerprint, namespace string, run *runner) *Connection {
@@ -76,21 +81,28 @@ func (c *Connection) Watch(gvr schema.GroupVersionResource, owner string, handle
 			cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
 			func(o *metav1.ListOptions) { o.LabelSelector = managedSelector }).Informer()
 	}, StripManagedFields)
-	if handler != nil && !mi.owners[owner] {
-		mi.owners[owner] = true
-		notify := func(obj interface{}) {
-			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-				ns, name, _ := cache.SplitMetaNamespaceKey(key)
-				handler(c.Name, ns, name)
-			}
-		}
-		_, _ = mi.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    notify,
-			UpdateFunc: func(_, obj interface{}) { notify(obj) },
-			DeleteFunc: notify,
-		})
-	}
+	c.attach(mi, owner, handler)
 	return mi.informer
+}
+
+// attach attaches a non-nil handler to a cache once per owner; c.mu is
+// held.
+func (c *Connection) attach(mi *memberInformer, owner string, handler EventHandler) {
+	if handler == nil || mi.owners[owner] {
+		return
+	}
+	mi.owners[owner] = true
+	notify := func(obj interface{}) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			ns, name, _ := cache.SplitMetaNamespaceKey(key)
+			handler(c.Name, ns, name)
+		}
+	}
+	_, _ = mi.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    notify,
+		UpdateFunc: func(_, obj interface{}) { notify(obj) },
+		DeleteFunc: notify,
+	})
 }
 
 // Pods returns the connection's shared cache of the pods of one namespace,

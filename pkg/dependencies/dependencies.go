@@ -314,3 +314,19 @@ func Index(workloads []Workload) []Dependency {
 	sort.Slice(out, func(i, j int) bool { return Less(out[i].Ref, out[j].Ref) })
 	return out
 }
+
+// StorageClassBetaAnnotation names the StorageClass of a
+// PersistentVolumeClaim written before spec.storageClassName existed.
+const StorageClassBetaAnnotation = "volume.beta.kubernetes.io/storage-class"
+
+// StorageClassOf returns the StorageClass a PersistentVolumeClaim names, as
+// Kubernetes reads it: its beta annotation when set, else
+// spec.storageClassName. "" means none: the claim takes the cluster's
+// default class (field unset) or binds to a volume without a class ("").
+func StorageClassOf(claim *unstructured.Unstructured) string {
+	if class, ok := claim.GetAnnotations()[StorageClassBetaAnnotation]; ok {
+		return class
+	}
+	class, _, _ := unstructured.NestedString(claim.Object, "spec", "storageClassName")
+	return class
+}

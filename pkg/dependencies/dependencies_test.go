@@ -189,3 +189,29 @@ func TestFollowed(t *testing.T) {
 		t.Errorf("type default: %v", got)
 	}
 }
+
+func TestStorageClassOf(t *testing.T) {
+	claim := func(annotations map[string]string, spec map[string]interface{}) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]interface{}{"spec": spec}}
+		u.SetAnnotations(annotations)
+		return u
+	}
+	beta := map[string]string{StorageClassBetaAnnotation: "old"}
+	for _, tc := range []struct {
+		name  string
+		claim *unstructured.Unstructured
+		want  string
+	}{
+		{"the field names it", claim(nil, map[string]interface{}{"storageClassName": "fast"}), "fast"},
+		{"no class: the cluster's default", claim(nil, map[string]interface{}{}), ""},
+		{"explicitly none", claim(nil, map[string]interface{}{"storageClassName": ""}), ""},
+		{"the beta annotation wins, as in Kubernetes", claim(beta, map[string]interface{}{"storageClassName": "fast"}), "old"},
+		{"the beta annotation alone", claim(beta, map[string]interface{}{}), "old"},
+		{"a field of the wrong type names none", claim(nil, map[string]interface{}{"storageClassName": 3}), ""},
+		{"no spec", &unstructured.Unstructured{Object: map[string]interface{}{}}, ""},
+	} {
+		if got := StorageClassOf(tc.claim); got != tc.want {
+			t.Errorf("%s: StorageClassOf = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 // Package grant computes and keeps in step what a member cluster grants the
 // control plane: full access to the enabled target types, read access to
-// workloads and pods for replica scheduling, and the health endpoints —
+// workloads and pods for replica scheduling and to StorageClasses for
+// dependency following, and the health endpoints —
 // instead of KubeFed's cluster-admin. `kubectl fed join` writes the grant;
 // `kubectl fed enable` and `disable` update it in every joined member their
 // kubeconfig reaches.
@@ -85,10 +86,17 @@ func HealthRule() rbacv1.PolicyRule {
 	return rbacv1.PolicyRule{NonResourceURLs: HealthURLs, Verbs: []string{"get"}}
 }
 
+// StorageClassRule lets the syncer read the member's StorageClasses
+// (cluster-scoped), to report a PersistentVolumeClaim that dependency
+// following copies whose class the member lacks.
+func StorageClassRule() rbacv1.PolicyRule {
+	return rbacv1.PolicyRule{APIGroups: []string{"storage.k8s.io"}, Resources: []string{"storageclasses"}, Verbs: readVerbs}
+}
+
 // ClusterRules are the rules of a cluster-scoped control plane's
-// ClusterRole: Rules plus HealthRule.
+// ClusterRole: Rules plus StorageClassRule and HealthRule.
 func ClusterRules(types []corev1beta1.APIResource) []rbacv1.PolicyRule {
-	return append(Rules(types, false), HealthRule())
+	return append(Rules(types, false), StorageClassRule(), HealthRule())
 }
 
 // EnabledTypes lists the target types of the FederatedTypeConfigs in the

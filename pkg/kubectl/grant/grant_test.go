@@ -47,8 +47,9 @@ func TestRules(t *testing.T) {
 			}
 		})
 	}
-	if got := ClusterRules(nil); !reflect.DeepEqual(got[len(got)-1], HealthRule()) {
-		t.Errorf("ClusterRules must end with the health rule: %+v", got)
+	storageClasses := rbacv1.PolicyRule{APIGroups: []string{"storage.k8s.io"}, Resources: []string{"storageclasses"}, Verbs: read}
+	if got, want := ClusterRules(nil), append(scheduling, storageClasses, HealthRule()); !reflect.DeepEqual(got, want) {
+		t.Errorf("ClusterRules = %+v, want Rules, the StorageClass read and the health rule: %+v", got, want)
 	}
 }
 

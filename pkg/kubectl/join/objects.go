@@ -121,11 +121,12 @@ func tokenSecret(namespace, serviceAccount string) *corev1.Secret {
 
 // rbacObjects are the roles and bindings that give the service account the
 // access the control plane needs. By default that is the grant of package
-// grant: the enabled target types, reads for scheduling, the health
-// endpoints — in a ClusterRole for a Cluster-scoped control plane; in a Role
-// of the KubeFed namespace plus a health-check ClusterRole for a Namespaced
-// one. The type roles carry grant.Label so that enable and disable keep them
-// in step. With clusterAdmin the grant is KubeFed's: every verb on every
+// grant: the enabled target types, reads for scheduling, the StorageClass
+// read, the health endpoints — in a ClusterRole for a Cluster-scoped
+// control plane; in a Role of the KubeFed namespace plus a health-check
+// ClusterRole (which holds the cluster-scoped StorageClass read) for a
+// Namespaced one. The type roles carry grant.Label so that enable and
+// disable keep them in step. With clusterAdmin the grant is KubeFed's: every verb on every
 // resource (of the KubeFed namespace for a Namespaced control plane). The
 // health-check rule uses the verb "get" (KubeFed wrote "Get", which RBAC
 // never matches).
@@ -153,6 +154,7 @@ func rbacObjects(scope apiextensionsv1.ResourceScope, namespace, sa string, type
 			&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: health}, Rules: []rbacv1.PolicyRule{
 				grant.HealthRule(),
 				{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"list"}},
+				grant.StorageClassRule(),
 			}},
 			&rbacv1.ClusterRoleBinding{
 				ObjectMeta: metav1.ObjectMeta{Name: health},

@@ -115,6 +115,10 @@ func TestRBACObjects(t *testing.T) {
 	if health.Rules[0].Verbs[0] != "get" || health.Rules[1].Resources[0] != "nodes" || health.Rules[1].Verbs[0] != "list" {
 		t.Errorf("health-check rules = %+v", health.Rules)
 	}
+	// StorageClasses are cluster-scoped: the namespace's Role cannot grant their read.
+	if len(health.Rules) != 3 || !reflect.DeepEqual(health.Rules[2], grant.StorageClassRule()) {
+		t.Errorf("the health-check ClusterRole of a namespaced control plane must grant the StorageClass read: %+v", health.Rules)
+	}
 	if len(role.Labels)+len(namespaced[0].GetLabels()) != 0 {
 		t.Errorf("a --cluster-admin grant must not carry the grant label, which lets enable rewrite it")
 	}

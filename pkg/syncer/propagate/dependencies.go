@@ -75,11 +75,13 @@ func followed(t *federatedType, fed *unstructured.Unstructured) []dependencies.R
 // lands in: its type is not enabled (DependencyTypeNotEnabled); it is
 // missing on the host and not federated either (DependencyNotFound); a
 // policy written for its kind keeps its copy out of one of them
-// (DependencyDenied); or its last pass could not write the copy to one of
-// them (DependencyPropagationFailed). A dependency the user federates is
-// judged by its own object's status. It returns "" when there is none;
-// unknown is set while a host cache it needs is still filling: the
-// workload is then looked at again soon.
+// (DependencyDenied); its last pass could not write the copy to one of
+// them (DependencyPropagationFailed); or it is a PersistentVolumeClaim
+// whose StorageClass one of them lacks (DependencyNotFound,
+// storageClassProblem). A dependency the user federates is judged by its
+// own object's status. It returns "" when there is none; unknown is set
+// while a host (or member StorageClass) cache it needs is still filling:
+// the workload is then looked at again soon.
 func (e *Engine) dependencyProblem(ctx context.Context, namespace string, refs []dependencies.Ref, landed sets.Set[string], clusters []placement.Cluster, namespaceLabels func() (map[string]string, error)) (reason typesv1beta1.AggregateReason, message string, unknown bool, err error) {
 	type copied struct {
 		t    *federatedType
@@ -136,7 +138,66 @@ func (e *Engine) dependencyProblem(ctx context.Context, namespace string, refs [
 			}
 		}
 	}
+	for _, c := range copies {
+		reason, message, filling := e.storageClassProblem(namespace, c.ref, c.host, landed)
+		unknown = unknown || filling
+		if reason != "" {
+			return reason, message, unknown, nil
+		}
+	}
 	return typesv1beta1.AggregateSuccess, "", unknown, nil
+}
+
+// storageClassProblem reports, for the copy of a PersistentVolumeClaim
+// (host, referenced as ref), the first cluster of landed whose member has
+// no StorageClass of the name the claim gives: the copy stays Pending
+// there, and the workload's pods with it (DependencyNotFound). A claim
+// without a class (the member's default) is not judged; neither is a
+// member not ready, nor one whose grant does not let the syncer read its
+// StorageClasses (kubectl fed doctor reports it). filling is set while a
+// member's StorageClass cache is still filling.
+func (e *Engine) storageClassProblem(namespace string, ref dependencies.Ref, host *unstructured.Unstructured, landed sets.Set[string]) (reason typesv1beta1.AggregateReason, message string, filling bool) {
+	if ref.Kind != dependencies.PersistentVolumeClaim {
+		return "", "", false
+	}
+	class := dependencies.StorageClassOf(host)
+	if class == "" {
+		return "", "", false
+	}
+	for _, cluster := range sets.List(landed) {
+		m, ok := e.members.Get(cluster)
+		if !ok || !m.Reachable() {
+			continue
+		}
+		switch m.Conn.StorageClass(class, watchOwner, e.storageClassChanged) {
+		case clusterclient.Absent:
+			return typesv1beta1.DependencyNotFound, fmt.Sprintf(
+				"the pod template references PersistentVolumeClaim %s/%s, whose StorageClass %q does not exist in cluster %q, where the workload runs (the claim's copy stays Pending there); create StorageClass %q in cluster %q, or federate the claim yourself with an override of /spec/storageClassName for cluster %q",
+				namespace, ref.Name, class, cluster, class, cluster, cluster), false
+		case clusterclient.Filling:
+			filling = true
+		}
+	}
+	return "", "", filling
+}
+
+// storageClassChanged queues the workloads that pull in a
+// PersistentVolumeClaim of the StorageClass name, which changed in a
+// member: whether their claims' copies can be provisioned there changed.
+func (e *Engine) storageClassChanged(_, _, name string) {
+	t := e.dependencyType(dependencies.PersistentVolumeClaim)
+	if t == nil {
+		return
+	}
+	host := t.hostCache()
+	if host == nil || !host.HasSynced() {
+		return
+	}
+	for _, obj := range host.GetStore().List() {
+		if claim, ok := obj.(*unstructured.Unstructured); ok && dependencies.StorageClassOf(claim) == name {
+			e.enqueueWorkloads(t, claim.GetNamespace(), claim.GetName())
+		}
+	}
 }
 
 // first returns the entry of the smallest key of m, and false when m is
