@@ -121,4 +121,33 @@ func TestViewsShowInventoryClusters(t *testing.T) {
 		t.Errorf("diff: exit %v, want 1 and edge1 gaining the object\n%s%s", r.Err, r.Stdout, r.Stderr)
 	}
 	mustFail(t, fed(t, "explain", "configmap", "app", "-n", ns, "--cluster", "edge2"), "no member cluster is named edge2", "edge1, member1, member2")
+
+	// doctor checks edge1 too: with the provider file, its credentials and
+	// RBAC; without, only its published readiness, as a warning that names
+	// its ClusterProfile. (No syncer runs: doctor exits 1 on its Lease.)
+	for _, tc := range []struct {
+		args           []string
+		result, detail string
+	}{
+		{[]string{"--clusterprofile-provider-file", providers}, "ok", "credentials and RBAC"},
+		{nil, "warning", "ClusterProfile " + ns + "/edge1"},
+	} {
+		r := fed(t, append([]string{"doctor", "-o", "json"}, tc.args...)...)
+		var checks []struct{ Check, Name, Result, Detail, Fix string }
+		if err := json.Unmarshal([]byte(r.Stdout), &checks); err != nil {
+			t.Fatalf("doctor %v -o json: %v\n%s%s", tc.args, err, r.Stdout, r.Stderr)
+		}
+		var edge1 []string
+		for _, c := range checks {
+			if c.Check == "clusters" && c.Name == "edge1" {
+				edge1 = append(edge1, c.Result+": "+c.Detail+" (fix: "+c.Fix+")")
+				if c.Result != tc.result || !strings.Contains(c.Detail, tc.detail) || strings.Contains(c.Fix, "kubectl fed join") {
+					t.Errorf("doctor %v: edge1 is %+v, want %s with %q and no kubectl fed join in the fix", tc.args, c, tc.result, tc.detail)
+				}
+			}
+		}
+		if len(edge1) != 1 {
+			t.Errorf("doctor %v: %d checks of edge1, want 1: %v\n%s", tc.args, len(edge1), edge1, r.Stdout)
+		}
+	}
 }

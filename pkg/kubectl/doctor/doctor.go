@@ -35,6 +35,7 @@ import (
 	policyv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/policy/v1alpha1"
 	schedulingv1alpha1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/scheduling/v1alpha1"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
+	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/cli"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/enable"
 	"github.com/kubectl-fed/kubectl-fed/pkg/kubectl/grant"
@@ -57,9 +58,13 @@ var (
 		             type served and its federated CRD served, with the schema
 		             kubectl fed enable writes (an older one, e.g. KubeFed's, is a
 		             warning: the API server drops the fields it lacks)
-		  clusters   every joined cluster is Ready, its credentials are accepted and
-		             its RBAC allows the syncer's verbs on every enabled type (one
-		             SelfSubjectAccessReview per verb)
+		  clusters   every member cluster, joined or of the cluster inventory, is
+		             Ready, its credentials are accepted and its RBAC allows the
+		             syncer's verbs on every enabled type (one
+		             SelfSubjectAccessReview per verb); a grant without the read of
+		             StorageClasses is a warning. The clusters of the inventory are
+		             reached with --clusterprofile-provider-file (the syncer's);
+		             without it, only their published readiness is checked
 		  versions   the plugin's and the control plane's versions
 
 		The exit code is 1 when any check fails; warnings do not fail. -o json
@@ -100,15 +105,17 @@ type Options struct {
 
 	// Output is -o: "" or json.
 	Output string
-	// Timeout bounds each member's checks.
-	Timeout time.Duration
+	// Members are --cluster-timeout (how long each member's checks may
+	// take) and --clusterprofile-provider-file (how to reach the clusters
+	// of the inventory).
+	Members members.Flags
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 }
 
 // NewCmdDoctor returns `kubectl fed doctor`.
 func NewCmdDoctor(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{flags: flags, streams: streams, Timeout: members.DefaultTimeout, Now: time.Now}
+	o := &Options{flags: flags, streams: streams, Members: members.NewFlags(), Now: time.Now}
 	cmd := &cobra.Command{
 		Use:     "doctor [-o json]",
 		Short:   "Check the control plane and the member clusters, with the fix for each failure",
@@ -118,19 +125,19 @@ func NewCmdDoctor(flags *cli.Flags, streams genericiooptions.IOStreams) *cobra.C
 		RunE:    cli.RunE(o),
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format. One of: json")
-	cmd.Flags().DurationVar(&o.Timeout, "cluster-timeout", o.Timeout, "How long each cluster may take to answer")
+	o.Members.AddTo(cmd.Flags())
 	return cmd
 }
 
 // Complete has nothing to fill.
 func (o *Options) Complete(*cobra.Command, []string) error { return nil }
 
-// Validate checks -o.
+// Validate checks -o and the members' flags.
 func (o *Options) Validate() error {
 	if o.Output != "" && o.Output != "json" {
 		return fmt.Errorf("invalid --output %q: must be json", o.Output)
 	}
-	return nil
+	return o.Members.Validate()
 }
 
 // Run runs the checks and prints them; any failure exits 1.
@@ -153,7 +160,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := host.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: core.KubeFedConfigName}, cfg); err == nil && cfg.Spec.Scope == corev1beta1.NamespaceScoped {
 		scope = ns // the members grant the syncer a Role in this namespace only
 	}
-	checks = append(checks, clusters(ctx, host, ns, scope, ftcs.Items, o.Timeout)...)
+	checks = append(checks, clusters(ctx, host, ns, scope, ftcs.Items, o.Members)...)
 	checks = append(checks, Check{Check: "versions", Name: "plugin", Result: OK, Detail: cmdversion.Line(buildinfo.Get())})
 	if line := cmdversion.ControlPlane(ctx, host, ns); line != "" {
 		checks = append(checks, Check{Check: "versions", Name: "control plane", Result: OK, Detail: strings.TrimPrefix(line, "Control plane: ")})
@@ -360,66 +367,144 @@ func olderSchema(ctx context.Context, host *cli.Cluster, ftc corev1beta1.Federat
 	return enable.AddedFields(existing, desired), nil
 }
 
-// clusters checks every joined cluster: Ready, credentials accepted and
-// the syncer's verbs allowed on every enabled target type.
-func clusters(ctx context.Context, host *cli.Cluster, ns, scope string, ftcs []corev1beta1.FederatedTypeConfig, timeout time.Duration) []Check {
-	list, err := members.Joined(ctx, host, ns)
+// clusters checks every member cluster, joined or of the inventory
+// (members.ReadFleet): Ready, credentials accepted and the syncer's verbs
+// allowed on every enabled target type.
+func clusters(ctx context.Context, host *cli.Cluster, ns, scope string, ftcs []corev1beta1.FederatedTypeConfig, flags members.Flags) []Check {
+	list, err := flags.List(ctx, host, ns, nil)
 	if err != nil {
 		return []Check{{Check: "clusters", Name: "list", Result: Fail, Detail: err.Error()}}
 	}
 	out := make([]Check, len(list))
-	errs := members.Each(ctx, list, timeout, func(ctx context.Context, m members.Member) error {
-		i := indexOf(list, m.Name())
-		out[i] = cluster(ctx, m, scope, ftcs)
+	errs := members.Each(ctx, list, flags.Timeout, func(ctx context.Context, m members.Member) error {
+		out[indexOf(list, m.Name())] = judge(m, review(ctx, m, scope, ftcs), len(ftcs))
 		return nil
 	})
 	for i, m := range list {
 		if errs[i] != nil {
-			out[i] = Check{Check: "clusters", Name: m.Name(), Result: Fail, Detail: errs[i].Error(),
-				Fix: "join the cluster again to rebuild its connection: kubectl fed join " + m.Name() + " --cluster-context CONTEXT"}
+			out[i] = notConnected(m, errs[i], flags.ProviderFile != "")
 		}
 	}
 	return out
 }
 
-// cluster checks one member; scope is the namespace the syncer's grant is
-// limited to, "" for all.
-func cluster(ctx context.Context, m members.Member, scope string, ftcs []corev1beta1.FederatedTypeConfig) Check {
-	c := Check{Check: "clusters", Name: m.Name(), Result: OK}
-	rejoin := "join it again to renew its credentials and RBAC: kubectl fed join " + m.Name() + " --cluster-context CONTEXT"
+// access is what the SelfSubjectAccessReviews of one member found.
+type access struct {
+	// refused is set when the member refuses the credentials, unreachable
+	// when it does not answer: the error, nil otherwise.
+	refused, unreachable error
+	// denied are the verbs on enabled types its RBAC does not allow, as
+	// "VERB TYPE".
+	denied []string
+	// noStorageClasses is set when its RBAC does not allow the syncer to
+	// list StorageClasses.
+	noStorageClasses bool
+}
+
+// review asks one member, as the syncer's identity, whether the syncer's
+// verbs on every enabled type are allowed (one SelfSubjectAccessReview per
+// verb), then the list of StorageClasses; scope is the namespace the
+// syncer's grant is limited to, "" for all.
+func review(ctx context.Context, m members.Member, scope string, ftcs []corev1beta1.FederatedTypeConfig) access {
 	kube, err := kubernetes.NewForConfig(m.Config)
 	if err != nil {
-		c.Result, c.Detail, c.Fix = Fail, err.Error(), rejoin
-		return c
+		return access{unreachable: err}
 	}
-	var denied []string
+	allowed := func(attributes authorizationv1.ResourceAttributes) (bool, error) {
+		got, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
+			Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &attributes}}, metav1.CreateOptions{})
+		if err != nil {
+			return false, err
+		}
+		return got.Status.Allowed, nil
+	}
+	var a access
 	for _, ftc := range ftcs {
 		target := ftc.Spec.TargetType
 		for _, verb := range grant.TypeVerbs {
-			review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-				ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: verb, Group: target.Group, Resource: target.PluralName, Namespace: scope}}}
-			got, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+			ok, err := allowed(authorizationv1.ResourceAttributes{Verb: verb, Group: target.Group, Resource: target.PluralName, Namespace: scope})
 			switch {
 			case apierrors.IsUnauthorized(err):
-				c.Result, c.Detail, c.Fix = Fail, "its credentials are not accepted: "+err.Error(), rejoin
-				return c
+				return access{refused: err}
 			case err != nil:
-				c.Result, c.Detail, c.Fix = Fail, "unreachable: "+err.Error(), "check the cluster's API endpoint and network; see its KubeFedCluster's conditions"
-				return c
-			case !got.Status.Allowed:
-				denied = append(denied, verb+" "+target.QualifiedName())
+				return access{unreachable: err}
+			case !ok:
+				a.denied = append(a.denied, verb+" "+target.QualifiedName())
 			}
 		}
 	}
+	if ok, err := allowed(authorizationv1.ResourceAttributes{Verb: "list", Group: "storage.k8s.io", Resource: "storageclasses"}); err == nil && !ok {
+		a.noStorageClasses = true
+	}
+	return a
+}
+
+// judge turns what a member's reviews found into its check, with fixes
+// for where the cluster comes from: a joined cluster is joined again, the
+// access to a cluster of the inventory is the inventory's (its
+// ClusterProfile's access providers); types is the number of enabled
+// types.
+func judge(m members.Member, a access, types int) Check {
+	c := Check{Check: "clusters", Name: m.Name(), Result: OK}
+	inventory := m.Source == clusterclient.SourceInventory
+	profile := "ClusterProfile " + m.Cluster.Namespace + "/" + m.Name()
+	renew := "join it again to renew its credentials and RBAC: kubectl fed join " + m.Name() + " --cluster-context CONTEXT"
+	conditions := "see its KubeFedCluster's conditions"
+	if inventory {
+		renew = "the inventory gives the syncer its access: check the credentials the access providers of " + profile +
+			" give (status.accessProviders, with the credential plugin of the --" + members.ProviderFileFlag + " file) and what the cluster's RBAC grants them"
+		conditions = "see the conditions of its " + profile
+	}
 	switch {
-	case len(denied) > 0:
-		c.Result, c.Detail = Fail, "RBAC does not allow: "+strings.Join(denied, ", ")
-		c.Fix = "extend the grant to the enabled types: kubectl fed enable TYPE (or kubectl fed grant), or " + rejoin
+	case a.refused != nil:
+		c.Result, c.Detail, c.Fix = Fail, "its credentials are not accepted: "+a.refused.Error(), renew
+	case a.unreachable != nil:
+		c.Result, c.Detail, c.Fix = Fail, "unreachable: "+a.unreachable.Error(), "check the cluster's API endpoint and network; "+conditions
+	case len(a.denied) > 0:
+		c.Result, c.Detail = Fail, "RBAC does not allow: "+strings.Join(a.denied, ", ")
+		c.Fix = "extend the grant to the enabled types: kubectl fed enable TYPE (or kubectl fed grant), or " + renew
+		if inventory {
+			c.Fix = "grant the syncer's identity in the cluster every verb on the enabled types (kubectl fed grant prints the rules); " + renew
+		}
+	case !m.Ready() && inventory:
+		c.Result, c.Detail = Fail, "its "+profile+" does not say it is ready (condition KubeFedMemberReady) although the cluster answers"
+		c.Fix = "check the syncer (health probes) and the conditions of its " + profile + ": kubectl fed status"
 	case !m.Ready():
 		c.Result, c.Detail = Fail, "its KubeFedCluster is not Ready although the cluster answers"
 		c.Fix = "check the syncer (health probes) and the cluster's conditions: kubectl fed status"
 	default:
-		c.Detail = fmt.Sprintf("Ready; credentials and RBAC for %d types ok", len(ftcs))
+		c.Detail = fmt.Sprintf("Ready; credentials and RBAC for %d types ok", types)
+		if a.noStorageClasses {
+			fix := "grant the read (kubectl fed join " + m.Name() + " --cluster-context CONTEXT --error-on-existing=false writes it)"
+			if inventory {
+				fix = "grant the syncer's identity in the cluster get, list and watch on storageclasses.storage.k8s.io"
+			}
+			c = warn(c, "RBAC does not allow list storageclasses.storage.k8s.io: a followed PersistentVolumeClaim whose StorageClass the cluster lacks is not reported", fix)
+		}
+	}
+	return c
+}
+
+// notConnected is the check of a member this command could not connect
+// to: a joined cluster's KubeFedCluster or Secret is broken (fail); an
+// inventory cluster without --clusterprofile-provider-file is not checked
+// beyond the readiness the syncer published (a warning), and one whose
+// access could not be resolved fails.
+func notConnected(m members.Member, err error, providerFile bool) Check {
+	c := Check{Check: "clusters", Name: m.Name(), Result: Fail, Detail: err.Error()}
+	switch {
+	case m.Source != clusterclient.SourceInventory:
+		c.Fix = "join the cluster again to rebuild its connection: kubectl fed join " + m.Name() + " --cluster-context CONTEXT"
+	case !providerFile:
+		profile := "ClusterProfile " + m.Cluster.Namespace + "/" + m.Name()
+		c.Result, c.Detail = Warn, "of the inventory ("+profile+"); its credentials and RBAC are not checked without the access provider file"
+		c.Fix = "pass the syncer's --" + members.ProviderFileFlag + " to check them"
+		if !m.Ready() {
+			c.Result, c.Detail = Fail, "of the inventory ("+profile+"), which does not say it is ready (condition KubeFedMemberReady)"
+			c.Fix = "see the conditions of its " + profile + " and the syncer's log; pass the syncer's --" + members.ProviderFileFlag + " to check its credentials and RBAC"
+		}
+	default:
+		c.Fix = "check the access providers of its ClusterProfile " + m.Cluster.Namespace + "/" + m.Name() + " (status.accessProviders) and the credential plugins of the --" + members.ProviderFileFlag + " file"
 	}
 	return c
 }
