@@ -75,7 +75,11 @@ var (
 		kubectl fed doctor
 
 		# As JSON, for a monitoring script
-		kubectl fed doctor -o json`)
+		kubectl fed doctor -o json
+
+		# Check the clusters of the cluster inventory too, with the syncer's
+		# access provider file
+		kubectl fed doctor --clusterprofile-provider-file providers.json`)
 )
 
 // Results of a check.

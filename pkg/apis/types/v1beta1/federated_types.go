@@ -422,7 +422,9 @@ const (
 	NoClusters AggregateReason = "NoClusters"
 	// DependencyNotFound means the object propagates its dependencies and
 	// one its pod template needs (not marked optional) is missing on the
-	// host; the condition's message names it. It is not in KubeFed.
+	// host, or is a PersistentVolumeClaim whose StorageClass a cluster the
+	// object lands in lacks; the condition's message names it (and the
+	// class and cluster). It is not in KubeFed.
 	DependencyNotFound AggregateReason = "DependencyNotFound"
 	// DependencyTypeNotEnabled means the object propagates its
 	// dependencies and the type of one (e.g. secrets) is not enabled for
