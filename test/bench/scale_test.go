@@ -23,8 +23,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1/defaults"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
@@ -47,6 +50,22 @@ type ScaleSizes struct {
 	// ProfileSeconds is how long the syncer's CPU is profiled from the
 	// first create of the propagation; 0 takes no profiles.
 	ProfileSeconds int `json:"profileSeconds"`
+	// HealthCheck, when set, replaces `make local-up`'s health checks
+	// (the KubeFedConfig's spec.clusterHealthCheck) from the syncer's
+	// restart on, so that the stall is reported sooner: make test's short
+	// run probes every second. Nil keeps the defaults (`make bench-scale`).
+	// The webhook wants every field set.
+	HealthCheck *corev1beta1.ClusterHealthCheckConfig `json:"healthCheck,omitempty"`
+}
+
+// healthBoundSeconds is the health thresholds' bound, period x
+// failureThreshold + timeout: sz.HealthCheck's, or the defaults'.
+func (sz ScaleSizes) healthBoundSeconds() float64 {
+	period, failures, timeout := defaults.HealthCheckPeriod, int64(defaults.HealthCheckFailureThreshold), defaults.HealthCheckTimeout
+	if hc := sz.HealthCheck; hc != nil {
+		period, failures, timeout = hc.Period.Duration, *hc.FailureThreshold, hc.Timeout.Duration
+	}
+	return (period*time.Duration(failures) + timeout).Seconds()
 }
 
 // scaleSizesFromEnv returns `make bench-scale`'s sizes, each overridable:
@@ -118,8 +137,8 @@ type ScaleResult struct {
 // StallReport is how a stalled member showed on the host and how it caught
 // up after SIGCONT.
 type StallReport struct {
-	// BoundSeconds is the default health thresholds' bound:
-	// period x failureThreshold + timeout.
+	// BoundSeconds is the health thresholds' bound (ScaleSizes.HealthCheck's,
+	// or the defaults'): period x failureThreshold + timeout.
 	BoundSeconds float64 `json:"boundSeconds"`
 	// ClusterNotReadySeconds is from SIGSTOP until its KubeFedCluster was
 	// not ready; EntriesSeconds until every FederatedConfigMap of the batch
@@ -205,7 +224,11 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 
 	// Restart with every member object in place: until the new syncer
 	// leads, its caches are synced and its queues are empty, then its
-	// member writes once it has settled.
+	// member writes once it has settled. The restarted syncer reads
+	// sz.HealthCheck (a setting read at start).
+	if sz.HealthCheck != nil {
+		setHealthCheck(b, ctx, f, sz.HealthCheck)
+	}
 	started = time.Now()
 	if err := cp.RestartSyncer(ctx); err != nil {
 		b.Fatal(err)
@@ -230,6 +253,7 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 		r.StallSeconds = scalePropagate(b, ctx, f, others, "stall", "stalled", sz.StallObjects, 0)
 		_, r.StallP99Ms = latency(b, ctx, f, others, "stall", "stalled-cm-00000", sz.LatencyRounds)
 		r.StallReport = reported()
+		r.StallReport.BoundSeconds = sz.healthBoundSeconds()
 		if err := stalled.ResumeAPIServer(); err != nil {
 			b.Fatal(err)
 		}
@@ -248,6 +272,22 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 		}
 	}
 	return r
+}
+
+// setHealthCheck sets the KubeFedConfig's spec.clusterHealthCheck.
+func setHealthCheck(b testing.TB, ctx context.Context, f *fleet.Fleet, hc *corev1beta1.ClusterHealthCheckConfig) {
+	c := testkit.Client(b, f.Host().RESTConfig())
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cfg := &corev1beta1.KubeFedConfig{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: core.DefaultKubeFedSystemNamespace, Name: core.KubeFedConfigName}, cfg); err != nil {
+			return err
+		}
+		cfg.Spec.ClusterHealthCheck = hc
+		return c.Update(ctx, cfg)
+	})
+	if err != nil {
+		b.Fatalf("setting the KubeFedConfig's spec.clusterHealthCheck: %v", err)
+	}
 }
 
 // takeProfile starts taking the syncer's profile at /debug/pprof/<query>
@@ -303,7 +343,7 @@ func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled
 	})
 	allEntries := countWhere(ctx, host, federatedConfigMaps, "", "", reportsNotReady)
 	all := countWhere(ctx, host, federatedConfigMaps, "", "", func(*unstructured.Unstructured) bool { return true })
-	report := &StallReport{BoundSeconds: (defaults.HealthCheckPeriod*defaults.HealthCheckFailureThreshold + defaults.HealthCheckTimeout).Seconds()}
+	report := &StallReport{}
 	done := make(chan error, 1)
 	go func() {
 		defer cancel()
@@ -645,6 +685,10 @@ func scalePropagate(b testing.TB, ctx context.Context, f *fleet.Fleet, members [
 // _output/bench/scale.json.
 func reportScale(b testing.TB, sz ScaleSizes, rows []ScaleResult) {
 	fmt.Printf("\nscale benchmark: %d FederatedConfigMaps + %d FederatedDeployments, an override per member, on every (light) member; control plane as `make local-up` runs it\n", sz.ConfigMaps, sz.Deployments)
+	if hc := sz.HealthCheck; hc != nil {
+		fmt.Printf("  NOT make local-up's health checks from the restart on: probes every %s, timeout %s, not ready after %d failures (health bound %.0fs; the defaults' is %.0fs)\n",
+			hc.Period.Duration, hc.Timeout.Duration, *hc.FailureThreshold, sz.healthBoundSeconds(), ScaleSizes{}.healthBoundSeconds())
+	}
 	fmt.Printf("  %7s %8s %8s %9s %6s %9s %8s %7s %8s %9s %6s %9s %8s %9s %9s %8s\n", "members", "objects", "floor s", "converge", "ratio", "mem.wr", "host wr", "cpu s", "rss MiB", "upd p99", "idle", "restart s", "rst wr", "fleet s", "fleet MiB", "")
 	for _, r := range rows {
 		fmt.Printf("  %7d %8d %8.1f %9.1f %6.2f %9d %8d %7.1f %8.0f %9.0f %6d %9.1f %8d %9.1f %9.0f\n", r.Members, r.MemberObjects, r.FloorSeconds, r.ConvergeSeconds, r.Ratio,

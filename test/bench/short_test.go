@@ -2,7 +2,11 @@ package bench
 
 import (
 	"testing"
+	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	corev1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/core/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/test/fleet"
 )
 
@@ -35,14 +39,19 @@ func TestShortPropagationBenchmark(t *testing.T) {
 // size (200 objects x 3 light members, a short stall) inside `make test`,
 // so that the scale benchmark cannot rot. It checks that every phase
 // measured something, that a restart rewrote nothing and that the stalled
-// member lost nothing, never a timing.
+// member lost nothing, never a timing. From the restart on, the members
+// are probed every second (not ready after two failures, health bound 3 s)
+// instead of at `make local-up`'s defaults (33 s), which the stall would
+// otherwise wait out; its output says so.
 func TestShortScaleBenchmark(t *testing.T) {
 	unlock, err := fleet.LockForTests()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
-	sz := ScaleSizes{Members: []int{3}, ConfigMaps: 150, Deployments: 50, LatencyRounds: 10, IdleSeconds: 5, StallObjects: 20, ProfileSeconds: 1}
+	second, failures, successes := &metav1.Duration{Duration: time.Second}, int64(2), int64(1)
+	sz := ScaleSizes{Members: []int{3}, ConfigMaps: 150, Deployments: 50, LatencyRounds: 10, IdleSeconds: 5, StallObjects: 20, ProfileSeconds: 1,
+		HealthCheck: &corev1beta1.ClusterHealthCheckConfig{Period: second, Timeout: second, FailureThreshold: &failures, SuccessThreshold: &successes}}
 	r := runScale(t, sz, 3)
 	reportScale(t, sz, []ScaleResult{r})
 	if r.MemberWrites < int64(r.MemberObjects) {
