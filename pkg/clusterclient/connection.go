@@ -27,6 +27,18 @@ var podsResource = corev1.SchemeGroupVersion.WithResource("pods")
 // EventHandler is told which member object changed, by namespace and name.
 type EventHandler func(cluster, namespace, name string)
 
+// VersionedHandler is told which member object changed, by namespace and
+// name, and the resourceVersion the event shows it at ("" for a deletion).
+type VersionedHandler func(cluster, namespace, name, resourceVersion string)
+
+// versioned is h as a VersionedHandler (nil when h is).
+func (h EventHandler) versioned() VersionedHandler {
+	if h == nil {
+		return nil
+	}
+	return func(cluster, namespace, name, _ string) { h(cluster, namespace, name) }
+}
+
 // Connection is the syncer's link to one member: clients and the shared
 // caches of its managed objects (one per type), of its pods (one per
 // namespace, for replica scheduling) and of its StorageClasses (for the
@@ -73,7 +85,7 @@ func newConnection(name string, dyn dynamic.Interface, disco discovery.Discovery
 // starting it on first use. A non-nil handler is attached once per owner
 // (a name for the subscriber, e.g. "propagation"), and is told of every
 // change of a cached object.
-func (c *Connection) Watch(gvr schema.GroupVersionResource, owner string, handler EventHandler) cache.SharedIndexInformer {
+func (c *Connection) Watch(gvr schema.GroupVersionResource, owner string, handler VersionedHandler) cache.SharedIndexInformer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	mi := c.informer(informerKey{gvr: gvr}, func() cache.SharedIndexInformer {
@@ -87,21 +99,27 @@ func (c *Connection) Watch(gvr schema.GroupVersionResource, owner string, handle
 
 // attach attaches a non-nil handler to a cache once per owner; c.mu is
 // held.
-func (c *Connection) attach(mi *memberInformer, owner string, handler EventHandler) {
+func (c *Connection) attach(mi *memberInformer, owner string, handler VersionedHandler) {
 	if handler == nil || mi.owners[owner] {
 		return
 	}
 	mi.owners[owner] = true
-	notify := func(obj interface{}) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			ns, name, _ := cache.SplitMetaNamespaceKey(key)
-			handler(c.Name, ns, name)
+	notify := func(obj interface{}, deleted bool) {
+		key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+		if err != nil {
+			return
 		}
+		ns, name, _ := cache.SplitMetaNamespaceKey(key)
+		resourceVersion := ""
+		if u, ok := obj.(*unstructured.Unstructured); ok && !deleted {
+			resourceVersion = u.GetResourceVersion()
+		}
+		handler(c.Name, ns, name, resourceVersion)
 	}
 	_, _ = mi.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    notify,
-		UpdateFunc: func(_, obj interface{}) { notify(obj) },
-		DeleteFunc: notify,
+		AddFunc:    func(obj interface{}) { notify(obj, false) },
+		UpdateFunc: func(_, obj interface{}) { notify(obj, false) },
+		DeleteFunc: func(obj interface{}) { notify(obj, true) },
 	})
 }
 

@@ -48,7 +48,7 @@ func (c *Connection) StorageClass(name, owner string, handler EventHandler) Pres
 	if mi.failure == nil {
 		mi.failure = failure // the cache was built just now, with this recorder
 	}
-	c.attach(mi, owner, handler)
+	c.attach(mi, owner, handler.versioned())
 	c.mu.Unlock()
 	if !mi.informer.HasSynced() {
 		if err := mi.failure.Load(); err != nil && apierrors.IsForbidden(*err) {

@@ -437,7 +437,7 @@ func (e *Engine) Enable(ftc *corev1beta1.FederatedTypeConfig) {
 	_ = t.informer.SetTransform(clusterclient.StripManagedFields) // cannot fail: the informer has not started
 	_, _ = t.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj interface{}) { e.enqueueFederated(t, obj) },
-		UpdateFunc: func(_, obj interface{}) { e.enqueueFederated(t, obj) },
+		UpdateFunc: func(_, obj interface{}) { e.federatedUpdated(t, obj) },
 		DeleteFunc: func(obj interface{}) { e.enqueueFederated(t, obj) },
 	})
 	if kind, ok := dependencies.KindOf(t.targetKind.Group, t.targetKind.Kind); ok && t.namespaced {
@@ -609,6 +609,19 @@ func (e *Engine) enqueueFederated(t *federatedType, obj interface{}) {
 	}
 }
 
+// federatedUpdated queues a federated object that changed, unless the
+// change is the echo of the syncer's own status write (records.echo).
+func (e *Engine) federatedUpdated(t *federatedType, obj interface{}) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		key := Key{Type: t.name, Namespace: u.GetNamespace(), Name: u.GetName()}
+		if e.records.echo(key, hostStatus, u.GetResourceVersion()) {
+			echoes.WithLabelValues(t.name, "host").Inc()
+			return
+		}
+	}
+	e.enqueueFederated(t, obj)
+}
+
 // enqueueDependency queues a host object of a dependency type and, when it
 // appears or goes (changed: false for an update), the workloads of its
 // namespace that follow their dependencies, whose status says whether it
@@ -666,9 +679,10 @@ func (e *Engine) enqueueNamespace(namespace string) {
 }
 
 // memberHandler queues the federated object a member object belongs to,
+// unless the event is the echo of the syncer's own write (records.echo),
 // and records that the member's cache showed the object.
-func (e *Engine) memberHandler(t *federatedType) clusterclient.EventHandler {
-	return func(cluster, namespace, name string) {
+func (e *Engine) memberHandler(t *federatedType) clusterclient.VersionedHandler {
+	return func(cluster, namespace, name, resourceVersion string) {
 		if !t.namespaced {
 			namespace = ""
 		}
@@ -677,6 +691,10 @@ func (e *Engine) memberHandler(t *federatedType) clusterclient.EventHandler {
 		}
 		key := Key{Type: t.name, Namespace: namespace, Name: name}
 		e.records.shown(key, cluster)
+		if resourceVersion != "" && e.records.echo(key, cluster, resourceVersion) {
+			echoes.WithLabelValues(t.name, "member").Inc()
+			return
+		}
 		e.add(key)
 	}
 }

@@ -32,10 +32,14 @@ var (
 		Name: "kubectl_fed_propagation_reconcile_errors_total",
 		Help: "Propagation reconciles that failed (and are retried with backoff), by type.",
 	}, []string{"type"})
+	echoes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kubectl_fed_propagation_echoes_total",
+		Help: "Watch events that were only the echo of the syncer's own write (a member object it created or updated, on=member; a status it wrote, on=host) and so queued no pass, by type.",
+	}, []string{"type", "on"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(queueDepth, queueWait, reconcileDuration, reconcileErrors)
+	metrics.Registry.MustRegister(queueDepth, queueWait, reconcileDuration, reconcileErrors, echoes)
 }
 
 // waiting tracks the keys queued by a change and not yet being reconciled,

@@ -123,8 +123,13 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	}
 	withFinalizer, err := e.ensureFinalizer(ctx, t, fed)
 	switch {
-	case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
-		return 0, nil // the newer version (or the deletion) is queued already
+	case apierrors.IsNotFound(err):
+		return 0, nil // the deletion is queued already
+	case apierrors.IsConflict(err):
+		// The cache is behind: a newer version is queued already, unless
+		// it is the echo of our own status write (records.echo).
+		e.add(key)
+		return 0, nil
 	case err != nil:
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, "EnsureFinalizerError", "Failed to add finalizer %s: %v", core.SyncControllerFinalizer, err)
 		return 0, err
@@ -548,6 +553,7 @@ func (e *Engine) act(ctx context.Context, ev *passEvents, t *federatedType, key 
 			// member's event queued this pass): creating it again would
 			// only be answered AlreadyExists. Its cache event queues the
 			// object again; the retry covers a create the cache never shows.
+			e.records.unexpect(key, m.Name)
 			return outcome{status: p.Status, listed: p.Listed, version: seen.Recorded, retry: true}
 		}
 		created, err := client.Create(ctx, p.Desired, metav1.CreateOptions{})
@@ -556,6 +562,7 @@ func (e *Engine) act(ctx context.Context, ev *passEvents, t *federatedType, key 
 			// No event: a routine create would cost a host write per object.
 			ctrl.LoggerFrom(ctx).V(1).Info("created in member", "cluster", m.Name, "type", t.name, "object", qualifiedName(p.Desired))
 			e.records.created(key, m.Name, time.Now())
+			e.records.wrote(key, m.Name, created.GetResourceVersion())
 			o.wrote, o.member, o.version = true, created, propagation.SyncedVersion(created, p.RenderedHash)
 			return o
 		case !apierrors.IsAlreadyExists(err):
@@ -638,7 +645,9 @@ func (e *Engine) memberClient(t *federatedType, m clusterclient.Member, namespac
 func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, key Key, m clusterclient.Member, client dynamic.ResourceInterface, seen propagation.Member, p propagation.ClusterPlan) outcome {
 	observed, desired := seen.Observed, p.Desired
 	if p.Drifted && e.records.behind(key, m.Name, observed) {
-		return outcome{listed: true, retry: true, version: seen.Recorded} // the cache has not seen our last update yet
+		// The cache has not seen our last update yet: its event brings us back.
+		e.records.unexpect(key, m.Name)
+		return outcome{listed: true, retry: true, version: seen.Recorded}
 	}
 	updated, err := client.Update(ctx, desired, metav1.UpdateOptions{})
 	if err != nil {
@@ -648,6 +657,7 @@ func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, k
 				return outcome{status: typesv1beta1.UpdateFailed, listed: true,
 					message: fmt.Sprintf("%d update conflicts in a row (does a member controller keep changing the object, or a member admission webhook rewrite its resourceVersion?): %v", n, err)}
 			}
+			e.records.unexpect(key, m.Name)
 			return outcome{listed: true, retry: true} // the cache is behind; the member event brings us back
 		}
 		ev.add(corev1.EventTypeWarning, "UpdateInClusterFailed", "Failed to update %s %q in cluster %q: %v", t.targetKind.Kind, qualifiedName(desired), m.Name, err)
@@ -658,6 +668,7 @@ func (e *Engine) update(ctx context.Context, ev *passEvents, t *federatedType, k
 	if updated.GetResourceVersion() == observed.GetResourceVersion() {
 		return outcome{listed: true, member: updated, version: version} // nothing to change: the API server wrote nothing
 	}
+	e.records.wrote(key, m.Name, updated.GetResourceVersion())
 	if changed := propagation.ChangedFields(observed, updated); p.Drifted && len(changed) > 0 {
 		ev.add(corev1.EventTypeWarning, "RevertedInCluster", "Reverted changes made outside the federation to %s %q in cluster %q: %s",
 			t.targetKind.Kind, qualifiedName(desired), m.Name, strings.Join(changed, ", "))
@@ -771,10 +782,17 @@ func (e *Engine) writeStatus(ctx context.Context, t *federatedType, key Key, fed
 	}
 	fed.Object["status"] = raw
 	written, err := e.hostClient(t, fed).UpdateStatus(ctx, fed, metav1.UpdateOptions{})
-	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-		return 0, nil // a newer version is queued already
+	switch {
+	case apierrors.IsNotFound(err):
+		return 0, nil // the deletion is queued already
+	case apierrors.IsConflict(err):
+		// The cache is behind: a newer version is queued already, unless
+		// it is the echo of our own last status write (records.echo).
+		e.add(key)
+		return 0, nil
 	}
 	if err == nil {
+		e.records.wrote(key, hostStatus, written.GetResourceVersion())
 		e.statusWrites.wrote(key, now)
 		if len(pass.Versions) > 0 && !hasVersions(written) && !t.versionsPruned.Swap(true) {
 			ctrl.LoggerFrom(ctx).Info("the federated CRD drops status.clusters[].version (created by KubeFed?): member versions are kept in memory only, so a restart re-checks every member object; re-run kubectl fed enable to upgrade the CRD", "type", t.name)

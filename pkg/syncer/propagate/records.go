@@ -32,7 +32,15 @@ type records struct {
 	// creating holds when the syncer created each member object that the
 	// member's cache has not shown since.
 	creating map[Key]map[string]time.Time
+	// written holds the resourceVersion the syncer's last write returned,
+	// until a watch event of the object comes: of each member object by
+	// cluster, of the federated object itself (its status) under hostStatus.
+	written map[Key]map[string]string
 }
+
+// hostStatus stands for the federated object's own (status) writes in
+// records.written, whose other keys are cluster names (never empty).
+const hostStatus = ""
 
 // createdWait is how long after a create a member cache that does not
 // show the object yet counts as behind: until then, a pass does not
@@ -41,7 +49,7 @@ const createdWait = 10 * time.Second
 
 func newRecords() *records {
 	return &records{versions: map[Key]map[string]string{}, conflicts: map[Key]map[string]int{}, replaced: map[Key]map[string]string{},
-		creating: map[Key]map[string]time.Time{}}
+		creating: map[Key]map[string]time.Time{}, written: map[Key]map[string]string{}}
 }
 
 // version returns the record of key in cluster: the remembered one, else
@@ -147,4 +155,58 @@ func (r *records) forget(key Key) {
 	delete(r.conflicts, key)
 	delete(r.replaced, key)
 	delete(r.creating, key)
+	delete(r.written, key)
+}
+
+// Echoes. The syncer's own writes come back as watch events: a member
+// object's create or update as an event of the member's cache, a status
+// write as an event of the host's. Such an event shows exactly the object
+// the writing pass returned, and that pass already acted on it (its status
+// says what it wrote): another pass would find nothing to do. So each
+// write's resourceVersion is remembered (wrote), and the first event of
+// the object after it (echo) queues no pass when it shows that version.
+// Any other version (a third party's change, even one that lands right
+// after the write, or a write of ours the watch skipped over) queues a
+// pass as usual, and so does a deletion. A pass that finds a cache behind
+// one of our writes (awaiting its event) forgets the write (unexpect), so
+// that its event queues the object again.
+
+// wrote remembers the resourceVersion a write of key's object in cluster
+// (hostStatus: the federated object) returned.
+func (r *records) wrote(key Key, cluster, resourceVersion string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.written[key] == nil {
+		r.written[key] = map[string]string{}
+	}
+	r.written[key][cluster] = resourceVersion
+}
+
+// echo reports whether an event showing key's object in cluster (hostStatus:
+// the federated object) at resourceVersion is the echo of the syncer's
+// last write of it. It forgets that write: only the first event after a
+// write can be its echo.
+func (r *records) echo(key Key, cluster, resourceVersion string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	written, ok := r.written[key][cluster]
+	if !ok {
+		return false
+	}
+	delete(r.written[key], cluster)
+	if len(r.written[key]) == 0 {
+		delete(r.written, key)
+	}
+	return written == resourceVersion
+}
+
+// unexpect forgets the syncer's last write of key's object in cluster, so
+// that its event queues a pass: a pass found the cache behind it.
+func (r *records) unexpect(key Key, cluster string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.written[key], cluster)
+	if len(r.written[key]) == 0 {
+		delete(r.written, key)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 )
@@ -112,4 +114,69 @@ func TestRecordsAwaitACreatedObjectUntilTheCacheShowsIt(t *testing.T) {
 	if r.awaitingCache(key, "member1", at) {
 		t.Error("forget kept the create")
 	}
+}
+
+// TestEchoesOfOurWritesQueueNothing: a member event or host event showing
+// exactly what the syncer's last write returned queues no pass; any other
+// version (a third party's change, one right after our write included), a
+// deletion, a second event, or an event after a pass found the cache
+// behind (unexpect) queues one.
+func TestEchoesOfOurWritesQueueNothing(t *testing.T) {
+	informer := cache.NewSharedIndexInformer(&cache.ListWatch{}, &unstructured.Unstructured{}, 0, cache.Indexers{})
+	typ := &federatedType{name: "configmaps", namespaced: true, informer: informer}
+	queue := priorityqueue.New[Key]("test")
+	defer queue.ShutDown()
+	e := &Engine{types: map[string]*federatedType{"configmaps": typ}, records: newRecords(), waiting: newWaiting(), queue: queue}
+	key := Key{Type: "configmaps", Namespace: "ns", Name: "c"}
+	member := e.memberHandler(typ)
+	host := func(resourceVersion string) {
+		e.federatedUpdated(typ, &unstructured.Unstructured{Object: map[string]interface{}{
+			"metadata": map[string]interface{}{"namespace": "ns", "name": "c", "resourceVersion": resourceVersion}}})
+	}
+	queued := func(what string, want bool) {
+		t.Helper()
+		if got := queue.Len() > 0; got != want {
+			t.Errorf("%s: queued %v, want %v", what, got, want)
+		}
+		if queue.Len() > 0 {
+			k, _ := queue.Get()
+			queue.Done(k)
+		}
+	}
+
+	e.records.wrote(key, "member1", "10")
+	e.records.wrote(key, hostStatus, "20")
+	member("member2", "ns", "c", "10")
+	queued("another member's event at the same version", true)
+	member("member1", "ns", "c", "10")
+	queued("the echo of our member write", false)
+	host("20")
+	queued("the echo of our status write", false)
+	member("member1", "ns", "c", "10")
+	host("20")
+	queued("a second event at our version (a relist)", true)
+
+	e.records.wrote(key, "member1", "11")
+	member("member1", "ns", "c", "12")
+	queued("a third party's change landing right after our write", true)
+	member("member1", "ns", "c", "11")
+	queued("our write, after the change was seen", true)
+
+	e.records.wrote(key, "member1", "13")
+	member("member1", "ns", "c", "")
+	queued("a deletion", true)
+
+	e.records.wrote(key, "member1", "14")
+	e.records.unexpect(key, "member1")
+	member("member1", "ns", "c", "14")
+	queued("our write's event after a pass found the cache behind it", true)
+
+	e.records.wrote(key, hostStatus, "21")
+	host("22")
+	queued("someone else's change of the federated object", true)
+
+	e.records.wrote(key, "member1", "15")
+	e.records.forget(key)
+	member("member1", "ns", "c", "15")
+	queued("an event after the object was forgotten", true)
 }
