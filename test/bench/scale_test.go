@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,7 +23,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -149,6 +152,10 @@ type StallReport struct {
 	// the run (each is placed on every member) reported ClusterNotReady
 	// for it; 0 when that took more than allEntriesGrace after the batch.
 	AllEntriesSeconds float64 `json:"allEntriesSeconds,omitempty"`
+	// Rewrite is what bringing every FederatedConfigMap's entry in line
+	// took, from the KubeFedCluster seen not ready until every entry
+	// reported it (nil when that did not happen within allEntriesGrace).
+	Rewrite *StallRewrite `json:"rewrite,omitempty"`
 	// After SIGCONT: Lost counts the objects of the stall namespace the
 	// member lacks or holds with other data, Extra the managed objects it
 	// holds beyond them, Creates the syncer's creates in it from SIGSTOP
@@ -159,6 +166,31 @@ type StallReport struct {
 	Creates       int64            `json:"creates"`
 	CreatesByCode map[string]int64 `json:"createsByCode"`
 }
+
+// StallRewrite is what the host and the syncer spent in the rewrite of the
+// statuses after a member turned not ready.
+type StallRewrite struct {
+	Seconds float64 `json:"seconds"`
+	// Entries are the FederatedConfigMaps whose entry turned
+	// ClusterNotReady in that time.
+	Entries int64 `json:"entries"`
+	// SyncerCPUSeconds and HostCPUSeconds are the CPU time of the syncer
+	// and of the host's kube-apiserver; Passes the syncer's reconciles;
+	// HostWrites the host's writes by resource and verb; Load the
+	// machine's 1-minute load average at the start.
+	SyncerCPUSeconds float64          `json:"syncerCPUSeconds"`
+	HostCPUSeconds   float64          `json:"hostCPUSeconds"`
+	Passes           float64          `json:"passes"`
+	HostWrites       map[string]int64 `json:"hostWrites"`
+	Load             string           `json:"load"`
+	// Profile is the syncer's CPU profile of rewriteProfileSeconds from
+	// the start.
+	Profile string `json:"profile,omitempty"`
+}
+
+// rewriteProfileSeconds is how long the syncer's CPU is profiled from the
+// moment the stalled member's KubeFedCluster is seen not ready.
+const rewriteProfileSeconds = 10
 
 // BenchmarkScale runs `make bench-scale`: for each member count, a fleet of
 // light members (fleet.Options.LightMembers) with the control plane as
@@ -249,7 +281,7 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 			b.Fatal(err)
 		}
 		defer stalled.ResumeAPIServer() //nolint:errcheck // a no-op once resumed; lets the fleet stop if the run fails while it is stopped
-		reported := watchStallReport(b, ctx, f, stalled, "stall", "stalled", sz.StallObjects)
+		reported := watchStallReport(b, ctx, f, cp, metricsURL, stalled, "stall", "stalled", sz.StallObjects)
 		r.StallSeconds = scalePropagate(b, ctx, f, others, "stall", "stalled", sz.StallObjects, 0)
 		_, r.StallP99Ms = latency(b, ctx, f, others, "stall", "stalled-cm-00000", sz.LatencyRounds)
 		r.StallReport = reported()
@@ -327,22 +359,59 @@ func takeProfile(b testing.TB, query, file string) func() string {
 // watchStallReport follows, from SIGSTOP of stalled, when its
 // KubeFedCluster stops being ready, when every one of the n
 // FederatedConfigMaps named prefix-cm-* in ns reports ClusterNotReady for
-// it, and when every FederatedConfigMap of the host does; the returned
-// func waits for the first two (at most 5 minutes) and for the third at
-// most allEntriesGrace more, and returns the seconds each took.
-func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled *fleet.Cluster, ns, prefix string, n int) func() *StallReport {
+// it, and when every FederatedConfigMap of the host does, with what the
+// host and the syncer spent between the first and the last (StallRewrite);
+// the returned func waits for the first two (at most 5 minutes) and for the
+// third at most allEntriesGrace more, and returns the seconds each took.
+// One cache of the FederatedConfigMaps serves every count, so that the
+// benchmark decodes each status write once.
+func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testkit.LocalControlPlane, metricsURL string, stalled *fleet.Cluster, ns, prefix string, n int) func() *StallReport {
 	started := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	host := dynamic.NewForConfigOrDie(f.Host().RESTConfig())
-	reportsNotReady := func(u *unstructured.Unstructured) bool {
-		status, found := clusterStatus(u, stalled.Name)
-		return found && status == string(typesv1beta1.ClusterNotReady)
+	var mu sync.Mutex
+	reporting := map[string]bool{} // FederatedConfigMap (ns/name) -> reports ClusterNotReady for stalled
+	informer := dynamicinformer.NewDynamicSharedInformerFactory(host, 0).ForResource(federatedConfigMaps).Informer()
+	record := func(obj interface{}) {
+		if u, ok := obj.(*unstructured.Unstructured); ok {
+			status, found := clusterStatus(u, stalled.Name)
+			mu.Lock()
+			reporting[u.GetNamespace()+"/"+u.GetName()] = found && status == string(typesv1beta1.ClusterNotReady)
+			mu.Unlock()
+		}
 	}
-	entries := countWhere(ctx, host, federatedConfigMaps, ns, "", func(u *unstructured.Unstructured) bool {
-		return strings.HasPrefix(u.GetName(), prefix+"-") && reportsNotReady(u)
-	})
-	allEntries := countWhere(ctx, host, federatedConfigMaps, "", "", reportsNotReady)
-	all := countWhere(ctx, host, federatedConfigMaps, "", "", func(*unstructured.Unstructured) bool { return true })
+	_, _ = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: record, UpdateFunc: func(_, obj interface{}) { record(obj) }})
+	go informer.RunWithContext(ctx)
+	// counts returns how many of the batch and of all report the stall,
+	// and how many there are in all.
+	counts := func() (batch, reported, all int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		for name, ok := range reporting {
+			if !ok {
+				continue
+			}
+			reported++
+			if strings.HasPrefix(name, ns+"/"+prefix+"-") {
+				batch++
+			}
+		}
+		return batch, reported, int64(len(reporting))
+	}
+	syncer, apiServer := cp.Syncer.Pid(), f.Host().APIServerPid()
+	type sample struct {
+		syncerCPU, hostCPU, passes float64
+		hostWrites                 map[string]int64
+		reported                   int64
+	}
+	take := func() sample {
+		_, reported, _ := counts()
+		return sample{cpuSeconds(b, syncer), cpuSeconds(b, apiServer), passes(b, metricsURL), hostWrites(b, ctx, f), reported}
+	}
+	var flip sample
+	var flipAt time.Time
+	var load string
+	profile := func() string { return "" }
 	report := &StallReport{}
 	done := make(chan error, 1)
 	go func() {
@@ -355,13 +424,23 @@ func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled
 				}
 				if !conditionTrue(kfc, "Ready") {
 					report.ClusterNotReadySeconds = time.Since(started).Seconds()
+					flipAt, flip = time.Now(), take()
+					if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+						load, _, _ = strings.Cut(string(data), " ")
+					}
+					profile = takeProfile(b, fmt.Sprintf("profile?seconds=%d", rewriteProfileSeconds), fmt.Sprintf("scale-%d-syncer-rewrite-cpu.pprof", len(f.Members())))
 				}
 			}
-			if report.EntriesSeconds == 0 && entries.Load() >= int64(n) {
+			batch, reported, all := counts()
+			if report.EntriesSeconds == 0 && batch >= int64(n) {
 				report.EntriesSeconds = time.Since(started).Seconds()
 			}
-			if report.AllEntriesSeconds == 0 && report.EntriesSeconds > 0 && allEntries.Load() >= all.Load() {
+			if report.AllEntriesSeconds == 0 && report.EntriesSeconds > 0 && report.ClusterNotReadySeconds > 0 && reported >= all {
 				report.AllEntriesSeconds = time.Since(started).Seconds()
+				end := take()
+				report.Rewrite = &StallRewrite{Seconds: time.Since(flipAt).Seconds(), Entries: end.reported - flip.reported,
+					SyncerCPUSeconds: end.syncerCPU - flip.syncerCPU, HostCPUSeconds: end.hostCPU - flip.hostCPU,
+					Passes: end.passes - flip.passes, HostWrites: delta(flip.hostWrites, end.hostWrites), Load: load}
 			}
 			batchReported := report.ClusterNotReadySeconds > 0 && report.EntriesSeconds > 0
 			return batchReported && (report.AllEntriesSeconds > 0 || time.Since(started).Seconds() > report.EntriesSeconds+allEntriesGrace.Seconds()), nil
@@ -369,8 +448,12 @@ func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, stalled
 	}()
 	return func() *StallReport {
 		if err := <-done; err != nil {
+			batch, _, _ := counts()
 			b.Fatalf("the stall of %s was not reported: %v (KubeFedCluster not ready after %.1fs, %d of %d entries ClusterNotReady)",
-				stalled.Name, err, report.ClusterNotReadySeconds, entries.Load(), n)
+				stalled.Name, err, report.ClusterNotReadySeconds, batch, n)
+		}
+		if report.Rewrite != nil {
+			report.Rewrite.Profile = profile()
 		}
 		return report
 	}
@@ -702,6 +785,10 @@ func reportScale(b testing.TB, sz ScaleSizes, rows []ScaleResult) {
 		if s := r.StallReport; s != nil {
 			fmt.Printf("          stall reported: KubeFedCluster not ready after %.1fs, every entry of the batch ClusterNotReady after %.1fs, of every FederatedConfigMap after %.1fs (0: not within %s after the batch; health bound %.0fs); after SIGCONT: %d lost or stale, %d extra, %d creates %v for the %d objects created during the stall\n",
 				s.ClusterNotReadySeconds, s.EntriesSeconds, s.AllEntriesSeconds, allEntriesGrace, s.BoundSeconds, s.Lost, s.Extra, s.Creates, s.CreatesByCode, sz.StallObjects)
+			if w := s.Rewrite; w != nil {
+				fmt.Printf("          rewrite after not ready: %d entries in %.1fs (load %s); syncer %.2f CPU s, %.0f passes; host kube-apiserver %.2f CPU s, writes %v; syncer profile: go tool pprof -top %s\n",
+					w.Entries, w.Seconds, w.Load, w.SyncerCPUSeconds, w.Passes, w.HostCPUSeconds, w.HostWrites, w.Profile)
+			}
 		}
 		if r.CPUProfile != "" {
 			fmt.Printf("          syncer profiles: go tool pprof -top %s; go tool pprof -top -sample_index=inuse_space %s\n", r.CPUProfile, r.HeapProfile)
