@@ -610,9 +610,10 @@ func (e *Engine) enqueueFederated(t *federatedType, obj interface{}) {
 }
 
 // federatedUpdated queues a federated object that changed, unless the
-// change is the echo of the syncer's own status write (records.echo).
+// change is the echo of the syncer's own status write (records.echo) and
+// the object is not being deleted.
 func (e *Engine) federatedUpdated(t *federatedType, obj interface{}) {
-	if u, ok := obj.(*unstructured.Unstructured); ok {
+	if u, ok := obj.(*unstructured.Unstructured); ok && u.GetDeletionTimestamp() == nil {
 		key := Key{Type: t.name, Namespace: u.GetNamespace(), Name: u.GetName()}
 		if e.records.echo(key, hostStatus, u.GetResourceVersion()) {
 			echoes.WithLabelValues(t.name, "host").Inc()
@@ -620,6 +621,17 @@ func (e *Engine) federatedUpdated(t *federatedType, obj interface{}) {
 		}
 	}
 	e.enqueueFederated(t, obj)
+}
+
+// live reports whether key's federated object is in the host cache and
+// not being deleted.
+func live(t *federatedType, key Key) bool {
+	obj, exists, err := t.informer.GetIndexer().GetByKey(cacheKey(key.Namespace, key.Name))
+	if err != nil || !exists {
+		return false
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	return ok && u.GetDeletionTimestamp() == nil
 }
 
 // enqueueDependency queues a host object of a dependency type and, when it
@@ -679,8 +691,10 @@ func (e *Engine) enqueueNamespace(namespace string) {
 }
 
 // memberHandler queues the federated object a member object belongs to,
-// unless the event is the echo of the syncer's own write (records.echo),
-// and records that the member's cache showed the object.
+// unless the event is the echo of the syncer's own write (records.echo)
+// and the federated object is there and not being deleted (a deletion,
+// and a dependency, which has none, look at every event as before), and
+// records that the member's cache showed the object.
 func (e *Engine) memberHandler(t *federatedType) clusterclient.VersionedHandler {
 	return func(cluster, namespace, name, resourceVersion string) {
 		if !t.namespaced {
@@ -691,7 +705,7 @@ func (e *Engine) memberHandler(t *federatedType) clusterclient.VersionedHandler 
 		}
 		key := Key{Type: t.name, Namespace: namespace, Name: name}
 		e.records.shown(key, cluster)
-		if resourceVersion != "" && e.records.echo(key, cluster, resourceVersion) {
+		if resourceVersion != "" && e.records.echo(key, cluster, resourceVersion) && live(t, key) {
 			echoes.WithLabelValues(t.name, "member").Inc()
 			return
 		}

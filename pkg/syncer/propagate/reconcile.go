@@ -105,6 +105,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 		return 0, nil
 	}
 	fed := cached.(*unstructured.Unstructured).DeepCopy()
+	e.records.read(key, hostStatus, fed.GetResourceVersion())
 	if t.name == core.NamespacesTypeConfigName {
 		if fed.GetName() != fed.GetNamespace() {
 			e.recorder.Event(fed, corev1.EventTypeWarning, "InvalidName", "The name of a federated namespace must match the name of its containing namespace.")
@@ -500,6 +501,18 @@ func (e *Engine) observe(ctx context.Context, t *federatedType, key Key, in prop
 		return seen
 	}
 	seen.Observed, seen.Synced = e.observed(ctx, t, m, in.Federated.GetNamespace(), in.Federated.GetName())
+	if seen.Synced {
+		resourceVersion := ""
+		if seen.Observed != nil {
+			resourceVersion = seen.Observed.GetResourceVersion()
+		}
+		e.records.read(key, m.Name, resourceVersion)
+	}
+	if in.Deleting && seen.Observed == nil && e.records.awaitingCache(key, m.Name, time.Now()) {
+		// Created by an earlier pass, not in the cache yet: the deletion
+		// waits for the cache rather than leave the object behind.
+		seen.Synced = false
+	}
 	seen.Recorded = e.records.version(key, last, m.Name)
 	return seen
 }

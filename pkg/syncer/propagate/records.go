@@ -167,9 +167,10 @@ func (r *records) forget(key Key) {
 // the object after it (echo) queues no pass when it shows that version.
 // Any other version (a third party's change, even one that lands right
 // after the write, or a write of ours the watch skipped over) queues a
-// pass as usual, and so does a deletion. A pass that finds a cache behind
-// one of our writes (awaiting its event) forgets the write (unexpect), so
-// that its event queues the object again.
+// pass as usual, and so does a deletion. A pass that reads a cache not
+// showing one of our writes yet decides on what was there before: it
+// forgets the write (read), so that the write's event queues a pass that
+// sees it.
 
 // wrote remembers the resourceVersion a write of key's object in cluster
 // (hostStatus: the federated object) returned.
@@ -198,6 +199,20 @@ func (r *records) echo(key Key, cluster, resourceVersion string) bool {
 		delete(r.written, key)
 	}
 	return written == resourceVersion
+}
+
+// read records that a pass read key's object in cluster (hostStatus: the
+// federated object) from its cache at resourceVersion ("" when the cache
+// had none): when that is not the version the syncer's last write
+// returned, the cache is behind it, and the write's event must queue a
+// pass (unexpect).
+func (r *records) read(key Key, cluster, resourceVersion string) {
+	r.mu.Lock()
+	written, ok := r.written[key][cluster]
+	r.mu.Unlock()
+	if ok && written != resourceVersion {
+		r.unexpect(key, cluster)
+	}
 }
 
 // unexpect forgets the syncer's last write of key's object in cluster, so

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
@@ -119,8 +120,9 @@ func TestRecordsAwaitACreatedObjectUntilTheCacheShowsIt(t *testing.T) {
 // TestEchoesOfOurWritesQueueNothing: a member event or host event showing
 // exactly what the syncer's last write returned queues no pass; any other
 // version (a third party's change, one right after our write included), a
-// deletion, a second event, or an event after a pass found the cache
-// behind (unexpect) queues one.
+// deletion, a second event, an event after a pass found the cache behind
+// (unexpect), and any event while the federated object is being deleted or
+// gone queues one.
 func TestEchoesOfOurWritesQueueNothing(t *testing.T) {
 	informer := cache.NewSharedIndexInformer(&cache.ListWatch{}, &unstructured.Unstructured{}, 0, cache.Indexers{})
 	typ := &federatedType{name: "configmaps", namespaced: true, informer: informer}
@@ -129,10 +131,18 @@ func TestEchoesOfOurWritesQueueNothing(t *testing.T) {
 	e := &Engine{types: map[string]*federatedType{"configmaps": typ}, records: newRecords(), waiting: newWaiting(), queue: queue}
 	key := Key{Type: "configmaps", Namespace: "ns", Name: "c"}
 	member := e.memberHandler(typ)
-	host := func(resourceVersion string) {
-		e.federatedUpdated(typ, &unstructured.Unstructured{Object: map[string]interface{}{
-			"metadata": map[string]interface{}{"namespace": "ns", "name": "c", "resourceVersion": resourceVersion}}})
+	federated := func(resourceVersion string, deleting bool) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]interface{}{
+			"metadata": map[string]interface{}{"namespace": "ns", "name": "c", "resourceVersion": resourceVersion}}}
+		if deleting {
+			u.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+		}
+		return u
 	}
+	if err := informer.GetStore().Add(federated("1", false)); err != nil {
+		t.Fatal(err)
+	}
+	host := func(resourceVersion string) { e.federatedUpdated(typ, federated(resourceVersion, false)) }
 	queued := func(what string, want bool) {
 		t.Helper()
 		if got := queue.Len() > 0; got != want {
@@ -179,4 +189,42 @@ func TestEchoesOfOurWritesQueueNothing(t *testing.T) {
 	e.records.forget(key)
 	member("member1", "ns", "c", "15")
 	queued("an event after the object was forgotten", true)
+
+	if err := informer.GetStore().Update(federated("30", true)); err != nil {
+		t.Fatal(err)
+	}
+	e.records.wrote(key, "member1", "16")
+	e.records.wrote(key, hostStatus, "31")
+	member("member1", "ns", "c", "16")
+	queued("the echo of our member write while the federated object is deleted", true)
+	e.federatedUpdated(typ, federated("31", true))
+	queued("the echo of our status write while the federated object is deleted", true)
+
+	if err := informer.GetStore().Delete(federated("30", true)); err != nil {
+		t.Fatal(err)
+	}
+	e.records.wrote(key, "member1", "17")
+	member("member1", "ns", "c", "17")
+	queued("the echo of our member write after the federated object is gone", true)
+}
+
+// TestAPassOnACacheBehindOurWriteWantsItsEcho: a pass that reads a cache
+// not showing the syncer's last write (none, or an older version) decided
+// on what was there before, so the write's event queues a pass; a pass
+// that reads the written version changes nothing.
+func TestAPassOnACacheBehindOurWriteWantsItsEcho(t *testing.T) {
+	r := newRecords()
+	key := Key{Type: "configmaps", Namespace: "ns", Name: "c"}
+	r.wrote(key, "member1", "10")
+	r.read(key, "member1", "10")
+	if !r.echo(key, "member1", "10") {
+		t.Error("a pass that read the written version made its echo queue a pass")
+	}
+	for _, cached := range []string{"", "9"} {
+		r.wrote(key, "member1", "10")
+		r.read(key, "member1", cached)
+		if r.echo(key, "member1", "10") {
+			t.Errorf("after a pass read %q from the cache, the echo of our write at 10 queued nothing", cached)
+		}
+	}
 }

@@ -61,10 +61,12 @@ func (e *Engine) remove(ctx context.Context, t *federatedType, key Key, fed *uns
 		_, err := e.writeStatus(ctx, t, key, fed, last, pass)
 		return recheck, err
 	}
-	return 0, e.removeFinalizer(ctx, t, fed)
+	return 0, e.removeFinalizer(ctx, t, key, fed)
 }
 
-func (e *Engine) removeFinalizer(ctx context.Context, t *federatedType, fed *unstructured.Unstructured) error {
+// removeFinalizer removes the sync finalizer from a federated object being
+// deleted.
+func (e *Engine) removeFinalizer(ctx context.Context, t *federatedType, key Key, fed *unstructured.Unstructured) error {
 	var kept []string
 	for _, f := range fed.GetFinalizers() {
 		if f != core.SyncControllerFinalizer {
@@ -73,7 +75,13 @@ func (e *Engine) removeFinalizer(ctx context.Context, t *federatedType, fed *uns
 	}
 	fed.SetFinalizers(kept)
 	_, err := e.hostClient(t, fed).Update(ctx, fed, metav1.UpdateOptions{})
-	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil // gone already
+	case apierrors.IsConflict(err):
+		// The cache is behind, e.g. it has not shown our last status write
+		// yet, whose echo queues no pass (records.echo): look again.
+		e.add(key)
 		return nil
 	}
 	return err
