@@ -172,6 +172,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		status.KubernetesVersion = version
 	}
 	status.Region, status.Zones = topology(cluster.Labels)
+	publish := func() {
+		r.Registry.Update(cluster.Name, clusterclient.State{Labels: cluster.Labels, Ready: status.IsReady(), NotReadySince: health.NotReadySince(status.Conditions),
+			Taints: r.inEffect(cluster, cfg.Taints.GetClusterEvictionsPerMinute())})
+	}
+	// The registry learns the probe's verdict before the host is written
+	// to: propagation starts reporting a cluster that turned not ready at
+	// once, not a status write later (on a loaded host, seconds).
+	publish()
 	if !sameStatus(&cluster.Status, status) {
 		cluster.Status = *status
 		if err := r.Client.Status().Update(ctx, cluster); err != nil && !apierrors.IsConflict(err) {
@@ -181,8 +189,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.automaticTaints(ctx, cluster, cfg.Taints); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.Registry.Update(cluster.Name, clusterclient.State{Labels: cluster.Labels, Ready: status.IsReady(), NotReadySince: health.NotReadySince(status.Conditions),
-		Taints: r.inEffect(cluster, cfg.Taints.GetClusterEvictionsPerMinute())})
+	publish() // with the automatic taints as written
 	return ctrl.Result{RequeueAfter: health.NextProbe(r.Settings.Period, started, time.Now())}, nil
 }
 
