@@ -2,6 +2,8 @@ package capacity
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,29 +90,38 @@ func TestDrainMovesReplicasBeforeDeleting(t *testing.T) {
 	// plus member1's from after its Deployment was deleted would show a dip
 	// that never happened. A real dip (member1's replica gone while member2
 	// has one ready) still shows.
+	// Every sample that differs from the one before is kept, to show how
+	// a dip came about if there is one.
 	ctx, stop := context.WithCancel(context.Background())
 	var mu sync.Mutex
 	fewest := int32(2)
+	var samples []string
 	var wg sync.WaitGroup
+	start := time.Now()
 	wg.Go(func() {
+		last := ""
 		for ctx.Err() == nil {
 			var sum int32
 			failed := false
+			sample := ""
 			for _, name := range []string{"member1", "member2"} {
-				n, _, err := ready(ctx, name)
+				n, exists, err := ready(ctx, name)
 				failed = failed || err != nil
 				sum += n
+				sample += fmt.Sprintf(" %s %d ready (exists %v, err %v);", name, n, exists, err)
 			}
 			mu.Lock()
 			if !failed && sum < fewest {
 				fewest = sum
+			}
+			if sample != last {
+				samples, last = append(samples, fmt.Sprintf("%.2fs:%s", time.Since(start).Seconds(), sample)), sample
 			}
 			mu.Unlock()
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
 	t.Cleanup(func() { setTaints(t, "member1", nil) })
-	start := time.Now()
 	setTaints(t, "member1", []corev1beta1.Taint{{Key: corev1beta1.TaintDrain, Effect: corev1beta1.TaintNoExecute}})
 
 	testkit.Eventually(t, "member1 holds no web and member2 runs both replicas ready", func(ctx context.Context) (bool, error) {
@@ -127,7 +138,8 @@ func TestDrainMovesReplicasBeforeDeleting(t *testing.T) {
 	t.Logf("drain figure: member1 empty %.1f s after the taint; fewest replicas ready during it: %d of 2 (unavailable: %d, goal 0)",
 		drained.Seconds(), fewest, 2-fewest)
 	if fewest < 2 {
-		t.Errorf("only %d of 2 replicas were ready at some point during the drain: the member's replica was removed before the moved one was ready", fewest)
+		t.Errorf("only %d of 2 replicas were ready at some point during the drain: the member's replica was removed before the moved one was ready; samples from the taint on:\n%s",
+			fewest, strings.Join(samples, "\n"))
 	}
 	testkit.Eventually(t, "the federated status says member1 is Tainted", func(ctx context.Context) (bool, error) {
 		fed := &unstructured.Unstructured{}
