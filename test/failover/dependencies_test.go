@@ -122,7 +122,7 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 		{"ConfigMap", "extra", "Deployment/api"}, {"ConfigMap", "queue", "Deployment/worker"}}, nil)
 	t.Logf("4 dependencies copied in %s", since(start))
 
-	syncer.Kill()
+	crashOnlySyncer(t, syncer)
 	if err := fds(ns).Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestDependencyCopiesSurviveAndLeaveAcrossARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	syncer.Kill()
+	crashOnlySyncer(t, syncer)
 	ports, err := fleet.FreePorts(1)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -92,6 +93,22 @@ func startSyncer(t *testing.T, name string, extra ...string) *fleet.Process {
 		}
 	})
 	return p
+}
+
+// crashOnlySyncer kills the test's only syncer with SIGKILL, as a crash
+// would, and deletes the Lease it held, so that the syncer the test starts
+// next leads at once instead of waiting for the dead one's Lease to expire
+// (1.5 s here, at every restart). What the tests that call it check
+// happens after the restart, not during the takeover: taking over an
+// expired Lease is TestStandbyTakesOverWhenTheLeaderDies's and
+// TestPausedLeaderWritesNothing's.
+func crashOnlySyncer(t *testing.T, p *fleet.Process) {
+	t.Helper()
+	p.Kill()
+	leases := testkit.Clientset(t, shared.Host().RESTConfig()).CoordinationV1().Leases(kubefedNamespace)
+	if err := leases.Delete(context.Background(), syncer.LeaderElectionID, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatalf("deleting the killed syncer's Lease: %v", err)
+	}
 }
 
 func tail(s string, n int) string {
@@ -233,7 +250,7 @@ func TestKilledSyncerConvergesWithoutDuplicatesOrDeletes(t *testing.T) {
 		}
 	}
 	testkit.Eventually(t, "the first member objects", func(context.Context) (bool, error) { return added.Load() >= batch/5, nil })
-	leader.Kill()
+	crashOnlySyncer(t, leader)
 	atKill := added.Load()
 	startSyncer(t, "restarted")
 	testkit.Eventually(t, fmt.Sprintf("all %d member objects", batch), func(ctx context.Context) (bool, error) {

@@ -225,7 +225,7 @@ func TestUnchangedObjectsCostNoWritesAcrossARestart(t *testing.T) {
 	restarted := time.Now()
 	steadyMember, steadyStatus, steadyRequests := memberWrites.writes.Load(), statusWrites.writes.Load(), memberUpdateRequests(t, ns, steadyStart)
 
-	first.Kill()
+	crashOnlySyncer(t, first)
 	ports, err := fleet.FreePorts(1)
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +298,7 @@ func TestDeletionsWhileTheSyncerIsDownLeaveNothingBehind(t *testing.T) {
 		ns := federatedNamespace(t, dyn)
 		createConfigMaps(t, dyn, member, ns, batch)
 		_, short := countShortStatuses(t, dyn, ns)
-		syncer.Kill()
+		crashOnlySyncer(t, syncer)
 		if err := dyn.Resource(federatedConfigMaps).Namespace(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +347,7 @@ func TestRestartsNeverWriteStatusesListingFewerClusters(t *testing.T) {
 	createConfigMaps(t, dyn, member, ns, batch)
 	statuses, short := countShortStatuses(t, dyn, ns)
 	for r := 1; r <= restarts; r++ {
-		syncer.Kill()
+		crashOnlySyncer(t, syncer)
 		created, changed, deleted := fmt.Sprintf("new-%d", r), configMapName(r), configMapName(batch-r)
 		if _, err := fcms(ns).Create(ctx, federatedConfigMap(ns, created), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -399,7 +399,7 @@ func TestMemberDownAtStartIsReportedNotLeftOut(t *testing.T) {
 	createConfigMaps(t, dyn, member, ns, batch)
 	statuses, short := countShortStatuses(t, dyn, ns)
 	before := memberVersions(t, member, ns)
-	syncer.Kill()
+	crashOnlySyncer(t, syncer)
 	c := shared.Members()[0]
 	c.StopAPIServer()
 	t.Cleanup(func() { _ = c.StartAPIServer(context.Background()) })
