@@ -183,13 +183,14 @@ type StallRewrite struct {
 	Passes           float64          `json:"passes"`
 	HostWrites       map[string]int64 `json:"hostWrites"`
 	Load             string           `json:"load"`
-	// Profile is the syncer's CPU profile of rewriteProfileSeconds from
-	// the start.
+	// Profile is the syncer's CPU profile of rewriteProfileSeconds (at
+	// most ScaleSizes.ProfileSeconds, none when 0) from the start.
 	Profile string `json:"profile,omitempty"`
 }
 
 // rewriteProfileSeconds is how long the syncer's CPU is profiled from the
-// moment the stalled member's KubeFedCluster is seen not ready.
+// moment the stalled member's KubeFedCluster is seen not ready (at most
+// ScaleSizes.ProfileSeconds: the short run's second).
 const rewriteProfileSeconds = 10
 
 // BenchmarkScale runs `make bench-scale`: for each member count, a fleet of
@@ -281,7 +282,7 @@ func runScale(b testing.TB, sz ScaleSizes, members int) ScaleResult {
 			b.Fatal(err)
 		}
 		defer stalled.ResumeAPIServer() //nolint:errcheck // a no-op once resumed; lets the fleet stop if the run fails while it is stopped
-		reported := watchStallReport(b, ctx, f, cp, metricsURL, stalled, "stall", "stalled", sz.StallObjects)
+		reported := watchStallReport(b, ctx, f, cp, metricsURL, min(rewriteProfileSeconds, sz.ProfileSeconds), stalled, "stall", "stalled", sz.StallObjects)
 		r.StallSeconds = scalePropagate(b, ctx, f, others, "stall", "stalled", sz.StallObjects, 0)
 		_, r.StallP99Ms = latency(b, ctx, f, others, "stall", "stalled-cm-00000", sz.LatencyRounds)
 		r.StallReport = reported()
@@ -364,8 +365,9 @@ func takeProfile(b testing.TB, query, file string) func() string {
 // the returned func waits for the first two (at most 5 minutes) and for the
 // third at most allEntriesGrace more, and returns the seconds each took.
 // One cache of the FederatedConfigMaps serves every count, so that the
-// benchmark decodes each status write once.
-func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testkit.LocalControlPlane, metricsURL string, stalled *fleet.Cluster, ns, prefix string, n int) func() *StallReport {
+// benchmark decodes each status write once. The syncer's CPU is profiled
+// for profileSeconds from the flip (none when 0).
+func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *testkit.LocalControlPlane, metricsURL string, profileSeconds int, stalled *fleet.Cluster, ns, prefix string, n int) func() *StallReport {
 	started := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	host := dynamic.NewForConfigOrDie(f.Host().RESTConfig())
@@ -428,7 +430,9 @@ func watchStallReport(b testing.TB, ctx context.Context, f *fleet.Fleet, cp *tes
 					if data, err := os.ReadFile("/proc/loadavg"); err == nil {
 						load, _, _ = strings.Cut(string(data), " ")
 					}
-					profile = takeProfile(b, fmt.Sprintf("profile?seconds=%d", rewriteProfileSeconds), fmt.Sprintf("scale-%d-syncer-rewrite-cpu.pprof", len(f.Members())))
+					if profileSeconds > 0 {
+						profile = takeProfile(b, fmt.Sprintf("profile?seconds=%d", profileSeconds), fmt.Sprintf("scale-%d-syncer-rewrite-cpu.pprof", len(f.Members())))
+					}
 				}
 			}
 			batch, reported, all := counts()
