@@ -20,8 +20,11 @@ import (
 // remaining targets. The object counts as ready elsewhere when it runs
 // ready in every remaining target (runsReady) and no evicting cluster has
 // replicas from a /spec/replicas override (replica scheduling moves them
-// first, then sets the cluster's override to 0).
-func GateInput(spec *typesv1beta1.FederatedSpec, placed placement.Result, removing bool, timeout time.Duration, now time.Time, names []string, runsReady func(cluster string) bool) taints.GateInput {
+// first, then sets the cluster's override to 0). holds, for a
+// FederatedNamespace (nil for other objects), names the federated objects
+// in the namespace that a cluster still holds (NamespaceHolds): the
+// namespace leaves a cluster only after them.
+func GateInput(spec *typesv1beta1.FederatedSpec, placed placement.Result, removing bool, timeout time.Duration, now time.Time, names []string, runsReady func(cluster string) bool, holds func(cluster string) []string) taints.GateInput {
 	in := taints.GateInput{Removing: removing, Timeout: timeout, Now: now, ReadyElsewhere: true}
 	for name, taint := range placed.Evicting {
 		if scheduling.Scheduled(spec, name) > 0 {
@@ -32,7 +35,11 @@ func GateInput(spec *typesv1beta1.FederatedSpec, placed placement.Result, removi
 		if taint.TimeAdded != nil {
 			since = taint.TimeAdded.Time
 		}
-		in.Evictions = append(in.Evictions, taints.Eviction{Cluster: name, Taint: taint, Since: since})
+		eviction := taints.Eviction{Cluster: name, Taint: taint, Since: since}
+		if holds != nil {
+			eviction.Holds = holds(name)
+		}
+		in.Evictions = append(in.Evictions, eviction)
 	}
 	for _, name := range names {
 		if _, evicting := placed.Evicting[name]; evicting || !placed.Targets.Has(name) {
@@ -68,4 +75,22 @@ func RunsReady(src *Source, m Member) bool {
 	ready, _, _ := unstructured.NestedInt64(observed.Object, "status", "readyReplicas")
 	generation, _, _ := unstructured.NestedInt64(observed.Object, "status", "observedGeneration")
 	return have == want && ready >= want && generation >= observed.GetGeneration()
+}
+
+// HeldInNamespace names ("Kind name") the federated objects of a
+// namespace (objs, of every enabled type but FederatedNamespace) that
+// cluster still holds, for the namespace's eviction (GateInput's holds):
+// those whose status has an entry for the cluster other than Tainted
+// (which holds nothing), so that their member objects may exist there. A
+// status that does not decode counts as held: deleting the namespace
+// would delete what may be there.
+func HeldInNamespace(objs []*unstructured.Unstructured, cluster string) []string {
+	var held []string
+	for _, obj := range objs {
+		entry, err := typesv1beta1.ClusterOf(obj, cluster)
+		if err != nil || (entry != nil && entry.Status != typesv1beta1.Tainted) {
+			held = append(held, obj.GetKind()+" "+obj.GetName())
+		}
+	}
+	return held
 }

@@ -1,6 +1,7 @@
 package propagation
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -36,10 +37,52 @@ func TestGateInput(t *testing.T) {
 		{"its replicas moved (override 0)", replicas("0"), sets.New("a", "b"), true},
 	}
 	for _, tt := range tests {
-		in := GateInput(tt.spec, placed, true, time.Hour, now, []string{"a", "b", "c", "gone"}, tt.ready.Has)
+		in := GateInput(tt.spec, placed, true, time.Hour, now, []string{"a", "b", "c", "gone"}, tt.ready.Has, nil)
 		if in.ReadyElsewhere != tt.want || in.Remaining != 2 || !in.Removing || in.Timeout != time.Hour ||
-			len(in.Evictions) != 1 || in.Evictions[0].Cluster != "gone" || !in.Evictions[0].Since.Equal(added.Time) {
-			t.Errorf("%s: GateInput = %+v, want ReadyElsewhere %v, 2 remaining, removing, gone since %s", tt.name, in, tt.want, added)
+			len(in.Evictions) != 1 || in.Evictions[0].Cluster != "gone" || !in.Evictions[0].Since.Equal(added.Time) || in.Evictions[0].Holds != nil {
+			t.Errorf("%s: GateInput = %+v, want ReadyElsewhere %v, 2 remaining, removing, gone since %s, holding nothing", tt.name, in, tt.want, added)
+		}
+	}
+	held := func(cluster string) []string { return []string{"FederatedDeployment web in " + cluster} }
+	in := GateInput(&typesv1beta1.FederatedSpec{}, placed, false, time.Hour, now, []string{"a", "b", "gone"}, sets.New("a", "b").Has, held)
+	if len(in.Evictions) != 1 || len(in.Evictions[0].Holds) != 1 || in.Evictions[0].Holds[0] != "FederatedDeployment web in gone" {
+		t.Errorf("GateInput with holds: evictions %+v, want gone holding what holds names for it", in.Evictions)
+	}
+}
+
+// TestHeldInNamespace checks which federated objects of a namespace keep
+// it in a cluster: those with a status entry for the cluster other than
+// Tainted, and those whose status does not decode.
+func TestHeldInNamespace(t *testing.T) {
+	obj := func(kind, name string, status interface{}) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: object{"apiVersion": "types.kubefed.io/v1beta1", "kind": kind,
+			"metadata": object{"namespace": "shop", "name": name}}}
+		if status != nil {
+			u.Object["status"] = status
+		}
+		return u
+	}
+	entries := func(list ...object) object {
+		clusters := make([]interface{}, len(list))
+		for i, e := range list {
+			clusters[i] = e
+		}
+		return object{"clusters": clusters}
+	}
+	objs := []*unstructured.Unstructured{
+		obj("FederatedDeployment", "web", entries(object{"name": "c1", "status": "OK"}, object{"name": "c2", "status": "OK"})),
+		obj("FederatedConfigMap", "evicting", entries(object{"name": "c1", "status": "Evicting"})),
+		obj("FederatedService", "tainted", entries(object{"name": "c1", "status": "Tainted"})),
+		obj("FederatedSecret", "new", nil),
+		obj("FederatedConfigMap", "garbled", "not an object"),
+	}
+	for cluster, want := range map[string][]string{
+		"c1": {"FederatedDeployment web", "FederatedConfigMap evicting", "FederatedConfigMap garbled"},
+		"c2": {"FederatedDeployment web", "FederatedConfigMap garbled"},
+		"c3": {"FederatedConfigMap garbled"},
+	} {
+		if got := HeldInNamespace(objs, cluster); !slices.Equal(got, want) {
+			t.Errorf("HeldInNamespace(%s) = %q, want %q", cluster, got, want)
 		}
 	}
 }

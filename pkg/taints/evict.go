@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -113,7 +114,16 @@ type Eviction struct {
 	Taint   corev1beta1.Taint
 	// Since is when the eviction started; the timeout counts from it.
 	Since time.Time
+	// Holds names, for a namespace, the federated objects in it that the
+	// cluster still holds: deleting a namespace deletes everything in it,
+	// so the namespace leaves only after them, whatever the timeout (an
+	// object that tolerates the taint keeps it there).
+	Holds []string
 }
+
+// HoldsRecheck is how often an eviction that waits for the objects a
+// namespace holds in the cluster (Eviction.Holds) is looked at again.
+const HoldsRecheck = 2 * time.Second
 
 // GateInput is what decides when a federated object leaves the clusters it
 // is evicted from.
@@ -151,7 +161,9 @@ type Verdict struct {
 // at a time (never all of its clusters at once), the oldest eviction
 // first, once no earlier removal is in progress and the object runs ready
 // in its remaining clusters (its replicas moved), or once the eviction is
-// older than the timeout, which is then reported.
+// older than the timeout, which is then reported. A namespace leaves a
+// cluster only once the cluster holds none of the federated objects in it
+// (Eviction.Holds).
 func Gate(in GateInput) Verdict {
 	v := Verdict{Waiting: map[string]string{}}
 	list := slices.Clone(in.Evictions)
@@ -161,11 +173,22 @@ func Gate(in GateInput) Verdict {
 		}
 		return cmp.Compare(a.Cluster, b.Cluster)
 	})
-	for i, e := range list {
+	first := ""
+	for _, e := range list {
 		left := e.Since.Add(in.Timeout).Sub(in.Now)
 		switch {
-		case i > 0:
-			v.Waiting[e.Cluster] = fmt.Sprintf("taint %s: waits for the eviction from %s (one cluster at a time)", String(e.Taint), list[0].Cluster)
+		case len(e.Holds) > 0:
+			v.Waiting[e.Cluster] = fmt.Sprintf("taint %s: the namespace stays while the cluster holds %s in it", String(e.Taint), holdsList(e.Holds))
+			if v.Recheck <= 0 || HoldsRecheck < v.Recheck {
+				v.Recheck = HoldsRecheck
+			}
+			continue
+		case first != "":
+			v.Waiting[e.Cluster] = fmt.Sprintf("taint %s: waits for the eviction from %s (one cluster at a time)", String(e.Taint), first)
+			continue
+		}
+		first = e.Cluster
+		switch {
 		case in.Removing:
 			v.Waiting[e.Cluster] = fmt.Sprintf("taint %s: waits for the member object being removed from another cluster", String(e.Taint))
 		case in.ReadyElsewhere || in.Remaining == 0:
@@ -175,10 +198,26 @@ func Gate(in GateInput) Verdict {
 		default:
 			v.Waiting[e.Cluster] = fmt.Sprintf("taint %s: removed once the object runs ready in its %d other clusters (at most %s more)",
 				String(e.Taint), in.Remaining, left.Round(time.Second))
-			v.Recheck = left
+			if v.Recheck <= 0 || left < v.Recheck {
+				v.Recheck = left
+			}
 		}
 	}
 	return v
+}
+
+// holdsList names the objects a namespace holds in a cluster: their
+// count, and the first three.
+func holdsList(holds []string) string {
+	sorted := slices.Sorted(slices.Values(holds))
+	noun := "federated objects"
+	if len(sorted) == 1 {
+		noun = "federated object"
+	}
+	if len(sorted) > 3 {
+		return fmt.Sprintf("%d %s (%s, ...)", len(sorted), noun, strings.Join(sorted[:3], ", "))
+	}
+	return fmt.Sprintf("%d %s (%s)", len(sorted), noun, strings.Join(sorted, ", "))
 }
 
 // ClusterState is what automatic taints depend on.

@@ -2,6 +2,7 @@ package taints
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,6 +186,8 @@ func TestGate(t *testing.T) {
 	taint := corev1beta1.Taint{Key: corev1beta1.TaintDrain, Effect: noExecute}
 	a := Eviction{Cluster: "a", Taint: taint, Since: now.Add(-10 * time.Second)}
 	b := Eviction{Cluster: "b", Taint: taint, Since: now.Add(-20 * time.Second)}
+	held := b
+	held.Holds = []string{"FederatedDeployment web"}
 	tests := []struct {
 		name      string
 		in        GateInput
@@ -199,6 +202,8 @@ func TestGate(t *testing.T) {
 		{"a removal in progress: waits", GateInput{Evictions: []Eviction{a}, Remaining: 1, ReadyElsewhere: true, Removing: true}, "", false, "a", false},
 		{"no cluster remains: one at a time all the same", GateInput{Evictions: []Eviction{a, b}, Timeout: time.Hour}, "b", false, "a", false},
 		{"nothing to evict", GateInput{}, "", false, "", false},
+		{"a namespace stays while the cluster holds objects in it, whatever the timeout", GateInput{Evictions: []Eviction{held}, Remaining: 1, ReadyElsewhere: true, Timeout: time.Second}, "", false, "b", true},
+		{"a namespace held in one cluster does not hold it in another", GateInput{Evictions: []Eviction{a, held}, Remaining: 1, ReadyElsewhere: true}, "a", false, "b", true},
 	}
 	for _, tt := range tests {
 		tt.in.Now = now
@@ -207,6 +212,7 @@ func TestGate(t *testing.T) {
 		for c := range v.Waiting {
 			waiting = append(waiting, c)
 		}
+		slices.Sort(waiting)
 		if v.Evict != tt.evict || v.TimedOut != tt.timedOut || strings.Join(waiting, ",") != tt.waiting || (v.Recheck > 0) != tt.recheckOK {
 			t.Errorf("%s: Gate = %+v, want evict %q timedOut %v waiting %q recheck %v", tt.name, v, tt.evict, tt.timedOut, tt.waiting, tt.recheckOK)
 		}
@@ -300,5 +306,25 @@ func TestInEffect(t *testing.T) {
 	}
 	if since, ok := NoExecuteSince(list, admitted); !ok || !since.Equal(early.Time) {
 		t.Errorf("NoExecuteSince = %v %v", since, ok)
+	}
+}
+
+// TestGateNamesWhatTheNamespaceHolds checks the message of a namespace
+// that stays in a cluster: the count of the objects it holds there and
+// the first three names.
+func TestGateNamesWhatTheNamespaceHolds(t *testing.T) {
+	taint := corev1beta1.Taint{Key: corev1beta1.TaintDrain, Effect: noExecute}
+	for _, tt := range []struct {
+		holds []string
+		want  string
+	}{
+		{[]string{"FederatedDeployment web"}, "the namespace stays while the cluster holds 1 federated object (FederatedDeployment web) in it"},
+		{[]string{"FederatedService web", "FederatedDeployment web", "FederatedConfigMap b", "FederatedConfigMap a"},
+			"holds 4 federated objects (FederatedConfigMap a, FederatedConfigMap b, FederatedDeployment web, ...) in it"},
+	} {
+		v := Gate(GateInput{Evictions: []Eviction{{Cluster: "c", Taint: taint, Holds: tt.holds}}, Remaining: 1, ReadyElsewhere: true})
+		if got := v.Waiting["c"]; !strings.Contains(got, tt.want) {
+			t.Errorf("Gate with holds %v: waiting message %q, want it to contain %q", tt.holds, got, tt.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
@@ -41,7 +42,9 @@ func setTaints(t *testing.T, cluster string, list []corev1beta1.Taint) {
 // TestDrainMovesReplicasBeforeDeleting drains a member that runs one of an
 // RSP's two replicas (the NoExecute taint kubectl fed drain sets): the
 // replica moves to the other member and is ready there before the drained
-// member's Deployment is deleted, so no replica is unavailable meanwhile.
+// member's Deployment is deleted, so no replica is unavailable meanwhile;
+// the namespace, evicted by the same taint, leaves the member only after
+// the Deployment (deleting it first deleted the replica with it).
 // It prints the seconds from the taint to the member holding nothing and
 // the fewest replicas ready during it.
 func TestDrainMovesReplicasBeforeDeleting(t *testing.T) {
@@ -141,6 +144,15 @@ func TestDrainMovesReplicasBeforeDeleting(t *testing.T) {
 		t.Errorf("only %d of 2 replicas were ready at some point during the drain: the member's replica was removed before the moved one was ready; samples from the taint on:\n%s",
 			fewest, strings.Join(samples, "\n"))
 	}
+	// The namespace left member1 too, after what it held there (deleting it
+	// first would have deleted the replica with it).
+	testkit.Eventually(t, "the namespace removed from member1", func(ctx context.Context) (bool, error) {
+		got, err := members["member1"].CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return err == nil && got.DeletionTimestamp != nil, client.IgnoreNotFound(err)
+	})
 	testkit.Eventually(t, "the federated status says member1 is Tainted", func(ctx context.Context) (bool, error) {
 		fed := &unstructured.Unstructured{}
 		fed.SetAPIVersion("types.kubefed.io/v1beta1")

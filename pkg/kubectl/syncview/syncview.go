@@ -76,6 +76,11 @@ type Scene struct {
 	// clusters wait (Input.Evicting).
 	Gate     taints.GateInput
 	Eviction taints.Verdict
+	// Contents are, for a FederatedNamespace, the federated objects of
+	// every other enabled type in the namespace (non-nil, maybe empty): the
+	// namespace leaves a cluster that a NoExecute taint evicts it from only
+	// after those the cluster holds (propagation.HeldInNamespace).
+	Contents []*unstructured.Unstructured
 	// RSP is the ReplicaSchedulingPreference that schedules the object's
 	// replicas (a FederatedDeployment's or FederatedReplicaSet's of the same
 	// namespace and name), nil when there is none; Scheduled is set for the
@@ -156,6 +161,9 @@ func Load(ctx context.Context, host *cli.Cluster, kubefedNS string, t status.Typ
 		ns := &corev1.Namespace{}
 		if err := host.Client.Get(ctx, client.ObjectKey{Name: fed.GetName()}, ns); err == nil {
 			s.Input.HostNamespaceUID = ns.UID
+		}
+		if s.Contents, err = namespaceContents(ctx, host, kubefedNS, fed.GetName()); err != nil {
+			return nil, err
 		}
 	}
 	if s.RSP, s.Scheduled, err = replicaScheduling(ctx, host, fed); err != nil {
@@ -273,14 +281,42 @@ func (s *Scene) evict(timeout time.Duration) {
 	}
 	_, removing := propagation.Recorded(s.Status)
 	src := s.Input.Source()
+	var holds func(cluster string) []string
+	if s.Contents != nil {
+		holds = func(cluster string) []string { return propagation.HeldInNamespace(s.Contents, cluster) }
+	}
 	s.Gate = propagation.GateInput(s.Spec, *placed, removing, timeout, time.Now(), names, func(cluster string) bool {
 		return propagation.RunsReady(src, byName[cluster])
-	})
+	}, holds)
 	s.Eviction = taints.Gate(s.Gate)
 	if s.Eviction.Evict != "" {
 		placed.Evict(s.Eviction.Evict)
 	}
 	s.Input.Evicting = s.Eviction.Waiting
+}
+
+// namespaceContents lists the federated objects of every enabled
+// namespaced type but FederatedNamespace in namespace, as the syncer's
+// host caches hold them.
+func namespaceContents(ctx context.Context, host *cli.Cluster, kubefedNS, namespace string) ([]*unstructured.Unstructured, error) {
+	types, err := status.ListTypes(ctx, host, kubefedNS)
+	if err != nil {
+		return nil, err
+	}
+	contents := []*unstructured.Unstructured{}
+	for _, t := range types {
+		if t.Config.Name == core.NamespacesTypeConfigName || t.Config.Spec.FederatedType.Scope == corev1beta1.ClusterScoped {
+			continue
+		}
+		list, err := status.ListObjects(ctx, host, t, namespace, nil)
+		if err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			contents = append(contents, &list.Items[i])
+		}
+	}
+	return contents, nil
 }
 
 // replicaScheduling returns the ReplicaSchedulingPreference of fed, nil

@@ -4,8 +4,11 @@ import (
 	"context"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/kubectl-fed/kubectl-fed/pkg/apis/core"
 	typesv1beta1 "github.com/kubectl-fed/kubectl-fed/pkg/apis/types/v1beta1"
 	"github.com/kubectl-fed/kubectl-fed/pkg/clusterclient"
 	"github.com/kubectl-fed/kubectl-fed/pkg/placement"
@@ -30,9 +33,13 @@ func (e *Engine) evict(ctx context.Context, t *federatedType, src *propagation.S
 	for i, m := range list {
 		names[i], byName[m.Name] = m.Name, m
 	}
+	var holds func(cluster string) []string
+	if t.name == core.NamespacesTypeConfigName {
+		holds = func(cluster string) []string { return e.namespaceHolds(fed.GetNamespace(), cluster) }
+	}
 	in := propagation.GateInput(spec, *placed, removing, e.settings.EvictionTimeout, time.Now(), names, func(cluster string) bool {
 		return e.runsReady(ctx, t, src, byName[cluster])
-	})
+	}, holds)
 	v := taints.Gate(in)
 	if v.Evict != "" {
 		placed.Evict(v.Evict)
@@ -56,4 +63,25 @@ func (e *Engine) runsReady(ctx context.Context, t *federatedType, src *propagati
 	fed := src.Federated()
 	observed, synced := e.observed(ctx, t, m, fed.GetNamespace(), fed.GetName())
 	return propagation.RunsReady(src, propagation.Member{Name: m.Name, Labels: m.Labels, Ready: true, Synced: synced, Observed: observed})
+}
+
+// namespaceHolds names the federated objects in namespace, of every
+// other enabled type, that cluster still holds (propagation.HeldInNamespace),
+// from the host caches.
+func (e *Engine) namespaceHolds(namespace, cluster string) []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var objs []*unstructured.Unstructured
+	for _, t := range e.types {
+		if t.name == core.NamespacesTypeConfigName || !t.namespaced {
+			continue
+		}
+		cached, _ := t.informer.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
+		for _, obj := range cached {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				objs = append(objs, u)
+			}
+		}
+	}
+	return propagation.HeldInNamespace(objs, cluster)
 }
