@@ -95,6 +95,12 @@ type Options struct {
 	// zero means a minute. It is no flag: tests that run the syncer in
 	// process shorten it, so as not to wait out minutes.
 	ClusterEvictionPeriod time.Duration
+	// ReplicaSchedulingResync is how often each ReplicaSchedulingPreference
+	// is planned again without any event; zero means rsp.DefaultResync
+	// (10 s). It is no flag: tests that run the syncer in process shorten
+	// it, so as not to wait for the next plan to see replicas that became
+	// ready.
+	ReplicaSchedulingResync time.Duration
 	// ClusterProfileProviderFile is the cluster inventory's access provider
 	// configuration: the credential plugin of each access provider name.
 	ClusterProfileProviderFile string
@@ -356,7 +362,8 @@ func (o *Options) Run(ctx context.Context) error {
 	// off, as KubeFed's did; cluster health always runs.
 	if spec.GateEnabled(corev1beta1.SchedulerPreferences) {
 		if err := (&rsp.Reconciler{Client: mgr.GetClient(), Host: host, Registry: registry, KubeFedNamespace: o.KubeFedNamespace,
-			UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration, UnschedulableWindow: o.UnschedulableWindow}).SetupWithManager(mgr); err != nil {
+			UnavailableDelay: spec.ControllerDuration.UnavailableDelay.Duration, UnschedulableWindow: o.UnschedulableWindow,
+			Resync: o.ReplicaSchedulingResync}).SetupWithManager(mgr); err != nil {
 			return err
 		}
 	} else {

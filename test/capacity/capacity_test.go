@@ -34,13 +34,19 @@ var (
 // (default 60 s).
 const unschedulableWindow = 10 * time.Second
 
+// replanEvery is how often this suite's syncer plans each RSP again
+// without any event (10 s by default): sooner, the plan sees the replicas
+// that became ready.
+const replanEvery = 2 * time.Second
+
 // moveTimeout bounds the wait for an unschedulable replica to run in the
-// other member: the unschedulable window, the syncer's 10 s re-planning
+// other member: the unschedulable window, the syncer's re-planning
 // period, and time for the pods to start.
 const moveTimeout = unschedulableWindow + 2*time.Minute
 
 // TestMain joins both members, enables namespaces and deployments and runs
-// the syncer in process with a short unschedulable window.
+// the syncer in process with a short unschedulable window and re-planning
+// period.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Main(m, testkit.Suite{
 		Fleet: fleet.Options{
@@ -52,9 +58,10 @@ func TestMain(m *testing.M) {
 			},
 		},
 		ControlPlane: &testkit.ControlPlaneOptions{
-			Types:               []typesv1beta1.TargetType{fixtures.Namespaces, fixtures.Deployments},
-			Syncer:              testkit.InProcess,
-			UnschedulableWindow: unschedulableWindow,
+			Types:                   []typesv1beta1.TargetType{fixtures.Namespaces, fixtures.Deployments},
+			Syncer:                  testkit.InProcess,
+			UnschedulableWindow:     unschedulableWindow,
+			ReplicaSchedulingResync: replanEvery,
 		},
 		SetUp: func(_ context.Context, env *testkit.Env) error {
 			shared, host = env.Fleet, env.ControlPlane.Host

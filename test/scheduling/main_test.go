@@ -31,6 +31,11 @@ const unavailableDelay = 3 * time.Second
 // (default 60 s): TestCapacity waits it out.
 const unschedulableWindow = 10 * time.Second
 
+// replanEvery is how often this suite's syncer plans each RSP again
+// without any event (10 s by default): sooner, plans see the replicas that
+// became ready (TestPlanLive's CURRENT column, a move's replicas ready).
+const replanEvery = 2 * time.Second
+
 var (
 	shared     *fleet.Fleet
 	hostClient client.Client
@@ -49,7 +54,7 @@ var (
 // names), enables the types (ConfigMaps for workloads' dependencies) and
 // runs the syncer in process, writing PlacementDecisions (the inventory
 // CRDs are installed). Members are probed every second; two failures make
-// one NotReady.
+// one NotReady. RSPs are planned again every replanEvery.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Main(m, testkit.Suite{
 		Commands: []string{"kubectl-fed"},
@@ -60,10 +65,11 @@ func TestMain(m *testing.M) {
 				spec.ControllerDuration = &corev1beta1.DurationConfig{UnavailableDelay: &metav1.Duration{Duration: unavailableDelay}}
 				spec.Inventory = &corev1beta1.InventoryConfig{PlacementDecisions: true}
 			},
-			Labels:              func(m *fleet.Cluster) map[string]string { return map[string]string{"name": m.Name} },
-			Types:               []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget, configMapTarget},
-			Syncer:              testkit.InProcess,
-			UnschedulableWindow: unschedulableWindow,
+			Labels:                  func(m *fleet.Cluster) map[string]string { return map[string]string{"name": m.Name} },
+			Types:                   []typesv1beta1.TargetType{namespaceTarget, deploymentTarget, replicaSetTarget, configMapTarget},
+			Syncer:                  testkit.InProcess,
+			UnschedulableWindow:     unschedulableWindow,
+			ReplicaSchedulingResync: replanEvery,
 		},
 		SetUp: func(ctx context.Context, env *testkit.Env) error {
 			shared, hostClient = env.Fleet, env.ControlPlane.Host

@@ -63,6 +63,12 @@ type ControlPlaneOptions struct {
 	// minute otherwise; syncer.Options.ClusterEvictionPeriod): suites that
 	// test the cluster eviction rate limit shorten it. Only InProcess.
 	ClusterEvictionPeriod time.Duration
+	// ReplicaSchedulingResync, when positive, is how often the in-process
+	// syncer plans each ReplicaSchedulingPreference again without any
+	// event (10 s otherwise; syncer.Options.ReplicaSchedulingResync):
+	// suites that wait for plans to follow the replicas members run
+	// shorten it. Only InProcess.
+	ReplicaSchedulingResync time.Duration
 }
 
 // ControlPlane is a federation control plane on a fleet's host.
@@ -160,10 +166,14 @@ func (cp *ControlPlane) start(ctx, runCtx context.Context, dir string, opts Cont
 				o.UnschedulableWindow = opts.UnschedulableWindow
 			}
 			o.ClusterEvictionPeriod = opts.ClusterEvictionPeriod
+			o.ReplicaSchedulingResync = opts.ReplicaSchedulingResync
 		})
 	case AsProcess:
 		if opts.ClusterEvictionPeriod > 0 {
 			return fmt.Errorf("ControlPlaneOptions.ClusterEvictionPeriod is %s: only an InProcess syncer takes it (it is no flag)", opts.ClusterEvictionPeriod)
+		}
+		if opts.ReplicaSchedulingResync > 0 {
+			return fmt.Errorf("ControlPlaneOptions.ReplicaSchedulingResync is %s: only an InProcess syncer takes it (it is no flag)", opts.ReplicaSchedulingResync)
 		}
 		binary, err := CommandPath("syncer")
 		if err != nil {

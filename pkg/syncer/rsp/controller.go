@@ -43,10 +43,10 @@ import (
 	"github.com/kubectl-fed/kubectl-fed/pkg/scheduling"
 )
 
-// Resync is how often an RSP is planned again without any event: member
-// workloads and pods are read from the shared member caches, whose events
-// do not trigger the controller.
-const Resync = 10 * time.Second
+// DefaultResync is how often an RSP is planned again without any event:
+// member workloads and pods are read from the shared member caches, whose
+// events do not trigger the controller.
+const DefaultResync = 10 * time.Second
 
 // cacheWait bounds the wait for a member cache to fill on first use.
 const cacheWait = 10 * time.Second
@@ -69,6 +69,9 @@ type Reconciler struct {
 	// lowers its cluster's capacity (the syncer's --unschedulable-window);
 	// it must be positive.
 	UnschedulableWindow time.Duration
+	// Resync is how often an RSP is planned again without any event; zero
+	// means DefaultResync.
+	Resync time.Duration
 }
 
 // SetupWithManager registers the controller: RSP events and
@@ -138,9 +141,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		ctrl.LoggerFrom(ctx).V(1).Info("wrote replica plan", "object", rsp.Namespace+"/"+rsp.Name, "plan", out.result)
 	}
+	resync := r.Resync
+	if resync <= 0 {
+		resync = DefaultResync
+	}
 	after := out.after
-	if after <= 0 || after > Resync {
-		after = Resync
+	if after <= 0 || after > resync {
+		after = resync
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
 }
