@@ -68,9 +68,9 @@ func TestWaits(t *testing.T) {
 	host := hostClient(t)
 	t.Run("join --wait until Ready", func(t *testing.T) {
 		t.Cleanup(func() { mustFed(t, "unjoin", "member2") })
-		mustTimeOut(t, fed(t, "join", "member2", "--wait", "--timeout", "2s"),
+		mustTimeOut(t, fed(t, "join", "member2", "--wait", "--timeout", "1s"),
 			`Cluster "member2" joined the federation`, "0s: waiting for kubefedcluster/member2 to be Ready: Ready Unknown",
-			"timed out after 2s waiting for kubefedcluster/member2 to be Ready (last seen: Ready Unknown: no health report yet)", "check that the syncer runs")
+			"timed out after 1s waiting for kubefedcluster/member2 to be Ready (last seen: Ready Unknown: no health report yet)", "check that the syncer runs")
 		stop := standIn(func(ctx context.Context) {
 			c := &corev1beta1.KubeFedCluster{}
 			if host.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: "member2"}, c) != nil || c.Status.IsReady() {
@@ -86,9 +86,9 @@ func TestWaits(t *testing.T) {
 	})
 
 	t.Run("enable --wait until the propagation controller runs", func(t *testing.T) {
-		mustTimeOut(t, fed(t, "enable", "configmaps", "--wait", "--timeout", "2s"),
+		mustTimeOut(t, fed(t, "enable", "configmaps", "--wait", "--timeout", "1s"),
 			"federatedtypeconfig.core.kubefed.io/configmaps", "0s: waiting for the propagation controller of federatedtypeconfig "+kubefedNS+"/configmaps to run",
-			"timed out after 2s waiting for the propagation controller of federatedtypeconfig "+kubefedNS+"/configmaps to run", "check that the syncer runs")
+			"timed out after 1s waiting for the propagation controller of federatedtypeconfig "+kubefedNS+"/configmaps to run", "check that the syncer runs")
 		stop := standIn(func(ctx context.Context) {
 			ftc := &corev1beta1.FederatedTypeConfig{}
 			if host.Get(ctx, client.ObjectKey{Namespace: kubefedNS, Name: "configmaps"}, ftc) != nil {
@@ -108,9 +108,9 @@ func TestWaits(t *testing.T) {
 		if err := host.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"}, Data: map[string]string{"k": "v"}}); err != nil {
 			t.Fatal(err)
 		}
-		mustTimeOut(t, fed(t, "federate", "configmap", "web", "-n", ns, "--wait", "--timeout", "2s"),
+		mustTimeOut(t, fed(t, "federate", "configmap", "web", "-n", ns, "--wait", "--timeout", "1s"),
 			"federatedconfigmap.types.kubefed.io/web created", "0s: waiting for federatedconfigmap.types.kubefed.io/web to be propagated: Pending",
-			"timed out after 2s waiting for federatedconfigmap.types.kubefed.io/web to be propagated (last seen: Pending)", "kubectl fed status federatedconfigmap web -n "+ns)
+			"timed out after 1s waiting for federatedconfigmap.types.kubefed.io/web to be propagated (last seen: Pending)", "kubectl fed status federatedconfigmap web -n "+ns)
 		stop := standIn(func(ctx context.Context) {
 			u := &unstructured.Unstructured{}
 			u.SetAPIVersion("types.kubefed.io/v1beta1")
