@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -43,9 +44,12 @@ func (w Wait) Validate() error {
 
 // Until polls check until it reports done, printing to progressOut each
 // progress line that differs from the last, prefixed with the time waited.
-// An error of check ends the wait. After the timeout it fails naming what
-// (e.g. `kubefedcluster/member1 to be Ready`), the last progress and hint,
-// the fix.
+// An error of check ends the wait, unless the timeout falls before the
+// next check: a read that starts that close to it may fail because of it
+// (client-go's rate limiter refuses a request that would outlast the
+// deadline), so the wait times out as usual, naming that error. After the
+// timeout it fails naming what (e.g. `kubefedcluster/member1 to be
+// Ready`), the last progress and hint, the fix.
 func (w Wait) Until(ctx context.Context, progressOut io.Writer, what, hint string, check func(context.Context) (done bool, progress string, err error)) error {
 	interval := w.Interval
 	if interval <= 0 {
@@ -58,10 +62,12 @@ func (w Wait) Until(ctx context.Context, progressOut io.Writer, what, hint strin
 	}
 	start := time.Now()
 	last := ""
+	var lastErr error
 	for {
 		done, progress, err := check(ctx)
+		lastErr = err
 		switch {
-		case err != nil && ctx.Err() == nil:
+		case err != nil && ctx.Err() == nil && !timeoutBefore(ctx, interval):
 			return fmt.Errorf("waiting for %s: %w", what, err)
 		case err == nil && done:
 			return nil
@@ -72,10 +78,19 @@ func (w Wait) Until(ctx context.Context, progressOut io.Writer, what, hint strin
 		select {
 		case <-ctx.Done():
 			if w.Timeout > 0 && ctx.Err() == context.DeadlineExceeded {
+				if lastErr != nil && !errors.Is(lastErr, context.DeadlineExceeded) {
+					return fmt.Errorf("timed out after %s waiting for %s (last seen: %s); the last check failed: %v; %s", w.Timeout, what, last, lastErr, hint)
+				}
 				return fmt.Errorf("timed out after %s waiting for %s (last seen: %s); %s", w.Timeout, what, last, hint)
 			}
 			return fmt.Errorf("stopped waiting for %s (last seen: %s): %w", what, last, ctx.Err())
 		case <-time.After(interval):
 		}
 	}
+}
+
+// timeoutBefore reports whether ctx's deadline comes within d.
+func timeoutBefore(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) <= d
 }

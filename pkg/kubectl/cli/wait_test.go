@@ -45,6 +45,16 @@ func TestWaitUntil(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+	t.Run("an error of a check the timeout falls before the next of times out, naming it", func(t *testing.T) {
+		near := Wait{Enabled: true, Timeout: 30 * time.Millisecond, Interval: time.Second}
+		err := near.Until(context.Background(), &bytes.Buffer{}, "x to be ready", "fix it", func(context.Context) (bool, string, error) {
+			return false, "", errors.New("client rate limiter Wait returned an error: rate: Wait(n=1) would exceed context deadline")
+		})
+		want := "timed out after 30ms waiting for x to be ready (last seen: ); the last check failed: client rate limiter Wait returned an error: rate: Wait(n=1) would exceed context deadline; fix it"
+		if err == nil || err.Error() != want {
+			t.Errorf("err = %v, want %s", err, want)
+		}
+	})
 	if err := (Wait{Timeout: -time.Second}).Validate(); err == nil {
 		t.Error("a negative timeout is accepted")
 	}
