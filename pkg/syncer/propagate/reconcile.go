@@ -124,12 +124,7 @@ func (e *Engine) reconcile(ctx context.Context, key Key) (time.Duration, error) 
 	}
 	withFinalizer, err := e.ensureFinalizer(ctx, t, fed)
 	switch {
-	case apierrors.IsNotFound(err):
-		return 0, nil // the deletion is queued already
-	case apierrors.IsConflict(err):
-		// The cache is behind: a newer version is queued already, unless
-		// it is the echo of our own status write (records.echo).
-		e.add(key)
+	case e.overtaken(key, err):
 		return 0, nil
 	case err != nil:
 		e.recorder.Eventf(fed, corev1.EventTypeWarning, "EnsureFinalizerError", "Failed to add finalizer %s: %v", core.SyncControllerFinalizer, err)
@@ -488,12 +483,32 @@ func (e *Engine) runPart(ctx context.Context, ev *passEvents, t *federatedType, 
 	return e.act(ctx, ev, t, key, in, m, seen, p)
 }
 
+// planMember is member m as the plan sees it before its objects are read.
+func planMember(m clusterclient.Member) propagation.Member {
+	return propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable(), Inventory: m.Source == clusterclient.SourceInventory}
+}
+
+// overtaken reports whether a host write of key's federated object failed
+// because the object moved on: NotFound (its deletion is queued already)
+// or Conflict (the cache is behind: the object is queued again, since the
+// echo of our own last status write queues no pass, records.echo).
+func (e *Engine) overtaken(key Key, err error) bool {
+	switch {
+	case apierrors.IsNotFound(err):
+		return true
+	case apierrors.IsConflict(err):
+		e.add(key)
+		return true
+	}
+	return false
+}
+
 // observe reads what the plan needs to know of a member: whether it serves
 // the type, its object and the record of the last write (remembered, or
 // in last, the object's recorded status). A placed cluster a policy denies
 // is not read outside deletion: nothing is done there.
 func (e *Engine) observe(ctx context.Context, t *federatedType, key Key, in propagation.Input, last *typesv1beta1.FederatedStatus, m clusterclient.Member) propagation.Member {
-	seen := propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable(), Inventory: m.Source == clusterclient.SourceInventory}
+	seen := planMember(m)
 	if _, denied := in.Placement.Denied[m.Name]; !seen.Ready || (denied && !in.Deleting) {
 		return seen
 	}
@@ -725,7 +740,7 @@ func removeManagedLabel(ctx context.Context, client dynamic.ResourceInterface, o
 // for a missing federated object. Unlabeled objects are never touched.
 func (e *Engine) releaseOrphans(ctx context.Context, t *federatedType, key Key, list []clusterclient.Member) {
 	for _, m := range list {
-		seen := propagation.Member{Name: m.Name, Labels: m.Labels, Ready: m.Reachable(), Inventory: m.Source == clusterclient.SourceInventory}
+		seen := planMember(m)
 		if seen.Ready && e.typeMissing(ctx, t, m) == "" {
 			seen.Observed, seen.Synced = e.observed(ctx, t, m, key.Namespace, key.Name)
 		}
@@ -795,13 +810,7 @@ func (e *Engine) writeStatus(ctx context.Context, t *federatedType, key Key, fed
 	}
 	fed.Object["status"] = raw
 	written, err := e.hostClient(t, fed).UpdateStatus(ctx, fed, metav1.UpdateOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		return 0, nil // the deletion is queued already
-	case apierrors.IsConflict(err):
-		// The cache is behind: a newer version is queued already, unless
-		// it is the echo of our own last status write (records.echo).
-		e.add(key)
+	if e.overtaken(key, err) {
 		return 0, nil
 	}
 	if err == nil {

@@ -75,13 +75,7 @@ func (e *Engine) removeFinalizer(ctx context.Context, t *federatedType, key Key,
 	}
 	fed.SetFinalizers(kept)
 	_, err := e.hostClient(t, fed).Update(ctx, fed, metav1.UpdateOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil // gone already
-	case apierrors.IsConflict(err):
-		// The cache is behind, e.g. it has not shown our last status write
-		// yet, whose echo queues no pass (records.echo): look again.
-		e.add(key)
+	if e.overtaken(key, err) {
 		return nil
 	}
 	return err
