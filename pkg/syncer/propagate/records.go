@@ -129,12 +129,7 @@ func (r *records) created(key Key, cluster string, at time.Time) {
 func (r *records) shown(key Key, cluster string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if created, ok := r.creating[key]; ok {
-		delete(created, cluster)
-		if len(created) == 0 {
-			delete(r.creating, key)
-		}
-	}
+	dropEntry(r.creating, key, cluster)
 }
 
 // awaitingCache reports whether key's member object in cluster was created
@@ -194,10 +189,7 @@ func (r *records) echo(key Key, cluster, resourceVersion string) bool {
 	if !ok {
 		return false
 	}
-	delete(r.written[key], cluster)
-	if len(r.written[key]) == 0 {
-		delete(r.written, key)
-	}
+	dropEntry(r.written, key, cluster)
 	return written == resourceVersion
 }
 
@@ -208,10 +200,9 @@ func (r *records) echo(key Key, cluster, resourceVersion string) bool {
 // pass (unexpect).
 func (r *records) read(key Key, cluster, resourceVersion string) {
 	r.mu.Lock()
-	written, ok := r.written[key][cluster]
-	r.mu.Unlock()
-	if ok && written != resourceVersion {
-		r.unexpect(key, cluster)
+	defer r.mu.Unlock()
+	if written, ok := r.written[key][cluster]; ok && written != resourceVersion {
+		dropEntry(r.written, key, cluster)
 	}
 }
 
@@ -220,8 +211,14 @@ func (r *records) read(key Key, cluster, resourceVersion string) {
 func (r *records) unexpect(key Key, cluster string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.written[key], cluster)
-	if len(r.written[key]) == 0 {
-		delete(r.written, key)
+	dropEntry(r.written, key, cluster)
+}
+
+// dropEntry deletes cluster's entry of key in a record, and key once it
+// has no entry left.
+func dropEntry[V any](record map[Key]map[string]V, key Key, cluster string) {
+	delete(record[key], cluster)
+	if len(record[key]) == 0 {
+		delete(record, key)
 	}
 }
